@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what nsvswitch needs to build, test and run its embedded demo on a
+# fresh Debian machine (as root), skipping whatever is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v ovsdb-server >/dev/null 2>&1 || need+=(openvswitch-switch)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
+command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "bootstrap: installing ${need[*]}" >&2
+  # Packages must not start a system-wide OVS: we run private ones.
+  created_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    created_policy=1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  [ "$created_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "bootstrap: npm ci" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi

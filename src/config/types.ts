@@ -1,0 +1,24 @@
+export type DatapathType = 'system' | 'netdev';
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+/** The agent's configuration after defaults, file and flags are merged. */
+export interface AgentConfig {
+  /** OVSDB endpoint: unix:PATH or tcp:HOST:PORT. */
+  readonly ovsdb: string;
+  /** OVS run dir (bridge .mgmt sockets live here, for ovs-ofctl/ovs-appctl). */
+  readonly ovsRundir: string;
+  /** Bridge nsvswitch programs (created if missing). */
+  readonly bridge: string;
+  readonly datapathType: DatapathType;
+  /** Directory of tenant manifests (*.yaml, *.yml). */
+  readonly manifestDir: string;
+  /** Directories watched for namespace files. */
+  readonly namespaceDirs: readonly string[];
+  /** Network namespace where OVS runs and host veth ends live; unset = the agent's own. */
+  readonly hostNetns?: string;
+  /** host:port of the HTTP endpoint (/metrics, /healthz, /readyz, /status). */
+  readonly metricsListen: string;
+  readonly logLevel: LogLevel;
+  /** Full resync period (level-triggered repair), ms. */
+  readonly resyncIntervalMs: number;
+}

@@ -1,0 +1,47 @@
+/** Where a manifest value came from, for error messages. */
+export interface SourceRef {
+  readonly file: string;
+  /** 1-based line of the document (or of the offending field when known). */
+  readonly line: number;
+}
+
+export interface TenantInterface {
+  /** Interface name inside the namespace (default eth0). */
+  readonly name: string;
+  /** MTU (default 1500). */
+  readonly mtu: number;
+}
+
+/** A validated tenant, ready for the pure core. */
+export interface Tenant {
+  readonly name: string;
+  /** 1..16777215, unique per host. */
+  readonly id: number;
+  /** Canonical CIDR, e.g. 10.10.0.0/24. */
+  readonly subnet: string;
+  /** Optional default-route gateway inside the subnet. */
+  readonly gateway?: string;
+  /** Globs on namespace file names, optionally dir-qualified ("/run/netns/blue-*"). */
+  readonly namespaces: readonly string[];
+  readonly interface: TenantInterface;
+  /** Optional fixed addresses: namespace name → IPv4 inside the subnet. */
+  readonly staticAddresses: Readonly<Record<string, string>>;
+  readonly source: SourceRef;
+}
+
+/** One problem found in a manifest file, with file, line and plain reason. */
+export interface ManifestProblem {
+  readonly file: string;
+  readonly line: number;
+  readonly message: string;
+  /** Which tenant it concerns, when known. */
+  readonly tenant?: string;
+}
+
+/** What is in force after loading/reloading a manifest directory. */
+export interface TenantSet {
+  /** Tenants in force, by name (last good versions of rejected files stay). */
+  readonly tenants: ReadonlyMap<string, Tenant>;
+  /** Current problems (rejected files, conflicts). */
+  readonly problems: readonly ManifestProblem[];
+}

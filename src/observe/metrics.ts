@@ -1,0 +1,64 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every metric nsvswitch exports, in one place (documented in docs/metrics.md).
+ * Names follow Prometheus conventions: nsvswitch_ prefix, base units, _total.
+ */
+export class Metrics {
+  readonly registry: Registry;
+
+  readonly namespacesSeen: Counter<'event'>;
+  readonly namespaces: Gauge<'state'>;
+  readonly ports: Gauge<'tenant' | 'state'>;
+  readonly attachLatency: Histogram<string>;
+  readonly reconcileErrors: Counter<'reason'>;
+  readonly reconcileDuration: Histogram<string>;
+  readonly ovsdbTransactionDuration: Histogram<'kind'>;
+  readonly ovsdbTransactions: Counter<'kind' | 'result'>;
+  readonly ovsdbReconnects: Counter<string>;
+  readonly ovsdbConnected: Gauge<string>;
+  readonly flows: Gauge<'tenant' | 'table'>;
+  readonly flowSyncDuration: Histogram<string>;
+  readonly flowMods: Counter<'op'>;
+  readonly flowReplays: Counter<string>;
+  readonly manifestRejections: Counter<'file'>;
+  readonly manifestProblems: Gauge<string>;
+  readonly tenants: Gauge<string>;
+  readonly tenantRxPackets: Gauge<'tenant'>;
+  readonly tenantTxPackets: Gauge<'tenant'>;
+  readonly tenantRxBytes: Gauge<'tenant'>;
+  readonly tenantTxBytes: Gauge<'tenant'>;
+  readonly processSpawns: Counter<'program'>;
+  readonly ready: Gauge<string>;
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    const registry = new Registry();
+    this.registry = registry;
+    const r = [registry];
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'nsvswitch_' });
+
+    this.namespacesSeen = new Counter({ name: 'nsvswitch_namespace_events_total', help: 'Namespace events seen, by event (added, removed).', labelNames: ['event'], registers: r });
+    this.namespaces = new Gauge({ name: 'nsvswitch_namespaces', help: 'Namespaces currently known, by state (matched, unmatched, conflict).', labelNames: ['state'], registers: r });
+    this.ports = new Gauge({ name: 'nsvswitch_ports', help: 'Ports owned by nsvswitch, by tenant and state (ready, pending, error).', labelNames: ['tenant', 'state'], registers: r });
+    this.attachLatency = new Histogram({ name: 'nsvswitch_attach_latency_seconds', help: 'Time from a namespace first seen to its port ready (flows in).', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: r });
+    this.reconcileErrors = new Counter({ name: 'nsvswitch_reconcile_errors_total', help: 'Per-namespace reconcile failures, by reason.', labelNames: ['reason'], registers: r });
+    this.reconcileDuration = new Histogram({ name: 'nsvswitch_reconcile_duration_seconds', help: 'Duration of one reconcile pass (desired vs actual, effects applied).', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30], registers: r });
+    this.ovsdbTransactionDuration = new Histogram({ name: 'nsvswitch_ovsdb_transaction_duration_seconds', help: 'OVSDB transaction round-trip time, by kind (read, write).', labelNames: ['kind'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: r });
+    this.ovsdbTransactions = new Counter({ name: 'nsvswitch_ovsdb_transactions_total', help: 'OVSDB transactions sent, by kind (read, write) and result (ok, error).', labelNames: ['kind', 'result'], registers: r });
+    this.ovsdbReconnects = new Counter({ name: 'nsvswitch_ovsdb_reconnects_total', help: 'Reconnections to ovsdb-server.', registers: r });
+    this.ovsdbConnected = new Gauge({ name: 'nsvswitch_ovsdb_connected', help: '1 while connected to ovsdb-server.', registers: r });
+    this.flows = new Gauge({ name: 'nsvswitch_flows', help: 'OpenFlow flows installed by nsvswitch, by tenant and table.', labelNames: ['tenant', 'table'], registers: r });
+    this.flowSyncDuration = new Histogram({ name: 'nsvswitch_flow_sync_duration_seconds', help: 'Duration of one flow sync (dump, diff, bundle).', buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: r });
+    this.flowMods = new Counter({ name: 'nsvswitch_flow_mods_total', help: 'Flow modifications sent to ovs-vswitchd, by op (add, delete).', labelNames: ['op'], registers: r });
+    this.flowReplays = new Counter({ name: 'nsvswitch_flow_replays_total', help: 'Full flow replays after ovs-vswitchd lost its flows (restart).', registers: r });
+    this.manifestRejections = new Counter({ name: 'nsvswitch_manifest_rejections_total', help: 'Manifest files rejected by validation, by file.', labelNames: ['file'], registers: r });
+    this.manifestProblems = new Gauge({ name: 'nsvswitch_manifest_problems', help: 'Manifest problems currently in force.', registers: r });
+    this.tenants = new Gauge({ name: 'nsvswitch_tenants', help: 'Tenants in force.', registers: r });
+    this.tenantRxPackets = new Gauge({ name: 'nsvswitch_tenant_receive_packets', help: 'Packets received by the switch from a tenant\'s ports (OVS interface statistics, rx).', labelNames: ['tenant'], registers: r });
+    this.tenantTxPackets = new Gauge({ name: 'nsvswitch_tenant_transmit_packets', help: 'Packets sent by the switch to a tenant\'s ports (OVS interface statistics, tx).', labelNames: ['tenant'], registers: r });
+    this.tenantRxBytes = new Gauge({ name: 'nsvswitch_tenant_receive_bytes', help: 'Bytes received by the switch from a tenant\'s ports.', labelNames: ['tenant'], registers: r });
+    this.tenantTxBytes = new Gauge({ name: 'nsvswitch_tenant_transmit_bytes', help: 'Bytes sent by the switch to a tenant\'s ports.', labelNames: ['tenant'], registers: r });
+    this.processSpawns = new Counter({ name: 'nsvswitch_process_spawns_total', help: 'Child processes spawned, by program (ip, ovs-ofctl).', labelNames: ['program'], registers: r });
+    this.ready = new Gauge({ name: 'nsvswitch_ready', help: '1 once the initial sync is done.', registers: r });
+  }
+}

@@ -1,0 +1,40 @@
+/** Everything needed to plug one namespace into the bridge (all names derived, never copied). */
+export interface PlugSpec {
+  /** Namespace key (path#inode), for logs and per-item results. */
+  readonly key: string;
+  /** Namespace file path (untrusted text; never interpolated into scripts). */
+  readonly nsPath: string;
+  /** Host-side veth name (≤15 chars, derived from a hash). */
+  readonly hostIf: string;
+  /** Temporary name of the namespace-side end before rename (≤15 chars, derived). */
+  readonly peerTmp: string;
+  /** Final interface name inside the namespace (tenant's interface.name). */
+  readonly ifName: string;
+  readonly mac: string;
+  readonly ip: string;
+  readonly prefixLen: number;
+  readonly mtu: number;
+  readonly gateway?: string;
+}
+
+export type PlugResult =
+  | { readonly key: string; readonly ok: true }
+  | { readonly key: string; readonly ok: false; readonly error: Error };
+
+/** A host-side veth that nsvswitch created (found by its derived-name prefix). */
+export interface HostLink {
+  readonly name: string;
+  readonly ifindex: number;
+  readonly mtu: number;
+  readonly up: boolean;
+}
+
+/** Effects on kernel links: the only place that spawns `ip`. */
+export interface Plumbing {
+  /** Plugs many namespaces with as few processes as possible; one failure never fails the others. */
+  plug(specs: readonly PlugSpec[]): Promise<PlugResult[]>;
+  /** Deletes host-side veths (the namespace end goes with them); missing ones are fine. */
+  unplug(hostIfs: readonly string[]): Promise<void>;
+  /** Host-side links whose names start with `prefix`. */
+  listHostLinks(prefix: string): Promise<Map<string, HostLink>>;
+}
