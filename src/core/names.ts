@@ -1,0 +1,32 @@
+import { createHash } from 'node:crypto';
+
+/** Kernel interface names are at most 15 bytes (IFNAMSIZ - 1). */
+export const IFNAMSIZ_MAX = 15;
+/** Prefix of host-side veth ends (and OVS port names) nsvswitch creates. */
+export const HOST_IF_PREFIX = 'nsv';
+/** Prefix of the namespace-side end before it is renamed inside the namespace. */
+export const PEER_TMP_PREFIX = 'nsp';
+
+function digest(key: string): Buffer {
+  return createHash('sha256').update(key).digest();
+}
+
+/**
+ * Interface names are derived from the namespace key (path#inode), never
+ * copied from the untrusted namespace name: always 15 safe characters, and a
+ * re-created namespace (new inode) gets a new port.
+ */
+export function hostIfName(nsKey: string): string {
+  return HOST_IF_PREFIX + digest(nsKey).toString('hex').slice(0, IFNAMSIZ_MAX - HOST_IF_PREFIX.length);
+}
+
+export function peerTmpName(nsKey: string): string {
+  return PEER_TMP_PREFIX + digest(nsKey).toString('hex').slice(0, IFNAMSIZ_MAX - PEER_TMP_PREFIX.length);
+}
+
+/** A deterministic, locally administered, unicast MAC for the namespace's interface. */
+export function macFor(nsKey: string): string {
+  const d = digest(`mac:${nsKey}`);
+  const bytes = [0x02, d[0] ?? 0, d[1] ?? 0, d[2] ?? 0, d[3] ?? 0, d[4] ?? 0];
+  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
