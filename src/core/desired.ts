@@ -1,0 +1,115 @@
+import type { NamespaceInfo } from '../netns/types.js';
+import { namespaceKey } from '../netns/types.js';
+import type { Tenant } from '../manifests/types.js';
+import type { DesiredPort, DesiredState, NamespaceVerdict, OwnedPort } from './model.js';
+import { hostIfName, macFor, peerTmpName } from './names.js';
+
+/** The pieces of manifests/IPAM the pure core needs, injected so it stays I/O-free and testable. */
+export interface DesiredDeps {
+  match(tenants: ReadonlyMap<string, Tenant>, ns: { name: string; dir: string; path: string }):
+    | { kind: 'matched'; tenant: Tenant }
+    | { kind: 'unmatched' }
+    | { kind: 'conflict'; tenants: readonly string[] };
+  allocate(tenant: Tenant, nsName: string, used: ReadonlySet<string>): { ok: true; ip: string } | { ok: false; error: Error };
+  inSubnet(ip: string, cidr: string): boolean;
+}
+
+function prefixOf(cidr: string): number {
+  return Number(cidr.split('/')[1]);
+}
+
+function addrOf(cidr: string): string {
+  return cidr.split('/')[0] ?? cidr;
+}
+
+/** Whether an owned port's address can be kept for this namespace under this tenant. */
+function keepsAddress(owned: OwnedPort, tenant: Tenant, ns: NamespaceInfo, deps: DesiredDeps): boolean {
+  if (owned.tenant !== tenant.name) return false;
+  const ip = addrOf(owned.cidr);
+  if (!deps.inSubnet(ip, tenant.subnet) || prefixOf(owned.cidr) !== prefixOf(tenant.subnet)) return false;
+  if (ip === tenant.gateway) return false;
+  const fixed = tenant.staticAddresses[ns.name];
+  return fixed === undefined || fixed === ip;
+}
+
+/**
+ * desired = f(tenants, namespaces, allocations). Addresses already recorded on
+ * owned ports are kept, so a restart changes nothing; new namespaces get the
+ * lowest free address, in first-seen order so the outcome is deterministic.
+ */
+export function computeDesired(
+  tenants: ReadonlyMap<string, Tenant>,
+  namespaces: Iterable<NamespaceInfo>,
+  owned: readonly OwnedPort[],
+  deps: DesiredDeps,
+): DesiredState {
+  const ownedByKey = new Map<string, OwnedPort>();
+  for (const p of owned) if (!ownedByKey.has(p.key)) ownedByKey.set(p.key, p);
+
+  const sorted = [...namespaces].sort((a, b) => a.firstSeenMs - b.firstSeenMs || (a.path < b.path ? -1 : a.path > b.path ? 1 : a.inode - b.inode));
+  const matches = new Map<string, { ns: NamespaceInfo; tenant: Tenant; keep: string | undefined }>();
+  const verdicts = new Map<string, NamespaceVerdict>();
+  const used = new Map<string, Set<string>>();
+  const usedOf = (t: string): Set<string> => {
+    let s = used.get(t);
+    if (!s) used.set(t, (s = new Set()));
+    return s;
+  };
+
+  // Pass 1: match, and reserve every address that stays, before allocating any.
+  for (const ns of sorted) {
+    const key = namespaceKey(ns);
+    const m = deps.match(tenants, ns);
+    if (m.kind === 'unmatched') {
+      verdicts.set(key, { kind: 'unmatched' });
+      continue;
+    }
+    if (m.kind === 'conflict') {
+      verdicts.set(key, { kind: 'conflict', tenants: m.tenants });
+      continue;
+    }
+    const existing = ownedByKey.get(key);
+    const keep = existing && keepsAddress(existing, m.tenant, ns, deps) ? addrOf(existing.cidr) : undefined;
+    if (keep !== undefined) {
+      const s = usedOf(m.tenant.name);
+      if (s.has(keep)) {
+        matches.set(key, { ns, tenant: m.tenant, keep: undefined });
+        continue;
+      }
+      s.add(keep);
+    }
+    matches.set(key, { ns, tenant: m.tenant, keep });
+  }
+
+  // Pass 2: allocate for the rest.
+  const ports = new Map<string, DesiredPort>();
+  for (const [key, { ns, tenant, keep }] of matches) {
+    let ip = keep;
+    if (ip === undefined) {
+      const a = deps.allocate(tenant, ns.name, usedOf(tenant.name));
+      if (!a.ok) {
+        verdicts.set(key, { kind: 'error', tenant: tenant.name, reason: 'ipam', message: a.error.message });
+        continue;
+      }
+      ip = a.ip;
+      usedOf(tenant.name).add(ip);
+    }
+    const port: DesiredPort = {
+      key,
+      ns,
+      tenant: tenant.name,
+      tenantId: tenant.id,
+      hostIf: hostIfName(key),
+      peerTmp: peerTmpName(key),
+      ifName: tenant.interface.name,
+      mac: macFor(key),
+      ip,
+      prefixLen: prefixOf(tenant.subnet),
+      mtu: tenant.interface.mtu,
+      gateway: tenant.gateway,
+    };
+    ports.set(key, port);
+    verdicts.set(key, { kind: 'desired', port });
+  }
+  return { ports, verdicts };
+}

@@ -1,0 +1,65 @@
+import type { NamespaceInfo } from '../netns/types.js';
+
+/** A port nsvswitch owns, as recorded in OVSDB (the database is the record). */
+export interface OwnedPort {
+  readonly portUuid: string;
+  readonly ifaceUuid: string;
+  /** Port/interface name = host veth name (derived). */
+  readonly name: string;
+  /** Namespace key path#inode from external_ids. */
+  readonly key: string;
+  readonly nsPath: string;
+  readonly nsInode: number;
+  readonly tenant: string;
+  readonly tenantId: number;
+  /** Address with prefix, e.g. 10.10.0.2/24. */
+  readonly cidr: string;
+  readonly mac: string;
+  readonly ifName: string;
+  readonly mtu: number;
+  readonly gateway: string | undefined;
+  readonly ofport: number | undefined;
+  readonly installed: boolean;
+}
+
+/** What one namespace should look like. */
+export interface DesiredPort {
+  readonly key: string;
+  readonly ns: NamespaceInfo;
+  readonly tenant: string;
+  readonly tenantId: number;
+  readonly hostIf: string;
+  readonly peerTmp: string;
+  readonly ifName: string;
+  readonly mac: string;
+  readonly ip: string;
+  readonly prefixLen: number;
+  readonly mtu: number;
+  readonly gateway: string | undefined;
+}
+
+/** Why a known namespace has no desired port. */
+export type NamespaceVerdict =
+  | { readonly kind: 'desired'; readonly port: DesiredPort }
+  | { readonly kind: 'unmatched' }
+  | { readonly kind: 'conflict'; readonly tenants: readonly string[] }
+  | { readonly kind: 'error'; readonly tenant: string; readonly reason: string; readonly message: string };
+
+export interface DesiredState {
+  readonly ports: ReadonlyMap<string, DesiredPort>;
+  readonly verdicts: ReadonlyMap<string, NamespaceVerdict>;
+}
+
+/** The work one reconcile pass does, decided purely from desired vs actual. */
+export interface Plan {
+  /** Namespaces to plug (no owned port yet). */
+  readonly plug: readonly DesiredPort[];
+  /** Owned ports to remove (namespace gone, tenant gone or changed, config changed → replug). */
+  readonly remove: readonly OwnedPort[];
+  /** Owned host links with no port row (a crash between veth and row): delete. */
+  readonly orphanLinks: readonly string[];
+  /** Ports in place whose ready marker is missing (set after their flows are in). */
+  readonly markInstalled: readonly OwnedPort[];
+  /** Ports that stay as they are. */
+  readonly keep: readonly OwnedPort[];
+}
