@@ -13,6 +13,8 @@ export const ExternalIds = {
   ip: 'nsvswitch-ip',
   mac: 'nsvswitch-mac',
   ifName: 'nsvswitch-ifname',
+  mtu: 'nsvswitch-mtu',
+  gateway: 'nsvswitch-gateway',
   /** Ready marker (ovn-controller's ovn-installed is the model): set once plumbing and flows are in. */
   installed: 'nsvswitch-installed',
   /** OVS's own convention, read by other tools. */

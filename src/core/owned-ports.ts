@@ -1,0 +1,78 @@
+import type { OwnedPort } from './model.js';
+import { ExternalIds, OWNER_KEY, OWNER_VALUE } from './ownership.js';
+
+/** The slice of the OVSDB replica the core reads (structurally typed, no I/O). */
+export interface PortRecordSource {
+  readonly bridges: ReadonlyMap<string, { readonly name: string; readonly ports: readonly string[] }>;
+  readonly ports: ReadonlyMap<string, { readonly _uuid: string; readonly name: string; readonly interfaces: readonly string[]; readonly external_ids: Readonly<Record<string, string>> }>;
+  readonly interfaces: ReadonlyMap<string, { readonly _uuid: string; readonly name: string; readonly ofport: number | undefined; readonly external_ids: Readonly<Record<string, string>> }>;
+}
+
+/**
+ * Reads back the ports nsvswitch owns on `bridge` from their external_ids:
+ * the database, not a file of ours, is the record of what was done.
+ * Rows whose records are unreadable are returned as `broken` so they are removed.
+ */
+export function ownedPorts(db: PortRecordSource, bridge: string): { owned: OwnedPort[]; broken: { portUuid: string; name: string }[] } {
+  const owned: OwnedPort[] = [];
+  const broken: { portUuid: string; name: string }[] = [];
+  const br = [...db.bridges.values()].find((b) => b.name === bridge);
+  if (!br) return { owned, broken };
+  for (const portUuid of br.ports) {
+    const port = db.ports.get(portUuid);
+    if (!port || port.external_ids[OWNER_KEY] !== OWNER_VALUE) continue;
+    const iface = port.interfaces.length === 1 ? db.interfaces.get(port.interfaces[0] ?? '') : undefined;
+    const ids = iface?.external_ids;
+    const path = ids?.[ExternalIds.netns];
+    const inode = Number(ids?.[ExternalIds.netnsInode]);
+    const tenantId = Number(ids?.[ExternalIds.tenantId]);
+    const mtu = Number(ids?.[ExternalIds.mtu]);
+    const cidr = ids?.[ExternalIds.ip];
+    const mac = ids?.[ExternalIds.mac];
+    const tenant = ids?.[ExternalIds.tenant];
+    const ifName = ids?.[ExternalIds.ifName];
+    if (!iface || !ids || !path || !Number.isInteger(inode) || !Number.isInteger(tenantId) || !cidr || !mac || !tenant || !ifName || !Number.isInteger(mtu)) {
+      broken.push({ portUuid, name: port.name });
+      continue;
+    }
+    owned.push({
+      portUuid,
+      ifaceUuid: iface._uuid,
+      name: port.name,
+      key: `${path}#${inode}`,
+      nsPath: path,
+      nsInode: inode,
+      tenant,
+      tenantId,
+      cidr,
+      mac,
+      ifName,
+      mtu,
+      gateway: ids[ExternalIds.gateway] || undefined,
+      ofport: iface.ofport !== undefined && iface.ofport > 0 ? iface.ofport : undefined,
+      installed: ids[ExternalIds.installed] === 'true',
+    });
+  }
+  return { owned, broken };
+}
+
+/** external_ids written on a port's Interface row: everything needed to adopt it after a restart. */
+export function interfaceRecord(d: {
+  key: string; ns: { path: string; inode: number }; tenant: string; tenantId: number; ip: string; prefixLen: number;
+  mac: string; ifName: string; mtu: number; gateway: string | undefined;
+}): Record<string, string> {
+  const ids: Record<string, string> = {
+    [OWNER_KEY]: OWNER_VALUE,
+    [ExternalIds.tenant]: d.tenant,
+    [ExternalIds.tenantId]: String(d.tenantId),
+    [ExternalIds.netns]: d.ns.path,
+    [ExternalIds.netnsInode]: String(d.ns.inode),
+    [ExternalIds.ip]: `${d.ip}/${d.prefixLen}`,
+    [ExternalIds.mac]: d.mac,
+    [ExternalIds.attachedMac]: d.mac,
+    [ExternalIds.ifName]: d.ifName,
+    [ExternalIds.mtu]: String(d.mtu),
+  };
+  if (d.gateway) ids[ExternalIds.gateway] = d.gateway;
+  return ids;
+}
