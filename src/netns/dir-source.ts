@@ -1,0 +1,141 @@
+import { join, relative } from 'node:path';
+import {
+  catchError, defer, distinctUntilChanged, EMPTY, filter, from, ignoreElements, interval, map, merge, mergeMap,
+  Observable, of, repeat, retry, share, Subject, switchMap, tap, timer, toArray,
+} from 'rxjs';
+import type { NamespaceEvent } from './types.js';
+import { FULL_SCAN, mergeRequests, type DirState, type Observation, type Probe, type ScanRequest } from './observation.js';
+import type { ResolvedOptions } from './options.js';
+import { coalesceRequests } from './operators/coalesce-requests.js';
+import { debounceMaxWait } from './operators/debounce-max-wait.js';
+import { diffObservations } from './operators/diff-observations.js';
+import { readinessRetry } from './operators/readiness-retry.js';
+import { backoffDelay } from './operators/backoff.js';
+import { NamespaceDirUnreadableError } from './errors/namespace-dir-unreadable-error.js';
+import { NamespaceNotMountedError } from './errors/namespace-not-mounted-error.js';
+import { NamespaceWatchError } from './errors/namespace-watch-error.js';
+
+function errCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException | undefined)?.code ?? 'EUNKNOWN';
+}
+
+function sameState(a: DirState, b: DirState): boolean {
+  if (a.kind === 'ok' && b.kind === 'ok') return a.id === b.id;
+  if (a.kind === 'missing' && b.kind === 'missing') return a.ancestor === b.ancestor;
+  if (a.kind === 'unreadable' && b.kind === 'unreadable') return a.code === b.code;
+  return false;
+}
+
+/**
+ * Namespace events of one directory. Every look at the directory goes
+ * through one serial, coalescing queue (initial scan, inotify hints,
+ * readiness re-checks, periodic and repair rescans), and the events are the
+ * diff of those looks against what is known: inotify only decides *when*
+ * to look, never *what* exists.
+ */
+export function dirEvents$(dir: string, o: ResolvedOptions): Observable<NamespaceEvent> {
+  const { fs, scheduler, logger } = o;
+  const log = logger.child({ dir });
+
+  const look = (entries: Map<string, Probe>, full: boolean, dirState?: DirState): Observation => ({
+    dir, full, entries, ...(dirState ? { dirState } : {}), atMs: scheduler.now(),
+  });
+
+  const probeAll = (names: Iterable<string>): Observable<Map<string, Probe>> =>
+    from(names).pipe(
+      mergeMap((name) => fs.probe(join(dir, name)).pipe(
+        catchError((err: unknown) => of<Probe>({ state: 'unknown', code: errCode(err) })),
+        map((p) => [name, p] as const),
+      ), o.probeConcurrency),
+      toArray(),
+      map((pairs) => new Map(pairs)),
+    );
+
+  const fullScan = (): Observable<Observation> =>
+    fs.listDir(dir).pipe(
+      mergeMap((listing) => probeAll(listing.names).pipe(map((entries) => look(entries, true, { kind: 'ok', id: listing.id })))),
+      catchError((err: unknown) => {
+        const code = errCode(err);
+        if (code !== 'ENOENT') return of(look(new Map(), false, { kind: 'unreadable', code, message: String((err as Error)?.message ?? err) }));
+        // Gone or not created yet: nothing in it exists any more.
+        return fs.nearestExisting(dir).pipe(map((ancestor) => look(new Map(), true, { kind: 'missing', ancestor })));
+      }),
+      catchError((err: unknown) => of(look(new Map(), false, { kind: 'unreadable', code: errCode(err), message: String(err) }))),
+    );
+
+  const execute = (req: ScanRequest): Observable<Observation> => (req.kind === 'full' ? fullScan() : probeAll(req.names).pipe(map((e) => look(e, false))));
+
+  /** Re-arms a watch after a failure: report, rescan now (the watch may have missed events), retry later. */
+  const rearm = <T>(what: string, request: (r: ScanRequest) => void) =>
+    retry<T>({
+      resetOnSuccess: true,
+      delay: (err: unknown, count: number) => {
+        log.warn({ err: new NamespaceWatchError(what, errCode(err), { cause: err }) }, 'namespace directory watch failed');
+        request(FULL_SCAN);
+        return timer(backoffDelay(count - 1, o.dirRetryMs, o.rescanIntervalMs), scheduler);
+      },
+    });
+
+  /** What to watch in each directory state; emits scan requests. */
+  const watchFor = (state: DirState, request: (r: ScanRequest) => void): Observable<ScanRequest> => {
+    switch (state.kind) {
+      case 'ok': {
+        const hints$ = fs.watch(dir).pipe(share());
+        return merge(
+          o.fileHints ? hints$.pipe(filter((n): n is string => n !== null && n !== ''), map((n): ScanRequest => ({ kind: 'names', names: new Set([n]) }))) : EMPTY,
+          hints$.pipe(debounceMaxWait(o.burstQuietMs, o.burstMaxWaitMs, scheduler), map(() => FULL_SCAN)),
+          // Whatever appeared between the last scan and this watch taking hold.
+          of(FULL_SCAN),
+        ).pipe(rearm(dir, request));
+      }
+      case 'missing': {
+        const next = relative(state.ancestor, dir).split('/')[0];
+        return merge(
+          fs.watch(state.ancestor).pipe(filter((n) => n === null || n === next), map(() => FULL_SCAN)),
+          of(FULL_SCAN),
+        ).pipe(rearm(state.ancestor, request));
+      }
+      case 'unreadable': {
+        let attempt = 0;
+        return defer(() => timer(backoffDelay(attempt++, o.dirRetryMs, o.rescanIntervalMs), scheduler)).pipe(repeat(), map(() => FULL_SCAN));
+      }
+    }
+  };
+
+  const logState = (state: DirState): void => {
+    if (state.kind === 'ok') log.info('watching namespace directory');
+    else if (state.kind === 'missing') log.info({ ancestor: state.ancestor }, 'namespace directory does not exist yet; watching its nearest existing parent for it');
+    else log.error({ err: new NamespaceDirUnreadableError(dir, state.code, state.message) }, 'namespace directory unreadable');
+  };
+
+  return defer(() => {
+    const requests = new Subject<ScanRequest>();
+    const request = (r: ScanRequest): void => requests.next(r);
+    const observations$ = requests.pipe(coalesceRequests(execute, mergeRequests), share());
+
+    const events$ = observations$.pipe(diffObservations());
+    const readiness$ = observations$.pipe(
+      readinessRetry({ firstMs: o.readinessRetryMs, maxStepMs: o.readinessMaxStepMs, maxWaitMs: o.readinessMaxWaitMs, scheduler }),
+      tap((sig) => {
+        if (sig.type === 'recheck') request({ kind: 'names', names: new Set([sig.name]) });
+        else log.warn({ err: new NamespaceNotMountedError(join(dir, sig.name), sig.name, sig.waitedMs), namespace: sig.name }, 'ignoring a file that is not a namespace');
+      }),
+      ignoreElements(),
+    );
+    const watch$ = observations$.pipe(
+      map((obs) => obs.dirState),
+      filter((s): s is DirState => s !== undefined),
+      distinctUntilChanged(sameState),
+      tap(logState),
+      switchMap((state) => watchFor(state, request)),
+      tap(request),
+      ignoreElements(),
+    );
+    const periodic$ = interval(o.rescanIntervalMs, scheduler).pipe(tap(() => request(FULL_SCAN)), ignoreElements());
+    const start$ = defer(() => {
+      request(FULL_SCAN);
+      return EMPTY;
+    });
+    return merge(events$, readiness$, watch$, periodic$, start$);
+  });
+}

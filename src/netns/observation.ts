@@ -1,0 +1,48 @@
+/**
+ * What one look at a namespace directory found. Internal to src/netns: the
+ * operators turn these into NamespaceEvents.
+ */
+
+/** State of one file in a namespace directory. */
+export type Probe =
+  /** An nsfs mount: a live namespace. `incarnation` changes when the namespace does, even if the inode is reused. */
+  | { readonly state: 'ready'; readonly inode: number; readonly incarnation: string }
+  /** A file that is not (yet) an nsfs mount, e.g. `ip netns add` between create and mount. `fileId` is the plain file's identity. */
+  | { readonly state: 'pending'; readonly fileId: string }
+  | { readonly state: 'gone' }
+  /** The probe itself failed (not ENOENT): nothing can be concluded. */
+  | { readonly state: 'unknown'; readonly code: string };
+
+/** State of a watched directory after a full scan. */
+export type DirState =
+  /** Listed fine; `id` (dev:ino) changes if something is mounted over it or it is re-created. */
+  | { readonly kind: 'ok'; readonly id: string }
+  /** Does not exist; `ancestor` is the nearest existing parent (watched for its creation). */
+  | { readonly kind: 'missing'; readonly ancestor: string }
+  /** Exists but cannot be listed (EACCES, ENOTDIR, ...). */
+  | { readonly kind: 'unreadable'; readonly code: string; readonly message: string };
+
+export interface Observation {
+  readonly dir: string;
+  /**
+   * true: `entries` is the whole directory (a name not in it is gone).
+   * false: only the names in `entries` were looked at.
+   */
+  readonly full: boolean;
+  readonly entries: ReadonlyMap<string, Probe>;
+  /** Set by full scans only. */
+  readonly dirState?: DirState;
+  /** When the look was taken (ms since epoch, scheduler time). */
+  readonly atMs: number;
+}
+
+/** A request to look at a directory: all of it, or only some names. */
+export type ScanRequest = { readonly kind: 'full' } | { readonly kind: 'names'; readonly names: ReadonlySet<string> };
+
+export const FULL_SCAN: ScanRequest = { kind: 'full' };
+
+/** Merges two pending requests into one that covers both (a full scan covers everything). */
+export function mergeRequests(a: ScanRequest, b: ScanRequest): ScanRequest {
+  if (a.kind === 'full' || b.kind === 'full') return FULL_SCAN;
+  return { kind: 'names', names: new Set([...a.names, ...b.names]) };
+}

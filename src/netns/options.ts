@@ -1,0 +1,59 @@
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { Logger } from '../observe/logger.js';
+import { silentLogger } from '../observe/logger.js';
+import type { NetnsFs } from './netns-fs.js';
+import { nodeNetnsFs } from './node-netns-fs.js';
+
+/** Tunables of the namespace source, with units. Defaults in DEFAULTS below. */
+export interface WatchNamespacesOptions {
+  /** Directories to watch, exactly these (defaults are the config's business). */
+  readonly dirs: readonly string[];
+  /** Periodic full rescan of every directory: repairs whatever inotify missed. */
+  readonly rescanIntervalMs?: number;
+  /** First re-check delay for a file that is not an nsfs mount yet; doubles per attempt. */
+  readonly readinessRetryMs?: number;
+  /** Cap of one readiness re-check step. */
+  readonly readinessMaxStepMs?: number;
+  /** After this long a file that is still not a mount is ignored with one warning. */
+  readonly readinessMaxWaitMs?: number;
+  /** A burst of directory events is followed by one full rescan this long after the last event... */
+  readonly burstQuietMs?: number;
+  /** ...or this long after the first, whichever is first (a steady stream cannot starve it). */
+  readonly burstMaxWaitMs?: number;
+  /** Probe the file an inotify event names right away (low latency); false = only debounced full rescans. */
+  readonly fileHints?: boolean;
+  /** First retry delay for an unreadable directory or a failed watch; doubles up to rescanIntervalMs. */
+  readonly dirRetryMs?: number;
+  /** Files probed at once during a full scan. */
+  readonly probeConcurrency?: number;
+  readonly logger?: Logger;
+  /** Virtual time in marble tests. */
+  readonly scheduler?: SchedulerLike;
+  /** The file system (injected in unit tests). */
+  readonly fs?: NetnsFs;
+}
+
+export type ResolvedOptions = Required<WatchNamespacesOptions>;
+
+export const DEFAULTS = {
+  rescanIntervalMs: 30_000,
+  readinessRetryMs: 5,
+  readinessMaxStepMs: 1_000,
+  readinessMaxWaitMs: 10_000,
+  burstQuietMs: 50,
+  burstMaxWaitMs: 1_000,
+  fileHints: true,
+  dirRetryMs: 500,
+  probeConcurrency: 64,
+} as const;
+
+export function resolveOptions(opts: WatchNamespacesOptions): ResolvedOptions {
+  return {
+    ...DEFAULTS,
+    ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
+    dirs: opts.dirs,
+    logger: opts.logger ?? silentLogger(),
+    scheduler: opts.scheduler ?? asyncScheduler,
+    fs: opts.fs ?? nodeNetnsFs(),
+  };
+}
