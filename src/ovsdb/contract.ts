@@ -1,0 +1,112 @@
+import type { Observable } from 'rxjs';
+import type { Logger } from '../observe/logger.js';
+import type { DbRows } from './data/row-types.js';
+import type { DbSchema } from './schema/db-schema.js';
+import type { MonitorRequests, Operation, OperationResult } from './wire/wire-types.js';
+import type { VswitchSnapshot } from './vswitch/vswitch-rows.js';
+
+/**
+ * The OVSDB client's contract: what the rest of nsvswitch codes against.
+ * OvsdbClient, OvsdbMonitor and VswitchReplica implement these.
+ */
+
+export interface TransactionInfo {
+  /** 'write' if any op is insert/update/mutate/delete. */
+  readonly kind: 'read' | 'write';
+  readonly durationMs: number;
+  readonly ok: boolean;
+}
+
+export interface OvsdbClientOptions {
+  readonly logger?: Logger;
+  /** First reconnect delay; doubles per failed attempt (with jitter) up to reconnectMaxMs. Default 100. */
+  readonly reconnectMinMs?: number;
+  /** Default 5000. */
+  readonly reconnectMaxMs?: number;
+  /** A request without a reply after this long fails with OvsdbRequestTimeoutError. Default 30000. */
+  readonly requestTimeoutMs?: number;
+  /** A server message larger than this drops the connection (then reconnects). Default 64 MiB. */
+  readonly maxMessageBytes?: number;
+  /** How long connect() keeps retrying the first connection. Default 10000. */
+  readonly connectTimeoutMs?: number;
+  /** Idle time after which the client sends an echo; no reply within requestTimeoutMs drops the connection. Default 5000; 0 disables. */
+  readonly keepaliveMs?: number;
+  /** Called after every transact. */
+  readonly onTransaction?: (info: TransactionInfo) => void;
+}
+
+export interface RequestOptions {
+  /** Aborting sends a JSON-RPC cancel for the request and rejects with OvsdbCanceledError. */
+  readonly signal?: AbortSignal;
+  /** Overrides requestTimeoutMs for this request. */
+  readonly timeoutMs?: number;
+}
+
+/** What happened to the monitor's rows in one step. */
+export interface MonitorUpdate {
+  /** True when the rows were rebuilt from scratch (first snapshot, or resync after a reconnect the server could not resume). */
+  readonly reset: boolean;
+  /** _uuids inserted, modified or deleted, per table (on reset: every old and new row). */
+  readonly changed: ReadonlyMap<string, ReadonlySet<string>>;
+  /** All rows after the step (immutable; unchanged tables and rows keep their identity). */
+  readonly rows: DbRows;
+}
+
+export type MonitorMethod = 'monitor_cond_since' | 'monitor_cond' | 'monitor';
+
+/** A live monitor: a schema-decoded cache of some tables, kept up to date across reconnects. */
+export interface OvsdbMonitorApi {
+  readonly db: string;
+  readonly schema: DbSchema;
+  /** Method in use on the current connection (newest the server supports). */
+  readonly method: MonitorMethod;
+  /** Last transaction id seen (monitor_cond_since only). */
+  readonly lastTxnId: string | undefined;
+  /** Current rows, synchronously. */
+  rows(): DbRows;
+  /** One event per applied update, including the resync after each reconnect. Hot: subscribe before you need it, or read rows(). */
+  readonly updates$: Observable<MonitorUpdate>;
+  /** Sends monitor_cancel (if connected) and completes updates$. */
+  cancel(): Promise<void>;
+}
+
+export interface LockEvent {
+  readonly kind: 'locked' | 'stolen';
+  readonly lock: string;
+}
+
+export interface OvsdbClientApi {
+  readonly endpoint: string;
+  /** Current connection state, replayed to new subscribers. */
+  readonly connected$: Observable<boolean>;
+  /** The reconnect count after each successful REconnect (1, 2, ...). */
+  readonly reconnects$: Observable<number>;
+  /** "locked" / "stolen" notifications from the server. */
+  readonly lockEvents$: Observable<LockEvent>;
+  /** Runs ops as one transaction; throws an OvsdbOpError subclass (with .opIndex, .details) when an op fails. */
+  transact(db: string, ops: readonly Operation[], opts?: RequestOptions): Promise<OperationResult[]>;
+  listDbs(): Promise<string[]>;
+  getSchema(db: string): Promise<DbSchema>;
+  echo(): Promise<void>;
+  /** Starts a monitor (monitor_cond_since, falling back to monitor_cond, then monitor); resolves after the initial rows. */
+  monitor(db: string, tables: MonitorRequests): Promise<OvsdbMonitorApi>;
+  /** Requests a lock; true if granted now, false if queued (a 'locked' event follows when granted). */
+  lock(lock: string): Promise<boolean>;
+  /** Takes a lock from its owner (who gets 'stolen'). */
+  steal(lock: string): Promise<void>;
+  unlock(lock: string): Promise<void>;
+  /** Closes the connection for good; pending requests fail with OvsdbDisconnectedError. */
+  close(): Promise<void>;
+}
+
+export interface VswitchReplicaApi {
+  /** Synchronous, immutable view (structural sharing between snapshots). */
+  snapshot(): VswitchSnapshot;
+  /** A snapshot after each applied update (including the resync after a reconnect). */
+  readonly changes$: Observable<VswitchSnapshot>;
+  /** Resolves when Open_vSwitch.cur_cfg >= cfg (ovs-vswitchd applied it); rejects with OvsdbCurCfgTimeoutError after timeoutMs. */
+  waitForCurCfg(cfg: number, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export type { OperationResult };

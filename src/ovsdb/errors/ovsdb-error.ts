@@ -1,0 +1,4 @@
+import { NsvswitchError } from '../../errors/nsvswitch-error.js';
+
+/** Base of every error the OVSDB client throws. */
+export class OvsdbError extends NsvswitchError {}

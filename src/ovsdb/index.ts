@@ -1,0 +1,52 @@
+/**
+ * nsvswitch's own OVSDB client (RFC 7047): the public surface. Layers, bottom
+ * up: wire types and framing, JSON-RPC connection, data codec, schema, typed
+ * rows, monitor cache/replica, client. Nothing here knows about the agent.
+ *
+ * CONTRACT PREVIEW: the classes (OvsdbClient, VswitchReplica, Txn,
+ * transactAndWait) land next; their shapes are the *Api interfaces in
+ * contract.ts.
+ */
+export type {
+  OvsdbClientApi, OvsdbClientOptions, RequestOptions, TransactionInfo, OvsdbMonitorApi, MonitorUpdate, MonitorMethod, LockEvent, VswitchReplicaApi,
+} from './contract.js';
+export type * from './wire/wire-types.js';
+export { WRITE_OPS, ZERO_UUID } from './wire/wire-types.js';
+export type { Atom, Value, Row, TableRows, DbRows } from './data/row-types.js';
+export { uuid, namedUuid, ovsSet, ovsOptional, ovsMap, cond, byUuid, mutation } from './data/wire-values.js';
+export { decodeRow, decodeValue, defaultValue } from './data/datum-codec.js';
+export type { DbSchema, TableSchema, ColumnSchema, ColumnType, BaseType, AtomicType } from './schema/db-schema.js';
+export { parseDbSchema, tableSchema } from './schema/db-schema.js';
+export type { OpenVSwitchRow, BridgeRow, PortRow, InterfaceRow, VswitchSnapshot } from './vswitch/vswitch-rows.js';
+export { VSWITCH_COLUMNS } from './vswitch/vswitch-rows.js';
+
+// Errors: one class per failure.
+export { OvsdbError } from './errors/ovsdb-error.js';
+export { OvsdbOpError } from './errors/ovsdb-op-error.js';
+export { OP_ERROR_CLASSES, opErrorFromResults } from './errors/op-error-from-result.js';
+export { OvsdbReferentialIntegrityViolationError } from './errors/referential-integrity-violation-error.js';
+export { OvsdbConstraintViolationError } from './errors/constraint-violation-error.js';
+export { OvsdbResourcesExhaustedError } from './errors/resources-exhausted-error.js';
+export { OvsdbIoError } from './errors/io-error.js';
+export { OvsdbDuplicateUuidNameError } from './errors/duplicate-uuid-name-error.js';
+export { OvsdbDuplicateUuidError } from './errors/duplicate-uuid-error.js';
+export { OvsdbDomainError } from './errors/domain-error.js';
+export { OvsdbRangeError } from './errors/range-error.js';
+export { OvsdbTimedOutError } from './errors/timed-out-error.js';
+export { OvsdbNotSupportedError } from './errors/not-supported-error.js';
+export { OvsdbAbortedError } from './errors/aborted-error.js';
+export { OvsdbNotOwnerError } from './errors/not-owner-error.js';
+export { OvsdbSyntaxError } from './errors/syntax-error.js';
+export { OvsdbPermissionError } from './errors/permission-error.js';
+export { OvsdbInternalError } from './errors/internal-error.js';
+export { OvsdbUnknownOpError } from './errors/unknown-op-error.js';
+export { OvsdbDisconnectedError } from './errors/ovsdb-disconnected-error.js';
+export { OvsdbRequestTimeoutError } from './errors/ovsdb-request-timeout-error.js';
+export { OvsdbProtocolError } from './errors/ovsdb-protocol-error.js';
+export { OvsdbFrameTooLargeError } from './errors/ovsdb-frame-too-large-error.js';
+export { OvsdbRpcError } from './errors/ovsdb-rpc-error.js';
+export { OvsdbConnectError } from './errors/ovsdb-connect-error.js';
+export { OvsdbCanceledError } from './errors/ovsdb-canceled-error.js';
+export { OvsdbCurCfgTimeoutError } from './errors/cur-cfg-timeout-error.js';
+export { OvsdbMissingRowError } from './errors/ovsdb-missing-row-error.js';
+export { OvsdbSchemaError } from './errors/ovsdb-schema-error.js';
