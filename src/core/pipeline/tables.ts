@@ -1,0 +1,47 @@
+/** Table numbers of the pipeline (gaps leave room for later stages, e.g. conntrack policy). */
+export const Table = {
+  /** Port security + tenant classification. */
+  classify: 0,
+  /** ARP responder for the tenant's known addresses. */
+  arp: 10,
+  /** L2 forwarding within the tenant. */
+  l2: 20,
+} as const;
+
+/** Flow priorities, named by what they decide. */
+export const Priority = {
+  portAllow: 100,
+  /** Above the per-port spoof drop so IPv6 is reported as a policy, not as spoofing. */
+  ipv6Drop: 60,
+  portSpoofDrop: 50,
+  arpResponder: 100,
+  l2Unicast: 100,
+  l2Flood: 50,
+  tableMiss: 0,
+} as const;
+
+/**
+ * Cookie categories (low 24 bits of the cookie): which rule a flow is, so a
+ * trace or a dump can say why a packet went where it went.
+ */
+export const Category = {
+  classifyMiss: 0x01,
+  ipv6Drop: 0x02,
+  arpMiss: 0x03,
+  l2Miss: 0x04,
+  portIp: 0x10,
+  portArp: 0x11,
+  portSpoofDrop: 0x12,
+  arpResponder: 0x20,
+  l2Unicast: 0x30,
+  l2Flood: 0x31,
+} as const;
+export type CategoryName = keyof typeof Category;
+
+export function categoryName(code: number): CategoryName | undefined {
+  for (const [name, c] of Object.entries(Category)) if (c === code) return name as CategoryName;
+  return undefined;
+}
+
+/** Ethernet group bit: matches every broadcast and multicast destination. */
+export const MULTICAST_DST = '01:00:00:00:00:00/01:00:00:00:00:00';

@@ -1,0 +1,91 @@
+import type { Logger } from '../observe/logger.js';
+import type { Metrics } from '../observe/metrics.js';
+import type { Flow } from './flow.js';
+import type { FlowDriver } from './flow-driver.js';
+import { diffFlows } from './flow-diff.js';
+import { decodeCookie } from './cookie.js';
+
+export interface FlowSyncResult {
+  /** Flows the switch lacked. */
+  readonly added: number;
+  /** Flows whose actions or cookie were rewritten in place. */
+  readonly modified: number;
+  readonly deleted: number;
+  /** Our flows on the bridge after the sync. */
+  readonly total: number;
+}
+
+export interface FlowSyncOptions {
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+}
+
+/**
+ * Brings a bridge's flows (ours only) to a desired set: dump, diff in
+ * canonical form, and send only the difference in one atomic bundle. A sync
+ * with nothing changed sends zero flow-mods. Syncs of one bridge run one at
+ * a time, in call order.
+ */
+export class FlowSync {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly driver: FlowDriver,
+    private readonly opts: FlowSyncOptions = {},
+  ) {}
+
+  sync(bridge: string, desired: readonly Flow[]): Promise<FlowSyncResult> {
+    const prev = this.tails.get(bridge) ?? Promise.resolve();
+    const next = prev.then(
+      () => this.syncNow(bridge, desired),
+      () => this.syncNow(bridge, desired),
+    );
+    const tail = next.catch(() => undefined);
+    this.tails.set(bridge, tail);
+    void tail.then(() => {
+      if (this.tails.get(bridge) === tail) this.tails.delete(bridge);
+    });
+    return next;
+  }
+
+  private async syncNow(bridge: string, desired: readonly Flow[]): Promise<FlowSyncResult> {
+    const { logger, metrics } = this.opts;
+    const stopTimer = metrics?.flowSyncDuration.startTimer();
+    try {
+      const actual = await this.driver.dump(bridge);
+      const diff = diffFlows(desired, actual);
+      if (diff.duplicates.length > 0) {
+        logger?.warn({ bridge, duplicates: diff.duplicates.length, example: diff.duplicates[0] && { table: diff.duplicates[0].table, match: diff.duplicates[0].match } }, 'desired flows with the same table, priority and match: kept the first');
+      }
+      const add = [...diff.add, ...diff.modify];
+      if (add.length > 0 || diff.del.length > 0) {
+        await this.driver.apply(bridge, { add, del: diff.del });
+      }
+      metrics?.flowMods.inc({ op: 'add' }, diff.add.length);
+      metrics?.flowMods.inc({ op: 'modify' }, diff.modify.length);
+      metrics?.flowMods.inc({ op: 'delete' }, diff.del.length);
+      const total = desired.length - diff.duplicates.length;
+      if (metrics) setFlowGauge(metrics, desired);
+      const result = { added: diff.add.length, modified: diff.modify.length, deleted: diff.del.length, total };
+      if (add.length > 0 || diff.del.length > 0) logger?.info({ bridge, ...result }, 'flows synced');
+      else logger?.debug({ bridge, total }, 'flows already in sync');
+      return result;
+    } finally {
+      stopTimer?.();
+    }
+  }
+}
+
+/** Our flows by tenant id and table, as the nsvswitch_flows gauge. */
+function setFlowGauge(metrics: Metrics, flows: readonly Flow[]): void {
+  const counts = new Map<string, { tenant: string; table: string; n: number }>();
+  for (const f of flows) {
+    const tenant = String(decodeCookie(f.cookie).tenantId);
+    const key = `${tenant}|${f.table}`;
+    const c = counts.get(key);
+    if (c) c.n++;
+    else counts.set(key, { tenant, table: String(f.table), n: 1 });
+  }
+  metrics.flows.reset();
+  for (const c of counts.values()) metrics.flows.set({ tenant: c.tenant, table: c.table }, c.n);
+}

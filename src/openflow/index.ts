@@ -1,0 +1,24 @@
+// Generic OpenFlow client: flow model and text form, dump parsing, canonical
+// diff, cookies, the ovs-ofctl bundle driver, churn-free sync, and loss detection.
+export type { Flow } from './flow.js';
+export { flowToText, flowToStrictDeleteText } from './flow.js';
+export type { FlowChange, FlowDriver } from './flow-driver.js';
+export { OfctlDriver, bundleText, OFCTL_PROTOCOL, type OfctlDriverOptions } from './ofctl-driver.js';
+export { FlowSync, type FlowSyncOptions, type FlowSyncResult } from './flow-sync.js';
+export { diffFlows, flowKey, type FlowDiff } from './flow-diff.js';
+export { canonicalMatch, splitTopLevel } from './canonical-match.js';
+export { parseDumpFlows, parseFlowLine } from './parse-dump.js';
+export { flowLoss$, FLOW_LOSS_RETRY_MAX_MS, FLOW_LOSS_RETRY_MIN_MS, type FlowLossOptions } from './flow-loss.js';
+export {
+  COOKIE_OWNER,
+  COOKIE_OWNER_MASK,
+  MAX_COOKIE_TENANT,
+  decodeCookie,
+  encodeCookie,
+  isOurCookie,
+  ownerCookieFilter,
+  type CookieParts,
+} from './cookie.js';
+export { FlowApplyError } from './errors/flow-apply-error.js';
+export { FlowDumpError } from './errors/flow-dump-error.js';
+export { FlowParseError } from './errors/flow-parse-error.js';
