@@ -4,6 +4,8 @@ export interface PlugSpec {
   readonly key: string;
   /** Namespace file path (untrusted text; never interpolated into scripts). */
   readonly nsPath: string;
+  /** Inode of the namespace incarnation to plug; when set, a namespace re-created at nsPath is refused. */
+  readonly inode?: number;
   /** Host-side veth name (≤15 chars, derived from a hash). */
   readonly hostIf: string;
   /** Temporary name of the namespace-side end before rename (≤15 chars, derived). */

@@ -1,0 +1,54 @@
+import type { PlugSpec } from './types.js';
+
+/** One line of an `ip -batch` file and what it does, for error messages. */
+export interface BatchLine {
+  readonly step: string;
+  readonly text: string;
+}
+
+// A token that ip's batch tokenizer keeps as exactly one argument.
+const SAFE_TOKEN = /^[A-Za-z0-9_./:+-]+$/;
+
+function token(value: string): string {
+  if (!SAFE_TOKEN.test(value)) throw new TypeError(`unsafe token for ip -batch: ${JSON.stringify(value)}`);
+  return value;
+}
+
+/**
+ * The one host-side line per namespace: the veth pair is created with its
+ * peer directly in the namespace (nsRef is a pinned /proc/PID/fd/N path,
+ * never the untrusted namespace path), MAC and MTU set, host end up.
+ */
+export function hostLine(spec: PlugSpec, nsRef: string): BatchLine {
+  const text = [
+    'link add dev', token(spec.hostIf), 'mtu', String(spec.mtu), 'up',
+    'type veth peer name', token(spec.peerTmp), 'address', token(spec.mac), 'mtu', String(spec.mtu),
+    'netns', token(nsRef),
+  ].join(' ');
+  return { step: 'create veth', text };
+}
+
+/**
+ * Lines run inside the namespace, in order. Run without -force: if the
+ * rename fails (name taken), the later lines must not touch the interface
+ * that already has that name.
+ */
+export function namespaceLines(spec: PlugSpec): BatchLine[] {
+  const dev = token(spec.ifName);
+  const lines: BatchLine[] = [
+    { step: 'rename', text: `link set dev ${token(spec.peerTmp)} name ${dev}` },
+    { step: 'address', text: `addr add ${token(spec.ip)}/${spec.prefixLen} dev ${dev}` },
+    { step: 'loopback up', text: 'link set dev lo up' },
+    { step: 'link up', text: `link set dev ${dev} up` },
+  ];
+  if (spec.gateway !== undefined) lines.push({ step: 'default route', text: `route add default via ${token(spec.gateway)} dev ${dev}` });
+  return lines;
+}
+
+export function unplugLines(hostIfs: readonly string[]): BatchLine[] {
+  return hostIfs.map((i) => ({ step: 'delete veth', text: `link del dev ${token(i)}` }));
+}
+
+export function batchText(lines: readonly BatchLine[]): string {
+  return lines.map((l) => `${l.text}\n`).join('');
+}

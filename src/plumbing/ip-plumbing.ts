@@ -1,0 +1,218 @@
+import { run, type RunResult } from '../exec/run.js';
+import { CommandError } from '../errors/command-error.js';
+import type { Logger } from '../observe/logger.js';
+import type { HostLink, Plumbing, PlugResult, PlugSpec } from './types.js';
+import { batchText, hostLine, namespaceLines, unplugLines, type BatchLine } from './batch-text.js';
+import { parseBatchErrors, plainReason } from './batch-errors.js';
+import { parseHostLinks } from './host-links.js';
+import { mapLimit } from './map-limit.js';
+import { pinNamespace, type PinnedNamespace } from './pinned-namespace.js';
+import { checkPlugSpec, isSafeIfName } from './spec-check.js';
+import { HostInterfaceExistsError } from './errors/host-interface-exists-error.js';
+import { InterfaceNameTakenError } from './errors/interface-name-taken-error.js';
+import { InvalidPlugSpecError } from './errors/invalid-plug-spec-error.js';
+import { NamespaceGoneError } from './errors/namespace-gone-error.js';
+import { PlugStepError } from './errors/plug-step-error.js';
+import { UnplugError } from './errors/unplug-error.js';
+
+/** Per-namespace `nsenter ip -batch` processes in flight at once. */
+export const DEFAULT_PLUG_CONCURRENCY = 8;
+/** Namespaces pinned (held open) at once; bounds file descriptors in big bursts. */
+export const MAX_PINNED_PER_ROUND = 512;
+/** Time limit of one `ip` process, ms. */
+export const IP_TIMEOUT_MS = 60_000;
+
+export interface IpPlumbingOptions {
+  /** Namespace file where OVS and the host veth ends live; unset = the agent's own. */
+  readonly hostNetns?: string;
+  readonly logger?: Logger;
+  /** Called once per child process: 'ip' for host-side batches, 'nsenter' for per-namespace ones. */
+  readonly onSpawn?: (program: string) => void;
+  /** Per-namespace processes in flight at once (default 8). */
+  readonly concurrency?: number;
+}
+
+/** One spec in flight: its pinned namespace, whether its veth exists because of us, its failure. */
+interface Work {
+  readonly index: number;
+  readonly spec: PlugSpec;
+  pin?: PinnedNamespace;
+  created: boolean;
+  error?: Error;
+}
+
+const NO_DEVICE = /Cannot find device|No such device/;
+const EXISTS = /File exists/;
+
+/**
+ * Kernel plumbing with `ip -batch`: one host process creates every veth of a
+ * burst (peers straight into their namespaces), then one process per
+ * namespace renames, addresses and routes, a few in parallel. Failures are
+ * per namespace and leave nothing behind.
+ */
+export class IpPlumbing implements Plumbing {
+  private readonly hostNetns: string | undefined;
+  private readonly logger: Logger | undefined;
+  private readonly onSpawn: (program: string) => void;
+  private readonly concurrency: number;
+
+  constructor(opts: IpPlumbingOptions = {}) {
+    this.hostNetns = opts.hostNetns;
+    this.logger = opts.logger;
+    this.onSpawn = opts.onSpawn ?? (() => undefined);
+    this.concurrency = Math.max(1, opts.concurrency ?? DEFAULT_PLUG_CONCURRENCY);
+  }
+
+  async plug(specs: readonly PlugSpec[]): Promise<PlugResult[]> {
+    const results: PlugResult[] = [];
+    for (let i = 0; i < specs.length; i += MAX_PINNED_PER_ROUND) {
+      results.push(...(await this.plugRound(specs.slice(i, i + MAX_PINNED_PER_ROUND))));
+    }
+    return results;
+  }
+
+  async unplug(hostIfs: readonly string[]): Promise<void> {
+    const names = [...new Set(hostIfs)];
+    if (names.length === 0) return;
+    const bad = names.find((n) => !isSafeIfName(n));
+    if (bad !== undefined) throw new UnplugError(new Map([[JSON.stringify(bad), 'not a valid interface name']]));
+    const lines = unplugLines(names);
+    const res = await this.hostIp(['-force', '-batch', '-'], batchText(lines));
+    const errs = parseBatchErrors(res.stderr);
+    const failures = new Map<string, string>();
+    for (const [line, msg] of errs.byLine) {
+      if (!NO_DEVICE.test(msg)) failures.set(names[line - 1] ?? `line ${line}`, plainReason(msg));
+    }
+    if (res.exitCode !== 0 && errs.byLine.size === 0) failures.set(names.join(','), errs.trailing || `ip exited ${res.exitCode}`);
+    if (failures.size > 0) throw new UnplugError(failures);
+    this.logger?.debug({ count: names.length }, 'host veths deleted');
+  }
+
+  async listHostLinks(prefix: string): Promise<Map<string, HostLink>> {
+    const res = await this.hostIp(['-j', 'link', 'show'], undefined, []);
+    return parseHostLinks(res.stdout, prefix);
+  }
+
+  /** One round: pin, one host batch, per-namespace batches, vanish check, rollback. */
+  private async plugRound(specs: readonly PlugSpec[]): Promise<PlugResult[]> {
+    const started = performance.now();
+    const work: Work[] = specs.map((spec, index) => ({ index, spec, created: false }));
+    try {
+      await this.pinAll(work);
+      await this.createVeths(work.filter((w) => w.pin && !w.error));
+      await mapLimit(work.filter((w) => w.created && !w.error), this.concurrency, (w) => this.configure(w));
+      await this.checkVanished(work.filter((w) => w.created && !w.error));
+      await this.rollback(work.filter((w) => w.created && w.error));
+    } finally {
+      await Promise.all(work.map((w) => w.pin?.close().catch(() => undefined)));
+    }
+    const failed = work.filter((w) => w.error);
+    for (const w of failed) {
+      this.logger?.warn({ namespace: w.spec.nsPath, port: w.spec.hostIf, error: w.error?.message }, 'namespace not plugged');
+    }
+    this.logger?.debug({ count: specs.length, failed: failed.length, duration: (performance.now() - started) / 1000 }, 'plug round done');
+    return work.map((w) => (w.error ? { key: w.spec.key, ok: false, error: w.error } : { key: w.spec.key, ok: true }));
+  }
+
+  // Checks every spec and holds its namespace open; bad or missing ones fail here, before any spawn.
+  private async pinAll(work: Work[]): Promise<void> {
+    const seen = new Set<string>();
+    for (const w of work) {
+      w.error = checkPlugSpec(w.spec);
+      if (!w.error && seen.has(w.spec.hostIf)) {
+        w.error = new InvalidPlugSpecError(w.spec.nsPath, w.spec.hostIf, 'host interface name (twice in one plug)', w.spec.hostIf);
+      }
+      seen.add(w.spec.hostIf);
+    }
+    await mapLimit(work.filter((w) => !w.error), 32, async (w) => {
+      const pinned = await pinNamespace(w.spec.nsPath, w.spec.inode);
+      if (pinned.ok) w.pin = pinned.ns;
+      else w.error = new NamespaceGoneError(w.spec.nsPath, w.spec.hostIf, pinned.reason);
+    });
+  }
+
+  // One `ip -force -batch` for all veths; each line's failure is attributed to its spec.
+  private async createVeths(work: Work[]): Promise<void> {
+    if (work.length === 0) return;
+    const lines = work.map((w) => hostLine(w.spec, (w.pin as PinnedNamespace).ref));
+    let res: RunResult;
+    try {
+      res = await this.hostIp(['-force', '-batch', '-'], batchText(lines));
+    } catch (err) {
+      for (const w of work) w.error = new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'create veth', (err as Error).message, { cause: err });
+      return;
+    }
+    const errs = parseBatchErrors(res.stderr);
+    const fatal = res.exitCode !== 0 && res.exitCode !== 1;
+    work.forEach((w, i) => {
+      const msg = errs.byLine.get(i + 1);
+      if (msg !== undefined) {
+        w.error = EXISTS.test(msg)
+          ? new HostInterfaceExistsError(w.spec.nsPath, w.spec.hostIf)
+          : new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'create veth', plainReason(msg));
+      } else if (fatal) {
+        // ip stopped early: this line may or may not have run. Treat it as created so rollback removes it.
+        w.created = true;
+        w.error = new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'create veth', `ip stopped early (exit ${res.exitCode}): ${errs.trailing}`);
+      } else {
+        w.created = true;
+      }
+    });
+  }
+
+  // One `nsenter ip -batch` inside the namespace: rename, address, lo up, link up, default route.
+  private async configure(w: Work): Promise<void> {
+    const lines = namespaceLines(w.spec);
+    const ref = (w.pin as PinnedNamespace).ref;
+    let res: RunResult;
+    try {
+      this.onSpawn('nsenter');
+      res = await run('ip', ['-batch', '-'], { netns: ref, input: batchText(lines), timeoutMs: IP_TIMEOUT_MS, okExitCodes: [1, 255] });
+    } catch (err) {
+      const reason = err instanceof CommandError ? err.stderr.trim() || err.message : (err as Error).message;
+      w.error = new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'configure namespace', reason, { cause: err });
+      return;
+    }
+    if (res.exitCode === 0) return;
+    w.error = this.namespaceStepError(w.spec, lines, res);
+  }
+
+  private namespaceStepError(spec: PlugSpec, lines: readonly BatchLine[], res: RunResult): Error {
+    const errs = parseBatchErrors(res.stderr);
+    const [first] = [...errs.byLine].sort((a, b) => a[0] - b[0]);
+    if (!first) return new PlugStepError(spec.nsPath, spec.hostIf, 'configure namespace', errs.trailing || `ip exited ${res.exitCode}`);
+    const [lineNo, msg] = first;
+    const line = lines[lineNo - 1];
+    if (line?.step === 'rename' && EXISTS.test(msg)) return new InterfaceNameTakenError(spec.nsPath, spec.hostIf, spec.ifName);
+    return new PlugStepError(spec.nsPath, spec.hostIf, line?.text ?? `line ${lineNo}`, plainReason(msg));
+  }
+
+  // A namespace whose file went away mid-plug must not keep a port: fail it so rollback deletes the veth.
+  private async checkVanished(work: Work[]): Promise<void> {
+    await Promise.all(work.map(async (w) => {
+      const reason = await (w.pin as PinnedNamespace).gone();
+      if (reason !== undefined) w.error = new NamespaceGoneError(w.spec.nsPath, w.spec.hostIf, reason);
+    }));
+  }
+
+  // Deletes the host veths this call created for failed specs (the peers go with them), in one process.
+  private async rollback(work: Work[]): Promise<void> {
+    if (work.length === 0) return;
+    try {
+      await this.unplug(work.map((w) => w.spec.hostIf));
+    } catch (err) {
+      this.logger?.error({ ports: work.map((w) => w.spec.hostIf), error: (err as Error).message }, 'rollback of failed plugs incomplete');
+    }
+  }
+
+  // -force batches exit 1 when some line failed (attributed per line); 255 when ip stopped early.
+  private hostIp(args: string[], input?: string, okExitCodes: readonly number[] = [1, 255]): Promise<RunResult> {
+    this.onSpawn('ip');
+    return run('ip', args, {
+      ...(this.hostNetns !== undefined ? { netns: this.hostNetns } : {}),
+      ...(input !== undefined ? { input } : {}),
+      timeoutMs: IP_TIMEOUT_MS,
+      okExitCodes,
+    });
+  }
+}

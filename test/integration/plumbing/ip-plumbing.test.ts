@@ -1,0 +1,232 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { OvsSandbox } from '../../../src/sandbox/ovs-sandbox.js';
+import { run } from '../../../src/exec/run.js';
+import { hostIfName, macFor, peerTmpName, HOST_IF_PREFIX } from '../../../src/core/names.js';
+import {
+  HostInterfaceExistsError,
+  InterfaceNameTakenError,
+  InvalidPlugSpecError,
+  IpPlumbing,
+  NamespaceGoneError,
+  type PlugSpec,
+} from '../../../src/plumbing/index.js';
+
+interface IpAddrJson {
+  ifname: string;
+  address: string;
+  mtu: number;
+  flags: string[];
+  addr_info: { family: string; local: string; prefixlen: number }[];
+}
+interface IpRouteJson {
+  dst: string;
+  gateway?: string;
+  dev: string;
+}
+
+/** What the kernel says is inside a namespace (read with real `ip -j`, by path). */
+async function inside(nsPath: string): Promise<{ links: Map<string, IpAddrJson>; routes: IpRouteJson[] }> {
+  const addr = JSON.parse((await run('ip', ['-j', 'addr', 'show'], { netns: nsPath })).stdout) as IpAddrJson[];
+  const routes = JSON.parse((await run('ip', ['-j', 'route', 'show'], { netns: nsPath })).stdout) as IpRouteJson[];
+  return { links: new Map(addr.map((l) => [l.ifname, l])), routes };
+}
+
+/** IPv4 addresses of a link (the kernel adds an IPv6 link-local of its own). */
+function inet4(link: IpAddrJson | undefined): string[] {
+  return (link?.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => a.local);
+}
+
+describe('IpPlumbing (real kernel, private host namespace)', () => {
+  let sb: OvsSandbox;
+  let plumbing: IpPlumbing;
+  const spawns: string[] = [];
+  let n = 0;
+
+  /** A spec for a namespace file, named the way the reconciler names it (from path#inode). */
+  async function specFor(nsPath: string, over: Partial<PlugSpec> = {}): Promise<PlugSpec> {
+    const inode = (await stat(nsPath)).ino;
+    const key = `${nsPath}#${inode}`;
+    n++;
+    return {
+      key, nsPath, inode, hostIf: hostIfName(key), peerTmp: peerTmpName(key), ifName: 'eth0', mac: macFor(key),
+      ip: `10.20.0.${n + 1}`, prefixLen: 24, mtu: 1400, gateway: '10.20.0.1', ...over,
+    };
+  }
+
+  async function hostLinkNames(): Promise<string[]> {
+    return [...(await plumbing.listHostLinks(HOST_IF_PREFIX)).keys()];
+  }
+
+  beforeAll(async () => {
+    sb = await OvsSandbox.start({ label: 'plumbing' });
+    plumbing = new IpPlumbing({ hostNetns: sb.hostNetns, onSpawn: (p) => spawns.push(p) });
+  });
+  afterAll(async () => {
+    await sb?.stop();
+  });
+
+  it('plugs 3 namespaces with one host process and one process per namespace, configured as specified', async () => {
+    const paths = await sb.netnsDir.add('ok-a', 'ok-b', 'ok-c');
+    const specs = await Promise.all(paths.map((p, i) => specFor(p, i === 2 ? { gateway: undefined, ifName: 'net1', mtu: 9000 } : {})));
+    spawns.length = 0;
+    const results = await plumbing.plug(specs);
+    expect(results).toEqual(specs.map((s) => ({ key: s.key, ok: true })));
+    expect(spawns.sort()).toEqual(['ip', 'nsenter', 'nsenter', 'nsenter']);
+
+    for (const s of specs) {
+      const { links, routes } = await inside(s.nsPath);
+      const dev = links.get(s.ifName);
+      expect(dev, `${s.ifName} in ${s.nsPath}`).toBeDefined();
+      expect(dev?.address).toBe(s.mac);
+      expect(dev?.mtu).toBe(s.mtu);
+      expect(dev?.flags).toContain('UP');
+      expect(dev?.addr_info.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`)).toEqual([`${s.ip}/${s.prefixLen}`]);
+      expect(links.get('lo')?.flags).toContain('UP');
+      expect(links.has(s.peerTmp)).toBe(false);
+      const def = routes.find((r) => r.dst === 'default');
+      if (s.gateway) expect(def).toMatchObject({ gateway: s.gateway, dev: s.ifName });
+      else expect(def).toBeUndefined();
+    }
+    const host = await plumbing.listHostLinks(HOST_IF_PREFIX);
+    for (const s of specs) expect(host.get(s.hostIf)).toMatchObject({ name: s.hostIf, mtu: s.mtu, up: true });
+  });
+
+  it('reports a missing namespace, plugs the others, and leaves no host veth for it', async () => {
+    const paths = await sb.netnsDir.add('miss-a', 'miss-b', 'miss-c');
+    const specs = await Promise.all(paths.map((p) => specFor(p)));
+    await sb.netnsDir.remove('miss-b');
+    const results = await plumbing.plug(specs);
+    expect(results.map((r) => r.ok)).toEqual([true, false, true]);
+    const err = (results[1] as { error: Error }).error;
+    expect(err).toBeInstanceOf(NamespaceGoneError);
+    expect(err.message).toContain(specs[1]!.nsPath);
+    expect(err.message).toContain(specs[1]!.hostIf);
+    expect(err.message).toMatch(/no such file/);
+    const host = await hostLinkNames();
+    expect(host).toContain(specs[0]!.hostIf);
+    expect(host).toContain(specs[2]!.hostIf);
+    expect(host).not.toContain(specs[1]!.hostIf);
+  });
+
+  it('leaves nothing when a namespace vanishes after its veth was created', async () => {
+    const paths = await sb.netnsDir.add('gone-a', 'gone-b');
+    const specs = await Promise.all(paths.map((p) => specFor(p)));
+    let first = true;
+    // Deletes gone-a the way `ip netns del` does, just as its per-namespace step starts.
+    const racing = new IpPlumbing({
+      hostNetns: sb.hostNetns,
+      concurrency: 1,
+      onSpawn: (p) => {
+        if (p !== 'nsenter' || !first) return;
+        first = false;
+        execFileSync('umount', ['-l', specs[0]!.nsPath]);
+        rmSync(specs[0]!.nsPath);
+      },
+    });
+    const results = await racing.plug(specs);
+    expect(first).toBe(false);
+    expect(results[0]).toMatchObject({ ok: false });
+    expect((results[0] as { error: Error }).error).toBeInstanceOf(NamespaceGoneError);
+    expect((results[0] as { error: Error }).error.message).toMatch(/removed while being plugged/);
+    expect(results[1]).toEqual({ key: specs[1]!.key, ok: true });
+    const host = await hostLinkNames();
+    expect(host).not.toContain(specs[0]!.hostIf);
+    expect(host).toContain(specs[1]!.hostIf);
+  });
+
+  it('refuses a namespace re-created at the same path (different inode)', async () => {
+    const [p] = await sb.netnsDir.add('reborn');
+    const old = await specFor(p!);
+    await sb.netnsDir.remove('reborn');
+    await sb.netnsDir.add('reborn');
+    const [r] = await plumbing.plug([old]);
+    expect(r?.ok).toBe(false);
+    expect((r as { error: Error }).error).toBeInstanceOf(NamespaceGoneError);
+    expect((r as { error: Error }).error.message).toMatch(/replaced by another namespace/);
+    expect(await hostLinkNames()).not.toContain(old.hostIf);
+  });
+
+  it('refuses a file that is not a mounted namespace', async () => {
+    const p = await sb.netnsDir.addPlainFile('plain');
+    const [r] = await plumbing.plug([await specFor(p, { inode: undefined })]);
+    expect((r as { error: Error }).error.message).toMatch(/not a mounted namespace/);
+  });
+
+  it('fails clearly when the interface name is already taken in the namespace, and touches nothing there', async () => {
+    const [p] = await sb.netnsDir.add('taken');
+    await run('ip', ['link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'other0'], { netns: p! });
+    const s = await specFor(p!);
+    const [r] = await plumbing.plug([s]);
+    const err = (r as { error: Error }).error;
+    expect(err).toBeInstanceOf(InterfaceNameTakenError);
+    expect(err.message).toBe(`interface name eth0 already taken in namespace ${p!} (host interface ${s.hostIf} removed)`);
+    expect(await hostLinkNames()).not.toContain(s.hostIf);
+    const { links } = await inside(p!);
+    expect(links.get('eth0')).toBeDefined();
+    expect(inet4(links.get('eth0'))).toEqual([]);
+    expect(links.has(s.peerTmp)).toBe(false);
+  });
+
+  it('fails clearly on a second plug of a plugged namespace and leaves the working port alone', async () => {
+    const [p] = await sb.netnsDir.add('twice');
+    const s = await specFor(p!);
+    expect((await plumbing.plug([s]))[0]?.ok).toBe(true);
+    const [r] = await plumbing.plug([s]);
+    expect((r as { error: Error }).error).toBeInstanceOf(HostInterfaceExistsError);
+    expect(await hostLinkNames()).toContain(s.hostIf);
+    expect(inet4((await inside(p!)).links.get('eth0'))).toEqual([s.ip]);
+  });
+
+  it('refuses invalid specs without spawning anything', async () => {
+    const [p] = await sb.netnsDir.add('invalid');
+    const s = await specFor(p!, { ifName: 'eth0\nlink del lo' });
+    spawns.length = 0;
+    const [r] = await plumbing.plug([s]);
+    expect((r as { error: Error }).error).toBeInstanceOf(InvalidPlugSpecError);
+    expect(spawns).toEqual([]);
+  });
+
+  it('plugs namespaces with hostile file names (spaces, quotes, unicode, dashes, $(...), newlines)', async () => {
+    const names = ['sp ace', `quo"te's`, 'ünï€ødé', '-leading-dash', '--net=x', '$(touch pwned)', '#hash', 'back\\slash', 'new\nline'];
+    const paths = await sb.netnsDir.add(...names);
+    const specs = await Promise.all(paths.map((p) => specFor(p)));
+    const results = await plumbing.plug(specs);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    for (const s of specs) {
+      const { links } = await inside(s.nsPath);
+      expect(inet4(links.get('eth0')), s.nsPath).toEqual([s.ip]);
+    }
+    expect(existsSync(join(process.cwd(), 'pwned'))).toBe(false);
+    expect(existsSync(join(sb.netnsDir.dir, 'pwned'))).toBe(false);
+  });
+
+  it('unplug removes host veths (the namespace end goes too); missing ones are fine', async () => {
+    const paths = await sb.netnsDir.add('un-a', 'un-b');
+    const specs = await Promise.all(paths.map((p) => specFor(p)));
+    expect((await plumbing.plug(specs)).every((r) => r.ok)).toBe(true);
+    spawns.length = 0;
+    await plumbing.unplug([...specs.map((s) => s.hostIf), 'nsvnotthere0000']);
+    expect(spawns).toEqual(['ip']);
+    const host = await hostLinkNames();
+    for (const s of specs) {
+      expect(host).not.toContain(s.hostIf);
+      expect((await inside(s.nsPath)).links.has('eth0')).toBe(false);
+    }
+    await expect(plumbing.unplug([])).resolves.toBeUndefined();
+  });
+
+  it('passes real packets between two plugged namespaces through an OVS bridge', async () => {
+    await sb.addBridge('br-plumb');
+    await sb.ofctl('add-flow', 'br-plumb', 'actions=NORMAL');
+    const paths = await sb.netnsDir.add('ping-a', 'ping-b');
+    const specs = await Promise.all(paths.map((p, i) => specFor(p, { ip: `10.30.0.${i + 2}`, gateway: '10.30.0.1' })));
+    expect((await plumbing.plug(specs)).every((r) => r.ok)).toBe(true);
+    for (const s of specs) await sb.vsctl('add-port', 'br-plumb', s.hostIf);
+    const ping = await run('ping', ['-c', '1', '-W', '5', specs[1]!.ip], { netns: specs[0]!.nsPath });
+    expect(ping.stdout).toContain('1 received');
+  });
+});
