@@ -1,7 +1,7 @@
 /** Where a manifest value came from, for error messages. */
 export interface SourceRef {
   readonly file: string;
-  /** 1-based line of the document (or of the offending field when known). */
+  /** 1-based line of the document (or of the offending field when known); 0 = the file as a whole. */
   readonly line: number;
 }
 
@@ -32,6 +32,7 @@ export interface Tenant {
 /** One problem found in a manifest file, with file, line and plain reason. */
 export interface ManifestProblem {
   readonly file: string;
+  /** 1-based line of the offending field or document; 0 = the file (or directory) as a whole. */
   readonly line: number;
   readonly message: string;
   /** Which tenant it concerns, when known. */
@@ -44,4 +45,19 @@ export interface TenantSet {
   readonly tenants: ReadonlyMap<string, Tenant>;
   /** Current problems (rejected files, conflicts). */
   readonly problems: readonly ManifestProblem[];
+  /** Every manifest file seen and whether its current content is in force (for status). */
+  readonly files?: readonly ManifestFileStatus[];
+}
+
+/** One manifest file's standing after the last load/reload. */
+export interface ManifestFileStatus {
+  readonly file: string;
+  /** accepted: current content in force; rejected: current content has problems (see TenantSet.problems). */
+  readonly state: 'accepted' | 'rejected';
+  /** Tenants in force from this file (for a rejected file: those of its last good version). */
+  readonly tenants: readonly string[];
+  /** Rejected, but an earlier good version of the file stays in force. */
+  readonly lastGoodInForce: boolean;
+  /** Number of problems of the current content. */
+  readonly problems: number;
 }

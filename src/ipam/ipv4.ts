@@ -1,0 +1,62 @@
+// IPv4 addresses as unsigned 32-bit integers: the arithmetic under subnets, overlaps and allocation.
+
+const OCTET = /^(0|[1-9][0-9]{0,2})$/;
+
+/** Parses a strict dotted quad (no leading zeros, which some tools read as octal); undefined if invalid. */
+export function parseIpv4(text: string): number | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  let n = 0;
+  for (const p of parts) {
+    if (!OCTET.test(p)) return undefined;
+    const v = Number(p);
+    if (v > 255) return undefined;
+    n = n * 256 + v;
+  }
+  return n;
+}
+
+export function formatIpv4(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+/** A parsed CIDR: base address as given (host bits possibly set) and prefix length. */
+export interface Cidr {
+  readonly address: number;
+  readonly prefixLen: number;
+}
+
+/** Parses "a.b.c.d/n" (n 0..32); undefined if malformed. Host bits are not checked here. */
+export function parseCidr(text: string): Cidr | undefined {
+  const slash = text.indexOf('/');
+  if (slash < 0) return undefined;
+  const address = parseIpv4(text.slice(0, slash));
+  const len = text.slice(slash + 1);
+  if (address === undefined || !/^(0|[1-9][0-9]?)$/.test(len)) return undefined;
+  const prefixLen = Number(len);
+  if (prefixLen > 32) return undefined;
+  return { address, prefixLen };
+}
+
+/** Netmask of a prefix length as an unsigned integer. */
+export function maskOf(prefixLen: number): number {
+  return prefixLen === 0 ? 0 : (0xffffffff << (32 - prefixLen)) >>> 0;
+}
+
+/** Network address of a CIDR (host bits cleared). */
+export function networkOf(c: Cidr): number {
+  return (c.address & maskOf(c.prefixLen)) >>> 0;
+}
+
+/** Inclusive [first, last] integer range covered by a CIDR. */
+export function rangeOf(c: Cidr): readonly [number, number] {
+  const first = networkOf(c);
+  return [first, first + 2 ** (32 - c.prefixLen) - 1];
+}
+
+/** Two CIDRs overlap iff one contains the other's network address. */
+export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+  const [a0, a1] = rangeOf(a);
+  const [b0, b1] = rangeOf(b);
+  return a0 <= b1 && b0 <= a1;
+}
