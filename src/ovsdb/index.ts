@@ -3,10 +3,15 @@
  * up: wire types and framing, JSON-RPC connection, data codec, schema, typed
  * rows, monitor cache/replica, client. Nothing here knows about the agent.
  *
- * CONTRACT PREVIEW: the classes (OvsdbClient, VswitchReplica, Txn,
- * transactAndWait) land next; their shapes are the *Api interfaces in
- * contract.ts.
+ * Contract: the *Api interfaces in contract.ts; OvsdbClient, OvsdbMonitor and
+ * VswitchReplica implement them.
  */
+export { OvsdbClient } from './client/ovsdb-client.js';
+export { OvsdbMonitor } from './client/ovsdb-monitor.js';
+export { VswitchReplica, VSWITCH_DB } from './vswitch/vswitch-replica.js';
+export { Txn, nextCfgFromResult } from './txn/txn.js';
+export { transactAndWait } from './txn/transact-and-wait.js';
+export { parseEndpoint } from './rpc/endpoint.js';
 export type {
   OvsdbClientApi, OvsdbClientOptions, RequestOptions, TransactionInfo, OvsdbMonitorApi, MonitorUpdate, MonitorMethod, LockEvent, VswitchReplicaApi,
 } from './contract.js';
