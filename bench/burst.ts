@@ -1,0 +1,105 @@
+/**
+ * Burst benchmark: N namespaces plugged into an OVS bridge, in one run on
+ * one machine, by OVS's own ovs-docker loop (the peer), the hand-batched
+ * floor and nsvswitch, each in its own fresh OVS sandbox.
+ *
+ *   npx tsx bench/burst.ts --n 100,1000 [--contenders peer,floor,nsvswitch]
+ *     [--peer-sample 200] [--floor-concurrency 4] [--timeout-s S]
+ */
+import { parseArgs } from 'node:util';
+import { installSignalCleanup, runAllCleanups } from './lib/cleanup.js';
+import { machineInfo, writeResult } from './lib/results.js';
+import { renderTable } from './lib/table.js';
+import { withTimeout } from './lib/timing.js';
+import { floorContender } from './lib/burst/floor.js';
+import { nsvswitchContender } from './lib/burst/nsvswitch.js';
+import { peerContender } from './lib/burst/peer.js';
+import { burstRatios, burstRatiosTable, burstTimesTable, type BurstRun } from './lib/burst/report.js';
+import { CONTENDERS, type Contender, type ContenderName, type ContenderOutcome } from './lib/burst/types.js';
+import { parseContenders, parsePositiveInts } from './lib/burst/args.js';
+
+const BRIDGE = 'br-bench';
+/** Extra time the harness allows a contender beyond its own budget before tearing everything down. */
+const HARD_STOP_GRACE_MS = 60_000;
+
+/** A contender's own budget: generous for its size, so only a hang hits it. */
+function budgetMs(name: ContenderName, n: number, peerSample: number): number {
+  if (name === 'peer') return Math.max(120_000, Math.min(n, peerSample) * 2_000);
+  return Math.max(120_000, n * 500);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      n: { type: 'string', default: '100,1000' },
+      contenders: { type: 'string', default: CONTENDERS.join(',') },
+      'peer-sample': { type: 'string', default: '1000' },
+      'floor-concurrency': { type: 'string', default: '4' },
+      'timeout-s': { type: 'string' },
+    },
+  });
+  const sizes = parsePositiveInts('--n', values.n);
+  const chosen = parseContenders(values.contenders);
+  const [peerSample] = parsePositiveInts('--peer-sample', values['peer-sample']);
+  const [floorConcurrency] = parsePositiveInts('--floor-concurrency', values['floor-concurrency']);
+  const timeoutOverride = values['timeout-s'] !== undefined ? (parsePositiveInts('--timeout-s', values['timeout-s'])[0] ?? 0) * 1000 : undefined;
+  installSignalCleanup();
+
+  const impl: Record<ContenderName, Contender> = {
+    peer: peerContender({ sampleLimit: peerSample ?? 1000 }),
+    floor: floorContender({ concurrency: floorConcurrency ?? 4 }),
+    nsvswitch: nsvswitchContender,
+  };
+  const startedAt = new Date().toISOString();
+  const machine = await machineInfo();
+  const t0 = Date.now();
+  const log = (msg: string): void => void process.stderr.write(`[burst +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
+  log(`${machine.cpus} CPUs (${machine.cpuModel}), load ${machine.loadAvg1m.toFixed(2)}, ${machine.ovs}`);
+
+  const runs: BurstRun[] = [];
+  for (const n of sizes) {
+    const outcomes: Partial<Record<ContenderName, ContenderOutcome>> = {};
+    for (const name of chosen) {
+      const timeoutMs = timeoutOverride ?? budgetMs(name, n, peerSample ?? 1000);
+      log(`n=${n} ${name}: start (budget ${Math.round(timeoutMs / 1000)} s)`);
+      try {
+        outcomes[name] = await withTimeout(`${name} at n=${n}`, impl[name]({ n, bridge: BRIDGE, timeoutMs, log }), timeoutMs + HARD_STOP_GRACE_MS);
+        const o = outcomes[name];
+        if (o?.status === 'ok') log(`n=${n} ${name}: ${o.totalMs.toFixed(0)} ms, ${o.perNsMs.toFixed(2)} ms/namespace`);
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        outcomes[name] = { contender: name, status: 'failed', n, reason };
+        log(`n=${n} ${name}: failed: ${reason}`);
+        // A contender past its hard stop may still hold resources: undo them before the next one starts.
+        await runAllCleanups(log);
+      }
+    }
+    runs.push({ n, outcomes, ratios: burstRatios(outcomes) });
+  }
+
+  const summary = [burstTimesTable(runs), burstRatiosTable(runs)];
+  const file = await writeResult({
+    name: 'burst',
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine,
+    params: { sizes, contenders: chosen, peerSample, floorConcurrency, bridge: BRIDGE, datapathType: 'netdev' },
+    results: runs,
+    summary,
+  });
+  for (const t of summary) process.stdout.write(`\n${renderTable(t)}`);
+  process.stdout.write(`\nresults: ${file}\n`);
+  const failed = runs.some((r) => Object.values(r.outcomes).some((o) => o.status === 'failed'));
+  return failed ? 2 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  async (err: unknown) => {
+    process.stderr.write(`burst: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    await runAllCleanups();
+    process.exitCode = 1;
+  },
+);

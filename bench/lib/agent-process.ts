@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deferCleanup } from './cleanup.js';
+
+/** The CLI entry of this checkout (bin/nsvswitch.js), independent of the caller's cwd. */
+export const NSVSWITCH_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'nsvswitch.js');
+/** Grace period between SIGTERM and SIGKILL when stopping the agent. */
+const STOP_GRACE_MS = 5000;
+const STDERR_TAIL_CHARS = 4000;
+
+/**
+ * `nsvswitch run` as a child process inside a network namespace (where OVS
+ * runs), ended by its own pid: SIGTERM, then SIGKILL after a grace period.
+ */
+export class AgentProcess {
+  private stderrTail = '';
+  private readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly undo: () => Promise<void>;
+
+  private constructor(private readonly child: ChildProcess) {
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (c: string) => {
+      this.stderrTail = (this.stderrTail + c).slice(-STDERR_TAIL_CHARS);
+    });
+    child.stdout?.resume();
+    this.exit = new Promise((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('error', (err) => {
+        this.stderrTail += `\n${err.message}`;
+        resolve({ code: null, signal: null });
+      });
+    });
+    this.undo = deferCleanup(`nsvswitch agent (pid ${child.pid ?? '?'})`, () => this.terminate());
+  }
+
+  /** Starts `node bin/nsvswitch.js run ARGS` inside `netns` with `env` added to the environment. */
+  static start(args: readonly string[], netns: string, env: Readonly<Record<string, string>>): AgentProcess {
+    const child = spawn('nsenter', [`--net=${netns}`, '--', process.execPath, NSVSWITCH_BIN, 'run', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new AgentProcess(child);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Rejects when the agent exits (it must not, while a bench waits on it), with its last stderr lines. */
+  async exited(): Promise<never> {
+    const { code, signal } = await this.exit;
+    throw new Error(`agent exited (${code !== null ? `code ${code}` : `signal ${signal ?? '?'}`}): ${this.lastLines()}`);
+  }
+
+  lastLines(n = 3): string {
+    return this.stderrTail.trim().split('\n').slice(-n).join(' | ') || '(no output)';
+  }
+
+  async stop(): Promise<void> {
+    await this.undo();
+  }
+
+  private async terminate(): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
+    await this.exit;
+    clearTimeout(timer);
+  }
+}

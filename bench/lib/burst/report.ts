@@ -1,0 +1,75 @@
+import { formatMs, formatRatio, ratio } from '../format.js';
+import type { Table } from '../table.js';
+import type { ContenderName, ContenderOk, ContenderOutcome } from './types.js';
+
+/** Every contender's outcome for one burst size, and the ratios the goals are stated in. */
+export interface BurstRun {
+  readonly n: number;
+  readonly outcomes: Partial<Record<ContenderName, ContenderOutcome>>;
+  readonly ratios: BurstRatios;
+}
+
+export interface BurstRatios {
+  /** Goal >= 10: how many times faster nsvswitch is than ovs-docker. */
+  readonly peerOverNsvswitch?: number;
+  /** Goal <= 1.5: how close nsvswitch is to the hand-batched floor (creation included). */
+  readonly nsvswitchOverFloor?: number;
+  /** The same with namespace creation taken out of nsvswitch's time. */
+  readonly nsvswitchBeyondCreationOverFloor?: number;
+  readonly peerOverFloor?: number;
+}
+
+function ok(o: ContenderOutcome | undefined): ContenderOk | undefined {
+  return o?.status === 'ok' ? o : undefined;
+}
+
+/** Ratios of total times; a failed or missing contender leaves its ratios out. */
+export function burstRatios(outcomes: Partial<Record<ContenderName, ContenderOutcome>>): BurstRatios {
+  const peer = ok(outcomes.peer)?.totalMs;
+  const floor = ok(outcomes.floor)?.totalMs;
+  const nsvs = ok(outcomes.nsvswitch);
+  const out: Record<string, number | undefined> = {
+    peerOverNsvswitch: ratio(peer, nsvs?.totalMs),
+    nsvswitchOverFloor: ratio(nsvs?.totalMs, floor),
+    nsvswitchBeyondCreationOverFloor: ratio(nsvs?.beyondCreationMs, floor),
+    peerOverFloor: ratio(peer, floor),
+  };
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as BurstRatios;
+}
+
+function detail(o: ContenderOutcome): string {
+  if (o.status === 'failed') return `failed: ${o.reason}`;
+  const parts: string[] = [];
+  if (o.extrapolated) parts.push(`${o.measuredN} measured, extrapolated to ${o.n}`);
+  if (o.creationMs !== undefined) parts.push(`creation ${formatMs(o.creationMs)}, beyond creation ${formatMs(o.beyondCreationMs)}`);
+  if (o.perItem) parts.push(`per add-port p50 ${formatMs(o.perItem.p50)}, first/last tenth ${formatMs(o.perItem.firstTenthMean)}/${formatMs(o.perItem.lastTenthMean)}`);
+  parts.push(`checked ${o.verified.spotChecked}, ${o.verified.portsAttached} ports attached`);
+  return parts.join('; ');
+}
+
+/** One row per (N, contender): total and per-namespace time, and what qualifies it. */
+export function burstTimesTable(runs: readonly BurstRun[]): Table {
+  const rows: string[][] = [];
+  for (const r of runs) {
+    for (const [name, o] of Object.entries(r.outcomes) as [ContenderName, ContenderOutcome][]) {
+      const good = ok(o);
+      rows.push([String(r.n), name, formatMs(good?.totalMs), formatMs(good?.perNsMs), detail(o)]);
+    }
+  }
+  return { title: 'Burst: N namespaces, start to every port plugged', headers: ['N', 'contender', 'total', 'per namespace', 'detail'], rows };
+}
+
+/** The ratios the goals are stated in (>= 10x vs the peer, <= 1.5x of the floor). */
+export function burstRatiosTable(runs: readonly BurstRun[]): Table {
+  return {
+    title: 'Burst ratios (same run, same machine)',
+    headers: ['N', 'peer / nsvswitch (goal >= 10x)', 'nsvswitch / floor (goal <= 1.5x)', 'nsvswitch beyond creation / floor', 'peer / floor'],
+    rows: runs.map((r) => [
+      String(r.n),
+      formatRatio(r.ratios.peerOverNsvswitch),
+      formatRatio(r.ratios.nsvswitchOverFloor),
+      formatRatio(r.ratios.nsvswitchBeyondCreationOverFloor),
+      formatRatio(r.ratios.peerOverFloor),
+    ]),
+  };
+}

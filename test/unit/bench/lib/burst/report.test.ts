@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { burstRatios, burstRatiosTable, burstTimesTable, type BurstRun } from '../../../../../bench/lib/burst/report.js';
+import type { ContenderOk } from '../../../../../bench/lib/burst/types.js';
+
+function ok(contender: ContenderOk['contender'], totalMs: number, extra: Partial<ContenderOk> = {}): ContenderOk {
+  return {
+    contender, status: 'ok', n: 100, measuredN: 100, extrapolated: false, totalMs, perNsMs: totalMs / 100,
+    stages: {}, verified: { spotChecked: 5, portsAttached: 100 }, notes: [], ...extra,
+  };
+}
+
+describe('burstRatios', () => {
+  it('states the goals as ratios of total times', () => {
+    const r = burstRatios({ peer: ok('peer', 9700), floor: ok('floor', 600), nsvswitch: ok('nsvswitch', 800, { creationMs: 300, beyondCreationMs: 500 }) });
+    expect(r.peerOverNsvswitch).toBeCloseTo(12.125);
+    expect(r.nsvswitchOverFloor).toBeCloseTo(1.3333);
+    expect(r.nsvswitchBeyondCreationOverFloor).toBeCloseTo(0.8333);
+    expect(r.peerOverFloor).toBeCloseTo(16.1667);
+  });
+
+  it('leaves out every ratio that involves a failed contender', () => {
+    const r = burstRatios({ peer: ok('peer', 9700), floor: ok('floor', 600), nsvswitch: { contender: 'nsvswitch', status: 'failed', n: 100, reason: 'agent exited' } });
+    expect(r).toEqual({ peerOverFloor: 9700 / 600 });
+  });
+});
+
+describe('burst tables', () => {
+  const runs: BurstRun[] = [
+    {
+      n: 100,
+      outcomes: {
+        peer: ok('peer', 20_000, { n: 1000, measuredN: 200, extrapolated: true, perNsMs: 20 }),
+        nsvswitch: { contender: 'nsvswitch', status: 'failed', n: 100, reason: 'agent exited (code 70)' },
+      },
+      ratios: {},
+    },
+  ];
+
+  it('shows extrapolation and failures in the detail column', () => {
+    const t = burstTimesTable(runs);
+    expect(t.rows[0]?.[4]).toContain('200 measured, extrapolated to 1000');
+    expect(t.rows[1]).toEqual(['100', 'nsvswitch', 'n/a', 'n/a', 'failed: agent exited (code 70)']);
+  });
+
+  it('prints n/a for ratios that could not be measured', () => {
+    expect(burstRatiosTable(runs).rows[0]).toEqual(['100', 'n/a', 'n/a', 'n/a', 'n/a']);
+  });
+});
