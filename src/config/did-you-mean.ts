@@ -28,8 +28,10 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
     }
   }
   if (best === undefined) return undefined;
+  // A known name followed by a word boundary is a likely intent: "bridgeName" → "bridge" (not "namespace" → "name").
+  const prefix = candidates.find((c) => c.length >= 3 && w.startsWith(c.toLowerCase()) && /^[A-Z_.-]/.test(word.slice(c.length)));
   const limit = Math.max(2, Math.floor(Math.max(w.length, best.length) / 3));
-  return bestD <= limit ? best : undefined;
+  return bestD <= limit ? best : prefix;
 }
 
 /** "; did you mean "x"?" or "" — appended to unknown-name messages. */

@@ -1,7 +1,7 @@
 // Command-line flags of the agent: every config key has one; they override the config file.
 import type { AgentConfig } from './types.js';
 import { FlagError } from './flag-error.js';
-import { CONFIG_KEYS, InvalidValue, KEY_SPECS, coerceValue } from './keys.js';
+import { CONFIG_KEYS, InvalidValue, KEY_SPECS, coerceValue, flagMessage } from './keys.js';
 import { suggestion } from './did-you-mean.js';
 import type { ConfigOverrides } from './parse-config.js';
 import { formatDuration } from './duration.js';
@@ -84,7 +84,7 @@ function setFlag<K extends keyof AgentConfig>(flags: ConfigOverrides, key: K, va
   try {
     flags[key] = coerceValue(key, value, { kind: 'flag' });
   } catch (e) {
-    if (e instanceof InvalidValue) throw new FlagError(spec.flag, e.message);
+    if (e instanceof InvalidValue) throw new FlagError(spec.flag, flagMessage(key, e.message));
     throw e;
   }
 }

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { AgentConfig } from './types.js';
 import { ConfigError } from './config-error.js';
-import { CONFIG_KEYS, InvalidValue, KEY_SPECS, coerceValue } from './keys.js';
+import { CONFIG_KEYS, InvalidValue, KEY_SPECS, coerceValue, flagMessage } from './keys.js';
 import { parseConfigText, type ConfigOverrides } from './parse-config.js';
 import { configHelp as helpFor, parseAgentFlags, type ParsedFlags, type ParseFlagsOptions } from './flags.js';
 import { suggestion } from './did-you-mean.js';
@@ -68,7 +68,7 @@ function setOverride<K extends keyof AgentConfig>(out: ConfigOverrides, key: K, 
   try {
     out[key] = coerceValue(key, value, { kind: 'flag' });
   } catch (e) {
-    if (e instanceof InvalidValue) throw new ConfigError(`${spec.flag}: ${e.message}`, { key });
+    if (e instanceof InvalidValue) throw new ConfigError(`${spec.flag}: ${flagMessage(key, e.message)}`, { key });
     throw e;
   }
 }

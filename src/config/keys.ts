@@ -150,3 +150,8 @@ export function coerceValue<K extends keyof AgentConfig>(key: K, value: unknown,
   const spec = KEY_SPECS[key] as unknown as KeySpec<K>;
   return spec.coerce(value, src);
 }
+
+/** A value error worded for a flag: the flag names the key, so the key prefix of the message goes. */
+export function flagMessage(key: keyof AgentConfig, message: string): string {
+  return message.replace(new RegExp(`^${key}(\\[\\d+\\])? `), '');
+}

@@ -48,11 +48,11 @@ class Ctx {
 
 /** A mapping's fields by name, with key lines; unknown and non-string keys reported with a suggestion. */
 interface Fields {
-  readonly values: Map<string, { node: Node | null; line: number }>;
+  readonly values: Map<string, { node: Node | null; line: number; keyLine: number }>;
 }
 
 function fieldsOf(ctx: Ctx, map: YAMLMap, where: string, known: readonly string[], mapLine: number): Fields {
-  const values = new Map<string, { node: Node | null; line: number }>();
+  const values = new Map<string, { node: Node | null; line: number; keyLine: number }>();
   for (const pair of map.items) {
     const keyNode = ctx.resolve(pair.key);
     const line = ctx.line(keyNode, mapLine);
@@ -65,16 +65,16 @@ function fieldsOf(ctx: Ctx, map: YAMLMap, where: string, known: readonly string[
       continue;
     }
     const valueNode = ctx.resolve(pair.value);
-    values.set(key, { node: valueNode, line: valueNode === null ? line : ctx.line(valueNode, line) });
+    values.set(key, { node: valueNode, line: valueNode === null ? line : ctx.line(valueNode, line), keyLine: line });
   }
   return { values };
 }
 
-/** Field value if present and not null. */
-function get(f: Fields, name: string): { node: Node; line: number } | undefined {
+/** Field value if present and not null; `line` is the value's line, `keyLine` the field name's. */
+function get(f: Fields, name: string): { node: Node; line: number; keyLine: number } | undefined {
   const v = f.values.get(name);
   if (!v || v.node === null || (isScalar(v.node) && v.node.value === null)) return undefined;
-  return { node: v.node, line: v.line };
+  return { node: v.node, line: v.line, keyLine: v.keyLine };
 }
 
 function quoteHint(v: unknown): string {
@@ -145,7 +145,7 @@ function parseTenantDoc(ctx: Ctx, root: Node, docLine: number): ParsedTenant | u
     if (m) {
       const mf = fieldsOf(ctx, m, 'metadata', METADATA_FIELDS, metadata.line);
       const n = get(mf, 'name');
-      if (!n) ctx.report(metadata.line, 'metadata.name is missing');
+      if (!n) ctx.report(metadata.keyLine, 'metadata.name is missing');
       else {
         nameLine = n.line;
         const s = stringValue(ctx, n.node, n.line, 'metadata.name');
@@ -175,7 +175,7 @@ function parseTenantDoc(ctx: Ctx, root: Node, docLine: number): ParsedTenant | u
   }
   const spec = mappingOrReport(ctx, specField.node, specField.line, 'spec', 'with id, subnet and namespaces');
   if (!spec) return undefined;
-  const specLine = specField.line;
+  const specLine = specField.keyLine;
   const sf = fieldsOf(ctx, spec, 'spec', SPEC_FIELDS, specLine);
 
   const idF = get(sf, 'id');
