@@ -2,6 +2,7 @@ import { PlugError } from './plug-error.js';
 
 /** A spec field that cannot go into `ip -batch` text safely (or is not a valid value at all). */
 export class InvalidPlugSpecError extends PlugError {
+  override readonly kind = 'invalid-spec';
   readonly field: string;
   readonly value: string;
 

@@ -163,6 +163,7 @@ describe('IpPlumbing (real kernel, private host namespace)', () => {
     const [r] = await plumbing.plug([s]);
     const err = (r as { error: Error }).error;
     expect(err).toBeInstanceOf(InterfaceNameTakenError);
+    expect((err as InterfaceNameTakenError).kind).toBe('ifname-taken');
     expect(err.message).toBe(`interface name eth0 already taken in namespace ${p!} (host interface ${s.hostIf} removed)`);
     expect(await hostLinkNames()).not.toContain(s.hostIf);
     const { links } = await inside(p!);

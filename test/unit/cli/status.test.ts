@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { parseStatusFlags, statusUrl, DEFAULT_STATUS_ENDPOINT } from '../../../src/cli/status.js';
+import { formatStatus, printable, renderTable } from '../../../src/cli/status-table.js';
+import { FlagError } from '../../../src/config/flag-error.js';
+import { sampleStatus } from '../observe/fixtures.js';
+
+describe('nsvswitch status flags', () => {
+  it('defaults to the loopback endpoint, tables, 5 s', () => {
+    expect(parseStatusFlags([])).toEqual({ json: false, help: false, endpoint: DEFAULT_STATUS_ENDPOINT, timeoutMs: 5000 });
+    expect(DEFAULT_STATUS_ENDPOINT).toBe('http://127.0.0.1:9476');
+  });
+
+  it('takes "--flag value" and "--flag=value"', () => {
+    expect(parseStatusFlags(['--json', '--endpoint', 'http://h:1', '--timeout=0.5'])).toEqual({ json: true, help: false, endpoint: 'http://h:1', timeoutMs: 500 });
+  });
+
+  it('rejects unknown flags, missing values and bad timeouts with FlagError', () => {
+    expect(() => parseStatusFlags(['--nope'])).toThrow(FlagError);
+    expect(() => parseStatusFlags(['--endpoint'])).toThrow(/--endpoint: needs a value/);
+    expect(() => parseStatusFlags(['--timeout', '-1'])).toThrow(/expected seconds > 0/);
+  });
+
+  it('builds the /status URL from a base or full endpoint', () => {
+    expect(statusUrl('http://127.0.0.1:9476').href).toBe('http://127.0.0.1:9476/status');
+    expect(statusUrl('http://127.0.0.1:9476/').href).toBe('http://127.0.0.1:9476/status');
+    expect(statusUrl('http://127.0.0.1:9476/status').href).toBe('http://127.0.0.1:9476/status');
+    expect(statusUrl('127.0.0.1:9476').href).toBe('http://127.0.0.1:9476/status');
+    expect(statusUrl('http://proxy/nsv/').href).toBe('http://proxy/nsv/status');
+    expect(() => statusUrl('ftp://x')).toThrow(/expected http/);
+  });
+});
+
+describe('status tables', () => {
+  it('escapes control and bidi characters so names print as visible text', () => {
+    expect(printable('a\nb\tc\u001b[0m\u007f\u202eZ')).toBe('a\\nb\\tc\\x1b[0m\\x7f\\u{202e}Z');
+    expect(printable('blå-ünï€')).toBe('blå-ünï€');
+  });
+
+  it('aligns columns by characters, not bytes', () => {
+    expect(renderTable(['A', 'BB'], [['ü', 'x'], ['long', 'y']])).toBe('A     BB\nü     x\nlong  y');
+  });
+
+  it('shows tenants, namespaces, errors and problems, and a one-line summary', () => {
+    const out = formatStatus(sampleStatus());
+    expect(out.split('\n')[1]).toBe('3 namespaces, 1 ready, 1 error, 1 unmatched; 2 tenants; 1 errors; 1 manifest problems');
+    expect(out).toMatch(/^TENANTS\nTENANT\s+ID\s+SUBNET\s+PORTS\s+READY$/m);
+    expect(out).toMatch(/^\/run\/netns\/other\s+-\s+unmatched\s+-\s+-\s+-\s+-$/m);
+    expect(out).toContain('ERRORS');
+    expect(out).toMatch(/^\/etc\/nsvswitch\/tenants\.d\/bad\.yaml:4\s+green\s+subnet 10\.0\.0\.0\/33 is not a CIDR$/m);
+  });
+
+  it('leaves out empty error and problem sections and says when there is nothing', () => {
+    const out = formatStatus(sampleStatus({ tenants: [], namespaces: [], errors: [], problems: [] }));
+    expect(out).toContain('(no tenants)');
+    expect(out).toContain('(no namespaces)');
+    expect(out).not.toContain('ERRORS');
+    expect(out).not.toContain('MANIFEST PROBLEMS');
+  });
+});
