@@ -82,10 +82,22 @@ export async function ping(from: Workload, to: string, opts: { count?: number; w
   return m ? Number(m[1]) : 0;
 }
 
-/** Packets the workload's eth0 has received (kernel counter inside its namespace). */
-export async function rxPackets(w: Workload): Promise<number> {
-  const r = await inNs(w.nsPath, 'cat', ['/sys/class/net/eth0/statistics/rx_packets']);
-  return Number(r.stdout.trim());
+/**
+ * IPv4 packets the workload's stack received, total and broadcast (/proc/net
+ * of its namespace). Interface counters do not serve: a veth's rx counter
+ * also moves with its own transmissions, and /sys shows the caller's devices.
+ */
+export async function ipReceived(w: Workload): Promise<{ all: number; broadcast: number }> {
+  const [snmp, netstat] = await Promise.all([inNs(w.nsPath, 'cat', ['/proc/net/snmp']), inNs(w.nsPath, 'cat', ['/proc/net/netstat'])]);
+  return { all: counter(snmp.stdout, 'Ip', 'InReceives'), broadcast: counter(netstat.stdout, 'IpExt', 'InBcastPkts') };
+}
+
+function counter(table: string, group: string, name: string): number {
+  const [head, values] = table.split('\n').filter((l) => l.startsWith(`${group}: `));
+  const i = head?.split(' ').indexOf(name) ?? -1;
+  const v = values?.split(' ')[i];
+  if (i < 0 || v === undefined) throw new Error(`no ${group} ${name} counter`);
+  return Number(v);
 }
 
 /** The workload's neighbour entry for `ip`: state and link-layer address, if any. */
