@@ -106,11 +106,14 @@ function compareAtoms(a: Atom, b: Atom): number {
 }
 
 /**
- * Applies an update2 "modify" diff to one column: scalars take the new value,
- * sets toggle each element (symmetric difference), maps add a missing key,
- * delete a key whose value matches, and replace a key whose value differs.
+ * Applies an update2 "modify" diff to one column. Columns of at most one
+ * element (scalars and optional values) carry the new value, as ovsdb-server's
+ * ovsdb_datum_diff does for non-composite types; sets toggle each element
+ * (symmetric difference); maps add a missing key, delete a key whose value
+ * matches, and replace a key whose value differs.
  */
 export function applyColumnDiff(t: ColumnType, old: Value, diff: WireValue): Value {
+  if (t.max <= 1) return decodeValue(t, diff);
   if (t.value !== undefined) {
     const out: Record<string, Atom> = { ...(old as Readonly<Record<string, Atom>>) };
     for (const [k, v] of wireMapPairs(diff)) {
@@ -121,16 +124,13 @@ export function applyColumnDiff(t: ColumnType, old: Value, diff: WireValue): Val
     }
     return out;
   }
-  if (isScalar(t)) return decodeValue(t, diff);
   const current = new Set<Atom>(old === undefined ? [] : Array.isArray(old) ? (old as readonly Atom[]) : [old as Atom]);
   for (const a of wireSetAtoms(diff)) {
     const atom = decodeAtom(a);
     if (current.has(atom)) current.delete(atom);
     else current.add(atom);
   }
-  const sorted = [...current].sort(compareAtoms);
-  if (isOptional(t)) return sorted[0];
-  return sorted;
+  return [...current].sort(compareAtoms);
 }
 
 /** Applies a whole update2 "modify" row diff; returns a new row (the old one is untouched). */

@@ -79,11 +79,13 @@ describe('update2 modify diffs', () => {
     expect(applyColumnDiff(t, [U1], ['set', [['uuid', U1], ['uuid', U2]]])).toEqual([U2]);
   });
 
-  it('replace an optional value by toggling old and new', () => {
+  it('replace optional (0..1) values with the new value, as ovsdb-server sends them (not a toggle)', () => {
+    // Seen from ovsdb-server 3.1: secure→[] sends ["set",[]], standalone→secure sends "secure".
     const t = colType('Bridge', 'fail_mode');
     expect(applyColumnDiff(t, undefined, 'secure')).toBe('secure');
-    expect(applyColumnDiff(t, 'standalone', ['set', ['secure', 'standalone']])).toBe('secure');
-    expect(applyColumnDiff(t, 'secure', 'secure')).toBeUndefined();
+    expect(applyColumnDiff(t, 'standalone', 'secure')).toBe('secure');
+    expect(applyColumnDiff(t, 'secure', ['set', []])).toBeUndefined();
+    expect(applyColumnDiff(colType('Interface', 'ofport'), 1, 2)).toBe(2);
   });
 
   it('work key by key on maps: add, remove on equal value, replace on different value', () => {
