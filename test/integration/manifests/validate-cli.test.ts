@@ -1,0 +1,66 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../../src/exec/run.js';
+
+// The real command line, as CI and operators run it.
+function nsvswitch(...args: string[]): ReturnType<typeof run> {
+  return run(process.execPath, ['bin/nsvswitch.js', ...args], { okExitCodes: [1, 2], timeoutMs: 30_000 });
+}
+
+describe('nsvswitch validate', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(process.env.NSVS_TEST_ROOT ?? tmpdir(), 'validate-cli-'));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('passes the example manifests shipped in deploy/examples', async () => {
+    const r = await nsvswitch('validate', 'deploy/examples/tenants');
+    expect(r).toMatchObject({ exitCode: 0, stdout: '4 tenants in 3 files: OK\n' });
+  });
+
+  it('checks several paths as one set', async () => {
+    const r = await nsvswitch('validate', 'deploy/examples/tenants/blue.yaml', 'deploy/examples/tenants/green.yaml');
+    expect(r).toMatchObject({ exitCode: 0, stdout: '2 tenants in 2 files: OK\n' });
+  });
+
+  it('prints every problem as file:line: message and exits 1', async () => {
+    const bad = join(dir, 'bad.yaml');
+    await writeFile(bad, 'apiVersion: nsvswitch/v1\nkind: Tenant\nmetadata: { name: blue }\nspec:\n  id: 100\n  subnet: 10.10.0.0/24\n  gateway: 10.10.1.1\n  namespaces: ["blue-*"]\n  mtu: 1500\n');
+    const r = await nsvswitch('validate', bad);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toBe(
+      `${bad}:7: spec.gateway 10.10.1.1 is outside subnet 10.10.0.0/24\n` +
+        `${bad}:9: unknown field "mtu" in spec; known fields: id, subnet, gateway, namespaces, interface, staticAddresses\n` +
+        '2 problems in 1 of 1 file\n',
+    );
+  });
+
+  it('reports a conflict with the shipped examples, naming both files', async () => {
+    const clash = join(dir, 'clash.yaml');
+    await writeFile(clash, 'apiVersion: nsvswitch/v1\nkind: Tenant\nmetadata: { name: teal }\nspec:\n  id: 100\n  subnet: 10.40.0.0/24\n  namespaces: ["teal-*"]\n');
+    const r = await nsvswitch('validate', 'deploy/examples/tenants/blue.yaml', clash);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain(`${clash}:5: spec.id 100 of tenant "teal" is already used by tenant "blue" (deploy/examples/tenants/blue.yaml:9)\n`);
+  });
+
+  it('exits 1 on a missing path and on a directory without manifests', async () => {
+    expect(await nsvswitch('validate', join(dir, 'nope'))).toMatchObject({ exitCode: 1, stdout: `${join(dir, 'nope')}: cannot read: ENOENT\n` });
+    const empty = await mkdtemp(join(dir, 'empty-'));
+    expect(await nsvswitch('validate', empty)).toMatchObject({ exitCode: 1, stdout: `${empty}: no manifest files (*.yaml, *.yml)\n` });
+  });
+
+  it('prints help with --help, and exits 2 on usage errors', async () => {
+    expect(await nsvswitch('validate', '--help')).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('Usage: nsvswitch validate') });
+    const none = await nsvswitch('validate');
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toContain('give at least one manifest directory or file');
+    const unknown = await nsvswitch('validate', '--quite', 'x');
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain('unknown option --quite; did you mean "--quiet"?');
+  });
+});
