@@ -1,5 +1,72 @@
-// PLACEHOLDER: replaced by the issue that builds the 'run' command.
-export default async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('nsvswitch run: not built yet\n');
-  return 70;
+import { loadConfig, parseAgentFlags, configHelp, ConfigError, FlagError } from '../config/index.js';
+import { createLogger } from '../observe/logger.js';
+import { Agent } from '../agent/agent.js';
+
+const USAGE = `Usage: nsvswitch run [--config FILE] [flags]
+
+Runs the agent: watches namespace directories, matches namespaces to tenant
+manifests, plugs each into the OVS bridge with a veth pair, and programs
+OpenFlow isolation. Logs are JSON lines on stdout (readable at a terminal).
+SIGTERM/SIGINT drain and exit 0, leaving ports and flows in place.
+
+Exit codes: 0 clean shutdown, 1 runtime failure, 2 bad flags or config.
+`;
+
+/** Runs until SIGTERM/SIGINT; exit code 0 on a clean drain. */
+export default async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseAgentFlags(argv);
+  } catch (err) {
+    if (err instanceof FlagError) {
+      process.stderr.write(`nsvswitch run: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (parsed.help) {
+    process.stdout.write(`${USAGE}\n${configHelp()}\n`);
+    return 0;
+  }
+  if (parsed.rest.length > 0) {
+    process.stderr.write(`nsvswitch run: unexpected argument '${parsed.rest[0]}'\n`);
+    return 2;
+  }
+  let config;
+  try {
+    config = await loadConfig({ ...(parsed.configFile ? { file: parsed.configFile } : {}), flags: parsed.flags });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`nsvswitch run: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  let agent: Agent;
+  try {
+    agent = await Agent.start(config, { logger });
+  } catch (err) {
+    logger.fatal({ err: err instanceof Error ? err.message : String(err), ovsdb: config.ovsdb, bridge: config.bridge }, 'agent failed to start');
+    await new Promise((r) => setTimeout(r, 50));
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    const shutdown = (signal: string): void => {
+      logger.info({ signal, bridge: config.bridge }, 'draining: ports and flows stay in place');
+      agent.stop().then(
+        () => {
+          logger.info({ bridge: config.bridge }, 'stopped');
+          logger.flush();
+          resolve(0);
+        },
+        (err: unknown) => {
+          logger.error({ err: err instanceof Error ? err.message : String(err) }, 'stop failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
 }

@@ -18,9 +18,9 @@ export function portMatches(owned: OwnedPort, d: DesiredPort): boolean {
 /**
  * The pure diff: what to plug, remove, clean up and mark ready. `hostLinks`
  * (our veths in the host namespace) is given on full resyncs only; without it
- * the kernel side is assumed to match the database.
+ * the kernel side is assumed to match the database, except for `stale` keys.
  */
-export function plan(desired: DesiredState, owned: readonly OwnedPort[], hostLinks?: ReadonlySet<string>): Plan {
+export function plan(desired: DesiredState, owned: readonly OwnedPort[], hostLinks?: ReadonlySet<string>, stale: ReadonlySet<string> = new Set()): Plan {
   const plug: DesiredPort[] = [];
   const remove: OwnedPort[] = [];
   const markInstalled: OwnedPort[] = [];
@@ -33,7 +33,9 @@ export function plan(desired: DesiredState, owned: readonly OwnedPort[], hostLin
     const d = desired.ports.get(p.key);
     const duplicate = seen.has(p.key);
     seen.add(p.key);
-    const linkGone = hostLinks !== undefined && !hostLinks.has(p.name);
+    // `stale`: keys whose namespace was removed since the last pass. The kernel can reuse a
+    // namespace inode, so the same key may be back already while its veth died with the old one.
+    const linkGone = (hostLinks !== undefined && !hostLinks.has(p.name)) || stale.has(p.key);
     if (!d || duplicate || !portMatches(p, d) || linkGone) {
       remove.push(p);
       continue;

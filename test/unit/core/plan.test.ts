@@ -49,6 +49,12 @@ describe('plan', () => {
     expect(p.orphanLinks).toEqual(['nsvdeadbeef0001']);
   });
 
+  it('replugs a port whose namespace was removed and came back under the same key', () => {
+    const p = plan(desired, [asOwned(da), asOwned(db)], undefined, new Set([da.key]));
+    expect(p.remove.map((o) => o.key)).toEqual([da.key]);
+    expect(p.plug.map((d) => d.key)).toEqual([da.key]);
+  });
+
   it('removes duplicate rows for one namespace, keeping the first', () => {
     const p = plan(desired, [asOwned(da), asOwned(da, { portUuid: 'dup' }), asOwned(db)]);
     expect(p.remove.map((o) => o.portUuid)).toEqual(['dup']);

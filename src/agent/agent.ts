@@ -1,0 +1,272 @@
+import { Subject, Subscription, merge, map, timer, filter, auditTime, mergeMap, EMPTY, tap } from 'rxjs';
+import type { AgentConfig } from '../config/types.js';
+import type { DesiredDeps } from '../core/desired.js';
+import { matchNamespace } from '../manifests/index.js';
+import { watchManifests$ } from '../manifests/index.js';
+import { allocateAddress, ipInSubnet } from '../ipam/index.js';
+import { watchNamespaces$, namespaceKey } from '../netns/index.js';
+import type { Logger } from '../observe/logger.js';
+import { Metrics } from '../observe/metrics.js';
+import { startHttpServer, type HttpServerHandle } from '../observe/http-server.js';
+import type { StatusReport } from '../observe/status-types.js';
+import { FlowSync, OfctlDriver, flowLoss$ } from '../openflow/index.js';
+import { OvsdbClient, VswitchReplica } from '../ovsdb/index.js';
+import { IpPlumbing } from '../plumbing/index.js';
+import { runCoalesced } from '../reconcile/run-coalesced.js';
+import { version } from '../version.js';
+import { ensureBridge } from './ovs-ports.js';
+import { Reconciler, type Trigger } from './reconciler.js';
+import { buildStatus } from './status.js';
+
+export interface AgentOptions {
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+  /** Serve /metrics /healthz /readyz /status (default true). */
+  readonly http?: boolean;
+  /** Extra environment for OVS tools (OVS_RUNDIR etc.). */
+  readonly ovsEnv?: Readonly<Record<string, string>>;
+}
+
+const coreDeps: DesiredDeps = {
+  match: (tenants, ns) => matchNamespace(tenants, ns),
+  allocate: (tenant, nsName, used) => allocateAddress(tenant, nsName, used),
+  inSubnet: ipInSubnet,
+};
+
+/**
+ * The agent: composition of sources (namespaces, manifests, OVSDB, timers,
+ * flow loss) into coalesced reconcile passes. Start → wait for the replica
+ * and the first scans → one full pass (adoption and garbage collection) →
+ * event-driven passes. stop() is a drain, not an uninstall: ports and flows stay.
+ */
+export class Agent {
+  private readonly subs = new Subscription();
+  private readonly triggers$ = new Subject<Trigger>();
+  private http: HttpServerHandle | undefined;
+  private isReady = false;
+  private connected = false;
+  private bridgeUuid = '';
+  private retryTimer: NodeJS.Timeout | undefined;
+  private inflight: Promise<void> = Promise.resolve();
+  private stopped = false;
+  readonly metrics: Metrics;
+  readonly reconciler: Reconciler;
+  /** Resolves after the first full pass. */
+  readonly ready: Promise<void>;
+  private markReady!: () => void;
+
+  private constructor(
+    readonly config: AgentConfig,
+    private readonly client: OvsdbClient,
+    private readonly replica: VswitchReplica,
+    private readonly opts: AgentOptions,
+  ) {
+    this.metrics = opts.metrics ?? new Metrics();
+    this.ready = new Promise((r) => (this.markReady = r));
+    const env = { OVS_RUNDIR: config.ovsRundir, ...opts.ovsEnv };
+    const spawned = (program: string) => this.metrics.processSpawns.inc({ program });
+    const flowDriver = new OfctlDriver({ ovsRundir: config.ovsRundir, env, ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}), onSpawn: () => spawned('ovs-ofctl') });
+    this.reconciler = new Reconciler({
+      config,
+      bridgeUuid: () => this.bridgeUuid,
+      client,
+      replica,
+      plumbing: new IpPlumbing({ ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}), logger: opts.logger, onSpawn: spawned }),
+      flowDriver,
+      flowSync: new FlowSync(flowDriver, { logger: opts.logger, metrics: this.metrics }),
+      core: coreDeps,
+      logger: opts.logger,
+      metrics: this.metrics,
+    });
+  }
+
+  static async start(config: AgentConfig, opts: AgentOptions): Promise<Agent> {
+    const log = opts.logger;
+    const metrics = opts.metrics ?? new Metrics();
+    const client = await OvsdbClient.connect(config.ovsdb, {
+      logger: log,
+      onTransaction: (t) => {
+        metrics.ovsdbTransactions.inc({ kind: t.kind, result: t.ok ? 'ok' : 'error' });
+        metrics.ovsdbTransactionDuration.observe({ kind: t.kind }, t.durationMs / 1000);
+      },
+    });
+    let replica: VswitchReplica;
+    try {
+      replica = await VswitchReplica.start(client, { logger: log });
+    } catch (err) {
+      await client.close();
+      throw err;
+    }
+    const agent = new Agent(config, client, replica, { ...opts, metrics });
+    try {
+      await agent.run();
+    } catch (err) {
+      await agent.stop();
+      throw err;
+    }
+    return agent;
+  }
+
+  private async run(): Promise<void> {
+    const { config, opts, metrics, reconciler } = this;
+    const log = opts.logger.child({ bridge: config.bridge });
+    this.subs.add(this.client.connected$.subscribe((c) => {
+      this.connected = c;
+      metrics.ovsdbConnected.set(c ? 1 : 0);
+    }));
+    this.subs.add(this.client.reconnects$.subscribe(() => {
+      metrics.ovsdbReconnects.inc();
+      this.triggers$.next({ reason: 'ovsdb', full: true });
+    }));
+    this.bridgeUuid = (await ensureBridge(this.client, this.replica, config)).uuid;
+    log.info({ bridgeUuid: this.bridgeUuid, datapathType: config.datapathType }, 'bridge ready');
+
+    if (opts.http ?? true) {
+      this.http = await startHttpServer({
+        listen: config.metricsListen,
+        metrics,
+        logger: opts.logger,
+        health: () => ({ ok: this.connected, checks: { process: true, ovsdb: this.connected } }),
+        ready: () => this.isReady,
+        status: () => this.status(),
+      });
+      log.info({ listen: `${this.http.address}:${this.http.port}` }, 'http endpoint listening');
+    }
+
+    // Sources. Namespace and manifest events update the reconciler's inputs and trigger a pass.
+    let tenantsSeen = false;
+    let firstTenants!: () => void;
+    const tenantsIn = new Promise<void>((r) => (firstTenants = r));
+    const tenants$ = watchManifests$(config.manifestDir, {
+      logger: opts.logger,
+      onRejected: (file, problems) => {
+        metrics.manifestRejections.inc({ file });
+        for (const p of problems) log.warn({ file: p.file, line: p.line, tenant: p.tenant }, `manifest rejected: ${p.message}`);
+      },
+    }).pipe(
+      tap((set) => {
+        reconciler.tenants = set;
+        metrics.manifestProblems.set(set.problems.length);
+        log.info({ tenants: [...set.tenants.keys()], problems: set.problems.length }, 'tenants in force');
+        if (!tenantsSeen) {
+          tenantsSeen = true;
+          firstTenants();
+        }
+      }),
+      map((): Trigger => ({ reason: 'tenants' })),
+    );
+    const namespaces$ = watchNamespaces$({ dirs: config.namespaceDirs, logger: opts.logger, rescanIntervalMs: config.resyncIntervalMs }).pipe(
+      tap((ev) => {
+        const key = namespaceKey(ev.ns);
+        metrics.namespacesSeen.inc({ event: ev.type });
+        if (ev.type === 'added') reconciler.namespaces.set(key, ev.ns);
+        else {
+          reconciler.namespaces.delete(key);
+          reconciler.removedSincePass.add(key);
+        }
+      }),
+      map((): Trigger => ({ reason: 'namespace' })),
+    );
+    const ovsdb$ = this.replica.changes$.pipe(auditTime(10), map((): Trigger => ({ reason: 'ovsdb' })));
+    const resync$ = timer(config.resyncIntervalMs, config.resyncIntervalMs).pipe(map((): Trigger => ({ reason: 'resync', full: true })));
+    const lost$ = flowLoss$({ ovsRundir: config.ovsRundir, bridge: config.bridge, logger: opts.logger, ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}) }).pipe(
+      tap(() => {
+        metrics.flowReplays.inc();
+        reconciler.invalidateFlows();
+      }),
+      map((): Trigger => ({ reason: 'flows-lost', full: true })),
+    );
+
+    // The pass loop: exactly one subscription, errors caught per pass.
+    let markFirstPass!: () => void;
+    const firstPass = new Promise<void>((r) => (markFirstPass = r));
+    let started = false;
+    const passes$ = merge(this.triggers$, tenants$, namespaces$, ovsdb$, resync$, lost$).pipe(
+      filter(() => started && !this.stopped),
+      runCoalesced(
+        (batch) => {
+          const p = this.runPass(batch);
+          this.inflight = p.then(() => undefined, () => undefined);
+          return p;
+        },
+        (err, batch) => {
+          metrics.reconcileErrors.inc({ reason: 'pass' });
+          log.error({ err: err instanceof Error ? err.message : String(err), triggers: [...new Set(batch.map((t) => t.reason))] }, 'reconcile pass failed; retrying');
+          this.scheduleRetry(1000);
+        },
+      ),
+      mergeMap(() => EMPTY),
+    );
+    this.subs.add(passes$.subscribe());
+
+    // Start: first manifests, then one full pass (adoption + garbage collection) once the namespace scan settled.
+    await tenantsIn;
+    const { scanNamespaces } = await import('../netns/index.js');
+    for (const ns of await scanNamespaces(config.namespaceDirs)) {
+      const key = namespaceKey(ns);
+      if (!reconciler.namespaces.has(key)) reconciler.namespaces.set(key, ns);
+    }
+    started = true;
+    this.onFirstPass = markFirstPass;
+    this.triggers$.next({ reason: 'start', full: true });
+    await firstPass;
+    this.isReady = true;
+    metrics.ready.set(1);
+    this.markReady();
+    log.info({ namespaces: reconciler.namespaces.size, tenants: reconciler.tenants.tenants.size }, 'initial sync done: ready');
+  }
+
+  private onFirstPass: (() => void) | undefined;
+
+  private async runPass(batch: readonly Trigger[]): Promise<void> {
+    const log = this.opts.logger;
+    const t0 = performance.now();
+    const s = await this.reconciler.pass(batch);
+    this.onFirstPass?.();
+    this.onFirstPass = undefined;
+    const changed = s.plugged + s.removed + s.failed + s.markedReady + s.flowMods > 0;
+    if (changed) {
+      log.info({ bridge: this.config.bridge, ...s, durationMs: Math.round(performance.now() - t0), triggers: [...new Set(batch.map((t) => t.reason))] }, 'reconcile pass');
+    }
+    const next = this.reconciler.failures.nextRetryAt();
+    if (next !== undefined) this.scheduleRetry(Math.max(10, next - Date.now()));
+  }
+
+  private scheduleRetry(inMs: number): void {
+    if (this.stopped) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.triggers$.next({ reason: 'retry' });
+    }, inMs);
+    this.retryTimer.unref();
+  }
+
+  /** Triggers a pass now (for `resync` requests and tests). */
+  resync(full = true): void {
+    this.triggers$.next({ reason: 'resync', full });
+  }
+
+  status(): StatusReport {
+    return buildStatus({
+      version,
+      bridge: this.config.bridge,
+      ready: this.isReady,
+      ovsdbConnected: this.connected,
+      reconciler: this.reconciler,
+      snapshot: this.replica.snapshot(),
+    });
+  }
+
+  /** Graceful stop: no new passes, the one in flight finishes; ports and flows stay in place. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.subs.unsubscribe();
+    await this.inflight;
+    await this.http?.close().catch(() => undefined);
+    await this.replica.stop().catch(() => undefined);
+    await this.client.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,78 @@
+import { Txn, transactAndWait, ovsSet, ovsMap, uuid, byUuid, mutation, VSWITCH_DB, type OvsdbClient, type VswitchReplica } from '../ovsdb/index.js';
+import type { AgentConfig } from '../config/types.js';
+import type { DesiredPort, OwnedPort } from '../core/model.js';
+import { ExternalIds, OWNER_KEY, OWNER_VALUE } from '../core/ownership.js';
+import { interfaceRecord } from '../core/owned-ports.js';
+import { BridgeSetupError } from './errors/bridge-setup-error.js';
+
+/** OpenFlow versions the bridge must speak: 1.3 for tools, 1.5 for our bundles. */
+export const BRIDGE_PROTOCOLS = ['OpenFlow13', 'OpenFlow15'] as const;
+/** How long to wait for ovs-vswitchd to apply a change (cur_cfg). */
+export const APPLY_TIMEOUT_MS = 30_000;
+
+/**
+ * Creates the bridge if missing (fail_mode=secure, OpenFlow13+15, configured
+ * datapath, owner record). A bridge someone else made only gets what we need:
+ * the two protocols. Returns the bridge uuid and whether anything was written.
+ */
+export async function ensureBridge(client: OvsdbClient, replica: VswitchReplica, config: AgentConfig): Promise<{ uuid: string; wrote: boolean }> {
+  const snap = replica.snapshot();
+  const root = snap.openVSwitch;
+  if (!root) throw new BridgeSetupError(config.bridge, 'the Open_vSwitch table has no row (run `ovs-vsctl init`)');
+  const existing = [...snap.bridges.values()].find((b) => b.name === config.bridge);
+  if (existing) {
+    const missing = BRIDGE_PROTOCOLS.filter((p) => !existing.protocols.includes(p));
+    if (missing.length === 0) return { uuid: existing._uuid, wrote: false };
+    const txn = new Txn();
+    txn.mutate('Bridge', [byUuid(existing._uuid)], [mutation('protocols', 'insert', ovsSet(missing))]);
+    txn.comment(`nsvswitch: enable ${missing.join(',')} on bridge ${config.bridge}`);
+    await transactAndWait(client, replica, txn.ops(), { timeoutMs: APPLY_TIMEOUT_MS });
+    return { uuid: existing._uuid, wrote: true };
+  }
+  const txn = new Txn();
+  const iface = txn.insert('Interface', { name: config.bridge, type: 'internal' }, 'br_iface');
+  const port = txn.insert('Port', { name: config.bridge, interfaces: ovsSet([iface]) }, 'br_port');
+  const br = txn.insert('Bridge', {
+    name: config.bridge,
+    ports: ovsSet([port]),
+    datapath_type: config.datapathType,
+    fail_mode: 'secure',
+    protocols: ovsSet(BRIDGE_PROTOCOLS),
+    external_ids: ovsMap({ [OWNER_KEY]: OWNER_VALUE }),
+  }, 'br');
+  txn.mutate('Open_vSwitch', [byUuid(root._uuid)], [mutation('bridges', 'insert', ovsSet([br]))]);
+  txn.comment(`nsvswitch: create bridge ${config.bridge}`);
+  const results = await transactAndWait(client, replica, txn.ops(), { timeoutMs: APPLY_TIMEOUT_MS });
+  return { uuid: txn.uuidOf(results, br), wrote: true };
+}
+
+/** Records new ports (veths already plugged) in one transaction and waits until ovs-vswitchd applied it. */
+export async function addPorts(client: OvsdbClient, replica: VswitchReplica, bridgeUuid: string, ports: readonly DesiredPort[]): Promise<void> {
+  if (ports.length === 0) return;
+  const txn = new Txn();
+  const refs = ports.map((d, i) => {
+    const iface = txn.insert('Interface', { name: d.hostIf, external_ids: ovsMap(interfaceRecord(d)) }, `i${i}`);
+    return txn.insert('Port', { name: d.hostIf, interfaces: ovsSet([iface]), external_ids: ovsMap({ [OWNER_KEY]: OWNER_VALUE }) }, `p${i}`);
+  });
+  txn.mutate('Bridge', [byUuid(bridgeUuid)], [mutation('ports', 'insert', ovsSet(refs))]);
+  txn.comment(`nsvswitch: add ${ports.length} port(s)`);
+  await transactAndWait(client, replica, txn.ops(), { timeoutMs: APPLY_TIMEOUT_MS });
+}
+
+/** Detaches ports from the bridge (OVSDB garbage-collects their Port and Interface rows). */
+export async function removePorts(client: OvsdbClient, bridgeUuid: string, ports: readonly Pick<OwnedPort, 'portUuid'>[]): Promise<void> {
+  if (ports.length === 0) return;
+  const txn = new Txn();
+  txn.mutate('Bridge', [byUuid(bridgeUuid)], [mutation('ports', 'delete', ovsSet(ports.map((p) => uuid(p.portUuid))))]);
+  txn.comment(`nsvswitch: remove ${ports.length} port(s)`);
+  await client.transact(VSWITCH_DB, txn.ops());
+}
+
+/** Sets the ready marker on ports whose plumbing and flows are in. */
+export async function markInstalled(client: OvsdbClient, ifaceUuids: readonly string[]): Promise<void> {
+  if (ifaceUuids.length === 0) return;
+  const txn = new Txn();
+  const marker = mutation('external_ids', 'insert', ovsMap({ [ExternalIds.installed]: 'true' }));
+  for (const u of ifaceUuids) txn.mutate('Interface', [byUuid(u)], [marker]);
+  await client.transact(VSWITCH_DB, txn.ops());
+}

@@ -1,0 +1,262 @@
+import type { AgentConfig } from '../config/types.js';
+import { computeDesired, type DesiredDeps } from '../core/desired.js';
+import type { DesiredPort, DesiredState, NamespaceVerdict, OwnedPort } from '../core/model.js';
+import { ownedPorts } from '../core/owned-ports.js';
+import { plan } from '../core/plan.js';
+import { HOST_IF_PREFIX } from '../core/names.js';
+import { pipelineFlows, hasUsableOfport, type FlowPort } from '../core/pipeline/index.js';
+import type { NamespaceInfo } from '../netns/types.js';
+import type { TenantSet } from '../manifests/types.js';
+import type { Logger } from '../observe/logger.js';
+import type { Metrics } from '../observe/metrics.js';
+import { diffFlows, type Flow, type FlowDriver, type FlowSync } from '../openflow/index.js';
+import type { OvsdbClient, VswitchReplica } from '../ovsdb/index.js';
+import type { Plumbing, PlugSpec } from '../plumbing/types.js';
+import { addPorts, markInstalled, removePorts } from './ovs-ports.js';
+import { FailureBook } from './failures.js';
+
+/** Why a pass runs. `full` also re-reads the kernel's links and dumps the flows. */
+export interface Trigger {
+  readonly reason: 'start' | 'namespace' | 'tenants' | 'ovsdb' | 'resync' | 'flows-lost' | 'retry';
+  readonly full?: boolean;
+}
+
+export interface PassSummary {
+  readonly plugged: number;
+  readonly removed: number;
+  readonly failed: number;
+  readonly markedReady: number;
+  readonly flowMods: number;
+  readonly ovsdbWrites: number;
+}
+
+export interface ReconcilerDeps {
+  readonly config: AgentConfig;
+  readonly bridgeUuid: () => string;
+  readonly client: OvsdbClient;
+  readonly replica: VswitchReplica;
+  readonly plumbing: Plumbing;
+  readonly flowDriver: FlowDriver;
+  readonly flowSync: FlowSync;
+  readonly core: DesiredDeps;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly now?: () => number;
+}
+
+/** Time ovs-vswitchd gets to report the ofports of new ports after applying them. */
+export const OFPORT_WAIT_MS = 10_000;
+
+/**
+ * One reconcile pass over every namespace: desired vs actual, then the
+ * effects in a fixed order (remove, plug, record, flows, ready marker).
+ * Passes are run one at a time by the agent; per-namespace failures are
+ * recorded with backoff and never fail the pass for others.
+ */
+export class Reconciler {
+  readonly namespaces = new Map<string, NamespaceInfo>();
+  tenants: TenantSet = { tenants: new Map(), problems: [] };
+  readonly failures = new FailureBook();
+  /** Keys that saw a "removed" event since the last pass (their veths died with the namespace). */
+  readonly removedSincePass = new Set<string>();
+  lastDesired: DesiredState = { ports: new Map(), verdicts: new Map() };
+  /** Flows we know the switch holds (after a successful sync); undefined = dump first. */
+  private installedFlows: readonly Flow[] | undefined;
+  private readonly now: () => number;
+  /** When each key was first seen by the agent (for attach latency); outlives ns restarts of the watcher. */
+  private readonly log: Logger;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.now = deps.now ?? Date.now;
+    this.log = deps.logger.child({ bridge: deps.config.bridge });
+  }
+
+  /** Forget the switch's flow state: the next pass dumps and replays (after ovs-vswitchd restarts). */
+  invalidateFlows(): void {
+    this.installedFlows = undefined;
+  }
+
+  async pass(triggers: readonly Trigger[]): Promise<PassSummary> {
+    const { replica, plumbing, config, metrics, client } = this.deps;
+    const full = triggers.some((t) => t.full);
+    if (full) this.installedFlows = undefined;
+    const stop = metrics.reconcileDuration.startTimer();
+    const summary = { plugged: 0, removed: 0, failed: 0, markedReady: 0, flowMods: 0, ovsdbWrites: 0 };
+    try {
+      const bridgeUuid = this.deps.bridgeUuid();
+      const read = (): { owned: OwnedPort[]; broken: { portUuid: string; name: string }[] } => ownedPorts(replica.snapshot(), config.bridge);
+      let { owned, broken } = read();
+      const hostLinks = full ? new Set((await plumbing.listHostLinks(HOST_IF_PREFIX)).keys()) : undefined;
+      const desired = computeDesired(this.tenants.tenants, this.namespaces.values(), owned, this.deps.core);
+      this.lastDesired = desired;
+      const stale = new Set(this.removedSincePass);
+      this.removedSincePass.clear();
+      const p = plan(desired, owned, hostLinks, stale);
+      const now = this.now();
+      this.failures.retain(new Set(this.namespaces.keys()));
+      for (const [key, v] of desired.verdicts) this.noteVerdict(key, v, now);
+
+      // 1. Remove: rows first (one transaction), then their links and orphans (one ip batch).
+      const removeRows = [...p.remove, ...broken];
+      if (removeRows.length > 0) {
+        await removePorts(client, bridgeUuid, removeRows);
+        summary.ovsdbWrites++;
+        summary.removed = removeRows.length;
+        for (const r of p.remove) this.log.info({ port: r.name, namespace: r.nsPath, tenant: r.tenant, ip: r.cidr }, 'port removed');
+        for (const r of broken) this.log.warn({ port: r.name, portUuid: r.portUuid }, 'owned port with an unreadable record removed');
+      }
+      const links = [...new Set([...removeRows.map((r) => r.name), ...p.orphanLinks])];
+      if (links.length > 0) {
+        await plumbing.unplug(links);
+        for (const l of p.orphanLinks) this.log.warn({ port: l }, 'orphan veth (no port record) deleted');
+      }
+
+      // 2. Plug what is missing, except namespaces waiting out a backoff.
+      const toPlug = p.plug.filter((d) => !this.failures.waiting(d.key, now) || triggers.some((t) => t.reason === 'tenants'));
+      const plugged: DesiredPort[] = [];
+      if (toPlug.length > 0) {
+        const results = await plumbing.plug(toPlug.map(toSpec));
+        for (const [i, r] of results.entries()) {
+          const d = toPlug[i]!;
+          if (r.ok) {
+            plugged.push(d);
+          } else {
+            summary.failed++;
+            const reason = r.error.name.replace(/Error$/, '') || 'plug';
+            const f = this.failures.record(d.key, reason, r.error.message, now);
+            metrics.reconcileErrors.inc({ reason });
+            this.log.warn({ namespace: d.ns.path, tenant: d.tenant, port: d.hostIf, attempts: f.attempts, retryInMs: f.nextAtMs - now, err: r.error.message }, 'plug failed');
+          }
+        }
+      }
+      // 3. Record them (one transaction; wait until ovs-vswitchd applied it).
+      if (plugged.length > 0) {
+        try {
+          await addPorts(client, replica, bridgeUuid, plugged);
+          summary.ovsdbWrites++;
+          summary.plugged = plugged.length;
+          for (const d of plugged) this.log.info({ namespace: d.ns.path, tenant: d.tenant, port: d.hostIf, ip: `${d.ip}/${d.prefixLen}`, mac: d.mac }, 'port plugged');
+        } catch (err) {
+          // The veths exist without rows: delete them so nothing leaks; the next pass retries.
+          await plumbing.unplug(plugged.map((d) => d.hostIf)).catch(() => undefined);
+          throw err;
+        }
+        await this.waitForOfports(plugged.map((d) => d.hostIf));
+        ({ owned, broken } = read());
+      }
+
+      // 4. Flows for every port with an ofport.
+      const desiredFlows = pipelineFlows(owned.filter((o) => desired.ports.has(o.key)).map(toFlowPort).filter(hasUsableOfport));
+      summary.flowMods = await this.syncFlows(desiredFlows);
+
+      // 5. Ready marker for ports whose flows are now in.
+      const ready = owned.filter((o) => !o.installed && o.ofport !== undefined && desired.ports.has(o.key));
+      if (ready.length > 0) {
+        await markInstalled(client, ready.map((o) => o.ifaceUuid));
+        summary.ovsdbWrites++;
+        summary.markedReady = ready.length;
+        const t = this.now();
+        for (const o of ready) {
+          this.failures.clear(o.key);
+          const ns = this.namespaces.get(o.key);
+          if (ns) metrics.attachLatency.observe(Math.max(0, (t - ns.firstSeenMs) / 1000));
+          this.log.info({ namespace: o.nsPath, tenant: o.tenant, port: o.name, ofport: o.ofport, ip: o.cidr }, 'port ready');
+        }
+      }
+      this.updateGauges(desired, read().owned);
+      return summary;
+    } finally {
+      stop();
+    }
+  }
+
+  private noteVerdict(key: string, v: NamespaceVerdict, now: number): void {
+    if (v.kind === 'error') {
+      const prev = this.failures.get(key);
+      if (!prev || prev.message !== v.message) {
+        this.failures.record(key, v.reason, v.message, now);
+        this.deps.metrics.reconcileErrors.inc({ reason: v.reason });
+        this.log.warn({ namespace: this.namespaces.get(key)?.path, tenant: v.tenant, err: v.message }, 'namespace not plugged');
+      }
+    } else if (v.kind !== 'desired') {
+      this.failures.clear(key);
+    }
+  }
+
+  /** Applies the flow difference: against what we know is installed (one process), or dump-and-diff when we don't know. */
+  private async syncFlows(desired: readonly Flow[]): Promise<number> {
+    const { flowDriver, flowSync, config, metrics } = this.deps;
+    if (this.installedFlows === undefined) {
+      const r = await flowSync.sync(config.bridge, desired);
+      this.installedFlows = desired;
+      return r.added + r.modified + r.deleted;
+    }
+    const diff = diffFlows(desired, this.installedFlows);
+    const add = [...diff.add, ...diff.modify];
+    if (add.length === 0 && diff.del.length === 0) return 0;
+    const stop = metrics.flowSyncDuration.startTimer();
+    try {
+      await flowDriver.apply(config.bridge, { add, del: diff.del });
+    } catch (err) {
+      this.installedFlows = undefined;
+      throw err;
+    } finally {
+      stop();
+    }
+    this.installedFlows = desired;
+    metrics.flowMods.inc({ op: 'add' }, diff.add.length);
+    metrics.flowMods.inc({ op: 'modify' }, diff.modify.length);
+    metrics.flowMods.inc({ op: 'delete' }, diff.del.length);
+    return add.length + diff.del.length;
+  }
+
+  /** Waits until the replica shows an ofport for each new port (ovs-vswitchd opened the device). */
+  private async waitForOfports(names: readonly string[]): Promise<void> {
+    const { replica } = this.deps;
+    const pending = (): string[] => {
+      const byName = new Map([...replica.snapshot().interfaces.values()].map((i) => [i.name, i]));
+      return names.filter((n) => {
+        const i = byName.get(n);
+        return !i || i.ofport === undefined || i.ofport <= 0;
+      });
+    };
+    const deadline = this.now() + OFPORT_WAIT_MS;
+    let left = pending();
+    while (left.length > 0 && this.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+      left = pending();
+    }
+    if (left.length > 0) this.log.warn({ ports: left.slice(0, 10), count: left.length }, 'ovs-vswitchd has not assigned ofports yet; the next pass retries');
+  }
+
+  private updateGauges(desired: DesiredState, owned: readonly OwnedPort[]): void {
+    const { metrics } = this.deps;
+    const counts = { matched: 0, unmatched: 0, conflict: 0, error: 0 };
+    for (const v of desired.verdicts.values()) counts[v.kind === 'desired' ? 'matched' : v.kind]++;
+    for (const [state, n] of Object.entries(counts)) metrics.namespaces.set({ state }, n);
+    metrics.ports.reset();
+    const byTenant = new Map<string, { ready: number; pending: number }>();
+    for (const t of this.tenants.tenants.keys()) byTenant.set(t, { ready: 0, pending: 0 });
+    for (const o of owned) {
+      const c = byTenant.get(o.tenant) ?? { ready: 0, pending: 0 };
+      c[o.installed ? 'ready' : 'pending']++;
+      byTenant.set(o.tenant, c);
+    }
+    for (const [tenant, c] of byTenant) {
+      metrics.ports.set({ tenant, state: 'ready' }, c.ready);
+      metrics.ports.set({ tenant, state: 'pending' }, c.pending);
+    }
+    metrics.tenants.set(this.tenants.tenants.size);
+  }
+}
+
+function toSpec(d: DesiredPort): PlugSpec {
+  return {
+    key: d.key, nsPath: d.ns.path, hostIf: d.hostIf, peerTmp: d.peerTmp, ifName: d.ifName, mac: d.mac,
+    ip: d.ip, prefixLen: d.prefixLen, mtu: d.mtu, ...(d.gateway ? { gateway: d.gateway } : {}),
+  };
+}
+
+function toFlowPort(o: OwnedPort): FlowPort {
+  return { portName: o.name, ofport: o.ofport ?? -1, mac: o.mac, ip: o.cidr.split('/')[0] ?? '', tenantId: o.tenantId, tenant: o.tenant };
+}
