@@ -44,6 +44,7 @@ export { OvsdbNotOwnerError } from './errors/not-owner-error.js';
 export { OvsdbSyntaxError } from './errors/syntax-error.js';
 export { OvsdbPermissionError } from './errors/permission-error.js';
 export { OvsdbInternalError } from './errors/internal-error.js';
+export { OvsdbUnknownColumnError } from './errors/unknown-column-error.js';
 export { OvsdbUnknownOpError } from './errors/unknown-op-error.js';
 export { OvsdbDisconnectedError } from './errors/ovsdb-disconnected-error.js';
 export { OvsdbRequestTimeoutError } from './errors/ovsdb-request-timeout-error.js';

@@ -15,6 +15,7 @@ import { OvsdbReferentialIntegrityViolationError } from './referential-integrity
 import { OvsdbResourcesExhaustedError } from './resources-exhausted-error.js';
 import { OvsdbSyntaxError } from './syntax-error.js';
 import { OvsdbTimedOutError } from './timed-out-error.js';
+import { OvsdbUnknownColumnError } from './unknown-column-error.js';
 import { OvsdbUnknownOpError } from './unknown-op-error.js';
 
 type OpErrorClass = new (init: ConstructorParameters<typeof OvsdbOpError>[0]) => OvsdbOpError;
@@ -36,6 +37,7 @@ export const OP_ERROR_CLASSES: ReadonlyMap<string, OpErrorClass> = new Map<strin
   ['syntax error', OvsdbSyntaxError],
   ['permission error', OvsdbPermissionError],
   ['internal error', OvsdbInternalError],
+  ['unknown column', OvsdbUnknownColumnError],
 ]);
 
 /**
