@@ -4,10 +4,11 @@
  * floor and nsvswitch, each in its own fresh OVS sandbox.
  *
  *   npx tsx bench/burst.ts --n 100,1000 [--contenders peer,floor,nsvswitch]
- *     [--peer-sample 200] [--floor-concurrency 4] [--timeout-s S]
+ *     [--peer-sample 1000] [--floor-concurrency 4] [--timeout-s S] [--agent-bin bin/nsvswitch.js]
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { installSignalCleanup, runAllCleanups } from './lib/cleanup.js';
+import { installSignalCleanup, isInterrupted, runAllCleanups } from './lib/cleanup.js';
 import { machineInfo, writeResult } from './lib/results.js';
 import { renderTable } from './lib/table.js';
 import { withTimeout } from './lib/timing.js';
@@ -36,6 +37,7 @@ async function main(): Promise<number> {
       'peer-sample': { type: 'string', default: '1000' },
       'floor-concurrency': { type: 'string', default: '4' },
       'timeout-s': { type: 'string' },
+      'agent-bin': { type: 'string' },
     },
   });
   const sizes = parsePositiveInts('--n', values.n);
@@ -48,7 +50,7 @@ async function main(): Promise<number> {
   const impl: Record<ContenderName, Contender> = {
     peer: peerContender({ sampleLimit: peerSample ?? 1000 }),
     floor: floorContender({ concurrency: floorConcurrency ?? 4 }),
-    nsvswitch: nsvswitchContender,
+    nsvswitch: nsvswitchContender(values['agent-bin'] !== undefined ? { agentBin: resolve(values['agent-bin']) } : {}),
   };
   const startedAt = new Date().toISOString();
   const machine = await machineInfo();
@@ -60,6 +62,7 @@ async function main(): Promise<number> {
   for (const n of sizes) {
     const outcomes: Partial<Record<ContenderName, ContenderOutcome>> = {};
     for (const name of chosen) {
+      if (isInterrupted()) break;
       const timeoutMs = timeoutOverride ?? budgetMs(name, n, peerSample ?? 1000);
       log(`n=${n} ${name}: start (budget ${Math.round(timeoutMs / 1000)} s)`);
       try {
@@ -77,6 +80,7 @@ async function main(): Promise<number> {
     runs.push({ n, outcomes, ratios: burstRatios(outcomes) });
   }
 
+  if (isInterrupted()) return 130;
   const summary = [burstTimesTable(runs), burstRatiosTable(runs)];
   const file = await writeResult({
     name: 'burst',

@@ -34,9 +34,9 @@ export class AgentProcess {
     this.undo = deferCleanup(`nsvswitch agent (pid ${child.pid ?? '?'})`, () => this.terminate());
   }
 
-  /** Starts `node bin/nsvswitch.js run ARGS` inside `netns` with `env` added to the environment. */
-  static start(args: readonly string[], netns: string, env: Readonly<Record<string, string>>): AgentProcess {
-    const child = spawn('nsenter', [`--net=${netns}`, '--', process.execPath, NSVSWITCH_BIN, 'run', ...args], {
+  /** Starts `node BIN run ARGS` (BIN: this checkout's bin/nsvswitch.js by default) inside `netns`, with `env` added. */
+  static start(args: readonly string[], netns: string, env: Readonly<Record<string, string>>, bin = NSVSWITCH_BIN): AgentProcess {
+    const child = spawn('nsenter', [`--net=${netns}`, '--', process.execPath, bin, 'run', ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

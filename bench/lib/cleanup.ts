@@ -8,6 +8,7 @@ type Undo = () => Promise<void> | void;
 const pending = new Map<number, { label: string; undo: Undo }>();
 let nextId = 1;
 let installed = false;
+let stopping = false;
 
 /** Registers an undo step; returns a function that runs it now (once) and unregisters it. */
 export function deferCleanup(label: string, undo: Undo): () => Promise<void> {
@@ -32,16 +33,28 @@ export async function runAllCleanups(log: (msg: string) => void = (m) => process
   }
 }
 
-/** On SIGINT/SIGTERM: undo everything, then exit 130/143. Installed once per process. */
+/**
+ * On SIGINT/SIGTERM: undo everything, then exit 130/143; a second signal
+ * exits at once. The listener stays registered (not `once`): libraries that
+ * re-raise a signal when theirs is the only listener left (execa's
+ * signal-exit) would otherwise kill the process before the undo finishes.
+ */
 export function installSignalCleanup(): void {
   if (installed) return;
   installed = true;
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (stopping) process.exit(code);
+      stopping = true;
       process.stderr.write(`\n${signal}: cleaning up ${pending.size} resource(s)...\n`);
       void runAllCleanups().finally(() => process.exit(code));
     });
   }
+}
+
+/** True once a stop signal arrived: a bench must not write results of an interrupted run. */
+export function isInterrupted(): boolean {
+  return stopping;
 }
 
 export function pendingCleanups(): string[] {

@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CommandError } from '../../../src/errors/command-error.js';
 import { run } from '../../../src/exec/run.js';
 import { benchIp, benchMac, benchNames, BENCH_PREFIX_LEN } from '../addresses.js';
 import { writeDockerShim } from '../docker-shim.js';
@@ -65,6 +66,10 @@ export function peerContender(opts: PeerOptions): Contender {
         netns: sb.hostNetns,
         env,
         timeoutMs,
+      }).catch((err: unknown) => {
+        // The loop's argv is the whole script and every container: report only what went wrong.
+        const why = err instanceof CommandError ? err.stderr.trim().split('\n').slice(-3).join(' | ') || `exit ${err.exitCode ?? 'signal'}` : String(err);
+        throw new Error(`ovs-docker loop failed: ${why}`, { cause: err });
       });
       const stamps = parsePeerStamps(r.stdout);
       if (stamps.doneMs.length !== measuredN) throw new Error(`peer: ${stamps.doneMs.length} of ${measuredN} add-ports reported done`);

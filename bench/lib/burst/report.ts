@@ -37,8 +37,11 @@ export function burstRatios(outcomes: Partial<Record<ContenderName, ContenderOut
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as BurstRatios;
 }
 
+/** Longest failure reason a table cell shows (the JSON keeps all of it). */
+const REASON_MAX_CHARS = 160;
+
 function detail(o: ContenderOutcome): string {
-  if (o.status === 'failed') return `failed: ${o.reason}`;
+  if (o.status === 'failed') return `failed: ${o.reason.length > REASON_MAX_CHARS ? `${o.reason.slice(0, REASON_MAX_CHARS - 3)}...` : o.reason}`;
   const parts: string[] = [];
   if (o.extrapolated) parts.push(`${o.measuredN} measured, extrapolated to ${o.n}`);
   if (o.creationMs !== undefined) parts.push(`creation ${formatMs(o.creationMs)}, beyond creation ${formatMs(o.beyondCreationMs)}`);

@@ -46,3 +46,13 @@ describe('burst tables', () => {
     expect(burstRatiosTable(runs).rows[0]).toEqual(['100', 'n/a', 'n/a', 'n/a', 'n/a']);
   });
 });
+
+describe('failure reasons in the table', () => {
+  it('are cut to one readable cell; the JSON keeps the full reason', () => {
+    const reason = 'x'.repeat(500);
+    const t = burstTimesTable([{ n: 1, outcomes: { floor: { contender: 'floor', status: 'failed', n: 1, reason } }, ratios: {} }]);
+    const cell = t.rows[0]?.[4] ?? '';
+    expect(cell.length).toBeLessThanOrEqual('failed: '.length + 160);
+    expect(cell.endsWith('...')).toBe(true);
+  });
+});
