@@ -9,6 +9,12 @@ command -v ovsdb-server >/dev/null 2>&1 || need+=(openvswitch-switch)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
 command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
+# Test-only tools (scripts/test.sh passes --test): promtool checks the metrics
+# exposition, systemd-analyze checks the systemd unit.
+if [ "${1:-}" = "--test" ]; then
+  command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+  command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+fi
 if [ "${#need[@]}" -gt 0 ]; then
   echo "bootstrap: installing ${need[*]}" >&2
   # Packages must not start a system-wide OVS: we run private ones.

@@ -3,7 +3,7 @@
 # every unit and integration test (real OVS, real namespaces, real packets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/bootstrap.sh
+bash scripts/bootstrap.sh --test
 
 echo "== lint" >&2
 npx eslint .
