@@ -1,6 +1,9 @@
 // `nsvswitch validate DIR|FILE...`: checks manifests with exactly the agent's rules, for CI and editors.
 import { suggestion } from '../config/did-you-mean.js';
-import { loadManifestPaths, ManifestPathError, type ManifestProblem } from '../manifests/index.js';
+// Direct imports (not manifests/index.js): validate needs neither rxjs nor the logger of the watcher.
+import { loadManifestPaths } from '../manifests/load-dir.js';
+import { ManifestPathError } from '../manifests/manifest-path-error.js';
+import type { ManifestProblem } from '../manifests/types.js';
 
 const USAGE = `Usage: nsvswitch validate [options] DIR|FILE...
 
