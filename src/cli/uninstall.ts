@@ -1,5 +1,103 @@
-// PLACEHOLDER: replaced by the issue that builds the 'uninstall' command.
-export default async function uninstall(_argv: string[]): Promise<number> {
-  process.stderr.write('nsvswitch uninstall: not built yet\n');
-  return 70;
+import { createInterface } from 'node:readline/promises';
+import { loadConfig, parseAgentFlags, configHelp, ConfigError, FlagError } from '../config/index.js';
+import { OvsdbClient, VswitchReplica, Txn, byUuid, mutation, ovsSet, uuid, transactAndWait } from '../ovsdb/index.js';
+import { ownedPorts } from '../core/owned-ports.js';
+import { OWNER_KEY, OWNER_VALUE } from '../core/ownership.js';
+import { HOST_IF_PREFIX } from '../core/names.js';
+import { FlowSync, OfctlDriver } from '../openflow/index.js';
+import { IpPlumbing } from '../plumbing/index.js';
+
+const USAGE = `Usage: nsvswitch uninstall [--yes] [--config FILE] [flags]
+
+Removes what nsvswitch owns, and nothing else: its ports (and their veths),
+its flows (by cookie), and its bridge if nsvswitch created it and no foreign
+port is left on it. Stop the agent first, or it will plug everything again.
+Asks for confirmation unless --yes is given.
+
+Exit codes: 0 done (or nothing to do), 1 failure, 2 bad flags, 3 not confirmed.
+`;
+
+export default async function uninstall(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseAgentFlags(argv, { allowUnknown: true });
+  } catch (err) {
+    if (err instanceof FlagError) {
+      process.stderr.write(`nsvswitch uninstall: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (parsed.help) {
+    process.stdout.write(`${USAGE}\n${configHelp()}\n`);
+    return 0;
+  }
+  const yes = parsed.rest.includes('--yes') || parsed.rest.includes('-y');
+  const unknown = parsed.rest.filter((a) => a !== '--yes' && a !== '-y');
+  if (unknown.length > 0) {
+    process.stderr.write(`nsvswitch uninstall: unexpected argument '${unknown[0]}'\n`);
+    return 2;
+  }
+  let config;
+  try {
+    config = await loadConfig({ ...(parsed.configFile ? { file: parsed.configFile } : {}), flags: parsed.flags });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`nsvswitch uninstall: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const client = await OvsdbClient.connect(config.ovsdb, { connectTimeoutMs: 5000 });
+  try {
+    const replica = await VswitchReplica.start(client);
+    try {
+      const snap = replica.snapshot();
+      const bridge = [...snap.bridges.values()].find((b) => b.name === config.bridge);
+      if (!bridge) {
+        process.stdout.write(`bridge ${config.bridge} not found at ${config.ovsdb}: nothing to remove\n`);
+        return 0;
+      }
+      const { owned, broken } = ownedPorts(snap, config.bridge);
+      const ours = [...owned.map((o) => ({ portUuid: o.portUuid, name: o.name })), ...broken];
+      const foreign = bridge.ports.filter((p) => {
+        const row = snap.ports.get(p);
+        return row && row.name !== config.bridge && row.external_ids[OWNER_KEY] !== OWNER_VALUE;
+      });
+      const ownBridge = bridge.external_ids[OWNER_KEY] === OWNER_VALUE;
+      const dropBridge = ownBridge && foreign.length === 0;
+      process.stdout.write(`nsvswitch uninstall on ${config.ovsdb}, bridge ${config.bridge}:\n  ${ours.length} port(s) and their veths\n  every flow with nsvswitch's cookie\n  ${dropBridge ? `the bridge ${config.bridge} (created by nsvswitch)` : `not the bridge (${ownBridge ? `${foreign.length} foreign port(s) on it` : 'not created by nsvswitch'})`}\n`);
+      if (!yes) {
+        if (!process.stdin.isTTY) {
+          process.stderr.write('nsvswitch uninstall: not confirmed (no terminal); pass --yes\n');
+          return 3;
+        }
+        const rl = createInterface({ input: process.stdin, output: process.stdout });
+        const answer = await rl.question('Remove all of this? Type "yes": ');
+        rl.close();
+        if (answer.trim() !== 'yes') return 3;
+      }
+      const env = { OVS_RUNDIR: config.ovsRundir };
+      const hostNetns = config.hostNetns ? { hostNetns: config.hostNetns } : {};
+      if (!dropBridge) await new FlowSync(new OfctlDriver({ ovsRundir: config.ovsRundir, env, ...hostNetns })).sync(config.bridge, []);
+      const txn = new Txn();
+      if (dropBridge && snap.openVSwitch) {
+        txn.mutate('Open_vSwitch', [byUuid(snap.openVSwitch._uuid)], [mutation('bridges', 'delete', ovsSet([uuid(bridge._uuid)]))]);
+      } else if (ours.length > 0) {
+        txn.mutate('Bridge', [byUuid(bridge._uuid)], [mutation('ports', 'delete', ovsSet(ours.map((p) => uuid(p.portUuid))))]);
+      }
+      txn.comment('nsvswitch uninstall');
+      if (txn.length > 1) await transactAndWait(client, replica, txn.ops());
+      const plumbing = new IpPlumbing(hostNetns);
+      const links = await plumbing.listHostLinks(HOST_IF_PREFIX);
+      const ourNames = new Set(ours.map((p) => p.name));
+      await plumbing.unplug([...links.keys()].filter((n) => ourNames.has(n)));
+      process.stdout.write(`removed ${ours.length} port(s)${dropBridge ? ` and bridge ${config.bridge}` : ''}\n`);
+      return 0;
+    } finally {
+      await replica.stop();
+    }
+  } finally {
+    await client.close();
+  }
 }
