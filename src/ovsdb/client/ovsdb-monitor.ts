@@ -147,6 +147,7 @@ export class OvsdbMonitor implements OvsdbMonitorApi {
         throw new OvsdbProtocolError(this.host.endpoint, 'monitor_cond_since reply is not [found, last-txn-id, updates]');
       }
       const [found, txnId, updates] = reply as [boolean, unknown, unknown];
+      this.host.logger.debug({ endpoint: this.host.endpoint, db: this.db, found, sentTxnId: resume ? this.txnId : undefined, txnId }, 'OVSDB monitor_cond_since reply');
       this.txnId = typeof txnId === 'string' ? txnId : undefined;
       const delta = found && resume;
       if (!delta && resume) this.host.logger.info({ endpoint: this.host.endpoint, db: this.db }, 'OVSDB could not resume monitor from last txn id; rebuilding replica');

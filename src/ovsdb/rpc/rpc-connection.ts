@@ -56,7 +56,7 @@ export class RpcConnection {
     this.scanner = new FrameScanner(opts.endpoint, opts.maxMessageBytes);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.close(err));
-    socket.on('close', () => this.close(undefined));
+    socket.on('close', () => this.close(new Error('closed by the server')));
     if (opts.keepaliveMs > 0) {
       this.keepaliveTimer = setInterval(() => this.keepalive(), Math.max(10, Math.floor(opts.keepaliveMs / 2)));
       this.keepaliveTimer.unref();

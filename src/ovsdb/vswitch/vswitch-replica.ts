@@ -40,7 +40,8 @@ export class VswitchReplica implements VswitchReplicaApi {
   readonly changes$: Observable<VswitchSnapshot> = this.subject.asObservable();
 
   private constructor(
-    private readonly monitor: OvsdbMonitorApi,
+    /** The monitor feeding this replica (method in use, last txn id, raw decoded rows). */
+    readonly monitor: OvsdbMonitorApi,
     private readonly logger: Logger,
   ) {
     this.apply({ reset: true, changed: new Map(), rows: monitor.rows() });
