@@ -1,5 +1,129 @@
-// PLACEHOLDER: replaced by the issue that builds the 'trace' command.
-export default async function trace(_argv: string[]): Promise<number> {
-  process.stderr.write('nsvswitch trace: not built yet\n');
-  return 70;
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { configHelp, loadConfig, parseAgentFlags, type AgentConfig } from '../config/index.js';
+import { FlagError } from '../config/flag-error.js';
+import { ConfigError } from '../config/config-error.js';
+import { run } from '../exec/run.js';
+import { ExternalIds, OWNER_VALUE } from '../core/ownership.js';
+import { findPortsByNamespace, isIpv4, parseTracedPorts, type TracedPort } from '../core/pipeline/trace/traced-port.js';
+import { parseProto, tracePacket, type TraceProto, type TraceTarget } from '../core/pipeline/trace/trace-packet.js';
+import { explainTrace, parseTrace } from '../core/pipeline/trace/explain-trace.js';
+
+/** Exit codes of `nsvswitch trace` (documented in --help). */
+export const TRACE_EXIT = { allowed: 0, dropped: 1, usage: 2 } as const;
+
+const USAGE = `Usage: nsvswitch trace SRC DST [--proto icmp|tcp/PORT|udp/PORT|arp] [--raw] [config flags]
+
+Explains what the switch does with a packet from namespace SRC to DST, using
+ovs-appctl ofproto/trace on the agent's bridge: the verdict, the table that
+decided, and why. SRC and DST are namespace names or paths; DST may also be an
+IPv4 address. The packet carries SRC's own MAC and address, and DST's MAC.
+
+Options:
+  --proto P   icmp (default), tcp/PORT, udp/PORT, or arp (the request for DST's address)
+  --raw       also print the full ofproto/trace output
+`;
+
+const EXIT_HELP = `
+Exit status:
+  0  allowed (the packet leaves the switch)
+  1  dropped
+  2  usage error, unknown namespace, or OVS unreachable
+`;
+
+interface TraceArgs {
+  readonly src: string;
+  readonly dst: string;
+  readonly proto: TraceProto;
+  readonly raw: boolean;
+}
+
+/** Splits our own flags from the positional SRC DST (agent flags are parsed before). */
+function parseTraceArgs(rest: readonly string[]): TraceArgs {
+  let proto: TraceProto = { kind: 'icmp' };
+  let raw = false;
+  const positional: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i] ?? '';
+    if (arg === '--raw') raw = true;
+    else if (arg === '--proto' || arg.startsWith('--proto=')) {
+      const v = arg === '--proto' ? rest[++i] : arg.slice('--proto='.length);
+      const p = v === undefined ? undefined : parseProto(v);
+      if (!p) throw new FlagError('--proto', `expected icmp, arp, tcp/PORT or udp/PORT, got ${JSON.stringify(v ?? '')}`);
+      proto = p;
+    } else if (arg.startsWith('-') && arg !== '-') throw new FlagError(arg, 'unknown flag');
+    else positional.push(arg);
+  }
+  if (positional.length !== 2) throw new FlagError('SRC DST', `expected two arguments, got ${positional.length}`);
+  return { src: positional[0]!, dst: positional[1]!, proto, raw };
+}
+
+/** Our ports with their addresses, read from OVSDB. */
+async function readPorts(cfg: AgentConfig): Promise<TracedPort[]> {
+  const out = await run('ovs-vsctl', [
+    `--db=${cfg.ovsdb}`, '--timeout=10', '--format=json', '--columns=name,ofport,external_ids',
+    'find', 'Interface', `external_ids:${ExternalIds.owner}=${OWNER_VALUE}`,
+  ]);
+  return parseTracedPorts(out.stdout);
+}
+
+/** ovs-vswitchd's control socket: a fixed name if the daemon was started with one, else OVS's pid-file lookup. */
+function appctlTarget(cfg: AgentConfig): string {
+  const fixed = join(cfg.ovsRundir, 'ovs-vswitchd.ctl');
+  return existsSync(fixed) ? fixed : 'ovs-vswitchd';
+}
+
+function onePort(ports: readonly TracedPort[], ref: string, what: string): TracedPort {
+  const found = findPortsByNamespace(ports, ref);
+  if (found.length === 0) throw new FlagError(what, `no nsvswitch port for namespace ${JSON.stringify(ref)}`);
+  if (found.length > 1) throw new FlagError(what, `namespace ${JSON.stringify(ref)} is ambiguous: ${found.map((p) => p.netns).join(', ')} (give the path)`);
+  return found[0]!;
+}
+
+function resolveTarget(ports: readonly TracedPort[], src: TracedPort, ref: string): TraceTarget {
+  if (!isIpv4(ref)) return { kind: 'port', port: onePort(ports, ref, 'DST') };
+  const owners = ports.filter((p) => p.ip === ref);
+  const owner = owners.find((p) => p.tenantId === src.tenantId) ?? owners[0];
+  return owner ? { kind: 'port', port: owner } : { kind: 'address', ip: ref };
+}
+
+export default async function trace(argv: string[]): Promise<number> {
+  try {
+    const parsed = parseAgentFlags(argv, { allowUnknown: true });
+    if (parsed.help) {
+      process.stdout.write(`${USAGE}\nConfig flags (to find OVSDB and ovs-vswitchd):\n${configHelp()}${EXIT_HELP}`);
+      return 0;
+    }
+    const args = parseTraceArgs(parsed.rest);
+    const cfg = await loadConfig({ ...(parsed.configFile !== undefined ? { file: parsed.configFile } : {}), flags: parsed.flags });
+    const ports = await readPorts(cfg);
+    const src = onePort(ports, args.src, 'SRC');
+    if (src.ofport < 1) throw new FlagError('SRC', `port ${src.name} has no OpenFlow port number yet`);
+    const dst = resolveTarget(ports, src, args.dst);
+    const packet = tracePacket(src, dst, args.proto);
+    const out = await run('ovs-appctl', ['-t', appctlTarget(cfg), 'ofproto/trace', cfg.bridge, packet.flow], {
+      env: { OVS_RUNDIR: cfg.ovsRundir },
+      ...(cfg.hostNetns !== undefined ? { netns: cfg.hostNetns } : {}),
+    });
+    const parsedTrace = parseTrace(out.stdout);
+    const v = explainTrace({ src, dst, packet, ports, trace: parsedTrace });
+    const dstLabel = dst.kind === 'port' ? `${args.dst} (${dst.port.ip})` : dst.ip;
+    const lines = [
+      `${args.src} (${src.ip}) -> ${dstLabel} [${packet.proto.kind === 'tcp' || packet.proto.kind === 'udp' ? `${packet.proto.kind}/${packet.proto.port}` : packet.proto.kind}]: ${v.allowed ? 'ALLOWED' : 'DROPPED'}`,
+      ...(packet.note ? [`  note: ${packet.note}`] : []),
+      `  decided in table ${v.table ?? '-'} (${v.tableName})${v.step ? ` by: ${v.step.match || '(match all)'}, priority ${v.step.priority}` : ''}`,
+      `  why: ${v.why}`,
+      `  datapath actions: ${parsedTrace.datapathActions || '-'}`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    if (args.raw) process.stdout.write(`\n${out.stdout}`);
+    return v.allowed ? TRACE_EXIT.allowed : TRACE_EXIT.dropped;
+  } catch (err) {
+    if (err instanceof FlagError || err instanceof ConfigError) {
+      process.stderr.write(`nsvswitch trace: ${err.message}\n\n${USAGE}`);
+      return TRACE_EXIT.usage;
+    }
+    process.stderr.write(`nsvswitch trace: ${err instanceof Error ? err.message : String(err)}\n`);
+    return TRACE_EXIT.usage;
+  }
 }

@@ -1,0 +1,136 @@
+import { decodeCookie, isOurCookie } from '../../../openflow/cookie.js';
+import { Category, Table } from '../tables.js';
+import type { TracedPort } from './traced-port.js';
+import type { TracePacket, TraceTarget } from './trace-packet.js';
+
+/** One flow that matched, in the order ofproto/trace visited them. */
+export interface TraceStep {
+  readonly table: number;
+  readonly match: string;
+  readonly priority: number;
+  readonly cookie: bigint | undefined;
+  /** Lines OVS printed under the flow (actions and `>>` remarks). */
+  readonly lines: readonly string[];
+}
+
+export interface ParsedTrace {
+  readonly steps: readonly TraceStep[];
+  /** `Datapath actions:` of the trace; "drop" when nothing leaves the switch. */
+  readonly datapathActions: string;
+}
+
+export interface TraceVerdict {
+  readonly allowed: boolean;
+  /** Table whose flow decided the packet's fate (the last one visited). */
+  readonly table: number | undefined;
+  readonly tableName: string;
+  readonly step: TraceStep | undefined;
+  /** Plain-words reason. */
+  readonly why: string;
+}
+
+const STEP = /^\s*(\d+)\.\s(.*?)(?:,\s)?priority (\d+)(?:, cookie (0x[0-9a-f]+))?\s*$/;
+const NO_MATCH = /^\s*(\d+)\.\s+No match\.?\s*$/;
+
+/** Reads the steps and datapath actions of `ovs-appctl ofproto/trace` output. */
+export function parseTrace(output: string): ParsedTrace {
+  const steps: { table: number; match: string; priority: number; cookie: bigint | undefined; lines: string[] }[] = [];
+  let datapathActions = '';
+  let inBridge = false;
+  for (const line of output.split('\n')) {
+    if (line.startsWith('bridge(')) inBridge = true;
+    else if (line.startsWith('Final flow:') || line.startsWith('Megaflow:')) inBridge = false;
+    else if (line.startsWith('Datapath actions:')) datapathActions = line.slice('Datapath actions:'.length).trim();
+    if (!inBridge) continue;
+    const m = STEP.exec(line);
+    const miss = NO_MATCH.exec(line);
+    if (m) steps.push({ table: Number(m[1]), match: (m[2] ?? '').replace(/,\s*$/, ''), priority: Number(m[3]), cookie: m[4] ? BigInt(m[4]) : undefined, lines: [] });
+    else if (miss) steps.push({ table: Number(miss[1]), match: '', priority: -1, cookie: undefined, lines: [] });
+    else if (/^\s+\S/.test(line) && !/^-+$/.test(line.trim())) steps.at(-1)?.lines.push(line.trim());
+  }
+  return { steps, datapathActions };
+}
+
+export function tableName(table: number | undefined): string {
+  switch (table) {
+    case Table.classify: return 'classify + port security';
+    case Table.arp: return 'ARP responder';
+    case Table.l2: return 'L2 forward';
+    default: return table === undefined ? 'none' : 'not an nsvswitch table';
+  }
+}
+
+export interface ExplainInput {
+  readonly src: TracedPort;
+  readonly dst: TraceTarget;
+  readonly packet: TracePacket;
+  readonly ports: readonly TracedPort[];
+  readonly trace: ParsedTrace;
+}
+
+const describePort = (p: TracedPort): string => `${p.name} (namespace ${p.netns || '?'}, tenant ${p.tenant || p.tenantId})`;
+
+/** OpenFlow ports the trace output to (in_port skipped by OVS excluded). */
+export function tracedOutputs(trace: ParsedTrace): number[] {
+  const outs: number[] = [];
+  for (const step of trace.steps) {
+    for (let i = 0; i < step.lines.length; i++) {
+      const m = /^output:(\d+)$/.exec(step.lines[i] ?? '');
+      if (m && !(step.lines[i + 1] ?? '').startsWith('>> skipping output to input port')) outs.push(Number(m[1]));
+    }
+  }
+  return outs;
+}
+
+/**
+ * The verdict (does the packet reach DST?) and the reason in plain words,
+ * from the nsvswitch flow that decided: the last one the trace visited.
+ */
+export function explainTrace({ src, dst, packet, ports, trace }: ExplainInput): TraceVerdict {
+  const step = trace.steps.at(-1);
+  const dstPort = dst.kind === 'port' ? dst.port : undefined;
+  const leftSwitch = trace.datapathActions !== '' && trace.datapathActions !== 'drop';
+  const outputs = tracedOutputs(trace);
+  const category = step?.cookie !== undefined && isOurCookie(step.cookie) ? decodeCookie(step.cookie).category : undefined;
+  const answered = category === Category.arpResponder && leftSwitch;
+  const reached = dstPort !== undefined && (answered ? dstPort.tenantId === src.tenantId : leftSwitch && outputs.includes(dstPort.ofport));
+  const verdict = (why: string): TraceVerdict => ({ allowed: reached, table: step?.table, tableName: tableName(step?.table), step, why });
+  const remark = step?.lines.find((l) => l.startsWith('>>') && !l.includes('skipping output to input port'));
+  const lostInSwitch = !leftSwitch && remark ? ` — but nothing left the switch: ${remark.slice(2).trim()}` : '';
+  if (!step || category === undefined) {
+    return verdict(step ? `no nsvswitch flow decided: table ${step.table} ${step.priority < 0 ? 'had no matching flow' : 'holds a foreign flow'} (is the agent running and the port ready?)` : 'the trace visited no table');
+  }
+  const arpTarget = packet.proto.kind === 'arp' ? (dstPort ?? ports.find((p) => packet.flow.includes(`arp_tpa=${p.ip},`))) : undefined;
+  switch (category) {
+    case Category.l2Unicast: {
+      const to = ports.find((p) => outputs.includes(p.ofport));
+      return verdict(`same tenant "${src.tenant}": delivered to ${to ? describePort(to) : 'its port'}${lostInSwitch}`);
+    }
+    case Category.l2Flood: {
+      const n = ports.filter((p) => p.tenantId === src.tenantId && p !== src).length;
+      const flooded = `flooded only to the ${n} other port(s) of tenant "${src.tenant}"`;
+      if (packet.proto.kind === 'arp' && arpTarget && arpTarget.tenantId !== src.tenantId) {
+        return verdict(`tenants are isolated: the ARP request is ${flooded}; ${arpTarget.ip} belongs to tenant "${arpTarget.tenant}", which never sees it`);
+      }
+      if (packet.proto.kind === 'arp' && !arpTarget) return verdict(`the ARP request is ${flooded}, and no port has that address: nobody answers`);
+      return verdict(`broadcast/multicast: ${flooded}${lostInSwitch}`);
+    }
+    case Category.arpResponder: {
+      const owner = ports.find((p) => p.tenantId === src.tenantId && packet.flow.includes(`arp_tpa=${p.ip},`));
+      return verdict(`the switch answered the ARP request itself: ${owner ? `${owner.ip} is at ${owner.mac} (${describePort(owner)})` : 'the address is in the same tenant'}${lostInSwitch}`);
+    }
+    case Category.l2Miss:
+      if (dstPort && dstPort.tenantId !== src.tenantId) {
+        return verdict(`tenants are isolated: ${describePort(dstPort)} is not in tenant "${src.tenant}", and tenant "${src.tenant}" has no port with MAC ${dstPort.mac}`);
+      }
+      return verdict(`no port of tenant "${src.tenant}" has the destination MAC`);
+    case Category.portSpoofDrop:
+      return verdict(`port security: ${src.name} may only send with its own MAC ${src.mac} and IPv4 ${src.ip} (ARP with the same sender); this packet did not match`);
+    case Category.ipv6Drop:
+      return verdict('IPv6 from workloads is dropped (not supported yet)');
+    case Category.classifyMiss:
+      return verdict(`in_port ${src.ofport} has no nsvswitch flows: the port is not programmed (yet)`);
+    default:
+      return verdict(`decided by nsvswitch flow category ${category}${lostInSwitch}`);
+  }
+}
