@@ -30,6 +30,8 @@ export interface IpPlumbingOptions {
   readonly onSpawn?: (program: string) => void;
   /** Per-namespace processes in flight at once (default 8). */
   readonly concurrency?: number;
+  /** Namespaces held open per round (default 512); a bigger burst is plugged in several rounds. */
+  readonly maxPinned?: number;
 }
 
 /** One spec in flight: its pinned namespace, whether its veth exists because of us, its failure. */
@@ -49,24 +51,37 @@ const EXISTS = /File exists/;
  * burst (peers straight into their namespaces), then one process per
  * namespace renames, addresses and routes, a few in parallel. Failures are
  * per namespace and leave nothing behind.
+ *
+ * - Namespaces are opened (pinned) first and referred to as /proc/PID/fd/N,
+ *   so their untrusted paths never enter batch text, and one that vanishes
+ *   mid-plug cannot abort ip (an unopenable `netns` value is fatal to a whole
+ *   batch) and is detected afterwards by path+inode.
+ * - The host batch uses -force (one line per namespace, failures attributed
+ *   by line); the per-namespace batch does not: after a failed rename the
+ *   later lines would configure whatever interface already has that name.
+ * - Not idempotent by design: plugging a spec whose host veth exists fails
+ *   with HostInterfaceExistsError and leaves that veth alone. The reconciler
+ *   plugs only what is missing and unplugs leftovers first.
  */
 export class IpPlumbing implements Plumbing {
   private readonly hostNetns: string | undefined;
   private readonly logger: Logger | undefined;
   private readonly onSpawn: (program: string) => void;
   private readonly concurrency: number;
+  private readonly maxPinned: number;
 
   constructor(opts: IpPlumbingOptions = {}) {
     this.hostNetns = opts.hostNetns;
     this.logger = opts.logger;
     this.onSpawn = opts.onSpawn ?? (() => undefined);
     this.concurrency = Math.max(1, opts.concurrency ?? DEFAULT_PLUG_CONCURRENCY);
+    this.maxPinned = Math.max(1, opts.maxPinned ?? MAX_PINNED_PER_ROUND);
   }
 
   async plug(specs: readonly PlugSpec[]): Promise<PlugResult[]> {
     const results: PlugResult[] = [];
-    for (let i = 0; i < specs.length; i += MAX_PINNED_PER_ROUND) {
-      results.push(...(await this.plugRound(specs.slice(i, i + MAX_PINNED_PER_ROUND))));
+    for (let i = 0; i < specs.length; i += this.maxPinned) {
+      results.push(...(await this.plugRound(specs.slice(i, i + this.maxPinned))));
     }
     return results;
   }

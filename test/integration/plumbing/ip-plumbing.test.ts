@@ -95,6 +95,18 @@ describe('IpPlumbing (real kernel, private host namespace)', () => {
     for (const s of specs) expect(host.get(s.hostIf)).toMatchObject({ name: s.hostIf, mtu: s.mtu, up: true });
   });
 
+  it('plugs a burst bigger than one round in several rounds, one host process per round, results in order', async () => {
+    const paths = await sb.netnsDir.add('round-1', 'round-2', 'round-3', 'round-4', 'round-5');
+    const specs = await Promise.all(paths.map((p) => specFor(p)));
+    const seen: string[] = [];
+    const rounds = new IpPlumbing({ hostNetns: sb.hostNetns, maxPinned: 2, concurrency: 2, onSpawn: (p) => seen.push(p) });
+    const results = await rounds.plug(specs);
+    expect(results).toEqual(specs.map((s) => ({ key: s.key, ok: true })));
+    expect(seen.filter((p) => p === 'ip')).toHaveLength(3);
+    expect(seen.filter((p) => p === 'nsenter')).toHaveLength(5);
+    for (const s of specs) expect(inet4((await inside(s.nsPath)).links.get('eth0'))).toEqual([s.ip]);
+  });
+
   it('reports a missing namespace, plugs the others, and leaves no host veth for it', async () => {
     const paths = await sb.netnsDir.add('miss-a', 'miss-b', 'miss-c');
     const specs = await Promise.all(paths.map((p) => specFor(p)));
