@@ -10,6 +10,7 @@ import type { TenantSet } from '../manifests/types.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import { diffFlows, type Flow, type FlowDriver, type FlowSync } from '../openflow/index.js';
+import { setFlowGauge } from '../openflow/flow-sync.js';
 import type { OvsdbClient, VswitchReplica } from '../ovsdb/index.js';
 import type { Plumbing, PlugSpec } from '../plumbing/types.js';
 import { addPorts, markInstalled, removePorts } from './ovs-ports.js';
@@ -86,7 +87,7 @@ export class Reconciler {
       const bridgeUuid = this.deps.bridgeUuid();
       const read = (): { owned: OwnedPort[]; broken: { portUuid: string; name: string }[] } => ownedPorts(replica.snapshot(), config.bridge);
       let { owned, broken } = read();
-      const hostLinks = full ? new Set((await plumbing.listHostLinks(HOST_IF_PREFIX)).keys()) : undefined;
+      const hostLinks = full ? withoutForeign(await plumbing.listHostLinks(HOST_IF_PREFIX), replica.snapshot(), owned, broken) : undefined;
       const desired = computeDesired(this.tenants.tenants, this.namespaces.values(), owned, this.deps.core);
       this.lastDesired = desired;
       const stale = new Set(this.removedSincePass);
@@ -204,6 +205,7 @@ export class Reconciler {
       stop();
     }
     this.installedFlows = desired;
+    setFlowGauge(metrics, desired);
     metrics.flowMods.inc({ op: 'add' }, diff.add.length);
     metrics.flowMods.inc({ op: 'modify' }, diff.modify.length);
     metrics.flowMods.inc({ op: 'delete' }, diff.del.length);
@@ -248,6 +250,13 @@ export class Reconciler {
     }
     metrics.tenants.set(this.tenants.tenants.size);
   }
+}
+
+/** Host links minus those OVSDB records as someone else's interfaces: a foreign port is never an orphan of ours. */
+function withoutForeign(links: ReadonlyMap<string, unknown>, snap: { interfaces: ReadonlyMap<string, { name: string }> }, owned: readonly OwnedPort[], broken: readonly { name: string }[]): Set<string> {
+  const ours = new Set([...owned, ...broken].map((p) => p.name));
+  const foreign = new Set([...snap.interfaces.values()].map((i) => i.name).filter((n) => !ours.has(n)));
+  return new Set([...links.keys()].filter((n) => !foreign.has(n)));
 }
 
 function toSpec(d: DesiredPort): PlugSpec {

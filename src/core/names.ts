@@ -20,6 +20,11 @@ export function hostIfName(nsKey: string): string {
   return HOST_IF_PREFIX + digest(nsKey).toString('hex').slice(0, IFNAMSIZ_MAX - HOST_IF_PREFIX.length);
 }
 
+/** True for names hostIfName() can produce: only such links can be orphans of ours. */
+export function isHostIfName(name: string): boolean {
+  return name.length === IFNAMSIZ_MAX && name.startsWith(HOST_IF_PREFIX) && /^[0-9a-f]+$/.test(name.slice(HOST_IF_PREFIX.length));
+}
+
 export function peerTmpName(nsKey: string): string {
   return PEER_TMP_PREFIX + digest(nsKey).toString('hex').slice(0, IFNAMSIZ_MAX - PEER_TMP_PREFIX.length);
 }

@@ -1,5 +1,5 @@
 import type { DesiredPort, DesiredState, OwnedPort, Plan } from './model.js';
-import { HOST_IF_PREFIX } from './names.js';
+import { isHostIfName } from './names.js';
 
 /** True when the port in place is exactly what is desired (else it is replugged). */
 export function portMatches(owned: OwnedPort, d: DesiredPort): boolean {
@@ -46,7 +46,7 @@ export function plan(desired: DesiredState, owned: readonly OwnedPort[], hostLin
   const kept = new Set(keep.map((p) => p.key));
   for (const d of desired.ports.values()) if (!kept.has(d.key)) plug.push(d);
 
-  // A removed port's link goes with its row; a link with no row at all is an orphan.
-  const orphanLinks = hostLinks ? [...hostLinks].filter((n) => n.startsWith(HOST_IF_PREFIX) && !ownedNames.has(n)) : [];
+  // A removed port's link goes with its row; a link of our naming with no row at all is an orphan.
+  const orphanLinks = hostLinks ? [...hostLinks].filter((n) => isHostIfName(n) && !ownedNames.has(n)) : [];
   return { plug, remove, orphanLinks, markInstalled, keep };
 }

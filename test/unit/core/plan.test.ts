@@ -49,6 +49,11 @@ describe('plan', () => {
     expect(p.orphanLinks).toEqual(['nsvdeadbeef0001']);
   });
 
+  it('never counts a link outside our derived naming as an orphan, even with our prefix', () => {
+    const p = plan(desired, [asOwned(da), asOwned(db)], new Set([da.hostIf, db.hostIf, 'nsvforeign0', 'nsvDEADBEEF0001', 'nsv0000000000000']));
+    expect(p.orphanLinks).toEqual([]);
+  });
+
   it('replugs a port whose namespace was removed and came back under the same key', () => {
     const p = plan(desired, [asOwned(da), asOwned(db)], undefined, new Set([da.key]));
     expect(p.remove.map((o) => o.key)).toEqual([da.key]);
