@@ -1,6 +1,9 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { execa, type ResultPromise } from 'execa';
 import { OvsSandbox } from '../../src/sandbox/ovs-sandbox.js';
 import { PrivateNetnsDir } from '../../src/sandbox/private-netns-dir.js';
 import type { AgentConfig } from '../../src/config/types.js';
@@ -91,6 +94,50 @@ export class AgentEnv {
     return (await this.interfaces()).filter((i) => i.ids['nsvswitch-owner'] === 'nsvswitch');
   }
 
+  /** Our host-side veths (prefix nsv) in the OVS host namespace, by name → ifindex. */
+  async hostVeths(): Promise<Map<string, number>> {
+    const out = await this.sb.inHost('ip', ['-j', 'link', 'show']);
+    const rows = JSON.parse(out.stdout || '[]') as { ifname: string; ifindex: number }[];
+    return new Map(rows.filter((r) => r.ifname.startsWith('nsv')).map((r) => [r.ifname, r.ifindex]));
+  }
+
+  /** The workload interface inside a namespace as the kernel sees it: IPv4 addresses, MTU, MAC, ifindex. */
+  async nsInterface(name: string, ifName = 'eth0'): Promise<{ ifindex: number; mtu: number; mac: string; addrs: string[] } | undefined> {
+    const r = await run('ip', ['-j', '-4', 'addr', 'show', 'dev', ifName], { netns: this.workloads.path(name), okExitCodes: [1] });
+    if (r.exitCode !== 0) return undefined;
+    const j = JSON.parse(r.stdout || '[]') as { ifindex: number; mtu: number; address: string; addr_info: { local: string; prefixlen: number }[] }[];
+    const i = j[0];
+    if (!i) return undefined;
+    // -4 hides the MAC on some iproute2 versions: read it separately.
+    const l = JSON.parse((await run('ip', ['-j', 'link', 'show', 'dev', ifName], { netns: this.workloads.path(name) })).stdout) as { address: string }[];
+    return { ifindex: i.ifindex, mtu: i.mtu, mac: l[0]?.address ?? '', addrs: i.addr_info.map((a) => `${a.local}/${a.prefixlen}`) };
+  }
+
+  /** Echo replies received by `count` pings from a workload (0 when nothing came back). */
+  async pingCount(from: string, ip: string, opts: { count?: number; waitS?: number; intervalS?: number; source?: string } = {}): Promise<number> {
+    const args = ['-n', '-q', '-c', String(opts.count ?? 1), '-W', String(opts.waitS ?? 1), '-i', String(opts.intervalS ?? 0.2)];
+    if (opts.source) args.push('-I', opts.source);
+    const r = await run('ping', [...args, ip], { netns: this.workloads.path(from), okExitCodes: [1, 2] });
+    const m = /(\d+) received/.exec(r.stdout);
+    return m ? Number(m[1]) : 0;
+  }
+
+  /** Our flows on the bridge (cookie prefix of nsvswitch), as `ovs-ofctl dump-flows` lines. */
+  async ourFlows(bridge = BRIDGE): Promise<string[]> {
+    const out = await this.sb.ofctl('-O', 'OpenFlow15', '--no-stats', 'dump-flows', this.sb.mgmt(bridge), 'cookie=0x6e73000000000000/0xffff000000000000');
+    return out.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('cookie='));
+  }
+
+  /** Flags that make `nsvswitch run` use this environment (same as config()). */
+  runFlags(metricsPort: number, extra: string[] = []): string[] {
+    const c = this.config();
+    return [
+      '--ovsdb', c.ovsdb, '--ovs-rundir', c.ovsRundir, '--bridge', c.bridge, '--datapath-type', c.datapathType,
+      '--manifest-dir', c.manifestDir, ...c.namespaceDirs.flatMap((d) => ['--namespace-dir', d]),
+      '--host-netns', this.sb.hostNetns, '--metrics-listen', `127.0.0.1:${metricsPort}`, '--log-level', 'warn', ...extra,
+    ];
+  }
+
   async hostLinks(): Promise<string[]> {
     const out = await this.sb.inHost('ip', ['-o', 'link', 'show']);
     return out.stdout.split('\n').filter(Boolean).map((l) => (l.split(': ')[1] ?? '').split('@')[0] ?? '');
@@ -116,6 +163,116 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** Runs `fn` over items with at most `limit` in flight. */
+export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  }));
+  return out;
+}
+
+/** A TCP port nobody listens on right now (for the child agent's metrics endpoint). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Sum of a Prometheus counter in /metrics text, over the label sets that contain `labelFilter`. */
+export function metricSum(text: string, name: string, labelFilter = ''): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (labelFilter && !line.includes(labelFilter)) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'nsvswitch.js');
+
+/**
+ * `nsvswitch run` as a child process (the real CLI, the way an operator runs
+ * it), ended by its own pid only. stderr/stdout are kept for diagnostics.
+ */
+export class AgentChild {
+  private output = '';
+  private readonly exited: Promise<{ code: number | undefined; signal: string | undefined }>;
+
+  private constructor(private readonly child: ResultPromise<{ reject: false; all: true; stdin: 'ignore' }>, readonly metricsPort: number) {
+    child.all?.setEncoding('utf8');
+    child.all?.on('data', (c: string) => {
+      this.output = (this.output + c).slice(-20_000);
+    });
+    this.exited = child.then((r) => ({ code: r.exitCode, signal: r.signal }));
+  }
+
+  static async start(env: AgentEnv, extra: string[] = []): Promise<AgentChild> {
+    const port = await freePort();
+    const child = execa(process.execPath, [BIN, 'run', ...env.runFlags(port, extra)], { reject: false, all: true, stdin: 'ignore' });
+    return new AgentChild(child, port);
+  }
+
+  get pid(): number {
+    const pid = this.child.pid;
+    if (pid === undefined) throw new Error(`agent child did not start: ${this.output}`);
+    return pid;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  private url(path: string): string {
+    return `http://127.0.0.1:${this.metricsPort}${path}`;
+  }
+
+  /** Waits until /readyz answers 200 (first full pass done). */
+  async ready(timeoutMs = 30_000): Promise<void> {
+    await eventually(`agent pid ${this.child.pid ?? '?'} ready`, async () => {
+      if (!this.running) throw new Error(`agent exited: ${this.output.slice(-2000)}`);
+      const r = await fetch(this.url('/readyz')).catch(() => undefined);
+      return r?.status === 200;
+    }, timeoutMs, 100);
+  }
+
+  async metrics(): Promise<string> {
+    return (await fetch(this.url('/metrics'))).text();
+  }
+
+  /** Sends a signal to the child's pid and waits for it to exit. */
+  async signal(sig: 'SIGTERM' | 'SIGKILL'): Promise<{ code: number | undefined; signal: string | undefined }> {
+    if (this.running) {
+      try {
+        process.kill(this.pid, sig);
+      } catch {
+        // Exited meanwhile.
+      }
+    }
+    return this.exited;
+  }
+
+  /** For finally/afterAll: SIGKILL if still running. */
+  async kill(): Promise<void> {
+    if (this.child.pid !== undefined && this.running) await this.signal('SIGKILL');
+  }
 }
 
 export { tmpdir };
