@@ -17,6 +17,10 @@ import { version } from '../version.js';
 import { ensureBridge } from './ovs-ports.js';
 import { Reconciler, type Trigger } from './reconciler.js';
 import { buildStatus } from './status.js';
+import { publishTenantCounters, tenantCounters } from './tenant-stats.js';
+
+/** How often per-tenant traffic counters are refreshed from OVSDB interface statistics. */
+export const TENANT_STATS_INTERVAL_MS = 1000;
 
 export interface AgentOptions {
   readonly logger: Logger;
@@ -177,6 +181,8 @@ export class Agent {
       map((): Trigger => ({ reason: 'flows-lost', full: true })),
     );
 
+    this.subs.add(this.replica.changes$.pipe(auditTime(TENANT_STATS_INTERVAL_MS)).subscribe((snap) => publishTenantCounters(metrics, tenantCounters(snap, config.bridge))));
+
     // The pass loop: exactly one subscription, errors caught per pass.
     let markFirstPass!: () => void;
     const firstPass = new Promise<void>((r) => (markFirstPass = r));
@@ -240,6 +246,11 @@ export class Agent {
       this.triggers$.next({ reason: 'retry' });
     }, inMs);
     this.retryTimer.unref();
+  }
+
+  /** host:port the HTTP endpoint listens on (port 0 in the config is resolved here), if serving. */
+  get httpAddress(): string | undefined {
+    return this.http ? `${this.http.address}:${this.http.port}` : undefined;
   }
 
   /** Triggers a pass now (for `resync` requests and tests). */

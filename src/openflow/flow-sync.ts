@@ -77,7 +77,7 @@ export class FlowSync {
 }
 
 /** Our flows by tenant id and table, as the nsvswitch_flows gauge. */
-function setFlowGauge(metrics: Metrics, flows: readonly Flow[]): void {
+export function setFlowGauge(metrics: Metrics, flows: readonly Flow[]): void {
   const counts = new Map<string, { tenant: string; table: string; n: number }>();
   for (const f of flows) {
     const tenant = String(decodeCookie(f.cookie).tenantId);
