@@ -62,13 +62,18 @@ function normalizeValue(value: string): string {
   return normalizeScalar(v);
 }
 
+const HEX = /^0x[0-9a-f]+$/;
+const PADDED_DECIMAL = /^0[0-9]+$/;
+
 function normalizeScalar(v: string): string {
-  if (/^0x[0-9a-f]+$/.test(v) || /^[0-9]+$/.test(v)) return BigInt(v).toString(10);
+  if (HEX.test(v)) return v.length <= 15 ? String(parseInt(v, 16)) : BigInt(v).toString(10);
+  if (PADDED_DECIMAL.test(v)) return BigInt(v).toString(10);
   return v;
 }
 
 /** Splits ovs-ofctl text at top-level commas (not inside parentheses or brackets). */
 export function splitTopLevel(text: string): string[] {
+  if (!text.includes('(') && !text.includes('[')) return text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   const out: string[] = [];
   let depth = 0;
   let start = 0;
@@ -85,8 +90,21 @@ export function splitTopLevel(text: string): string[] {
   return out.map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
+// Matches repeat across syncs (the same ports, dumped again): memoise, bounded.
+const CACHE_MAX = 200_000;
+const cache = new Map<string, string>();
+
 /** The canonical form of a match: `field=value` pairs, sorted, joined by commas. */
 export function canonicalMatch(match: string): string {
+  const hit = cache.get(match);
+  if (hit !== undefined) return hit;
+  const canonical = computeCanonicalMatch(match);
+  if (cache.size >= CACHE_MAX) cache.clear();
+  cache.set(match, canonical);
+  return canonical;
+}
+
+function computeCanonicalMatch(match: string): string {
   const fields = new Map<string, string>();
   for (const token of splitTopLevel(match)) {
     const eq = token.indexOf('=');
