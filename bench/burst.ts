@@ -15,7 +15,7 @@ import { withTimeout } from './lib/timing.js';
 import { floorContender } from './lib/burst/floor.js';
 import { nsvswitchContender } from './lib/burst/nsvswitch.js';
 import { peerContender } from './lib/burst/peer.js';
-import { burstRatios, burstRatiosTable, burstTimesTable, type BurstRun } from './lib/burst/report.js';
+import { agentBreakdownTable, burstRatios, burstRatiosTable, burstTimesTable, type BurstRun } from './lib/burst/report.js';
 import { CONTENDERS, type Contender, type ContenderName, type ContenderOutcome } from './lib/burst/types.js';
 import { parseContenders, parsePositiveInts } from './lib/burst/args.js';
 
@@ -81,7 +81,8 @@ async function main(): Promise<number> {
   }
 
   if (isInterrupted()) return 130;
-  const summary = [burstTimesTable(runs), burstRatiosTable(runs)];
+  const breakdown = agentBreakdownTable(runs);
+  const summary = [burstTimesTable(runs), burstRatiosTable(runs), ...(breakdown ? [breakdown] : [])];
   const file = await writeResult({
     name: 'burst',
     startedAt,

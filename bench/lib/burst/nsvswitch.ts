@@ -8,14 +8,18 @@ import { InterfaceMonitor } from '../interface-monitor.js';
 import type { InterfaceRow } from '../interface-replica.js';
 import { interfaceProblems, readNsInterface, spotIndices } from '../netns-check.js';
 import { startBenchSandbox } from '../sandbox.js';
+import { httpGetInNetns } from '../http-in-netns.js';
+import { parsePromText, sampleDelta, sampleKey, sumDelta, type PromSamples } from '../prom-text.js';
 import { nowMs, pollUntil } from '../timing.js';
 import { VerificationError, type Contender } from './types.js';
 
 export const AGENT_IF_NAME = 'eth0';
 export const AGENT_MTU = 1500;
 const NS_PREFIX = 'bench-';
-/** How long the agent may take to create its bridge after start. */
+/** How long the agent may take to create its bridge and report ready after start. */
 const AGENT_READY_TIMEOUT_MS = 30_000;
+/** Any port works: the agent listens inside the sandbox's fresh host namespace, where nothing else does. */
+const AGENT_METRICS_PORT = 19477;
 
 /** The bench tenant: every bench-* namespace, one /16, no gateway (the peer and floor set none either). */
 export function benchManifest(): string {
@@ -42,9 +46,44 @@ export function agentArgs(o: { dbEndpoint: string; ovsRundir: string; bridge: st
     '--manifest-dir', o.manifestDir,
     '--namespace-dir', o.namespaceDir,
     '--host-netns', o.hostNetns,
-    '--metrics-listen', '127.0.0.1:0',
+    '--metrics-listen', `127.0.0.1:${AGENT_METRICS_PORT}`,
     '--log-level', 'warn',
   ];
+}
+
+/**
+ * Where the agent's time went during the burst, from its own metrics (the
+ * difference between a scrape before the namespaces were created and one
+ * after the last port was ready). Missing metrics are left out.
+ */
+export function agentBreakdown(before: PromSamples, after: PromSamples): Record<string, number> {
+  const d = (key: string): number | undefined => sampleDelta(before, after, key);
+  const entries: [string, number | undefined][] = [
+    ['reconcile passes', d('nsvswitch_reconcile_duration_seconds_count')],
+    ['reconcile time (s)', d('nsvswitch_reconcile_duration_seconds_sum')],
+    ['OVSDB writes', d(sampleKey('nsvswitch_ovsdb_transactions_total', { kind: 'write', result: 'ok' }))],
+    ['OVSDB write time (s)', d(sampleKey('nsvswitch_ovsdb_transaction_duration_seconds_sum', { kind: 'write' }))],
+    ['flow syncs', d('nsvswitch_flow_sync_duration_seconds_count')],
+    ['flow sync time (s)', d('nsvswitch_flow_sync_duration_seconds_sum')],
+    ['flow mods', sumDelta(before, after, 'nsvswitch_flow_mods_total')],
+    ['process spawns', sumDelta(before, after, 'nsvswitch_process_spawns_total')],
+    ['spawns: ip', d(sampleKey('nsvswitch_process_spawns_total', { program: 'ip' }))],
+    ['spawns: nsenter', d(sampleKey('nsvswitch_process_spawns_total', { program: 'nsenter' }))],
+    ['spawns: ovs-ofctl', d(sampleKey('nsvswitch_process_spawns_total', { program: 'ovs-ofctl' }))],
+    ['attach latency mean (s)', ratioOf(d('nsvswitch_attach_latency_seconds_sum'), d('nsvswitch_attach_latency_seconds_count'))],
+    ['reconcile errors', sumDelta(before, after, 'nsvswitch_reconcile_errors_total')],
+    ['agent CPU (s)', d('nsvswitch_process_cpu_seconds_total')],
+    ['agent RSS after (MiB)', mib(after.get('nsvswitch_process_resident_memory_bytes'))],
+  ];
+  return Object.fromEntries(entries.filter((e): e is [string, number] => e[1] !== undefined && Number.isFinite(e[1])));
+}
+
+function ratioOf(a: number | undefined, b: number | undefined): number | undefined {
+  return a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
+}
+
+function mib(bytes: number | undefined): number | undefined {
+  return bytes === undefined ? undefined : bytes / (1024 * 1024);
 }
 
 /** A row the agent owns for the namespace at `nsPath` (it records the path, possibly as path#inode). */
@@ -96,8 +135,18 @@ export function nsvswitchContender(opts: NsvswitchOptions = {}): Contender {
           return r.exitCode === 0 ? true : undefined;
         }, AGENT_READY_TIMEOUT_MS, 100),
       ]);
+      const metricsUrl = `http://127.0.0.1:${AGENT_METRICS_PORT}`;
+      await Promise.race([
+        died,
+        pollUntil('nsvswitch: agent /readyz', async () => {
+          if (!a.running) throw new Error(`agent exited: ${a.lastLines()}`);
+          return (await httpGetInNetns(sb.hostNetns, `${metricsUrl}/readyz`))?.status === 200 ? true : undefined;
+        }, AGENT_READY_TIMEOUT_MS, 200),
+      ]);
       monitor = await InterfaceMonitor.start(sb.dbEndpoint, sb.env);
       const m = monitor;
+      const scrape = async (): Promise<PromSamples> => parsePromText((await httpGetInNetns(sb.hostNetns, `${metricsUrl}/metrics`))?.body ?? '');
+      const metricsBefore = await scrape();
       log(`nsvswitch: agent pid ${a.pid ?? '?'} ready; creating ${n} namespaces`);
 
       const t0 = nowMs();
@@ -114,6 +163,7 @@ export function nsvswitchContender(opts: NsvswitchOptions = {}): Contender {
       };
       const doneAt = await Promise.race([died, m.waitFor(`nsvswitch: ${n} ports ready`, allReady, timeoutMs)]);
       const totalMs = doneAt - t0;
+      const agentMetrics = agentBreakdown(metricsBefore, await scrape());
 
       const problems: string[] = [];
       const rows = [...m.replica.values()];
@@ -146,6 +196,7 @@ export function nsvswitchContender(opts: NsvswitchOptions = {}): Contender {
         creationMs,
         beyondCreationMs: totalMs - creationMs,
         stages: { 'namespaces created': creationMs, 'all ports ready (nsvswitch-installed=true)': totalMs },
+      agentMetrics,
         verified: { spotChecked: spots.length, portsAttached: rows.filter(ready).length },
         notes: [],
       };

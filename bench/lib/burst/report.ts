@@ -76,3 +76,16 @@ export function burstRatiosTable(runs: readonly BurstRun[]): Table {
     ]),
   };
 }
+
+/** Where nsvswitch's time went at each N, from the agent's own metrics (rows: metric; columns: N). */
+export function agentBreakdownTable(runs: readonly BurstRun[]): Table | undefined {
+  const withMetrics = runs.map((r) => ({ n: r.n, m: ok(r.outcomes.nsvswitch)?.agentMetrics })).filter((x) => x.m !== undefined);
+  if (withMetrics.length === 0) return undefined;
+  const keys = [...new Set(withMetrics.flatMap((x) => Object.keys(x.m ?? {})))];
+  const fmt = (v: number | undefined): string => (v === undefined ? 'n/a' : Number.isInteger(v) ? String(v) : v.toFixed(3));
+  return {
+    title: 'nsvswitch during the burst, from its metrics (after - before)',
+    headers: ['metric', ...withMetrics.map((x) => `N=${x.n}`)],
+    rows: keys.map((k) => [k, ...withMetrics.map((x) => fmt(x.m?.[k]))]),
+  };
+}

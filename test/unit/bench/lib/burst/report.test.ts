@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { burstRatios, burstRatiosTable, burstTimesTable, type BurstRun } from '../../../../../bench/lib/burst/report.js';
+import { agentBreakdownTable, burstRatios, burstRatiosTable, burstTimesTable, type BurstRun } from '../../../../../bench/lib/burst/report.js';
 import type { ContenderOk } from '../../../../../bench/lib/burst/types.js';
 
 function ok(contender: ContenderOk['contender'], totalMs: number, extra: Partial<ContenderOk> = {}): ContenderOk {
@@ -54,5 +54,21 @@ describe('failure reasons in the table', () => {
     const cell = t.rows[0]?.[4] ?? '';
     expect(cell.length).toBeLessThanOrEqual('failed: '.length + 160);
     expect(cell.endsWith('...')).toBe(true);
+  });
+});
+
+describe('agentBreakdownTable', () => {
+  it('puts one column per N and one row per metric, whole numbers as integers', () => {
+    const run = (n: number, m: Record<string, number>): BurstRun => ({ n, outcomes: { nsvswitch: ok('nsvswitch', 1, { agentMetrics: m }) }, ratios: {} });
+    const t = agentBreakdownTable([run(100, { 'OVSDB writes': 3, 'reconcile time (s)': 0.4567 }), run(1000, { 'OVSDB writes': 9 })]);
+    expect(t?.headers).toEqual(['metric', 'N=100', 'N=1000']);
+    expect(t?.rows).toEqual([
+      ['OVSDB writes', '3', '9'],
+      ['reconcile time (s)', '0.457', 'n/a'],
+    ]);
+  });
+
+  it('is absent when nsvswitch did not run or exposed no metrics', () => {
+    expect(agentBreakdownTable([{ n: 1, outcomes: {}, ratios: {} }])).toBeUndefined();
   });
 });
