@@ -13,6 +13,7 @@ import { diffFlows, type Flow, type FlowDriver, type FlowSync } from '../openflo
 import { setFlowGauge } from '../openflow/flow-sync.js';
 import type { OvsdbClient, VswitchReplica } from '../ovsdb/index.js';
 import type { Plumbing, PlugSpec } from '../plumbing/types.js';
+import { PlugError } from '../plumbing/index.js';
 import { addPorts, markInstalled, removePorts } from './ovs-ports.js';
 import { FailureBook } from './failures.js';
 
@@ -123,7 +124,7 @@ export class Reconciler {
             plugged.push(d);
           } else {
             summary.failed++;
-            const reason = r.error.name.replace(/Error$/, '') || 'plug';
+            const reason = r.error instanceof PlugError ? r.error.kind : 'plumbing';
             const f = this.failures.record(d.key, reason, r.error.message, now);
             metrics.reconcileErrors.inc({ reason });
             this.log.warn({ namespace: d.ns.path, tenant: d.tenant, port: d.hostIf, attempts: f.attempts, retryInMs: f.nextAtMs - now, err: r.error.message }, 'plug failed');
@@ -261,7 +262,7 @@ function withoutForeign(links: ReadonlyMap<string, unknown>, snap: { interfaces:
 
 function toSpec(d: DesiredPort): PlugSpec {
   return {
-    key: d.key, nsPath: d.ns.path, hostIf: d.hostIf, peerTmp: d.peerTmp, ifName: d.ifName, mac: d.mac,
+    key: d.key, nsPath: d.ns.path, inode: d.ns.inode, hostIf: d.hostIf, peerTmp: d.peerTmp, ifName: d.ifName, mac: d.mac,
     ip: d.ip, prefixLen: d.prefixLen, mtu: d.mtu, ...(d.gateway ? { gateway: d.gateway } : {}),
   };
 }
