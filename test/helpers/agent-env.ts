@@ -12,6 +12,15 @@ import { run } from '../../src/exec/run.js';
 
 export const BRIDGE = 'br-nsv';
 
+export interface NsLink {
+  readonly name: string;
+  readonly ifindex: number;
+  readonly mtu: number;
+  readonly mac: string;
+  /** IPv4 addresses with prefix length. */
+  readonly addrs: string[];
+}
+
 export function tenantYaml(name: string, id: number, subnet: string, patterns: string[], extra = ''): string {
   return `apiVersion: nsvswitch/v1
 kind: Tenant
@@ -101,16 +110,19 @@ export class AgentEnv {
     return new Map(rows.filter((r) => r.ifname.startsWith('nsv')).map((r) => [r.ifname, r.ifindex]));
   }
 
-  /** The workload interface inside a namespace as the kernel sees it: IPv4 addresses, MTU, MAC, ifindex. */
-  async nsInterface(name: string, ifName = 'eth0'): Promise<{ ifindex: number; mtu: number; mac: string; addrs: string[] } | undefined> {
-    const r = await run('ip', ['-j', '-4', 'addr', 'show', 'dev', ifName], { netns: this.workloads.path(name), okExitCodes: [1] });
-    if (r.exitCode !== 0) return undefined;
-    const j = JSON.parse(r.stdout || '[]') as { ifindex: number; mtu: number; address: string; addr_info: { local: string; prefixlen: number }[] }[];
-    const i = j[0];
-    if (!i) return undefined;
-    // -4 hides the MAC on some iproute2 versions: read it separately.
-    const l = JSON.parse((await run('ip', ['-j', 'link', 'show', 'dev', ifName], { netns: this.workloads.path(name) })).stdout) as { address: string }[];
-    return { ifindex: i.ifindex, mtu: i.mtu, mac: l[0]?.address ?? '', addrs: i.addr_info.map((a) => `${a.local}/${a.prefixlen}`) };
+  /** Every link inside a namespace, one `ip` process: name, ifindex, MTU, MAC, IPv4 addresses. */
+  async nsLinks(name: string): Promise<NsLink[]> {
+    const r = await run('ip', ['-j', 'addr', 'show'], { netns: this.workloads.path(name) });
+    const j = JSON.parse(r.stdout || '[]') as { ifname: string; ifindex: number; mtu: number; address?: string; addr_info?: { family: string; local: string; prefixlen: number }[] }[];
+    return j.map((l) => ({
+      name: l.ifname, ifindex: l.ifindex, mtu: l.mtu, mac: l.address ?? '',
+      addrs: (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
+    }));
+  }
+
+  /** The workload interface inside a namespace as the kernel sees it (undefined when absent). */
+  async nsInterface(name: string, ifName = 'eth0'): Promise<NsLink | undefined> {
+    return (await this.nsLinks(name)).find((l) => l.name === ifName);
   }
 
   /** Echo replies received by `count` pings from a workload (0 when nothing came back). */
