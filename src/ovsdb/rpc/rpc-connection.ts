@@ -132,7 +132,8 @@ export class RpcConnection {
     if (this.closed) return;
     this.lastReceived = Date.now();
     try {
-      for (const frame of this.scanner.push(chunk)) {
+      this.scanner.push(chunk, (frame) => {
+        if (this.closed) return;
         let msg: unknown;
         try {
           msg = parseFrame(frame);
@@ -140,8 +141,7 @@ export class RpcConnection {
           throw new OvsdbProtocolError(this.opts.endpoint, `invalid JSON: ${(err as Error).message}`, { cause: err });
         }
         this.dispatch(msg);
-        if (this.closed) return;
-      }
+      });
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       this.opts.logger.error({ endpoint: this.opts.endpoint, err: e }, 'OVSDB connection dropped: bad message from server');

@@ -49,9 +49,12 @@ export class FrameScanner {
     return this.partBytes;
   }
 
-  /** Feeds one chunk; returns the frames it completed. Throws on bytes that cannot start a message or on an oversized message. */
-  push(chunk: Buffer): Frame[] {
-    const frames: Frame[] = [];
+  /**
+   * Feeds one chunk and hands each completed frame to `emit` at once, so the
+   * messages before a bad byte are still delivered. Throws on bytes that
+   * cannot start a message or on an oversized message.
+   */
+  push(chunk: Buffer, emit: (frame: Frame) => void): void {
     let start = this.depth > 0 ? 0 : -1;
     const n = chunk.length;
     for (let i = 0; i < n; i++) {
@@ -86,10 +89,10 @@ export class FrameScanner {
           if (size > this.maxBytes) throw new OvsdbFrameTooLargeError(this.maxBytes);
           const tail = chunk.subarray(start, i + 1);
           const bytes = this.parts.length === 0 ? tail : Buffer.concat([...this.parts, tail], size);
-          frames.push({ text: bytes.toString('utf8'), hasLongNumber: this.longNumber });
           this.parts = [];
           this.partBytes = 0;
           start = -1;
+          emit({ text: bytes.toString('utf8'), hasLongNumber: this.longNumber });
         }
       }
     }
@@ -99,6 +102,12 @@ export class FrameScanner {
       this.partBytes += rest.length;
       if (this.partBytes > this.maxBytes) throw new OvsdbFrameTooLargeError(this.maxBytes);
     }
+  }
+
+  /** push() collecting the frames into an array (tests, fixtures). */
+  pushAll(chunk: Buffer): Frame[] {
+    const frames: Frame[] = [];
+    this.push(chunk, (f) => frames.push(f));
     return frames;
   }
 }
