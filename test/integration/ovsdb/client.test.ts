@@ -122,6 +122,19 @@ describe('OvsdbClient against a real ovsdb-server', () => {
     }
   });
 
+  it('re-requests its locks after a reconnect and reports them locked again', async () => {
+    const c = await OvsdbClient.connect(sb!.dbEndpoint, { reconnectMinMs: 20, reconnectMaxMs: 50 });
+    try {
+      expect(await c.lock('nsvs_relock')).toBe(true);
+      const relocked = firstValueFrom(c.lockEvents$);
+      c.dropConnection('test: lock holder loses its connection');
+      expect(await relocked).toEqual({ kind: 'locked', lock: 'nsvs_relock' });
+      await c.transact(DB, [{ op: 'assert', lock: 'nsvs_relock' }]);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('monitor_cancel stops a monitor: updates$ completes and later changes are not applied', async () => {
     const m = await client!.monitor(DB, { Bridge: { columns: ['name'] } });
     expect([...m.rows().get('Bridge')!.values()].map((r) => r.name)).toEqual(['br0']);
