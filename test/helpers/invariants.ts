@@ -1,0 +1,272 @@
+import { stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { FLOWS_PER_PORT, FLOWS_PER_TENANT, baseFlows } from '../../src/core/pipeline/index.js';
+import { PEER_TMP_PREFIX, isHostIfName } from '../../src/core/names.js';
+import { ipInSubnet } from '../../src/ipam/index.js';
+import { run } from '../../src/exec/run.js';
+import { BRIDGE, eventually, pool, type AgentEnv } from './agent-env.js';
+
+/** What one tenant should hold once the agent settled. */
+export interface TenantExpectation {
+  readonly subnet: string;
+  /** Namespace file names (in the namespace dir) that must be plugged into this tenant. */
+  readonly names: readonly string[];
+  /** Expected MTU of the workload interface, when the test set one. */
+  readonly mtu?: number;
+  /** Workload interface name (default eth0). */
+  readonly ifName?: string;
+}
+
+/** Address of one plugged namespace incarnation, taken before a fault. */
+export interface AddressRecord {
+  readonly name: string;
+  readonly cidr: string;
+}
+
+export interface InvariantOptions {
+  readonly expectedByTenant: Readonly<Record<string, TenantExpectation>>;
+  /** Snapshot from addressSnapshot(): namespaces (path#inode) plugged before the fault keep these addresses. */
+  readonly addressesBefore?: ReadonlyMap<string, AddressRecord>;
+  /** The namespace dir as the agent was configured with it (default env.workloads.dir). */
+  readonly nsDir?: string;
+  /** How long the agent gets to converge before the structural checks fail (ms). */
+  readonly settleMs?: number;
+  /** Same-tenant and cross-tenant pairs probed with real pings (default 3 each). */
+  readonly samplePairs?: number;
+}
+
+/** What a check looked at, for the fault report. */
+export interface InvariantReport {
+  readonly ports: number;
+  readonly tenants: number;
+  readonly namespacesInspected: number;
+  readonly addressesCompared: number;
+  readonly sameTenantPings: number;
+  readonly crossTenantProbes: number;
+  readonly flows: number;
+  readonly settleMs: number;
+}
+
+interface Row {
+  readonly name: string;
+  readonly ofport: number;
+  readonly ids: Record<string, string>;
+}
+
+/**
+ * Addresses of every port that is ready now (or recorded at all, with
+ * pendingToo: right after a SIGKILL), keyed by namespace incarnation (path#inode).
+ */
+export async function addressSnapshot(env: AgentEnv, opts: { pendingToo?: boolean } = {}): Promise<Map<string, AddressRecord>> {
+  const out = new Map<string, AddressRecord>();
+  for (const r of await env.ownedInterfaces()) {
+    if (!opts.pendingToo && r.ids['nsvswitch-installed'] !== 'true') continue;
+    const path = r.ids['nsvswitch-netns'] ?? '';
+    out.set(`${path}#${r.ids['nsvswitch-netns-inode'] ?? ''}`, { name: basename(path), cidr: r.ids['nsvswitch-ip'] ?? '' });
+  }
+  return out;
+}
+
+/** Every flow on the bridge (ours or not), as dump-flows lines. */
+export async function bridgeFlows(env: AgentEnv, bridge = BRIDGE): Promise<string[]> {
+  const out = await env.sb.ofctl('-O', 'OpenFlow15', '--no-stats', 'dump-flows', env.sb.mgmt(bridge));
+  return out.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('cookie='));
+}
+
+async function inodeOf(path: string): Promise<number | undefined> {
+  return stat(path).then((s) => s.ino, () => undefined);
+}
+
+/**
+ * The structural part: rows, veths, inodes, ready markers, addresses in the
+ * subnet, flow count. Returns the list of violations (empty = holds).
+ */
+async function structuralProblems(env: AgentEnv, opts: InvariantOptions, nsDir: string): Promise<{ problems: string[]; rows: Row[]; flows: number }> {
+  const problems: string[] = [];
+  const rows = await env.ownedInterfaces();
+  const expectedTenantOf = new Map<string, string>();
+  for (const [tenant, e] of Object.entries(opts.expectedByTenant)) for (const n of e.names) expectedTenantOf.set(n, tenant);
+
+  // One owned, ready Interface per expected namespace; no row for anything else.
+  const rowsByNs = new Map<string, Row[]>();
+  for (const r of rows) {
+    const path = r.ids['nsvswitch-netns'] ?? '';
+    const list = rowsByNs.get(path) ?? [];
+    list.push(r);
+    rowsByNs.set(path, list);
+  }
+  for (const [name, tenant] of expectedTenantOf) {
+    const path = join(nsDir, name);
+    const mine = rowsByNs.get(path) ?? [];
+    if (mine.length !== 1) {
+      problems.push(`namespace ${name}: ${mine.length} port rows (want 1)`);
+      continue;
+    }
+    const r = mine[0]!;
+    if (r.ids['nsvswitch-tenant'] !== tenant) problems.push(`namespace ${name}: port ${r.name} in tenant ${r.ids['nsvswitch-tenant']} (want ${tenant})`);
+    if (r.ids['nsvswitch-installed'] !== 'true') problems.push(`namespace ${name}: port ${r.name} not marked installed`);
+    if (!(r.ofport > 0)) problems.push(`namespace ${name}: port ${r.name} has ofport ${r.ofport}`);
+    const inode = await inodeOf(path);
+    if (String(inode) !== r.ids['nsvswitch-netns-inode']) problems.push(`namespace ${name}: port ${r.name} records inode ${r.ids['nsvswitch-netns-inode']}, the file has ${inode}`);
+  }
+  for (const [path, list] of rowsByNs) {
+    if (dirname(path) !== nsDir || !expectedTenantOf.has(basename(path))) problems.push(`port ${list.map((r) => r.name).join(',')} for namespace ${path} that should not be plugged`);
+  }
+
+  // Addresses: inside the tenant's subnet, unique per tenant.
+  for (const [tenant, e] of Object.entries(opts.expectedByTenant)) {
+    const ips = rows.filter((r) => r.ids['nsvswitch-tenant'] === tenant).map((r) => r.ids['nsvswitch-ip'] ?? '');
+    for (const cidr of ips) {
+      const ip = cidr.split('/')[0] ?? '';
+      if (!ipInSubnet(ip, e.subnet) || cidr.split('/')[1] !== e.subnet.split('/')[1]) problems.push(`tenant ${tenant}: address ${cidr} outside ${e.subnet}`);
+    }
+    const dup = ips.filter((ip, i) => ips.indexOf(ip) !== i);
+    if (dup.length > 0) problems.push(`tenant ${tenant}: duplicate addresses ${[...new Set(dup)].join(', ')}`);
+  }
+
+  // Host side: our veths are exactly the rows; no namespace-side temp names left in the host.
+  const links = await env.hostLinks();
+  const veths = new Set(links.filter(isHostIfName));
+  const rowNames = new Set(rows.map((r) => r.name));
+  const vethNoRow = [...veths].filter((v) => !rowNames.has(v));
+  const rowNoVeth = [...rowNames].filter((n) => !veths.has(n));
+  if (vethNoRow.length > 0) problems.push(`host veths without a row: ${vethNoRow.slice(0, 10).join(', ')} (${vethNoRow.length})`);
+  if (rowNoVeth.length > 0) problems.push(`rows without a host veth: ${rowNoVeth.slice(0, 10).join(', ')} (${rowNoVeth.length})`);
+  const temps = links.filter((l) => l.startsWith(PEER_TMP_PREFIX));
+  if (temps.length > 0) problems.push(`namespace-side temp links left in the host: ${temps.join(', ')}`);
+
+  // Flows: the base flows, FLOWS_PER_PORT per port, FLOWS_PER_TENANT per tenant with ports. Nothing else.
+  const flows = await bridgeFlows(env);
+  const tenantsWithPorts = new Set(rows.map((r) => r.ids['nsvswitch-tenant'])).size;
+  const want = baseFlows().length + FLOWS_PER_PORT * rows.length + FLOWS_PER_TENANT * tenantsWithPorts;
+  if (flows.length !== want) problems.push(`${flows.length} flows on ${BRIDGE} (want ${want} = ${baseFlows().length} + ${FLOWS_PER_PORT}x${rows.length} ports + ${FLOWS_PER_TENANT}x${tenantsWithPorts} tenants)`);
+  return { problems, rows, flows: flows.length };
+}
+
+/**
+ * Inside each namespace: exactly lo and the workload interface, carrying
+ * exactly the recorded address (and the expected MTU); addresses from
+ * before the fault unchanged.
+ */
+async function insideProblems(env: AgentEnv, opts: InvariantOptions, nsDir: string, rows: readonly Row[]): Promise<{ problems: string[]; compared: number; inspected: number }> {
+  const byPath = new Map(rows.map((r) => [r.ids['nsvswitch-netns'] ?? '', r]));
+  const jobs = Object.values(opts.expectedByTenant).flatMap((e) => e.names.map((name) => ({ name, e })));
+  const problems = (await pool(jobs, 8, async ({ name, e }) => {
+    const path = join(nsDir, name);
+    const r = byPath.get(path);
+    if (!r) return `namespace ${name}: no row`;
+    const out = await run('ip', ['-j', 'addr', 'show'], { netns: path });
+    const links = JSON.parse(out.stdout || '[]') as { ifname: string; mtu: number; addr_info?: { family: string; local: string; prefixlen: number }[] }[];
+    const ifName = e.ifName ?? 'eth0';
+    const names = links.map((l) => l.ifname).sort();
+    const wantNames = ['lo', ifName].sort();
+    const wl = links.find((l) => l.ifname === ifName);
+    const addrs = (wl?.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`);
+    const bad: string[] = [];
+    if (JSON.stringify(names) !== JSON.stringify(wantNames)) bad.push(`links ${names.join(',')}`);
+    if (JSON.stringify(addrs) !== JSON.stringify([r.ids['nsvswitch-ip']])) bad.push(`${ifName} has ${addrs.join(',') || 'no address'}, port ${r.name} records ${r.ids['nsvswitch-ip']}`);
+    if (e.mtu !== undefined && wl?.mtu !== e.mtu) bad.push(`mtu ${wl?.mtu} (want ${e.mtu})`);
+    return bad.length > 0 ? `namespace ${name}: ${bad.join('; ')}` : '';
+  })).filter(Boolean);
+
+  let compared = 0;
+  for (const [key, before] of opts.addressesBefore ?? []) {
+    const r = byPath.get(key.slice(0, key.lastIndexOf('#')));
+    // Only the same incarnation (path and inode) that is still expected: a re-created namespace is a new one.
+    if (!r || `${r.ids['nsvswitch-netns']}#${r.ids['nsvswitch-netns-inode']}` !== key) continue;
+    compared++;
+    if (r.ids['nsvswitch-ip'] !== before.cidr) problems.push(`namespace ${before.name}: address changed from ${before.cidr} to ${r.ids['nsvswitch-ip']}`);
+  }
+  return { problems, compared, inspected: jobs.length };
+}
+
+/** Picks up to `n` items spread evenly over a list (deterministic, first and last included). */
+function spread<T>(items: readonly T[], n: number): T[] {
+  if (items.length <= n) return [...items];
+  return Array.from({ length: n }, (_, i) => items[Math.round((i * (items.length - 1)) / Math.max(1, n - 1))]!);
+}
+
+/**
+ * Real traffic on a sample: same-tenant pairs answer pings; a cross-tenant
+ * pair does not, even with an on-link /32 route in the source namespace,
+ * so the switch and not routing decides.
+ */
+async function isolationProblems(env: AgentEnv, opts: InvariantOptions, nsDir: string, rows: readonly Row[], pairs: number): Promise<{ problems: string[]; same: number; cross: number }> {
+  const problems: string[] = [];
+  const ipOf = new Map(rows.map((r) => [basename(r.ids['nsvswitch-netns'] ?? ''), (r.ids['nsvswitch-ip'] ?? '').split('/')[0] ?? '']));
+  const tenants = Object.entries(opts.expectedByTenant).filter(([, e]) => e.names.length > 0);
+  const ping = async (from: string, ip: string, count: number): Promise<number> => {
+    const r = await run('ping', ['-n', '-q', '-c', String(count), '-W', '1', '-i', '0.2', ip], { netns: join(nsDir, from), okExitCodes: [1, 2] });
+    return Number(/(\d+) received/.exec(r.stdout)?.[1] ?? 0);
+  };
+  // Pairs from each end of every tenant's list, taken round-robin across tenants.
+  const perTenant = tenants.map(([, e]) => Array.from({ length: Math.floor(e.names.length / 2) }, (_, i) => [e.names[i]!, e.names[e.names.length - 1 - i]!] as [string, string]));
+  const samePairs: [string, string][] = [];
+  for (let i = 0; samePairs.length < pairs && perTenant.some((l) => l.length > i); i++) {
+    for (const l of perTenant) if (l[i] && samePairs.length < pairs) samePairs.push(l[i]!);
+  }
+  for (const [a, b] of samePairs) {
+    // Three tries: the first echo may wait for a neighbour entry.
+    if ((await ping(a, ipOf.get(b)!, 3)) === 0) problems.push(`same tenant: ${a} cannot ping ${b} (${ipOf.get(b)})`);
+  }
+  const cross: [string, string][] = [];
+  for (let i = 0; i < tenants.length; i++) {
+    for (let j = 0; j < tenants.length; j++) {
+      if (i === j) continue;
+      const a = tenants[i]![1].names, b = tenants[j]![1].names;
+      cross.push([a[(i + j) % a.length]!, b[(i * 7 + j) % b.length]!]);
+    }
+  }
+  const crossPairs = spread(cross, pairs);
+  for (const [a, b] of crossPairs) {
+    const dst = ipOf.get(b)!;
+    const ifName = Object.values(opts.expectedByTenant).find((e) => e.names.includes(a))?.ifName ?? 'eth0';
+    await run('ip', ['route', 'replace', `${dst}/32`, 'dev', ifName], { netns: join(nsDir, a) });
+    try {
+      const got = await ping(a, dst, 2);
+      if (got > 0) problems.push(`cross tenant: ${a} reached ${b} (${dst}) with ${got} replies`);
+    } finally {
+      await run('ip', ['route', 'del', `${dst}/32`, 'dev', ifName], { netns: join(nsDir, a), okExitCodes: [2] });
+    }
+  }
+  return { problems, same: samePairs.length, cross: crossPairs.length };
+}
+
+/**
+ * The full invariant check every fault test ends with: each expected
+ * namespace plugged exactly once and ready, addresses unique and in the
+ * subnet, no row without a namespace, no veth without a row (and back), no
+ * earlier address changed, the flow count the pipeline promises, and the
+ * isolation matrix on a sample with real packets. Waits up to settleMs for
+ * the structural part to hold, then throws listing every violation.
+ */
+export async function checkInvariants(env: AgentEnv, opts: InvariantOptions): Promise<InvariantReport> {
+  const nsDir = opts.nsDir ?? env.workloads.dir;
+  const t0 = Date.now();
+  let last: { problems: string[]; rows: Row[]; flows: number } | undefined;
+  try {
+    last = await eventually('the agent to converge', async () => {
+      last = await structuralProblems(env, opts, nsDir);
+      return last.problems.length === 0 && last;
+    }, opts.settleMs ?? 60_000, 250);
+  } catch {
+    throw new Error(`invariants violated after ${opts.settleMs ?? 60_000} ms:\n  ${(last?.problems ?? ['no answer']).slice(0, 40).join('\n  ')}`);
+  }
+  const settleMs = Date.now() - t0;
+  const inside = await insideProblems(env, opts, nsDir, last.rows);
+  const iso = await isolationProblems(env, opts, nsDir, last.rows, opts.samplePairs ?? 3);
+  // Traffic changes nothing structural: look once more so a late change cannot hide.
+  const after = await structuralProblems(env, opts, nsDir);
+  const problems = [...inside.problems, ...iso.problems, ...after.problems];
+  if (problems.length > 0) throw new Error(`invariants violated:\n  ${problems.slice(0, 40).join('\n  ')}`);
+  return {
+    ports: last.rows.length,
+    tenants: Object.values(opts.expectedByTenant).filter((e) => e.names.length > 0).length,
+    namespacesInspected: inside.inspected,
+    addressesCompared: inside.compared,
+    sameTenantPings: iso.same,
+    crossTenantProbes: iso.cross,
+    flows: last.flows,
+    settleMs,
+  };
+}
