@@ -10,6 +10,9 @@ npx eslint .
 echo "== typecheck" >&2
 npx tsc --noEmit
 
+echo "== build" >&2
+npm run --silent build
+
 echo "== tests" >&2
 report=.vitest-report.json
 rm -f "$report"

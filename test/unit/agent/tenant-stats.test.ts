@@ -15,9 +15,9 @@ describe('tenant traffic counters', () => {
     const snap = {
       openVSwitch: undefined,
       bridges: new Map([['br', { _uuid: 'br', name: 'br-nsv', ports: ['pa', 'pb', 'pc', 'px'], datapath_type: 'netdev', fail_mode: 'secure', protocols: [], external_ids: {}, other_config: {} }]]),
-      ports: new Map<string, { _uuid: string; name: string; interfaces: string[]; external_ids: Record<string, string> }>([
-        ...ifaces.map((i) => [`p${i._uuid.slice(1)}`, { _uuid: `p${i._uuid.slice(1)}`, name: i.name, interfaces: [i._uuid], external_ids: { 'nsvswitch-owner': 'nsvswitch' } }] as const),
-        ['px', { _uuid: 'px', name: 'foreign', interfaces: ['ix'], external_ids: {} }],
+      ports: new Map([
+        ...ifaces.map((i) => [`p${i._uuid.slice(1)}`, { _uuid: `p${i._uuid.slice(1)}`, name: i.name, interfaces: [i._uuid], external_ids: { 'nsvswitch-owner': 'nsvswitch' } as Record<string, string> }] as [string, object]),
+        ['px', { _uuid: 'px', name: 'foreign', interfaces: ['ix'], external_ids: {} }] as [string, object],
       ]),
       interfaces: new Map([...ifaces.map((i) => [i._uuid, i] as const), ['ix', { ...iface('x', 'blue', 9, { rx_packets: 1000 }), _uuid: 'ix', external_ids: {} }]]),
     } as unknown as VswitchSnapshot;

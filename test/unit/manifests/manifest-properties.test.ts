@@ -4,6 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { parseManifestFile, parseManifestText, resolveTenantSet, type AcceptedVersion, type FileSnapshot } from '../../../src/manifests/index.js';
 import { assertCompatible, assertValidTenant } from './tenant-invariants.js';
 
+/** Property runs, scaled by NSVS_PROPERTY_SCALE (default 0.4) so the suite stays fast; raise it to search harder. */
+function runs(n: number): number {
+  return Math.max(20, Math.ceil(n * Number(process.env.NSVS_PROPERTY_SCALE ?? '0.4')));
+}
+
 const VALID = `apiVersion: nsvswitch/v1
 kind: Tenant
 metadata: { name: blue, labels: { a: b } }
@@ -75,7 +80,7 @@ describe('manifest loader properties', () => {
   });
 
   it('never throws on arbitrary text', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (s) => checkAccepted(s)), { numRuns: 500 });
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (s) => checkAccepted(s)), { numRuns: runs(500) });
   });
 
   it('never throws and never accepts an invalid tenant after random edits of a valid file', () => {
@@ -83,7 +88,7 @@ describe('manifest loader properties', () => {
       fc.property(fc.array(mutation, { minLength: 1, maxLength: 6 }), (ms) => {
         checkAccepted(ms.reduce(mutate, VALID));
       }),
-      { numRuns: 1500 },
+      { numRuns: runs(1500) },
     );
   });
 
@@ -115,7 +120,7 @@ describe('manifest loader properties', () => {
         const text = docs.map((d) => stringify(d)).join('---\n');
         checkAccepted(text);
       }),
-      { numRuns: 1500 },
+      { numRuns: runs(1500) },
     );
   });
 
@@ -144,7 +149,7 @@ describe('manifest loader properties', () => {
         expect(r.problems).toEqual([]);
         expect(r.tenants).toEqual([{ ...t, source: { file: 'f.yaml', line: 1 } }]);
       }),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 
@@ -170,7 +175,7 @@ describe('manifest loader properties', () => {
           expect(r.set.tenants.size).toBe([...r.accepted.values()].reduce((n, v) => n + v.parsed.tenants.length, 0));
         }
       }),
-      { numRuns: 400 },
+      { numRuns: runs(400) },
     );
   });
 });
