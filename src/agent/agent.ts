@@ -224,9 +224,18 @@ export class Agent {
 
   private onFirstPass: (() => void) | undefined;
 
-  private async runPass(batch: readonly Trigger[]): Promise<void> {
+  private async runPass(triggers: readonly Trigger[]): Promise<void> {
+    let batch = triggers;
     const log = this.opts.logger;
     const t0 = performance.now();
+    if (!this.replica.snapshot().bridges.has(this.bridgeUuid)) {
+      // Someone deleted our bridge: create it again; its flows are gone with it.
+      this.bridgeUuid = (await ensureBridge(this.client, this.replica, this.config)).uuid;
+      this.reconciler.invalidateFlows();
+      log.warn({ bridge: this.config.bridge, bridgeUuid: this.bridgeUuid }, 'bridge was missing: re-created');
+      // Its ports' veths are still in the kernel without rows: a full pass finds and replaces them.
+      batch = [...batch, { reason: 'ovsdb', full: true }];
+    }
     const s = await this.reconciler.pass(batch);
     this.onFirstPass?.();
     this.onFirstPass = undefined;

@@ -84,6 +84,7 @@ export class Reconciler {
     if (full) this.installedFlows = undefined;
     const stop = metrics.reconcileDuration.startTimer();
     const summary = { plugged: 0, removed: 0, failed: 0, markedReady: 0, flowMods: 0, ovsdbWrites: 0 };
+    let stale = new Set<string>();
     try {
       const bridgeUuid = this.deps.bridgeUuid();
       const read = (): { owned: OwnedPort[]; broken: { portUuid: string; name: string }[] } => ownedPorts(replica.snapshot(), config.bridge);
@@ -91,7 +92,7 @@ export class Reconciler {
       const hostLinks = full ? withoutForeign(await plumbing.listHostLinks(HOST_IF_PREFIX), replica.snapshot(), owned, broken) : undefined;
       const desired = computeDesired(this.tenants.tenants, this.namespaces.values(), owned, this.deps.core);
       this.lastDesired = desired;
-      const stale = new Set(this.removedSincePass);
+      stale = new Set(this.removedSincePass);
       this.removedSincePass.clear();
       const p = plan(desired, owned, hostLinks, stale);
       const now = this.now();
@@ -167,6 +168,10 @@ export class Reconciler {
       }
       this.updateGauges(desired, read().owned);
       return summary;
+    } catch (err) {
+      // Keys still stale: the next pass must replug them too.
+      for (const k of stale) this.removedSincePass.add(k);
+      throw err;
     } finally {
       stop();
     }

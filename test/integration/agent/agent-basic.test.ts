@@ -58,3 +58,35 @@ describe('agent: plug namespaces into OVS', () => {
     });
   });
 });
+
+describe('agent: its bridge deleted under it', () => {
+  let env: AgentEnv;
+  let agent: Agent | undefined;
+  beforeAll(async () => {
+    env = await AgentEnv.start('agent-rebridge');
+    await env.writeManifest('t.yaml', tenantYaml('blue', 100, '10.10.0.0/24', ['blue-*']));
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await env?.stop();
+  });
+
+  it('re-creates the bridge and replugs every namespace', async () => {
+    await env.workloads.add('blue-1', 'blue-2');
+    agent = await Agent.start(env.config(), { logger: silentLogger(), http: false });
+    const before = await eventually('2 ready ports', async () => {
+      const o = await env.ownedInterfaces();
+      return o.length === 2 && o.every((i) => i.ids['nsvswitch-installed'] === 'true') && o;
+    });
+    await env.sb.vsctl('del-br', BRIDGE);
+    const after = await eventually('2 ready ports again', async () => {
+      const o = await env.ownedInterfaces();
+      return o.length === 2 && o.every((i) => i.ids['nsvswitch-installed'] === 'true') && o;
+    });
+    const ipByNs = (l: typeof before) => Object.fromEntries(l.map((i) => [i.ids['nsvswitch-netns'], i.ids['nsvswitch-ip']]));
+    // Addresses live in the port records, which went with the bridge: new ones are allocated from the start again.
+    expect(Object.keys(ipByNs(after)).sort()).toEqual(Object.keys(ipByNs(before)).sort());
+    const ip2 = after.find((i) => i.ids['nsvswitch-netns']!.endsWith('blue-2'))!.ids['nsvswitch-ip']!.split('/')[0]!;
+    await eventually('blue-1 reaches blue-2', async () => env.ping('blue-1', ip2));
+  });
+});
