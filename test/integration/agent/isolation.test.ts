@@ -1,0 +1,189 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { Agent } from '../../../src/agent/agent.js';
+import { silentLogger } from '../../../src/observe/logger.js';
+import { run } from '../../../src/exec/run.js';
+import { Category } from '../../../src/core/pipeline/index.js';
+import { decodeCookie } from '../../../src/openflow/index.js';
+import { AgentEnv, BRIDGE, eventually, pool, tenantYaml } from '../../helpers/agent-env.js';
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'nsvswitch.js');
+
+// Three tenants in neighbouring subnets; every namespace gets an on-link route to all of 10.70.0.0/16,
+// so a packet for another tenant goes out on eth0 to the switch: isolation is the switch's doing, not routing's.
+const TENANTS = [
+  { name: 'iso-a', id: 701, subnet: '10.70.1.0/24', prefix: 'ia' },
+  { name: 'iso-b', id: 702, subnet: '10.70.2.0/24', prefix: 'ib' },
+  { name: 'iso-c', id: 703, subnet: '10.70.3.0/24', prefix: 'ic' },
+];
+const NAMES = TENANTS.flatMap((t) => [0, 1, 2].map((i) => `${t.prefix}-${i}`));
+
+interface Port {
+  readonly ns: string;
+  readonly tenant: string;
+  readonly ip: string;
+  readonly mac: string;
+}
+
+describe('tenant isolation of agent-plugged namespaces, with real traffic', () => {
+  let env: AgentEnv;
+  let agent: Agent | undefined;
+  let ports: Port[];
+  const port = (ns: string): Port => ports.find((p) => p.ns === ns)!;
+
+  /**
+   * IPv4 datagrams a namespace's stack received (all, broadcast; /proc/net read from inside) and its loopback
+   * packets. Not eth0's counters: the host end of the veth is a kernel interface too, and what the host
+   * stack sends on it bypasses the switch.
+   */
+  async function ipReceived(ns: string): Promise<{ all: number; broadcast: number; lo: number }> {
+    const [snmp, netstat, links] = await Promise.all([env.inNs(ns, 'cat', ['/proc/net/snmp']), env.inNs(ns, 'cat', ['/proc/net/netstat']), env.inNs(ns, 'ip', ['-s', '-j', 'link', 'show', 'dev', 'lo'])]);
+    const lo = (JSON.parse(links.stdout) as { stats64: { rx: { packets: number } } }[])[0]?.stats64.rx.packets ?? 0;
+    const counter = (table: string, group: string, name: string): number => {
+      const [head, values] = table.split('\n').filter((l) => l.startsWith(`${group}: `));
+      const i = head?.split(' ').indexOf(name) ?? -1;
+      return Number(values?.split(' ')[i]);
+    };
+    return { all: counter(snmp.stdout, 'Ip', 'InReceives'), broadcast: counter(netstat.stdout, 'IpExt', 'InBcastPkts'), lo };
+  }
+
+  /** Packets each tenant's flood rule (table 20, broadcast/multicast) has sent, by tenant id. */
+  async function floodPackets(): Promise<Map<number, number>> {
+    const out = await env.sb.ofctl('-O', 'OpenFlow15', 'dump-flows', env.sb.mgmt(BRIDGE), 'cookie=0x6e73000000000000/0xffff000000000000');
+    const m = new Map<number, number>();
+    for (const line of out.split('\n')) {
+      const cookie = /cookie=(0x[0-9a-f]+)/.exec(line)?.[1];
+      const packets = /n_packets=(\d+)/.exec(line)?.[1];
+      if (!cookie || !packets) continue;
+      const c = decodeCookie(BigInt(cookie));
+      if (c.category === Category.l2Flood) m.set(c.tenantId, (m.get(c.tenantId) ?? 0) + Number(packets));
+    }
+    return m;
+  }
+
+  async function neighbour(ns: string, ip: string): Promise<{ state: string; lladdr?: string }> {
+    const r = await env.inNs(ns, 'ip', ['-j', 'neigh', 'show', 'to', ip, 'dev', 'eth0']);
+    const e = (JSON.parse(r.stdout || '[]') as { state?: string[]; lladdr?: string }[])[0];
+    return e ? { state: (e.state ?? []).join(','), ...(e.lladdr !== undefined ? { lladdr: e.lladdr } : {}) } : { state: 'NONE' };
+  }
+
+  const nsIp = (ns: string, lines: string[]) => run('ip', ['-batch', '-'], { netns: env.workloads.path(ns), input: `${lines.join('\n')}\n` });
+
+  beforeAll(async () => {
+    env = await AgentEnv.start('agent-iso');
+    await env.writeManifest('tenants.yaml', TENANTS.map((t) => tenantYaml(t.name, t.id, t.subnet, [`${t.prefix}-*`])).join('---\n'));
+    await env.workloads.add(...NAMES);
+    agent = await Agent.start(env.config(), { logger: silentLogger(), http: false });
+    await agent.ready;
+    const rows = await eventually('9 ready ports', async () => {
+      const o = await env.ownedInterfaces();
+      return o.length === 9 && o.every((i) => i.ids['nsvswitch-installed'] === 'true') && o;
+    });
+    ports = rows.map((r) => ({
+      ns: r.ids['nsvswitch-netns']!.split('/').pop()!,
+      tenant: r.ids['nsvswitch-tenant']!,
+      ip: r.ids['nsvswitch-ip']!.split('/')[0]!,
+      mac: r.ids['nsvswitch-mac']!,
+    }));
+    await pool(NAMES, 9, (n) => nsIp(n, ['route add 10.70.0.0/16 dev eth0']));
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await env?.stop();
+  });
+
+  it('every same-tenant pair pings, no cross-tenant pair does', async () => {
+    const pairs = ports.flatMap((a) => ports.filter((b) => b !== a).map((b) => [a, b] as const));
+    const results = await pool(pairs, 24, async ([a, b]) => ({ a, b, got: await env.pingCount(a.ns, b.ip, { count: 1, waitS: 1 }) }));
+    const wrong = results.filter(({ a, b, got }) => (a.tenant === b.tenant) !== (got > 0)).map(({ a, b, got }) => `${a.ns} -> ${b.ns}: ${got} replies`);
+    expect(wrong).toEqual([]);
+    expect(results.filter((r) => r.got > 0)).toHaveLength(3 * 3 * 2);
+  });
+
+  it('ARP for another tenant\'s address gets no answer and never reaches its owner', async () => {
+    const a = port('ia-0');
+    // Forget what the matrix taught everyone, so what is learnt now comes from this test.
+    await pool(NAMES, 9, (n) => nsIp(n, ['neigh flush dev eth0 nud all']));
+    for (const other of ports.filter((p) => p !== a)) {
+      await nsIp(a.ns, ['neigh flush dev eth0 nud all']);
+      await env.pingCount(a.ns, other.ip, { count: 1, waitS: 1 });
+      const n = await neighbour(a.ns, other.ip);
+      if (other.tenant === a.tenant) expect(n, other.ns).toMatchObject({ lladdr: other.mac });
+      else {
+        expect(['FAILED', 'INCOMPLETE', 'NONE'], `${a.ns} learnt ${other.ns}: ${JSON.stringify(n)}`).toContain(n.state);
+        // A request that reached the owner would have taught it the asker's address.
+        expect((await neighbour(other.ns, a.ip)).state, `${other.ns} heard ${a.ns}`).toBe('NONE');
+      }
+    }
+  });
+
+  it('a broadcast from one tenant reaches its own namespaces and none of the others', async () => {
+    const sender = port('ib-1');
+    const others = ports.filter((p) => p !== sender);
+    const tenantId = (name: string): number => TENANTS.find((t) => t.name === name)!.id;
+    const before = new Map(await pool(others, 8, async (p) => [p.ns, await ipReceived(p.ns)] as const));
+    const floodBefore = await floodPackets();
+    // The limited broadcast: every IPv4 stack that gets it takes it as its own broadcast.
+    await run('ping', ['-n', '-q', '-b', '-I', 'eth0', '-c', '5', '-i', '0.2', '-W', '1', '255.255.255.255'], { netns: env.workloads.path(sender.ns), okExitCodes: [1, 2] });
+    const after = new Map(await pool(others, 8, async (p) => [p.ns, await ipReceived(p.ns)] as const));
+    const floodAfter = await floodPackets();
+    for (const p of others) {
+      const b = before.get(p.ns)!;
+      const x = after.get(p.ns)!;
+      if (p.tenant === sender.tenant) expect(x.broadcast - b.broadcast, p.ns).toBeGreaterThanOrEqual(5);
+      else {
+        expect(x.broadcast - b.broadcast, `${p.ns} got ${sender.tenant}'s broadcast`).toBe(0);
+        // Nothing arrived from the wire at all (the stack's own loopback traffic, e.g. ICMP errors, aside).
+        expect((x.all - x.lo) - (b.all - b.lo), `${p.ns} received IPv4 from the wire`).toBe(0);
+      }
+    }
+    // The switch flooded it with the sender's tenant flood rule. (Other tenants' flood rules may count their
+    // own background ARP or IGMP, so the stacks' counters above are the proof that nothing crossed.)
+    const delta = (floodAfter.get(tenantId(sender.tenant)) ?? 0) - (floodBefore.get(tenantId(sender.tenant)) ?? 0);
+    expect(delta).toBeGreaterThanOrEqual(5);
+  });
+
+  it('a workload that changes its MAC, or takes another tenant\'s IP or a neighbour\'s IP, gets nothing through', async () => {
+    const a = port('ic-0');
+    const peer = port('ic-1');
+    const foreign = port('ia-2');
+    const neighbourIp = port('ic-2').ip;
+    // Static neighbour entries, so the spoofed IP packets themselves (not just ARP) reach the switch.
+    await nsIp(a.ns, [`neigh replace ${peer.ip} lladdr ${peer.mac} dev eth0 nud permanent`]);
+    await nsIp(peer.ns, [`neigh replace ${foreign.ip} lladdr ${a.mac} dev eth0 nud permanent`, `neigh replace ${neighbourIp} lladdr ${a.mac} dev eth0 nud permanent`]);
+    expect(await env.pingCount(a.ns, peer.ip, { count: 2 })).toBeGreaterThan(0);
+    const attempts = [
+      { what: 'changed MAC', setup: ['link set eth0 address 02:00:00:70:99:99'], undo: [`link set eth0 address ${a.mac}`, `neigh replace ${peer.ip} lladdr ${peer.mac} dev eth0 nud permanent`] },
+      { what: 'another tenant\'s IP', setup: [`addr add ${foreign.ip}/32 dev eth0`], undo: [`addr del ${foreign.ip}/32 dev eth0`], source: foreign.ip },
+      { what: 'a neighbour\'s IP', setup: [`addr add ${neighbourIp}/32 dev eth0`], undo: [`addr del ${neighbourIp}/32 dev eth0`], source: neighbourIp },
+    ];
+    for (const t of attempts) {
+      await nsIp(a.ns, t.setup);
+      const rxBefore = (await ipReceived(peer.ns)).all;
+      const got = await env.pingCount(a.ns, peer.ip, { count: 3, waitS: 1, ...(t.source ? { source: t.source } : {}) });
+      const rxAfter = (await ipReceived(peer.ns)).all;
+      await nsIp(a.ns, t.undo);
+      expect(got, t.what).toBe(0);
+      expect(rxAfter - rxBefore, `${t.what}: packets reached ${peer.ns}`).toBe(0);
+    }
+    // The real identity still works.
+    expect(await env.pingCount(a.ns, peer.ip, { count: 2 })).toBeGreaterThan(0);
+  });
+
+  it('nsvswitch trace agrees: same tenant allowed, cross tenant dropped', async () => {
+    const c = env.config();
+    const flags = ['--ovsdb', c.ovsdb, '--ovs-rundir', c.ovsRundir, '--bridge', BRIDGE, '--host-netns', env.sb.hostNetns];
+    const trace = (src: string, dst: string) => execa(process.execPath, [BIN, 'trace', src, dst, ...flags], { reject: false });
+    const allowed = await trace('ia-0', 'ia-1');
+    expect(allowed.stdout, allowed.stderr).toMatch(/ALLOWED/);
+    expect(allowed.exitCode).toBe(0);
+    const dropped = await trace('ia-0', 'ib-0');
+    expect(dropped.stdout, dropped.stderr).toMatch(/DROPPED/);
+    expect(dropped.exitCode).toBe(1);
+    // And traffic agrees with it.
+    expect(await env.pingCount('ia-0', port('ia-1').ip)).toBe(1);
+    expect(await env.pingCount('ia-0', port('ib-0').ip)).toBe(0);
+  });
+});
