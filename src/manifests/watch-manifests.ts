@@ -73,13 +73,19 @@ export function watchManifests$(dir: string, opts: WatchManifestsOptions = {}): 
       const { files, unreadable } = await scanner.scan([dir], force);
       if (closed) return;
       const readable = unreadable.length === 0;
+      // A directory that exists but cannot be read says nothing about its files: the versions in force stay
+      // (a failing disk or a broken mount must not unplug every workload). Only a readable listing, or the
+      // directory being gone (ENOENT), removes them.
+      const keep = unreadable.some((u) => u.code !== 'ENOENT');
       if (readable !== dirReadable) {
-        if (!readable) log.warn({ code: unreadable[0]?.code }, 'manifest directory cannot be read; no tenants until it can');
+        if (!readable) log.warn({ code: unreadable[0]?.code }, keep ? 'manifest directory cannot be read; the tenants in force stay until it can' : 'manifest directory does not exist; no tenants until it does');
         else if (dirReadable === false) log.info('manifest directory readable again');
         dirReadable = readable;
       }
       const before = accepted;
-      const r = resolveTenantSet(accepted, files);
+      const present = new Set(files.map((f) => f.parsed.file));
+      const kept = keep ? [...accepted].filter(([file]) => !present.has(file)).map(([, v]) => ({ parsed: v.parsed, hash: v.hash, mtimeMs: 0 })) : [];
+      const r = resolveTenantSet(accepted, [...files, ...kept]);
       accepted = r.accepted;
       for (const [file, version] of accepted) {
         if (before.get(file)?.hash !== version.hash) log.info({ file, tenants: version.parsed.tenants.map((t) => t.tenant.name) }, 'manifest file in force');
