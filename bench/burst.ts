@@ -4,10 +4,11 @@
  * floor and nsvswitch, each in its own fresh OVS sandbox.
  *
  *   npx tsx bench/burst.ts --n 100,1000 [--contenders peer,floor,nsvswitch]
- *     [--peer-sample 1000] [--floor-concurrency 4] [--timeout-s S] [--agent-bin bin/nsvswitch.js]
+ *     [--peer-sample 1000] [--floor-concurrency 8] [--timeout-s S] [--agent-bin bin/nsvswitch.js]
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_PLUG_CONCURRENCY } from '../src/plumbing/index.js';
 import { installSignalCleanup, isInterrupted, runAllCleanups } from './lib/cleanup.js';
 import { machineInfo, writeResult } from './lib/results.js';
 import { renderTable } from './lib/table.js';
@@ -35,7 +36,8 @@ async function main(): Promise<number> {
       n: { type: 'string', default: '100,1000' },
       contenders: { type: 'string', default: CONTENDERS.join(',') },
       'peer-sample': { type: 'string', default: '1000' },
-      'floor-concurrency': { type: 'string', default: '4' },
+      // The agent's own plug concurrency, so the floor runs its per-namespace batches on the same footing.
+      'floor-concurrency': { type: 'string', default: String(DEFAULT_PLUG_CONCURRENCY) },
       'timeout-s': { type: 'string' },
       'agent-bin': { type: 'string' },
     },
@@ -49,7 +51,7 @@ async function main(): Promise<number> {
 
   const impl: Record<ContenderName, Contender> = {
     peer: peerContender({ sampleLimit: peerSample ?? 1000 }),
-    floor: floorContender({ concurrency: floorConcurrency ?? 4 }),
+    floor: floorContender({ concurrency: floorConcurrency ?? DEFAULT_PLUG_CONCURRENCY }),
     nsvswitch: nsvswitchContender(values['agent-bin'] !== undefined ? { agentBin: resolve(values['agent-bin']) } : {}),
   };
   const startedAt = new Date().toISOString();
