@@ -4,6 +4,7 @@
  * summary from bench/results/*.json.
  *
  *   npm run bench [-- --only burst,flows] [-- --list]
+ *   npm run bench -- --report [--markdown]   (no runs: summarize bench/results as it is)
  */
 import { spawn } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
@@ -43,7 +44,14 @@ function runBench(name: string): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, list: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      list: { type: 'boolean', default: false },
+      report: { type: 'boolean', default: false },
+      markdown: { type: 'boolean', default: false },
+    },
+  });
   const all = await discover();
   if (values.list) {
     process.stdout.write(`${all.join('\n')}\n`);
@@ -60,7 +68,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', () => void (interrupted = true));
 
   const statuses = new Map<string, { code: number; ms: number; startedMs: number }>();
-  for (const name of chosen) {
+  for (const name of values.report ? [] : chosen) {
     if (interrupted) break;
     process.stderr.write(`\n### bench ${name}\n`);
     const startedMs = Date.now();
@@ -75,8 +83,9 @@ async function main(): Promise<number> {
     const file = join(RESULTS_DIR, `${name}.json`);
     const r = results.find((x) => x.file === file);
     const mtime = r ? (await stat(file)).mtimeMs : 0;
-    const status = s === undefined ? 'not run (interrupted)' : `${s.code === 0 ? 'ok' : `exit ${s.code}`} in ${(s.ms / 1000).toFixed(1)} s`;
-    sections.push(renderBenchSection({ name, status, ...(r?.result ? { result: r.result } : {}), ...(r?.error ? { error: r.error } : {}), fresh: s !== undefined && mtime >= s.startedMs }));
+    const status = values.report ? (r ? 'from bench/results' : 'no result file') : s === undefined ? 'not run (interrupted)' : `${s.code === 0 ? 'ok' : `exit ${s.code}`} in ${(s.ms / 1000).toFixed(1)} s`;
+    const fresh = values.report || (s !== undefined && mtime >= s.startedMs);
+    sections.push(renderBenchSection({ name, status, ...(r?.result ? { result: r.result } : {}), ...(r?.error ? { error: r.error } : {}), fresh, markdown: values.markdown }));
   }
   process.stdout.write(`\n# Benchmark summary\n\n${sections.join('\n')}`);
   const failed = [...statuses.values()].some((s) => s.code !== 0);

@@ -1,5 +1,5 @@
 import type { BenchResult } from './results.js';
-import { renderTable, type Table } from './table.js';
+import { renderMarkdownTable, renderTable, type Table } from './table.js';
 
 function isTable(v: unknown): v is Table {
   if (v === null || typeof v !== 'object') return false;
@@ -15,13 +15,13 @@ export function summaryTables(result: Partial<BenchResult> | undefined): Table[]
 }
 
 /** One bench's section of the `npm run bench` summary: how it ran, then its tables. */
-export function renderBenchSection(o: { name: string; status: string; result?: Partial<BenchResult>; error?: string; fresh: boolean }): string {
+export function renderBenchSection(o: { name: string; status: string; result?: Partial<BenchResult>; error?: string; fresh: boolean; markdown?: boolean }): string {
   const when = o.result?.finishedAt ?? o.result?.startedAt;
   const head = `== ${o.name}: ${o.status}${o.result && !o.fresh ? ` (result file from an earlier run${when ? `, ${when}` : ''})` : ''}`;
   const out = [head];
   if (o.error) out.push(`   result file unreadable: ${o.error}`);
   const tables = summaryTables(o.result);
   if (o.result && tables.length === 0) out.push('   (no summary tables in its result file)');
-  for (const t of tables) out.push(renderTable(t));
+  for (const t of tables) out.push(o.markdown ? `\n**${t.title}**\n\n${renderMarkdownTable(t)}${(t.notes ?? []).map((n) => `\n* ${n}`).join('')}` : renderTable(t));
   return `${out.join('\n')}\n`;
 }

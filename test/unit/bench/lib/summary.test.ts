@@ -24,3 +24,11 @@ describe('renderBenchSection', () => {
     expect(out).toContain('(no summary tables in its result file)');
   });
 });
+
+describe('renderBenchSection as markdown', () => {
+  it('writes each table as a bold title and a GitHub table, notes as a list', () => {
+    const out = renderBenchSection({ name: 'b', status: 'ok', result: { summary: [{ ...table, notes: ['sampled'] }] }, fresh: true, markdown: true });
+    expect(out).toContain('**T**\n\n| a | b |\n|---|---:|\n| 1 | 2 |\n');
+    expect(out).toContain('\n* sampled');
+  });
+});
