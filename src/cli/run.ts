@@ -1,4 +1,4 @@
-import { loadConfig, parseAgentFlags, configHelp, ConfigError, FlagError } from '../config/index.js';
+import { configFromArgs } from './agent-config-args.js';
 import { createLogger } from '../observe/logger.js';
 import { Agent } from '../agent/agent.js';
 
@@ -14,34 +14,13 @@ Exit codes: 0 clean shutdown, 1 runtime failure, 2 bad flags or config.
 
 /** Runs until SIGTERM/SIGINT; exit code 0 on a clean drain. */
 export default async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseAgentFlags(argv);
-  } catch (err) {
-    if (err instanceof FlagError) {
-      process.stderr.write(`nsvswitch run: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
-  if (parsed.help) {
-    process.stdout.write(`${USAGE}\n${configHelp()}\n`);
-    return 0;
-  }
-  if (parsed.rest.length > 0) {
-    process.stderr.write(`nsvswitch run: unexpected argument '${parsed.rest[0]}'\n`);
+  const args = await configFromArgs('run', USAGE, argv);
+  if ('exit' in args) return args.exit;
+  if (args.rest.length > 0) {
+    process.stderr.write(`nsvswitch run: unexpected argument '${args.rest[0]}'\n`);
     return 2;
   }
-  let config;
-  try {
-    config = await loadConfig({ ...(parsed.configFile ? { file: parsed.configFile } : {}), flags: parsed.flags });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`nsvswitch run: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const { config } = args;
   const logger = createLogger({ level: config.logLevel });
   let agent: Agent;
   try {

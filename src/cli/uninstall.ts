@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import { loadConfig, parseAgentFlags, configHelp, ConfigError, FlagError } from '../config/index.js';
+import { configFromArgs } from './agent-config-args.js';
 import { OvsdbClient, VswitchReplica, Txn, byUuid, mutation, ovsSet, uuid, transactAndWait } from '../ovsdb/index.js';
 import { ownedPorts } from '../core/owned-ports.js';
 import { OWNER_KEY, OWNER_VALUE } from '../core/ownership.js';
@@ -18,36 +18,15 @@ Exit codes: 0 done (or nothing to do), 1 failure, 2 bad flags, 3 not confirmed.
 `;
 
 export default async function uninstall(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseAgentFlags(argv, { allowUnknown: true });
-  } catch (err) {
-    if (err instanceof FlagError) {
-      process.stderr.write(`nsvswitch uninstall: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
-  if (parsed.help) {
-    process.stdout.write(`${USAGE}\n${configHelp()}\n`);
-    return 0;
-  }
-  const yes = parsed.rest.includes('--yes') || parsed.rest.includes('-y');
-  const unknown = parsed.rest.filter((a) => a !== '--yes' && a !== '-y');
+  const args = await configFromArgs('uninstall', USAGE, argv, { allowUnknown: true });
+  if ('exit' in args) return args.exit;
+  const yes = args.rest.includes('--yes') || args.rest.includes('-y');
+  const unknown = args.rest.filter((a) => a !== '--yes' && a !== '-y');
   if (unknown.length > 0) {
     process.stderr.write(`nsvswitch uninstall: unexpected argument '${unknown[0]}'\n`);
     return 2;
   }
-  let config;
-  try {
-    config = await loadConfig({ ...(parsed.configFile ? { file: parsed.configFile } : {}), flags: parsed.flags });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`nsvswitch uninstall: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const { config } = args;
   const client = await OvsdbClient.connect(config.ovsdb, { connectTimeoutMs: 5000 });
   try {
     const replica = await VswitchReplica.start(client);
