@@ -17,15 +17,25 @@ function token(value: string): string {
 /**
  * The one host-side line per namespace: the veth pair is created with its
  * peer directly in the namespace (nsRef is a pinned /proc/PID/fd/N path,
- * never the untrusted namespace path), MAC and MTU set, host end up.
+ * never the untrusted namespace path), MAC and MTU set. The host end is
+ * brought up by hostUpLine.
  */
 export function hostLine(spec: PlugSpec, nsRef: string): BatchLine {
   const text = [
-    'link add dev', token(spec.hostIf), 'mtu', String(spec.mtu), 'up',
+    'link add dev', token(spec.hostIf), 'mtu', String(spec.mtu),
     'type veth peer name', token(spec.peerTmp), 'address', token(spec.mac), 'mtu', String(spec.mtu),
     'netns', token(nsRef),
   ].join(' ');
   return { step: 'create veth', text };
+}
+
+/**
+ * Brings the host end up without IPv6: with no link-local address the host
+ * stack neither answers workloads over IPv6 nor sends its own packets
+ * (router solicitations, MLD reports) into every tenant.
+ */
+export function hostUpLine(spec: PlugSpec): BatchLine {
+  return { step: 'host end up', text: `link set dev ${token(spec.hostIf)} addrgenmode none up` };
 }
 
 /**

@@ -2,7 +2,7 @@ import { run, type RunResult } from '../exec/run.js';
 import { CommandError } from '../errors/command-error.js';
 import type { Logger } from '../observe/logger.js';
 import type { HostLink, Plumbing, PlugResult, PlugSpec } from './types.js';
-import { batchText, hostLine, namespaceLines, unplugLines, type BatchLine } from './batch-text.js';
+import { batchText, hostLine, hostUpLine, namespaceLines, unplugLines, type BatchLine } from './batch-text.js';
 import { parseBatchErrors, plainReason } from './batch-errors.js';
 import { parseHostLinks } from './host-links.js';
 import { mapLimit } from './map-limit.js';
@@ -149,7 +149,8 @@ export class IpPlumbing implements Plumbing {
   // One `ip -force -batch` for all veths; each line's failure is attributed to its spec.
   private async createVeths(work: Work[]): Promise<void> {
     if (work.length === 0) return;
-    const lines = work.map((w) => hostLine(w.spec, (w.pin as PinnedNamespace).ref));
+    // Lines 1..N create the pairs, N+1..2N bring host ends up; both map back to work[i].
+    const lines = [...work.map((w) => hostLine(w.spec, (w.pin as PinnedNamespace).ref)), ...work.map((w) => hostUpLine(w.spec))];
     let res: RunResult;
     try {
       res = await this.hostIp(['-force', '-batch', '-'], batchText(lines));
@@ -161,10 +162,14 @@ export class IpPlumbing implements Plumbing {
     const fatal = res.exitCode !== 0 && res.exitCode !== 1;
     work.forEach((w, i) => {
       const msg = errs.byLine.get(i + 1);
+      const upMsg = errs.byLine.get(work.length + i + 1);
       if (msg !== undefined) {
         w.error = EXISTS.test(msg)
           ? new HostInterfaceExistsError(w.spec.nsPath, w.spec.hostIf)
           : new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'create veth', plainReason(msg));
+      } else if (upMsg !== undefined) {
+        w.created = true;
+        w.error = new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'host end up', plainReason(upMsg));
       } else if (fatal) {
         // ip stopped early: this line may or may not have run. Treat it as created so rollback removes it.
         w.created = true;

@@ -93,6 +93,8 @@ describe('IpPlumbing (real kernel, private host namespace)', () => {
     }
     const host = await plumbing.listHostLinks(HOST_IF_PREFIX);
     for (const s of specs) expect(host.get(s.hostIf)).toMatchObject({ name: s.hostIf, mtu: s.mtu, up: true });
+    // Host ends carry no IPv6 address: the host stack stays out of the tenants' L2.
+    for (const s of specs) expect((await sb.inHost('ip', ['-6', 'addr', 'show', 'dev', s.hostIf])).stdout.trim()).toBe('');
   });
 
   it('plugs a burst bigger than one round in several rounds, one host process per round, results in order', async () => {

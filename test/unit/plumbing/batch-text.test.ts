@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { batchText, hostLine, namespaceLines, unplugLines } from '../../../src/plumbing/batch-text.js';
+import { batchText, hostLine, hostUpLine, namespaceLines, unplugLines } from '../../../src/plumbing/batch-text.js';
 import { spec } from './fixtures.js';
 
 describe('batch text', () => {
-  it('creates the veth with its peer directly in the pinned namespace, MAC and MTU set, host end up', () => {
+  it('creates the veth with its peer directly in the pinned namespace, MAC and MTU set', () => {
     expect(hostLine(spec({ mtu: 1400 }), '/proc/42/fd/7').text).toBe(
-      'link add dev nsv0123456789ab mtu 1400 up type veth peer name nsp0123456789ab address 02:aa:bb:cc:dd:ee mtu 1400 netns /proc/42/fd/7',
+      'link add dev nsv0123456789ab mtu 1400 type veth peer name nsp0123456789ab address 02:aa:bb:cc:dd:ee mtu 1400 netns /proc/42/fd/7',
     );
+  });
+
+  it('brings the host end up without IPv6 address generation', () => {
+    expect(hostUpLine(spec()).text).toBe('link set dev nsv0123456789ab addrgenmode none up');
   });
 
   it('configures the namespace in order: rename first, then address, lo, link up, default route', () => {
