@@ -1,0 +1,227 @@
+/**
+ * Attach latency: N namespaces created one at a time (create, wait until its
+ * port carries the ready marker, pause, next), from creation start to ready;
+ * paired in the same run with the single-namespace floor (the same work by
+ * hand, fewest processes). Where the agent's time goes comes from its own
+ * metrics, scraped after every namespace (outside the timed window).
+ *
+ *   npx tsx bench/latency.ts [--n 200] [--quick] [--gap-ms 100] [--floor-n N]
+ *     [--timeout-s 30] [--totals-only] [--agent-bin PATH]
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchNames } from './lib/addresses.js';
+import { AgentBench } from './lib/agent-bench.js';
+import { privateAgentBuild } from './lib/agent-build.js';
+import { agentStages, histogramQuantileBound, type AgentStages } from './lib/agent-stages.js';
+import { installSignalCleanup, isInterrupted, runAllCleanups } from './lib/cleanup.js';
+import { formatMs, formatRatio, ratio } from './lib/format.js';
+import type { PromSamples } from './lib/prom-text.js';
+import { benchSize, quickMode } from './lib/quick.js';
+import { machineInfo, writeResult } from './lib/results.js';
+import { FLOOR_STEPS, singleAttachFloor, type FloorAttach } from './lib/single-attach-floor.js';
+import { summarize, type Summary } from './lib/stats.js';
+import { renderTable, type Table } from './lib/table.js';
+import { nowMs, withTimeout } from './lib/timing.js';
+
+const BRIDGE = 'br-bench';
+/** The issue's goal: p50 attach latency under this on a 2-core machine. */
+const GOAL_P50_MS = 25;
+
+interface Attach {
+  readonly creationMs: number;
+  readonly totalMs: number;
+  /** Stage figures of this namespace (agent metrics between the scrape before and after it). */
+  readonly stages?: AgentStages;
+}
+
+function stageRow(label: string, values: readonly number[], unit: 'ms' | 'count'): string[] {
+  const s = summarize(values);
+  const f = (v: number): string => (unit === 'ms' ? formatMs(v) : v.toFixed(2));
+  return [label, f(s.mean), f(s.p50), f(s.p95), f(s.max)];
+}
+
+function latencyRow(label: string, s: Summary): string[] {
+  return [label, String(s.count), formatMs(s.p50), formatMs(s.p95), formatMs(s.p99), formatMs(s.mean), formatMs(s.max)];
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      n: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      'gap-ms': { type: 'string', default: '100' },
+      'floor-n': { type: 'string' },
+      'timeout-s': { type: 'string', default: '30' },
+      'totals-only': { type: 'boolean', default: false },
+      'agent-bin': { type: 'string' },
+    },
+  });
+  const quick = quickMode(values.quick);
+  const n = benchSize(values.n, quick, { full: 200, quick: 20 });
+  const floorN = benchSize(values['floor-n'], quick, { full: n, quick: Math.min(n, 20) }, '--floor-n');
+  const gapMs = Number(values['gap-ms']);
+  const perNsTimeoutMs = Number(values['timeout-s']) * 1000;
+  if (!(gapMs >= 0) || !(perNsTimeoutMs > 0)) throw new Error('--gap-ms must be >= 0 and --timeout-s > 0');
+  const perNs = !values['totals-only'];
+  installSignalCleanup();
+
+  const startedAt = new Date().toISOString();
+  const machine = await machineInfo();
+  const t0 = Date.now();
+  const log = (msg: string): void => void process.stderr.write(`[latency +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
+  log(`${machine.cpus} CPUs, load ${machine.loadAvg1m.toFixed(2)}; n=${n}${quick ? ' (quick)' : ''}, gap ${gapMs} ms`);
+  const entry = await privateAgentBuild(log, values['agent-bin'] !== undefined ? resolve(values['agent-bin']) : undefined);
+  log(`agent: ${entry.note}`);
+
+  // Whole-run budget: generous per namespace, so only a hang hits it.
+  const budgetMs = 120_000 + n * (perNsTimeoutMs + gapMs + 2_000);
+  const bench = await AgentBench.create({ label: 'latency-nsvs', bridge: BRIDGE, agentBin: entry.bin });
+  const attaches: Attach[] = [];
+  let before: PromSamples;
+  let after: PromSamples;
+  let agentStart: number;
+  try {
+    const started = await bench.startAgent();
+    agentStart = started.readyAt - started.spawnedAt;
+    log(`agent pid ${started.agent.pid ?? '?'} ready in ${formatMs(agentStart)}`);
+    await new Promise((r) => setTimeout(r, 1000));
+    before = await bench.scrape();
+    let prev = before;
+    await withTimeout(`latency: ${n} sequential namespaces`, (async () => {
+      for (const name of benchNames('bench-', n)) {
+        if (isInterrupted()) return;
+        const a0 = nowMs();
+        const [path] = await bench.sb.netnsDir.add(name);
+        const created = nowMs();
+        const ready = await bench.waitReady(`namespace ${name} ready`, [path as string], perNsTimeoutMs);
+        const attach: Attach = { creationMs: created - a0, totalMs: ready - a0 };
+        if (perNs) {
+          const now = await bench.scrape();
+          attaches.push({ ...attach, stages: agentStages(prev, now) });
+          prev = now;
+        } else {
+          attaches.push(attach);
+        }
+        if (attaches.length % 50 === 0) log(`${attaches.length}/${n}: last ${formatMs(attach.totalMs)}`);
+        if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+      }
+    })(), budgetMs);
+    await new Promise((r) => setTimeout(r, 500));
+    after = await bench.scrape();
+  } finally {
+    await bench.stop();
+  }
+  if (isInterrupted()) return 130;
+
+  log(`floor: ${floorN} namespaces one at a time`);
+  let floor: FloorAttach[] = [];
+  let floorError: string | undefined;
+  try {
+    floor = await withTimeout('latency floor', singleAttachFloor({ n: floorN, bridge: BRIDGE, gapMs, timeoutMs: perNsTimeoutMs, log }), 120_000 + floorN * (perNsTimeoutMs + gapMs));
+  } catch (err) {
+    floorError = err instanceof Error ? err.message : String(err);
+    log(`floor failed: ${floorError}`);
+    await runAllCleanups(log);
+  }
+  await entry.dispose();
+  if (isInterrupted()) return 130;
+
+  const total = summarize(attaches.map((a) => a.totalMs));
+  const creation = summarize(attaches.map((a) => a.creationMs));
+  const beyond = summarize(attaches.map((a) => a.totalMs - a.creationMs));
+  const floorTotal = floor.length ? summarize(floor.map((f) => f.totalMs)) : undefined;
+  const floorBeyond = floor.length ? summarize(floor.map((f) => f.totalMs - f.creationMs)) : undefined;
+  const whole = agentStages(before, after);
+  const agentP50 = histogramQuantileBound(before, after, 'nsvswitch_attach_latency_seconds', 0.5);
+  const agentP95 = histogramQuantileBound(before, after, 'nsvswitch_attach_latency_seconds', 0.95);
+  const agentMean = (() => {
+    const c = (after.get('nsvswitch_attach_latency_seconds_count') ?? 0) - (before.get('nsvswitch_attach_latency_seconds_count') ?? 0);
+    const s = (after.get('nsvswitch_attach_latency_seconds_sum') ?? 0) - (before.get('nsvswitch_attach_latency_seconds_sum') ?? 0);
+    return c > 0 ? (s / c) * 1000 : undefined;
+  })();
+  const bound = (v: number | undefined): string => (v === undefined ? 'n/a' : `<= ${formatMs(v * 1000)}`);
+
+  const latencyTable: Table = {
+    title: `Attach latency: ${n} namespaces one at a time, creation start to ready (${gapMs} ms pause between)`,
+    headers: ['what', 'count', 'p50', 'p95', 'p99', 'mean', 'max'],
+    rows: [
+      latencyRow('nsvswitch: creation to ready marker', total),
+      latencyRow('  of which namespace creation (unshare)', creation),
+      latencyRow('  beyond creation (agent share, approx.)', beyond),
+      ...(floorTotal && floorBeyond ? [latencyRow('floor: creation to flows in (by hand)', floorTotal), latencyRow('  floor beyond creation', floorBeyond)] : []),
+    ],
+    notes: [
+      `goal: p50 < ${GOAL_P50_MS} ms; measured p50 ${formatMs(total.p50)} = ${formatRatio(ratio(total.p50, GOAL_P50_MS))} of the goal`,
+      `nsvswitch / floor (p50): ${formatRatio(ratio(total.p50, floorTotal?.p50))}; beyond creation: ${formatRatio(ratio(beyond.p50, floorBeyond?.p50))}`,
+      `agent's own histogram (namespace first seen -> ready): mean ${formatMs(agentMean)}, p50 ${bound(agentP50)}, p95 ${bound(agentP95)} (bucket bounds)`,
+      `agent start (spawn to /readyz 200, empty bridge): ${formatMs(agentStart)}; agent: ${entry.kind}`,
+      ...(floorError ? [`floor failed: ${floorError}`] : []),
+    ],
+  };
+
+  const withStages = attaches.filter((a): a is Attach & { stages: AgentStages } => a.stages !== undefined);
+  const stageTables: Table[] = [];
+  if (withStages.length > 0) {
+    const col = (f: (s: AgentStages) => number): number[] => withStages.map((a) => f(a.stages));
+    const programs = [...new Set(withStages.flatMap((a) => Object.keys(a.stages.spawnsByProgram)))].sort();
+    stageTables.push({
+      title: 'Per namespace, from the agent\'s metrics (scraped after each namespace was ready)',
+      headers: ['stage', 'mean', 'p50', 'p95', 'max'],
+      rows: [
+        stageRow('reconcile passes', col((s) => s.passes), 'count'),
+        stageRow('reconcile pass time (sum)', col((s) => s.reconcileMs), 'ms'),
+        stageRow('OVSDB write transactions', col((s) => s.ovsdbWrites), 'count'),
+        stageRow('OVSDB write time (sum)', col((s) => s.ovsdbWriteMs), 'ms'),
+        stageRow('flow syncs', col((s) => s.flowSyncs), 'count'),
+        stageRow('flow sync time (sum)', col((s) => s.flowSyncMs), 'ms'),
+        stageRow('flow mods', col((s) => s.flowMods), 'count'),
+        stageRow('process spawns', col((s) => s.spawns), 'count'),
+        ...programs.map((p) => stageRow(`  spawns: ${p}`, col((s) => s.spawnsByProgram[p] ?? 0), 'count')),
+        stageRow('agent CPU', col((s) => s.cpuMs), 'ms'),
+      ],
+      notes: [
+        'reconcile pass time includes the OVSDB and flow times below it; the rest is plumbing (ip processes) and waits for ovs-vswitchd',
+        `whole run: ${whole.passes} passes, ${whole.ovsdbWrites} OVSDB writes, ${whole.flowSyncs} flow syncs, ${whole.spawns} spawns, ${whole.reconcileErrors} reconcile errors, agent CPU ${formatMs(whole.cpuMs)}`,
+      ],
+    });
+  }
+
+  if (floor.length > 0) {
+    stageTables.push({
+      title: 'Floor, per namespace: each hand-run step (one process each)',
+      headers: ['step', 'mean', 'p50', 'p95', 'max'],
+      rows: FLOOR_STEPS.map((st) => stageRow(st, floor.map((f) => f.steps[st]), 'ms')),
+      notes: ['the cost of one process of each kind on this machine now: the agent spawns ip, nsenter (ip inside the namespace) and ovs-ofctl once per namespace and talks to OVSDB over its own connection'],
+    });
+  }
+
+  const summary = [latencyTable, ...stageTables];
+  const file = await writeResult({
+    name: 'latency',
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine,
+    params: { n, quick, gapMs, floorN, perNsTimeoutMs, perNsMetrics: perNs, bridge: BRIDGE, datapathType: 'netdev', agent: { kind: entry.kind, note: entry.note }, goalP50Ms: GOAL_P50_MS },
+    results: {
+      nsvswitch: { total, creation, beyondCreation: beyond, agentStartMs: agentStart, agentHistogram: { meanMs: agentMean, p50BoundS: agentP50, p95BoundS: agentP95 }, wholeRun: whole, perNamespace: attaches },
+      floor: floorTotal ? { total: floorTotal, beyondCreation: floorBeyond, perNamespace: floor } : { error: floorError },
+      ratios: { p50OverGoal: ratio(total.p50, GOAL_P50_MS), p50OverFloor: ratio(total.p50, floorTotal?.p50), beyondCreationP50OverFloor: ratio(beyond.p50, floorBeyond?.p50) },
+    },
+    summary,
+  });
+  for (const t of summary) process.stdout.write(`\n${renderTable(t)}`);
+  process.stdout.write(`\nresults: ${file}\n`);
+  return floorError ? 2 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  async (err: unknown) => {
+    process.stderr.write(`latency: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    await runAllCleanups();
+    process.exitCode = 1;
+  },
+);
