@@ -67,10 +67,10 @@ export async function addressSnapshot(env: AgentEnv, opts: { pendingToo?: boolea
   return out;
 }
 
-/** Every flow on the bridge (ours or not), as dump-flows lines. */
+/** Every flow on the bridge (ours or not: a cookie of 0 is not even printed), as dump-flows lines. */
 export async function bridgeFlows(env: AgentEnv, bridge = BRIDGE): Promise<string[]> {
   const out = await env.sb.ofctl('-O', 'OpenFlow15', '--no-stats', 'dump-flows', env.sb.mgmt(bridge));
-  return out.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('cookie='));
+  return out.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^\S+ reply\b/.test(l) && !l.startsWith('OFPST_') && !l.startsWith('NXST_'));
 }
 
 async function inodeOf(path: string): Promise<number | undefined> {
@@ -188,7 +188,7 @@ function spread<T>(items: readonly T[], n: number): T[] {
 
 /**
  * Real traffic on a sample: same-tenant pairs answer pings; a cross-tenant
- * pair does not, even with an on-link /32 route in the source namespace,
+ * pair does not, even with on-link /32 routes between the two namespaces,
  * so the switch and not routing decides.
  */
 async function isolationProblems(env: AgentEnv, opts: InvariantOptions, nsDir: string, rows: readonly Row[], pairs: number): Promise<{ problems: string[]; same: number; cross: number }> {
@@ -218,15 +218,19 @@ async function isolationProblems(env: AgentEnv, opts: InvariantOptions, nsDir: s
     }
   }
   const crossPairs = spread(cross, pairs);
+  const ifOf = (n: string): string => Object.values(opts.expectedByTenant).find((e) => e.names.includes(n))?.ifName ?? 'eth0';
+  // On-link /32 routes both ways (the answer needs a route back too), so only the switch can stop the echo.
+  const route = (op: 'replace' | 'del', from: string, to: string) =>
+    run('ip', ['route', op, `${ipOf.get(to)!}/32`, 'dev', ifOf(from)], { netns: join(nsDir, from), okExitCodes: op === 'del' ? [2] : [] });
   for (const [a, b] of crossPairs) {
-    const dst = ipOf.get(b)!;
-    const ifName = Object.values(opts.expectedByTenant).find((e) => e.names.includes(a))?.ifName ?? 'eth0';
-    await run('ip', ['route', 'replace', `${dst}/32`, 'dev', ifName], { netns: join(nsDir, a) });
+    await route('replace', a, b);
+    await route('replace', b, a);
     try {
-      const got = await ping(a, dst, 2);
-      if (got > 0) problems.push(`cross tenant: ${a} reached ${b} (${dst}) with ${got} replies`);
+      const got = await ping(a, ipOf.get(b)!, 2);
+      if (got > 0) problems.push(`cross tenant: ${a} reached ${b} (${ipOf.get(b)}) with ${got} replies`);
     } finally {
-      await run('ip', ['route', 'del', `${dst}/32`, 'dev', ifName], { netns: join(nsDir, a), okExitCodes: [2] });
+      await route('del', a, b);
+      await route('del', b, a);
     }
   }
   return { problems, same: samePairs.length, cross: crossPairs.length };

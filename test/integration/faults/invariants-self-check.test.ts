@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent } from '../../../src/agent/agent.js';
+import { silentLogger } from '../../../src/observe/logger.js';
+import { AgentEnv, BRIDGE, tenantYaml } from '../../helpers/agent-env.js';
+import { checkInvariants, type TenantExpectation } from '../../helpers/invariants.js';
+
+const EXPECTED: Record<string, TenantExpectation> = {
+  ica: { subnet: '10.95.0.0/24', names: ['ica-0', 'ica-1'] },
+  icb: { subnet: '10.96.0.0/24', names: ['icb-0', 'icb-1'] },
+};
+
+/** The fault tests are only as good as their final check: each kind of damage must make it fail. */
+describe('checkInvariants catches what it promises to catch', () => {
+  let env: AgentEnv;
+  let agent: Agent | undefined;
+  const violations = (opts: { expectedByTenant: Record<string, TenantExpectation> } = { expectedByTenant: EXPECTED }): Promise<string> =>
+    checkInvariants(env, { ...opts, settleMs: 1_000 }).then(() => 'held', (e: Error) => e.message);
+
+  beforeAll(async () => {
+    env = await AgentEnv.start('fault-selfcheck');
+    await env.writeManifest('t.yaml', [tenantYaml('ica', 951, '10.95.0.0/24', ['ica-*']), tenantYaml('icb', 952, '10.96.0.0/24', ['icb-*'])].join('---\n'));
+    await env.workloads.add(...Object.values(EXPECTED).flatMap((e) => e.names));
+    agent = await Agent.start(env.config(), { logger: silentLogger(), http: false });
+    await agent.ready;
+    // From here on OVS is damaged by hand: no agent may repair it.
+    await checkInvariants(env, { expectedByTenant: EXPECTED });
+    await agent.stop();
+    agent = undefined;
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await env?.stop();
+  });
+
+  it('a plugged namespace that should not be, and an address outside the subnet', async () => {
+    expect(await violations({ expectedByTenant: { ...EXPECTED, icb: { subnet: '10.96.0.0/24', names: ['icb-0'] } } })).toMatch(/icb-1 that should not be plugged/);
+    expect(await violations({ expectedByTenant: { ...EXPECTED, icb: { subnet: '10.97.0.0/24', names: ['icb-0', 'icb-1'] } } })).toMatch(/outside 10\.97\.0\.0\/24/);
+  });
+
+  it('a veth of our naming without a row, and a flow that is not ours', async () => {
+    await env.sb.inHost('ip', ['link', 'add', 'nsv0123456789ab', 'type', 'veth', 'peer', 'name', 'selfcheck0']);
+    await env.sb.ofctl('-O', 'OpenFlow15', 'add-flow', env.sb.mgmt(BRIDGE), 'table=0,priority=1,udp,actions=drop');
+    const v = await violations();
+    expect(v).toMatch(/host veths without a row: nsv0123456789ab/);
+    expect(v).toMatch(/27 flows on br-nsv \(want 26/);
+    await env.sb.inHost('ip', ['link', 'del', 'nsv0123456789ab']);
+    await env.sb.ofctl('-O', 'OpenFlow15', '--strict', 'del-flows', env.sb.mgmt(BRIDGE), 'table=0,priority=1,udp');
+    expect(await violations()).toBe('held');
+  });
+
+  it('broken isolation with the same flow count (table misses flood), and an extra address inside a namespace', async () => {
+    for (const t of [10, 20]) await env.sb.ofctl('-O', 'OpenFlow15', '--strict', 'mod-flows', env.sb.mgmt(BRIDGE), `table=${t},priority=0,actions=NORMAL`);
+    expect(await violations()).toMatch(/cross tenant: \S+ reached/);
+    await env.inNs('ica-0', 'ip', ['addr', 'add', '10.95.0.99/24', 'dev', 'eth0']);
+    expect(await violations()).toMatch(/namespace ica-0: eth0 has 10\.95\.0\.\d+\/24,10\.95\.0\.99\/24/);
+  });
+});
