@@ -9,6 +9,8 @@ const BURST = envInt('NSVS_FAULT_BURST_N', 500);
 const KILLS = envInt('NSVS_FAULT_BURST_KILLS', 3);
 /** Namespaces created per step of the burst. */
 const CHUNK = 25;
+/** A 'delay' kill lands this long (ms, random in the range) after the agent it kills was started. */
+const KILL_DELAY_MS: [number, number] = [200, 4_000];
 /** Longest wait for a kill point (ms): then the agent is killed wherever it is. */
 const KILL_POINT_MAX_WAIT_MS = 20_000;
 
@@ -23,8 +25,9 @@ const BURST_NAMES = Array.from({ length: BURST }, (_, i) => `${TENANTS[i % 2]!.n
 describe('fault: agent SIGKILLed at random points of a namespace burst, then restarted', () => {
   let env: AgentEnv;
   const children: AgentChild[] = [];
+  const startedAt = new Map<AgentChild, number>();
   let loop: PingLoop | undefined;
-  const { seed, int, pick } = seededRandom('sigkill-burst');
+  const { seed, int, pick, rand } = seededRandom('sigkill-burst');
   const rec = new FaultRecorder('sigkill-burst', seed);
 
   beforeAll(async () => {
@@ -39,8 +42,10 @@ describe('fault: agent SIGKILLed at random points of a namespace burst, then res
   });
 
   const startAgent = async (): Promise<AgentChild> => {
+    const t = Date.now();
     const c = await AgentChild.start(env, ['--resync-interval', '5s']);
     children.push(c);
+    startedAt.set(c, t);
     return c;
   };
 
@@ -68,19 +73,21 @@ describe('fault: agent SIGKILLed at random points of a namespace burst, then res
     const before = new Map<string, AddressRecord>();
     const kills: { kind: string; target: number; afterMs: number; namespacesCreated: number; portsRecorded: number; portsReady: number }[] = [];
     let current = first;
+    // Each kind of kill point once (in a random order), then random kinds.
+    const kinds = ['veths', 'rows', 'delay'] as const;
+    const order = [...kinds].sort(() => rand() - 0.5);
     for (let k = 0; k < KILLS; k++) {
       // A random point of the work still ahead, of one of three kinds: once the running agent created more veths
       // (mid-plumbing), once it recorded more rows (between the record, the flows and the ready marker), or a
-      // random delay after it reported ready.
+      // random delay after it was started (start-up, initial scan, first full pass).
       const t0 = Date.now();
-      const kind = pick(['veths', 'rows', 'delay'] as const);
+      const kind = order[k] ?? pick(kinds);
       const count = async (): Promise<number> => (kind === 'veths' ? (await env.hostVeths()).size : (await env.ownedInterfaces()).length);
       const have = kind === 'delay' ? 0 : await count();
       const share = Math.max(10, Math.floor((BURST + TRAFFIC.length - have) / (KILLS - k + 1)));
-      const target = kind === 'delay' ? int(0, 1_500) : have + int(5, share);
+      const target = kind === 'delay' ? int(...KILL_DELAY_MS) : have + int(5, share);
       if (kind === 'delay') {
-        await current.ready(KILL_POINT_MAX_WAIT_MS).catch(() => undefined);
-        await sleep(target);
+        await sleep(Math.max(0, startedAt.get(current)! + target - Date.now()));
       } else {
         while (Date.now() - t0 < KILL_POINT_MAX_WAIT_MS && (await count()) < target) await sleep(5);
       }
