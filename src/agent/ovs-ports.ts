@@ -46,12 +46,17 @@ export async function ensureBridge(client: OvsdbClient, replica: VswitchReplica,
   return { uuid: txn.uuidOf(results, br), wrote: true };
 }
 
-/** Records new ports (veths already plugged) in one transaction and waits until ovs-vswitchd applied it. */
-export async function addPorts(client: OvsdbClient, replica: VswitchReplica, bridgeUuid: string, ports: readonly DesiredPort[]): Promise<void> {
+/**
+ * Records new ports (veths already plugged) in one transaction and waits
+ * until ovs-vswitchd applied it. `ofportRequests[i]` asks for port i's
+ * OpenFlow number, so its flows can go in before ovs-vswitchd is done.
+ */
+export async function addPorts(client: OvsdbClient, replica: VswitchReplica, bridgeUuid: string, ports: readonly DesiredPort[], ofportRequests: readonly (number | undefined)[] = []): Promise<void> {
   if (ports.length === 0) return;
   const txn = new Txn();
   const refs = ports.map((d, i) => {
-    const iface = txn.insert('Interface', { name: d.hostIf, external_ids: ovsMap(interfaceRecord(d)) }, `i${i}`);
+    const req = ofportRequests[i];
+    const iface = txn.insert('Interface', { name: d.hostIf, external_ids: ovsMap(interfaceRecord(d)), ...(req !== undefined ? { ofport_request: req } : {}) }, `i${i}`);
     return txn.insert('Port', { name: d.hostIf, interfaces: ovsSet([iface]), external_ids: ovsMap({ [OWNER_KEY]: OWNER_VALUE }) }, `p${i}`);
   });
   txn.mutate('Bridge', [byUuid(bridgeUuid)], [mutation('ports', 'insert', ovsSet(refs))]);

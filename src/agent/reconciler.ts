@@ -4,6 +4,7 @@ import type { DesiredPort, DesiredState, NamespaceVerdict, OwnedPort } from '../
 import { ownedPorts } from '../core/owned-ports.js';
 import { plan } from '../core/plan.js';
 import { HOST_IF_PREFIX } from '../core/names.js';
+import { freeOfports } from '../core/ofports.js';
 import { pipelineFlows, hasUsableOfport, type FlowPort } from '../core/pipeline/index.js';
 import type { NamespaceInfo } from '../netns/types.js';
 import type { TenantSet } from '../manifests/types.js';
@@ -132,25 +133,37 @@ export class Reconciler {
           }
         }
       }
-      // 3. Record them (one transaction; wait until ovs-vswitchd applied it).
+      // 3. Record them (one transaction; wait until ovs-vswitchd applied it) and, at the
+      // same time, install their flows under the OpenFlow numbers we ask ovs-vswitchd for.
       if (plugged.length > 0) {
+        const requests = freeOfports(replica.snapshot().interfaces.values(), plugged.length);
+        const early = [
+          ...owned.filter((o) => desired.ports.has(o.key)).map(toFlowPort),
+          ...plugged.flatMap((d, i) => (requests[i] === undefined ? [] : [desiredFlowPort(d, requests[i])])),
+        ].filter(hasUsableOfport);
+        const earlyFlows = this.syncFlows(pipelineFlows(early)).then((n) => {
+          summary.flowMods += n;
+        });
         try {
-          await addPorts(client, replica, bridgeUuid, plugged);
+          await addPorts(client, replica, bridgeUuid, plugged, requests);
           summary.ovsdbWrites++;
           summary.plugged = plugged.length;
           for (const d of plugged) this.log.info({ namespace: d.ns.path, tenant: d.tenant, port: d.hostIf, ip: `${d.ip}/${d.prefixLen}`, mac: d.mac }, 'port plugged');
         } catch (err) {
-          // The veths exist without rows: delete them so nothing leaks; the next pass retries.
+          // The veths exist without rows: delete them so nothing leaks; the next pass retries
+          // (and its flow diff drops the flows installed for them).
+          await earlyFlows.catch(() => undefined);
           await plumbing.unplug(plugged.map((d) => d.hostIf)).catch(() => undefined);
           throw err;
         }
         await this.waitForOfports(plugged.map((d) => d.hostIf));
+        await earlyFlows;
         ({ owned, broken } = read());
       }
 
-      // 4. Flows for every port with an ofport.
+      // 4. Flows for every port with an ofport (after an early install, normally nothing left to send).
       const desiredFlows = pipelineFlows(owned.filter((o) => desired.ports.has(o.key)).map(toFlowPort).filter(hasUsableOfport));
-      summary.flowMods = await this.syncFlows(desiredFlows);
+      summary.flowMods += await this.syncFlows(desiredFlows);
 
       // 5. Ready marker for ports whose flows are now in.
       const ready = owned.filter((o) => !o.installed && o.ofport !== undefined && desired.ports.has(o.key));
@@ -270,6 +283,10 @@ function toSpec(d: DesiredPort): PlugSpec {
     key: d.key, nsPath: d.ns.path, inode: d.ns.inode, hostIf: d.hostIf, peerTmp: d.peerTmp, ifName: d.ifName, mac: d.mac,
     ip: d.ip, prefixLen: d.prefixLen, mtu: d.mtu, ...(d.gateway ? { gateway: d.gateway } : {}),
   };
+}
+
+function desiredFlowPort(d: DesiredPort, ofport: number): FlowPort {
+  return { portName: d.hostIf, ofport, mac: d.mac, ip: d.ip, tenantId: d.tenantId, tenant: d.tenant };
 }
 
 function toFlowPort(o: OwnedPort): FlowPort {
