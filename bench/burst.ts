@@ -4,7 +4,7 @@
  * floor and nsvswitch, each in its own fresh OVS sandbox.
  *
  *   npx tsx bench/burst.ts --n 100,1000 [--contenders peer,floor,nsvswitch]
- *     [--peer-sample 1000] [--floor-concurrency 8] [--timeout-s S] [--agent-bin bin/nsvswitch.js]
+ *     [--rounds 3] [--peer-rounds 1] [--peer-sample 1000] [--floor-concurrency 8] [--timeout-s S] [--agent-bin bin/nsvswitch.js]
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +17,7 @@ import { floorContender } from './lib/burst/floor.js';
 import { nsvswitchContender } from './lib/burst/nsvswitch.js';
 import { peerContender } from './lib/burst/peer.js';
 import { agentBreakdownTable, burstRatios, burstRatiosTable, burstTimesTable, type BurstRun } from './lib/burst/report.js';
+import { medianOutcome, roundSchedule } from './lib/burst/rounds.js';
 import { CONTENDERS, type Contender, type ContenderName, type ContenderOutcome } from './lib/burst/types.js';
 import { parseContenders, parsePositiveInts } from './lib/burst/args.js';
 
@@ -36,6 +37,8 @@ async function main(): Promise<number> {
       n: { type: 'string', default: '100,1000' },
       contenders: { type: 'string', default: CONTENDERS.join(',') },
       'peer-sample': { type: 'string', default: '1000' },
+      rounds: { type: 'string', default: '3' },
+      'peer-rounds': { type: 'string', default: '1' },
       // The agent's own plug concurrency, so the floor runs its per-namespace batches on the same footing.
       'floor-concurrency': { type: 'string', default: String(DEFAULT_PLUG_CONCURRENCY) },
       'timeout-s': { type: 'string' },
@@ -44,14 +47,16 @@ async function main(): Promise<number> {
   });
   const sizes = parsePositiveInts('--n', values.n);
   const chosen = parseContenders(values.contenders);
-  const [peerSample] = parsePositiveInts('--peer-sample', values['peer-sample']);
-  const [floorConcurrency] = parsePositiveInts('--floor-concurrency', values['floor-concurrency']);
+  const peerSample = parsePositiveInts('--peer-sample', values['peer-sample'])[0] ?? 1000;
+  const floorConcurrency = parsePositiveInts('--floor-concurrency', values['floor-concurrency'])[0] ?? DEFAULT_PLUG_CONCURRENCY;
+  const rounds = parsePositiveInts('--rounds', values.rounds)[0] ?? 3;
+  const peerRounds = parsePositiveInts('--peer-rounds', values['peer-rounds'])[0] ?? 1;
   const timeoutOverride = values['timeout-s'] !== undefined ? (parsePositiveInts('--timeout-s', values['timeout-s'])[0] ?? 0) * 1000 : undefined;
   installSignalCleanup();
 
   const impl: Record<ContenderName, Contender> = {
-    peer: peerContender({ sampleLimit: peerSample ?? 1000 }),
-    floor: floorContender({ concurrency: floorConcurrency ?? DEFAULT_PLUG_CONCURRENCY }),
+    peer: peerContender({ sampleLimit: peerSample }),
+    floor: floorContender({ concurrency: floorConcurrency }),
     nsvswitch: nsvswitchContender(values['agent-bin'] !== undefined ? { agentBin: resolve(values['agent-bin']) } : {}),
   };
   const startedAt = new Date().toISOString();
@@ -62,22 +67,33 @@ async function main(): Promise<number> {
 
   const runs: BurstRun[] = [];
   for (const n of sizes) {
-    const outcomes: Partial<Record<ContenderName, ContenderOutcome>> = {};
-    for (const name of chosen) {
+    const byContender = new Map<ContenderName, ContenderOutcome[]>();
+    const failed = new Set<ContenderName>();
+    for (const { round, contender: name } of roundSchedule(chosen, rounds, peerRounds)) {
       if (isInterrupted()) break;
-      const timeoutMs = timeoutOverride ?? budgetMs(name, n, peerSample ?? 1000);
-      log(`n=${n} ${name}: start (budget ${Math.round(timeoutMs / 1000)} s)`);
+      // A failing contender fails the same way again: no more rounds for it.
+      if (failed.has(name)) continue;
+      const timeoutMs = timeoutOverride ?? budgetMs(name, n, peerSample);
+      const tag = `n=${n} ${name}${rounds > 1 ? ` round ${round + 1}` : ''}`;
+      log(`${tag}: start (budget ${Math.round(timeoutMs / 1000)} s)`);
+      let outcome: ContenderOutcome;
       try {
-        outcomes[name] = await withTimeout(`${name} at n=${n}`, impl[name]({ n, bridge: BRIDGE, timeoutMs, log }), timeoutMs + HARD_STOP_GRACE_MS);
-        const o = outcomes[name];
-        if (o?.status === 'ok') log(`n=${n} ${name}: ${o.totalMs.toFixed(0)} ms, ${o.perNsMs.toFixed(2)} ms/namespace`);
+        outcome = await withTimeout(`${name} at n=${n}`, impl[name]({ n, bridge: BRIDGE, timeoutMs, log }), timeoutMs + HARD_STOP_GRACE_MS);
+        log(`${tag}: ${outcome.totalMs.toFixed(0)} ms, ${outcome.perNsMs.toFixed(2)} ms/namespace`);
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
-        outcomes[name] = { contender: name, status: 'failed', n, reason };
-        log(`n=${n} ${name}: failed: ${reason}`);
+        outcome = { contender: name, status: 'failed', n, reason };
+        log(`${tag}: failed: ${reason}`);
         // A contender past its hard stop may still hold resources: undo them before the next one starts.
         await runAllCleanups(log);
       }
+      byContender.set(name, [...(byContender.get(name) ?? []), outcome]);
+      if (outcome.status === 'failed') failed.add(name);
+    }
+    const outcomes: Partial<Record<ContenderName, ContenderOutcome>> = {};
+    for (const name of chosen) {
+      const o = medianOutcome(byContender.get(name) ?? []);
+      if (o) outcomes[name] = o;
     }
     runs.push({ n, outcomes, ratios: burstRatios(outcomes) });
   }
@@ -90,14 +106,14 @@ async function main(): Promise<number> {
     startedAt,
     finishedAt: new Date().toISOString(),
     machine,
-    params: { sizes, contenders: chosen, peerSample, floorConcurrency, bridge: BRIDGE, datapathType: 'netdev' },
+    params: { sizes, contenders: chosen, rounds, peerRounds, peerSample, floorConcurrency, bridge: BRIDGE, datapathType: 'netdev' },
     results: runs,
     summary,
   });
   for (const t of summary) process.stdout.write(`\n${renderTable(t)}`);
   process.stdout.write(`\nresults: ${file}\n`);
-  const failed = runs.some((r) => Object.values(r.outcomes).some((o) => o.status === 'failed'));
-  return failed ? 2 : 0;
+  const anyFailed = runs.some((r) => Object.values(r.outcomes).some((o) => o.status === 'failed'));
+  return anyFailed ? 2 : 0;
 }
 
 main().then(

@@ -43,6 +43,7 @@ const REASON_MAX_CHARS = 160;
 function detail(o: ContenderOutcome): string {
   if (o.status === 'failed') return `failed: ${o.reason.length > REASON_MAX_CHARS ? `${o.reason.slice(0, REASON_MAX_CHARS - 3)}...` : o.reason}`;
   const parts: string[] = [];
+  if (o.roundsTotalMs) parts.push(`median of ${o.roundsTotalMs.length} rounds (${o.roundsTotalMs.map((t) => formatMs(t)).join(', ')})`);
   if (o.extrapolated) parts.push(`${o.measuredN} measured, extrapolated to ${o.n}`);
   if (o.creationMs !== undefined) parts.push(`creation ${formatMs(o.creationMs)}, beyond creation ${formatMs(o.beyondCreationMs)}`);
   if (o.perItem) parts.push(`per add-port p50 ${formatMs(o.perItem.p50)}, first/last tenth ${formatMs(o.perItem.firstTenthMean)}/${formatMs(o.perItem.lastTenthMean)}`);

@@ -30,6 +30,8 @@ export interface ContenderOk {
   readonly stages: Readonly<Record<string, number>>;
   /** Per-namespace durations when the contender works one at a time (the peer). */
   readonly perItem?: { readonly p50: number; readonly p95: number; readonly p99: number; readonly firstTenthMean: number; readonly lastTenthMean: number };
+  /** Total of every round, in run order, when the contender ran more than once (this outcome is the median round). */
+  readonly roundsTotalMs?: readonly number[];
   /** For nsvswitch: where its time went, from its own metrics (see agentBreakdown). */
   readonly agentMetrics?: Readonly<Record<string, number>>;
   /** Spot-checked namespaces and the number of ports found attached (ofport > 0) on the bridge. */
