@@ -152,7 +152,11 @@ export class Agent {
         reconciler.tenants = set;
         metrics.manifestProblems.set(set.problems.length);
         log.info({ tenants: [...set.tenants.keys()], problems: set.problems.length }, 'tenants in force');
-        if (!tenantsSeen) {
+        // Never start from a manifest dir that exists but cannot be read: its tenants are
+        // unknown, and a first full pass would unplug every workload. Wait, not ready.
+        if (!tenantsSeen && set.unreadable) {
+          log.error({ manifestDir: config.manifestDir }, 'manifest directory cannot be read: waiting for it before the first pass (not ready)');
+        } else if (!tenantsSeen) {
           tenantsSeen = true;
           firstTenants();
         }

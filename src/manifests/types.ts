@@ -45,6 +45,12 @@ export interface TenantSet {
   readonly tenants: ReadonlyMap<string, Tenant>;
   /** Current problems (rejected files, conflicts). */
   readonly problems: readonly ManifestProblem[];
+  /**
+   * True while the manifest directory exists but cannot be read: the set is
+   * only what was in force before (empty if nothing was ever read), so it
+   * must not be taken as "these are all the tenants".
+   */
+  readonly unreadable?: boolean;
   /** Every manifest file seen and whether its current content is in force (for status). */
   readonly files?: readonly ManifestFileStatus[];
 }

@@ -102,7 +102,7 @@ export function watchManifests$(dir: string, opts: WatchManifestsOptions = {}): 
       for (const file of [...reported.keys()]) if (!r.rejected.has(file)) reported.delete(file);
       const set: TenantSet = readable
         ? r.set
-        : { ...r.set, problems: [...r.set.problems, { file: dir, line: 0, message: `cannot read manifest directory: ${unreadable[0]?.code ?? 'unknown error'}` }] };
+        : { ...r.set, problems: [...r.set.problems, { file: dir, line: 0, message: `cannot read manifest directory: ${unreadable[0]?.code ?? 'unknown error'}` }], ...(keep ? { unreadable: true } : {}) };
       const fp = fingerprint(set);
       if (fp !== lastFingerprint) {
         lastFingerprint = fp;
