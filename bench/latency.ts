@@ -6,7 +6,11 @@
  * metrics, scraped after every namespace (outside the timed window).
  *
  *   npx tsx bench/latency.ts [--n 200] [--quick] [--gap-ms 100] [--floor-n N]
- *     [--timeout-s 30] [--totals-only] [--agent-bin PATH]
+ *     [--preload P] [--timeout-s 30] [--totals-only] [--agent-bin PATH]
+ *
+ * --preload P plugs P namespaces (one burst) before the series: the attach
+ * latency of a bridge that already carries P ports (the floor's bridge gets
+ * P ports with their flows too).
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -52,6 +56,7 @@ async function main(): Promise<number> {
       quick: { type: 'boolean', default: false },
       'gap-ms': { type: 'string', default: '100' },
       'floor-n': { type: 'string' },
+      preload: { type: 'string', default: '0' },
       'timeout-s': { type: 'string', default: '30' },
       'totals-only': { type: 'boolean', default: false },
       'agent-bin': { type: 'string' },
@@ -64,6 +69,7 @@ async function main(): Promise<number> {
   const perNsTimeoutMs = Number(values['timeout-s']) * 1000;
   if (!(gapMs >= 0) || !(perNsTimeoutMs > 0)) throw new Error('--gap-ms must be >= 0 and --timeout-s > 0');
   const perNs = !values['totals-only'];
+  const preload = values.preload === '0' ? 0 : benchSize(values.preload, false, { full: 0, quick: 0 }, '--preload');
   installSignalCleanup();
 
   const startedAt = new Date().toISOString();
@@ -75,7 +81,7 @@ async function main(): Promise<number> {
   log(`agent: ${entry.note}`);
 
   // Whole-run budget: generous per namespace, so only a hang hits it.
-  const budgetMs = 120_000 + n * (perNsTimeoutMs + gapMs + 2_000);
+  const budgetMs = 120_000 + n * (perNsTimeoutMs + gapMs + 2_000) + preload * 500;
   const bench = await AgentBench.create({ label: 'latency-nsvs', bridge: BRIDGE, agentBin: entry.bin });
   const attaches: Attach[] = [];
   let before: PromSamples;
@@ -85,6 +91,12 @@ async function main(): Promise<number> {
     const started = await bench.startAgent();
     agentStart = started.readyAt - started.spawnedAt;
     log(`agent pid ${started.agent.pid ?? '?'} ready in ${formatMs(agentStart)}`);
+    if (preload > 0) {
+      const p0 = nowMs();
+      const pre = await bench.sb.netnsDir.add(...benchNames('bench-pre-', preload));
+      await bench.waitReady(`${preload} preloaded ports ready`, pre, 120_000 + preload * 500);
+      log(`${preload} ports preloaded in ${formatMs(nowMs() - p0)}`);
+    }
     await new Promise((r) => setTimeout(r, 1000));
     before = await bench.scrape();
     let prev = before;
@@ -118,7 +130,7 @@ async function main(): Promise<number> {
   let floor: FloorAttach[] = [];
   let floorError: string | undefined;
   try {
-    floor = await withTimeout('latency floor', singleAttachFloor({ n: floorN, bridge: BRIDGE, gapMs, timeoutMs: perNsTimeoutMs, log }), 120_000 + floorN * (perNsTimeoutMs + gapMs));
+    floor = await withTimeout('latency floor', singleAttachFloor({ n: floorN, bridge: BRIDGE, gapMs, timeoutMs: perNsTimeoutMs, log, preload }), 120_000 + floorN * (perNsTimeoutMs + gapMs) + preload * 500);
   } catch (err) {
     floorError = err instanceof Error ? err.message : String(err);
     log(`floor failed: ${floorError}`);
@@ -143,7 +155,7 @@ async function main(): Promise<number> {
   const bound = (v: number | undefined): string => (v === undefined ? 'n/a' : `<= ${formatMs(v * 1000)}`);
 
   const latencyTable: Table = {
-    title: `Attach latency: ${n} namespaces one at a time, creation start to ready (${gapMs} ms pause between)`,
+    title: `Attach latency: ${n} namespaces one at a time, creation start to ready (${gapMs} ms pause between${preload > 0 ? `; ${preload} ports already on the bridge` : ''})`,
     headers: ['what', 'count', 'p50', 'p95', 'p99', 'mean', 'max'],
     rows: [
       latencyRow('nsvswitch: creation to ready marker', total),
@@ -198,11 +210,12 @@ async function main(): Promise<number> {
 
   const summary = [latencyTable, ...stageTables];
   const file = await writeResult({
-    name: 'latency',
+    // A preloaded run is a different experiment: it must not replace the plain one.
+    name: preload > 0 ? `latency-preload-${preload}` : 'latency',
     startedAt,
     finishedAt: new Date().toISOString(),
     machine,
-    params: { n, quick, gapMs, floorN, perNsTimeoutMs, perNsMetrics: perNs, bridge: BRIDGE, datapathType: 'netdev', agent: { kind: entry.kind, note: entry.note }, goalP50Ms: GOAL_P50_MS },
+    params: { n, quick, gapMs, floorN, preload, perNsTimeoutMs, perNsMetrics: perNs, bridge: BRIDGE, datapathType: 'netdev', agent: { kind: entry.kind, note: entry.note }, goalP50Ms: GOAL_P50_MS },
     results: {
       nsvswitch: { total, creation, beyondCreation: beyond, agentStartMs: agentStart, agentHistogram: { meanMs: agentMean, p50BoundS: agentP50, p95BoundS: agentP95 }, wholeRun: whole, perNamespace: attaches },
       floor: floorTotal ? { total: floorTotal, beyondCreation: floorBeyond, perNamespace: floor } : { error: floorError },

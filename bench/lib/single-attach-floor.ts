@@ -1,6 +1,6 @@
 import { run } from '../../src/exec/run.js';
 import { benchIp, benchMac, benchNames } from './addresses.js';
-import { floorNsBatch, FLOOR_IF_NAME, FLOOR_MTU } from './burst/floor.js';
+import { floorHostIf, floorNsBatch, floorVethBatch, floorVsctlArgs, FLOOR_IF_NAME, FLOOR_MTU } from './burst/floor.js';
 import { startBenchSandbox } from './sandbox.js';
 import { nowMs } from './timing.js';
 
@@ -39,10 +39,20 @@ function portFlows(port: string, i: number): string {
  * for ovs-vswitchd), one `ovs-ofctl --bundle` with the port's flows — one
  * namespace at a time, in its own sandbox.
  */
-export async function singleAttachFloor(o: { n: number; bridge: string; gapMs: number; timeoutMs: number; log: (m: string) => void }): Promise<FloorAttach[]> {
+export async function singleAttachFloor(o: { n: number; bridge: string; gapMs: number; timeoutMs: number; log: (m: string) => void; preload?: number }): Promise<FloorAttach[]> {
   const { sb, stop } = await startBenchSandbox('latency-floor');
   try {
     await sb.addBridge(o.bridge, 'protocols=OpenFlow13,OpenFlow15', 'fail_mode=secure');
+    const preload = o.preload ?? 0;
+    if (preload > 0) {
+      // The same load on ovs-vswitchd as the agent's preloaded bridge: P ports, their flows (not timed).
+      const pre = await sb.netnsDir.add(...benchNames('floor-pre-', preload));
+      await run('ip', ['-batch', '-'], { netns: sb.hostNetns, input: floorVethBatch(pre), timeoutMs: o.timeoutMs * 10 });
+      await run('ovs-vsctl', [`--db=${sb.dbEndpoint}`, '--timeout=600', ...floorVsctlArgs(o.bridge, preload)], { env: sb.env, timeoutMs: 600_000 });
+      const flows = pre.map((_, i) => portFlows(floorHostIf(i), 60_000 + i)).join('');
+      await run('ovs-ofctl', ['-O', 'OpenFlow15', '--bundle', 'add-flows', o.bridge, '-'], { env: sb.env, input: flows, timeoutMs: 600_000 });
+      o.log(`floor: ${preload} ports preloaded`);
+    }
     const names = benchNames('floor-', o.n);
     const out: FloorAttach[] = [];
     for (const [i, name] of names.entries()) {
@@ -66,7 +76,7 @@ export async function singleAttachFloor(o: { n: number; bridge: string; gapMs: n
       if (o.gapMs > 0) await new Promise((r) => setTimeout(r, o.gapMs));
     }
     const ofports = (await sb.vsctl('--columns=ofport', '--bare', 'find', 'Interface', `name!=${o.bridge}`)).split(/\s+/).filter((s) => /^\d+$/.test(s) && Number(s) > 0);
-    if (ofports.length < o.n) throw new Error(`floor: ${ofports.length} of ${o.n} ports attached on bridge ${o.bridge}`);
+    if (ofports.length < o.n + preload) throw new Error(`floor: ${ofports.length} of ${o.n + preload} ports attached on bridge ${o.bridge}`);
     return out;
   } finally {
     await stop();
