@@ -17,6 +17,7 @@ import { version } from '../version.js';
 import { ensureBridge } from './ovs-ports.js';
 import { Reconciler, type Trigger } from './reconciler.js';
 import { buildStatus } from './status.js';
+import { ownedStateSignature } from '../core/owned-ports.js';
 import { publishTenantCounters, tenantCounters } from './tenant-stats.js';
 
 /** How often per-tenant traffic counters are refreshed from OVSDB interface statistics. */
@@ -175,7 +176,18 @@ export class Agent {
       }),
       map((): Trigger => ({ reason: 'namespace' })),
     );
-    const ovsdb$ = this.replica.changes$.pipe(auditTime(10), map((): Trigger => ({ reason: 'ovsdb' })));
+    // Only changes that matter to a pass, and not the agent's own writes (seen before their replies,
+    // so already in the snapshot at the end of the pass that made them), trigger a pass.
+    const ovsdb$ = this.replica.changes$.pipe(
+      auditTime(10),
+      filter((snap) => {
+        const sig = ownedStateSignature(snap, config.bridge);
+        if (sig === this.lastSignature) return false;
+        this.lastSignature = sig;
+        return true;
+      }),
+      map((): Trigger => ({ reason: 'ovsdb' })),
+    );
     const resync$ = timer(config.resyncIntervalMs, config.resyncIntervalMs).pipe(map((): Trigger => ({ reason: 'resync', full: true })));
     const lost$ = flowLoss$({ ovsRundir: config.ovsRundir, bridge: config.bridge, logger: opts.logger, ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}) }).pipe(
       tap(() => {
@@ -227,6 +239,8 @@ export class Agent {
   }
 
   private onFirstPass: (() => void) | undefined;
+  /** ownedStateSignature of the snapshot the last pass ended with (or the last trigger saw). */
+  private lastSignature = '';
 
   private async runPass(triggers: readonly Trigger[]): Promise<void> {
     let batch = triggers;
@@ -241,6 +255,7 @@ export class Agent {
       batch = [...batch, { reason: 'ovsdb', full: true }];
     }
     const s = await this.reconciler.pass(batch);
+    this.lastSignature = ownedStateSignature(this.replica.snapshot(), this.config.bridge);
     this.onFirstPass?.();
     this.onFirstPass = undefined;
     const changed = s.plugged + s.removed + s.failed + s.markedReady + s.flowMods > 0;

@@ -76,3 +76,27 @@ export function interfaceRecord(d: {
   if (d.gateway) ids[ExternalIds.gateway] = d.gateway;
   return ids;
 }
+
+/**
+ * A cheap fingerprint of what the reconciler reads from OVSDB for `bridge`:
+ * its ports, and each owned interface's name, ofport and records. Interface
+ * statistics and other columns ovs-vswitchd rewrites every few seconds are
+ * left out, so only changes that matter to a pass change it.
+ */
+export function ownedStateSignature(db: PortRecordSource, bridge: string): string {
+  const br = [...db.bridges.values()].find((b) => b.name === bridge);
+  if (!br) return '';
+  const parts: string[] = [];
+  for (const portUuid of br.ports) {
+    const port = db.ports.get(portUuid);
+    if (!port) continue;
+    parts.push(portUuid);
+    if (port.external_ids[OWNER_KEY] !== OWNER_VALUE) continue;
+    for (const i of port.interfaces) {
+      const iface = db.interfaces.get(i);
+      if (!iface) continue;
+      parts.push(i, iface.name, String(iface.ofport), ...Object.entries(iface.external_ids).flat());
+    }
+  }
+  return parts.join('\u0000');
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeDesired } from '../../../src/core/desired.js';
-import { interfaceRecord, ownedPorts } from '../../../src/core/owned-ports.js';
+import { interfaceRecord, ownedPorts, ownedStateSignature } from '../../../src/core/owned-ports.js';
 import { ExternalIds, OWNER_KEY, OWNER_VALUE } from '../../../src/core/ownership.js';
 import { deps, ns, tenant } from './fixtures.js';
 
@@ -36,5 +36,23 @@ describe('ownedPorts / interfaceRecord', () => {
     delete ids[ExternalIds.netnsInode];
     expect(ownedPorts(db(ids), 'br-nsv').broken).toEqual([{ portUuid: 'p1', name: d.hostIf }]);
     expect(ownedPorts(db(interfaceRecord(d)), 'br-other')).toEqual({ owned: [], broken: [] });
+  });
+});
+
+describe('ownedStateSignature', () => {
+  const blue = tenant('blue', 100, '10.10.0.0/24', ['blue-*']);
+  const d = [...computeDesired(new Map([['blue', blue]]), [ns('blue-a', 7)], [], deps).ports.values()][0]!;
+  const db = (ofport: number | undefined, ids: Record<string, string>, stats: Record<string, number> = {}) => ({
+    bridges: new Map([['b1', { name: 'br-nsv', ports: ['p1'] }]]),
+    ports: new Map([['p1', { _uuid: 'p1', name: d.hostIf, interfaces: ['i1'], external_ids: { [OWNER_KEY]: OWNER_VALUE } }]]),
+    interfaces: new Map([['i1', { _uuid: 'i1', name: d.hostIf, ofport, external_ids: ids, statistics: stats }]]),
+  });
+
+  it('changes with ofports and records, not with statistics', () => {
+    const base = ownedStateSignature(db(3, interfaceRecord(d)), 'br-nsv');
+    expect(ownedStateSignature(db(3, interfaceRecord(d), { rx_packets: 9 }), 'br-nsv')).toBe(base);
+    expect(ownedStateSignature(db(4, interfaceRecord(d)), 'br-nsv')).not.toBe(base);
+    expect(ownedStateSignature(db(3, { ...interfaceRecord(d), [ExternalIds.installed]: 'true' }), 'br-nsv')).not.toBe(base);
+    expect(ownedStateSignature(db(3, interfaceRecord(d)), 'br-other')).toBe('');
   });
 });
