@@ -3,6 +3,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deferCleanup } from './cleanup.js';
 
+/** deploy/systemd/nsvswitch.service and deploy/container/Containerfile run the agent with these. */
+export const AGENT_NODE_OPTIONS = '--max-semi-space-size=2';
+
 /** The CLI entry of this checkout (bin/nsvswitch.js), independent of the caller's cwd. */
 export const NSVSWITCH_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'nsvswitch.js');
 /** Grace period between SIGTERM and SIGKILL when stopping the agent. */
@@ -37,7 +40,8 @@ export class AgentProcess {
   /** Starts `node BIN run ARGS` (BIN: this checkout's bin/nsvswitch.js by default) inside `netns`, with `env` added. */
   static start(args: readonly string[], netns: string, env: Readonly<Record<string, string>>, bin = NSVSWITCH_BIN): AgentProcess {
     const child = spawn('nsenter', [`--net=${netns}`, '--', process.execPath, bin, 'run', ...args], {
-      env: { ...process.env, ...env },
+      // The node options the shipped systemd unit and container set (unless the caller sets its own).
+      env: { NODE_OPTIONS: AGENT_NODE_OPTIONS, ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new AgentProcess(child);
