@@ -43,9 +43,9 @@ function table(status: StatusReport): string {
 }
 
 /**
- * For a "blocked" check, the target is made on-link (a /32 route out of the
- * workload's interface) so the packet really reaches the switch: the verdict
- * is then the switch's, not the routing table's.
+ * For a "blocked" check, each end is made on-link for the other (a /32 route
+ * out of the workload's interface) so packets and replies really reach the
+ * switch: the verdict is then the switch's, not the routing table's.
  */
 async function routeOnLink(nsPath: string, ip: string): Promise<void> {
   const links = JSON.parse((await run('ip', ['-j', 'link', 'show'], { netns: nsPath })).stdout) as { ifname: string }[];
@@ -123,11 +123,16 @@ export default async function demo(argv: string[]): Promise<number> {
       { from: 'blue-1', to: 'green-1', expect: 'blocked' },
       { from: 'red-1', to: 'blue-db', expect: 'blocked' },
     ];
-    out('\nisolation checks (real pings through the switch; blocked targets are made on-link first):');
+    out('\nisolation checks (real pings through the switch; for blocked pairs both ends are made on-link first):');
     let failed = 0;
     for (const c of checks) {
       const ip = ipOf(c.to);
-      if (ip !== undefined && c.expect === 'blocked') await routeOnLink(workloads.path(c.from), ip);
+      const back = ipOf(c.from);
+      if (ip !== undefined && back !== undefined && c.expect === 'blocked') {
+        // Both ways: without a route back, the reply would fail for routing, not for the switch.
+        await routeOnLink(workloads.path(c.from), ip);
+        await routeOnLink(workloads.path(c.to), back);
+      }
       const ok = ip !== undefined && (await ping(workloads.path(c.from), ip));
       const got = ok ? 'allowed' : 'blocked';
       if (got !== c.expect) failed++;
