@@ -18,7 +18,7 @@ import { ensureBridge } from './ovs-ports.js';
 import { Reconciler, type Trigger } from './reconciler.js';
 import { buildStatus } from './status.js';
 import { ownedStateSignature } from '../core/owned-ports.js';
-import { publishTenantCounters, tenantCounters } from './tenant-stats.js';
+import { TenantTraffic } from './tenant-stats.js';
 
 /** How often per-tenant traffic counters are refreshed from OVSDB interface statistics. */
 export const TENANT_STATS_INTERVAL_MS = 1000;
@@ -197,7 +197,8 @@ export class Agent {
       map((): Trigger => ({ reason: 'flows-lost', full: true })),
     );
 
-    this.subs.add(this.replica.changes$.pipe(auditTime(TENANT_STATS_INTERVAL_MS)).subscribe((snap) => publishTenantCounters(metrics, tenantCounters(snap, config.bridge))));
+    const traffic = new TenantTraffic();
+    this.subs.add(this.replica.changes$.pipe(auditTime(TENANT_STATS_INTERVAL_MS)).subscribe((snap) => traffic.publish(metrics, snap, config.bridge)));
 
     // The pass loop: exactly one subscription, errors caught per pass.
     let markFirstPass!: () => void;

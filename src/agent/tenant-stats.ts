@@ -2,35 +2,58 @@ import type { VswitchSnapshot } from '../ovsdb/index.js';
 import { ownedPorts } from '../core/owned-ports.js';
 import type { Metrics } from '../observe/metrics.js';
 
-export interface TenantCounters {
+export interface TrafficCounts {
   rxPackets: number;
   txPackets: number;
   rxBytes: number;
   txBytes: number;
 }
 
-/** Sums OVS interface statistics (as ovs-vswitchd writes them to OVSDB) over each tenant's ports. */
-export function tenantCounters(snap: VswitchSnapshot, bridge: string): Map<string, TenantCounters> {
-  const out = new Map<string, TenantCounters>();
-  for (const o of ownedPorts(snap, bridge).owned) {
-    const s = snap.interfaces.get(o.ifaceUuid)?.statistics ?? {};
-    const c = out.get(o.tenant) ?? { rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0 };
-    c.rxPackets += s.rx_packets ?? 0;
-    c.txPackets += s.tx_packets ?? 0;
-    c.rxBytes += s.rx_bytes ?? 0;
-    c.txBytes += s.tx_bytes ?? 0;
-    out.set(o.tenant, c);
-  }
-  return out;
-}
+const FIELDS = [
+  ['rxPackets', 'rx_packets'],
+  ['txPackets', 'tx_packets'],
+  ['rxBytes', 'rx_bytes'],
+  ['txBytes', 'tx_bytes'],
+] as const;
 
-/** Publishes the sums as the nsvswitch_tenant_* gauges (tenants without ports disappear). */
-export function publishTenantCounters(metrics: Metrics, counters: ReadonlyMap<string, TenantCounters>): void {
-  for (const g of [metrics.tenantRxPackets, metrics.tenantTxPackets, metrics.tenantRxBytes, metrics.tenantTxBytes]) g.reset();
-  for (const [tenant, c] of counters) {
-    metrics.tenantRxPackets.set({ tenant }, c.rxPackets);
-    metrics.tenantTxPackets.set({ tenant }, c.txPackets);
-    metrics.tenantRxBytes.set({ tenant }, c.rxBytes);
-    metrics.tenantTxBytes.set({ tenant }, c.txBytes);
+/**
+ * Turns OVS interface statistics (per port, reset when a port or
+ * ovs-vswitchd goes) into per-tenant increases, so the exported counters only
+ * ever grow: a port leaving its tenant does not lower the tenant's total.
+ */
+export class TenantTraffic {
+  private readonly last = new Map<string, { tenant: string; counts: TrafficCounts }>();
+
+  /** Increases per tenant since the previous call (a port seen the first time contributes all it has). */
+  update(snap: VswitchSnapshot, bridge: string): Map<string, TrafficCounts> {
+    const out = new Map<string, TrafficCounts>();
+    const seen = new Set<string>();
+    for (const o of ownedPorts(snap, bridge).owned) {
+      const stats = snap.interfaces.get(o.ifaceUuid)?.statistics ?? {};
+      const now: TrafficCounts = { rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0 };
+      for (const [k, ovs] of FIELDS) now[k] = stats[ovs] ?? 0;
+      const prev = this.last.get(o.ifaceUuid);
+      const inc = out.get(o.tenant) ?? { rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0 };
+      for (const [k] of FIELDS) {
+        const before = prev && prev.tenant === o.tenant ? prev.counts[k] : 0;
+        // A lower value means the port's statistics were reset (ovs-vswitchd restarted).
+        inc[k] += now[k] >= before ? now[k] - before : now[k];
+      }
+      out.set(o.tenant, inc);
+      this.last.set(o.ifaceUuid, { tenant: o.tenant, counts: now });
+      seen.add(o.ifaceUuid);
+    }
+    for (const k of this.last.keys()) if (!seen.has(k)) this.last.delete(k);
+    return out;
+  }
+
+  /** Adds the increases since the previous call to the nsvswitch_tenant_*_total counters. */
+  publish(metrics: Metrics, snap: VswitchSnapshot, bridge: string): void {
+    for (const [tenant, c] of this.update(snap, bridge)) {
+      metrics.tenantRxPackets.inc({ tenant }, c.rxPackets);
+      metrics.tenantTxPackets.inc({ tenant }, c.txPackets);
+      metrics.tenantRxBytes.inc({ tenant }, c.rxBytes);
+      metrics.tenantTxBytes.inc({ tenant }, c.txBytes);
+    }
   }
 }

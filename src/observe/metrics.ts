@@ -27,10 +27,10 @@ export class Metrics {
   readonly manifestRejections: Counter<'file'>;
   readonly manifestProblems: Gauge<string>;
   readonly tenants: Gauge<string>;
-  readonly tenantRxPackets: Gauge<'tenant'>;
-  readonly tenantTxPackets: Gauge<'tenant'>;
-  readonly tenantRxBytes: Gauge<'tenant'>;
-  readonly tenantTxBytes: Gauge<'tenant'>;
+  readonly tenantRxPackets: Counter<'tenant'>;
+  readonly tenantTxPackets: Counter<'tenant'>;
+  readonly tenantRxBytes: Counter<'tenant'>;
+  readonly tenantTxBytes: Counter<'tenant'>;
   readonly processSpawns: Counter<'program'>;
   readonly ready: Gauge<string>;
 
@@ -61,10 +61,10 @@ export class Metrics {
     this.manifestRejections = new Counter({ name: 'nsvswitch_manifest_rejections_total', help: 'Manifest files rejected by validation, by file.', labelNames: ['file'], registers: r });
     this.manifestProblems = new Gauge({ name: 'nsvswitch_manifest_problems', help: 'Manifest problems currently in force.', registers: r });
     this.tenants = new Gauge({ name: 'nsvswitch_tenants', help: 'Tenants in force.', registers: r });
-    this.tenantRxPackets = new Gauge({ name: 'nsvswitch_tenant_receive_packets', help: 'Packets received by the switch from a tenant\'s ports (OVS interface statistics, rx).', labelNames: ['tenant'], registers: r });
-    this.tenantTxPackets = new Gauge({ name: 'nsvswitch_tenant_transmit_packets', help: 'Packets sent by the switch to a tenant\'s ports (OVS interface statistics, tx).', labelNames: ['tenant'], registers: r });
-    this.tenantRxBytes = new Gauge({ name: 'nsvswitch_tenant_receive_bytes', help: 'Bytes received by the switch from a tenant\'s ports.', labelNames: ['tenant'], registers: r });
-    this.tenantTxBytes = new Gauge({ name: 'nsvswitch_tenant_transmit_bytes', help: 'Bytes sent by the switch to a tenant\'s ports.', labelNames: ['tenant'], registers: r });
+    this.tenantRxPackets = new Counter({ name: 'nsvswitch_tenant_receive_packets_total', help: 'Packets received by the switch from a tenant\'s ports (OVS interface statistics, rx).', labelNames: ['tenant'], registers: r });
+    this.tenantTxPackets = new Counter({ name: 'nsvswitch_tenant_transmit_packets_total', help: 'Packets sent by the switch to a tenant\'s ports (OVS interface statistics, tx).', labelNames: ['tenant'], registers: r });
+    this.tenantRxBytes = new Counter({ name: 'nsvswitch_tenant_receive_bytes_total', help: 'Bytes received by the switch from a tenant\'s ports.', labelNames: ['tenant'], registers: r });
+    this.tenantTxBytes = new Counter({ name: 'nsvswitch_tenant_transmit_bytes_total', help: 'Bytes sent by the switch to a tenant\'s ports.', labelNames: ['tenant'], registers: r });
     this.processSpawns = new Counter({ name: 'nsvswitch_process_spawns_total', help: 'Child processes spawned, by program (ip, ovs-ofctl).', labelNames: ['program'], registers: r });
     this.ready = new Gauge({ name: 'nsvswitch_ready', help: '1 once the initial sync is done.', registers: r });
   }

@@ -56,12 +56,12 @@ describe('agent metrics and readiness, against what really happened', () => {
   });
 
   it('reports per-tenant traffic from OVS interface statistics', async () => {
-    const before = sample((await scrape(agent!.httpAddress!)).text, 'nsvswitch_tenant_receive_packets', 'tenant="blue"') ?? 0;
+    const before = sample((await scrape(agent!.httpAddress!)).text, 'nsvswitch_tenant_receive_packets_total', 'tenant="blue"') ?? 0;
     const ips = (await env.ownedInterfaces()).filter((i) => i.ids['nsvswitch-tenant'] === 'blue').map((i) => i.ids['nsvswitch-ip']!.split('/')[0]!);
     const from = (await env.ownedInterfaces()).find((i) => i.ids['nsvswitch-tenant'] === 'blue')!.ids['nsvswitch-netns']!.split('/').pop()!;
     await env.ping(from, ips.find((ip) => ip !== undefined)!, 5);
     // ovs-vswitchd writes interface statistics to OVSDB every 5 s.
-    await eventually('blue rx packets to grow', async () => (sample((await scrape(agent!.httpAddress!)).text, 'nsvswitch_tenant_receive_packets', 'tenant="blue"') ?? 0) > before, 15_000, 250);
+    await eventually('blue rx packets to grow', async () => (sample((await scrape(agent!.httpAddress!)).text, 'nsvswitch_tenant_receive_packets_total', 'tenant="blue"') ?? 0) > before, 15_000, 250);
   });
 });
 
