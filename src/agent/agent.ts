@@ -164,7 +164,15 @@ export class Agent {
       }),
       map((): Trigger => ({ reason: 'tenants' })),
     );
-    const namespaces$ = watchNamespaces$({ dirs: config.namespaceDirs, logger: opts.logger, rescanIntervalMs: config.resyncIntervalMs }).pipe(
+    const namespaces$ = watchNamespaces$({
+      dirs: config.namespaceDirs,
+      logger: opts.logger,
+      rescanIntervalMs: config.resyncIntervalMs,
+      onDirState: (dir, state, reason) => {
+        if (state !== 'unreadable') this.dirErrors.delete(dir);
+        else if (!this.dirErrors.has(dir)) this.dirErrors.set(dir, { reason: `namespace directory unreadable: ${reason ?? 'unknown'}`, sinceMs: Date.now() });
+      },
+    }).pipe(
       tap((ev) => {
         const key = namespaceKey(ev.ns);
         metrics.namespacesSeen.inc({ event: ev.type });
@@ -240,6 +248,8 @@ export class Agent {
   }
 
   private onFirstPass: (() => void) | undefined;
+  /** Namespace directories that cannot be read now (shown in /status; their namespaces stay as last seen). */
+  private readonly dirErrors = new Map<string, { reason: string; sinceMs: number }>();
   /** ownedStateSignature of the snapshot the last pass ended with (or the last trigger saw). */
   private lastSignature = '';
 
@@ -295,6 +305,7 @@ export class Agent {
       ovsdbConnected: this.connected,
       reconciler: this.reconciler,
       snapshot: this.replica.snapshot(),
+      dirErrors: this.dirErrors,
     });
   }
 

@@ -13,6 +13,7 @@ export function buildStatus(input: {
   ovsdbConnected: boolean;
   reconciler: Reconciler;
   snapshot: VswitchSnapshot;
+  dirErrors?: ReadonlyMap<string, { reason: string; sinceMs: number }>;
 }): StatusReport {
   const { reconciler: r } = input;
   const owned = new Map<string, OwnedPort>(ownedPorts(input.snapshot, input.bridge).owned.map((o) => [o.key, o]));
@@ -48,11 +49,14 @@ export function buildStatus(input: {
       const mine = namespaces.filter((n) => n.tenant === t.name);
       return { name: t.name, id: t.id, subnet: t.subnet, ports: mine.length, ready: mine.filter((n) => n.state === 'ready').length };
     });
-  const errors = [...r.failures.entries()].map(([key, f]) => ({
-    namespace: r.namespaces.get(key)?.path ?? key,
-    reason: `${f.reason}: ${f.message}`,
-    since: new Date(f.sinceMs).toISOString(),
-  }));
+  const errors = [
+    ...[...(input.dirErrors ?? new Map<string, { reason: string; sinceMs: number }>())].map(([dir, e]) => ({ namespace: dir, reason: e.reason, since: new Date(e.sinceMs).toISOString() })),
+    ...[...r.failures.entries()].map(([key, f]) => ({
+      namespace: r.namespaces.get(key)?.path ?? key,
+      reason: `${f.reason}: ${f.message}`,
+      since: new Date(f.sinceMs).toISOString(),
+    })),
+  ];
   return {
     version: input.version,
     bridge: input.bridge,

@@ -103,6 +103,7 @@ export function dirEvents$(dir: string, o: ResolvedOptions): Observable<Namespac
   };
 
   const logState = (state: DirState): void => {
+    o.onDirState?.(dir, state.kind, state.kind === 'unreadable' ? `${state.code}: ${state.message}` : undefined);
     if (state.kind === 'ok') log.info('watching namespace directory');
     else if (state.kind === 'missing') log.info({ ancestor: state.ancestor }, 'namespace directory does not exist yet; watching its nearest existing parent for it');
     else log.error({ err: new NamespaceDirUnreadableError(dir, state.code, state.message) }, 'namespace directory unreadable');

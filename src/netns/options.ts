@@ -27,6 +27,8 @@ export interface WatchNamespacesOptions {
   /** Files probed at once during a full scan. */
   readonly probeConcurrency?: number;
   readonly logger?: Logger;
+  /** Told each time a directory's state changes (for status pages): ok, missing (watched for), or unreadable with the reason. */
+  readonly onDirState?: (dir: string, state: 'ok' | 'missing' | 'unreadable', reason?: string) => void;
   /** Virtual time in marble tests. */
   readonly scheduler?: SchedulerLike;
   /** The file system (injected in unit tests). */
@@ -55,5 +57,6 @@ export function resolveOptions(opts: WatchNamespacesOptions): ResolvedOptions {
     logger: opts.logger ?? silentLogger(),
     scheduler: opts.scheduler ?? asyncScheduler,
     fs: opts.fs ?? nodeNetnsFs(),
+    onDirState: opts.onDirState ?? (() => undefined),
   };
 }

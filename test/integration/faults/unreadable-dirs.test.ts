@@ -110,6 +110,8 @@ describe('fault: a manifest dir or namespace dir that becomes unreadable', () =>
     rec.fault('namespace dir unreadable (ENOTDIR)');
     try {
       await eventually('the problem logged', async () => log.records.find((r) => r.msg === 'namespace directory unreadable' && JSON.stringify(r).includes('ENOTDIR')), 10_000, 100);
+      const shown = agent!.status().errors.find((e) => e.reason.startsWith('namespace directory unreadable') && e.reason.includes('ENOTDIR'));
+      expect(shown?.namespace).toBe(nsLink);
       // Meanwhile one namespace comes, one goes: the agent cannot see either yet.
       await env.workloads.add('urb-new');
       await env.workloads.remove('ura-2');
@@ -124,6 +126,7 @@ describe('fault: a manifest dir or namespace dir that becomes unreadable', () =>
     } finally {
       await swap(env.workloads.dir);
     }
+    await eventually('the namespace dir problem cleared from /status', async () => !agent!.status().errors.some((e) => e.namespace === nsLink), 20_000, 100);
     const report = await checkInvariants(env, { expectedByTenant: expected(), nsDir: nsLink, settleMs: 30_000 });
     const tally = await loop!.stop();
     loop = undefined;
