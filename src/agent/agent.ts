@@ -3,7 +3,7 @@ import type { AgentConfig } from '../config/types.js';
 import type { DesiredDeps } from '../core/desired.js';
 import { matchNamespace } from '../manifests/index.js';
 import { watchManifests$ } from '../manifests/index.js';
-import { allocateAddress, ipInSubnet } from '../ipam/index.js';
+import { TenantAllocator, ipInSubnet } from '../ipam/index.js';
 import { watchNamespaces$, namespaceKey } from '../netns/index.js';
 import type { Logger } from '../observe/logger.js';
 import { Metrics } from '../observe/metrics.js';
@@ -34,7 +34,7 @@ export interface AgentOptions {
 
 const coreDeps: DesiredDeps = {
   match: (tenants, ns) => matchNamespace(tenants, ns),
-  allocate: (tenant, nsName, used) => allocateAddress(tenant, nsName, used),
+  allocator: (tenant, used) => new TenantAllocator(tenant, used),
   inSubnet: ipInSubnet,
 };
 

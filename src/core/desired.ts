@@ -10,7 +10,8 @@ export interface DesiredDeps {
     | { kind: 'matched'; tenant: Tenant }
     | { kind: 'unmatched' }
     | { kind: 'conflict'; tenants: readonly string[] };
-  allocate(tenant: Tenant, nsName: string, used: ReadonlySet<string>): { ok: true; ip: string } | { ok: false; error: Error };
+  /** An allocator for one tenant, given the addresses its remaining ports hold; it remembers what it hands out. */
+  allocator(tenant: Tenant, used: ReadonlySet<string>): { allocate(nsName: string): { ok: true; ip: string } | { ok: false; error: Error } };
   inSubnet(ip: string, cidr: string): boolean;
 }
 
@@ -81,18 +82,20 @@ export function computeDesired(
     matches.set(key, { ns, tenant: m.tenant, keep });
   }
 
-  // Pass 2: allocate for the rest.
+  // Pass 2: allocate for the rest, one allocator per tenant for the whole pass.
   const ports = new Map<string, DesiredPort>();
+  const allocators = new Map<string, ReturnType<DesiredDeps['allocator']>>();
   for (const [key, { ns, tenant, keep }] of matches) {
     let ip = keep;
     if (ip === undefined) {
-      const a = deps.allocate(tenant, ns.name, usedOf(tenant.name));
+      let alloc = allocators.get(tenant.name);
+      if (!alloc) allocators.set(tenant.name, (alloc = deps.allocator(tenant, usedOf(tenant.name))));
+      const a = alloc.allocate(ns.name);
       if (!a.ok) {
         verdicts.set(key, { kind: 'error', tenant: tenant.name, reason: 'ipam', message: a.error.message });
         continue;
       }
       ip = a.ip;
-      usedOf(tenant.name).add(ip);
     }
     const port: DesiredPort = {
       key,

@@ -68,27 +68,56 @@ export function subnetsOverlap(a: string, b: string): boolean {
  * Picks the address of a new port: the namespace's static address if the tenant gives it one,
  * else the lowest free host address that is not the gateway nor reserved as another namespace's
  * static address. `used` holds the addresses already held by the tenant's other ports (not this
- * namespace's own). Costs O(|used| + |static addresses|), not O(subnet size).
+ * namespace's own). For many namespaces at once, use one TenantAllocator instead.
  */
 export function allocateAddress(tenant: Tenant, nsName: string, used: ReadonlySet<string>): AllocateResult {
-  const fixed = Object.hasOwn(tenant.staticAddresses, nsName) ? tenant.staticAddresses[nsName] : undefined;
-  if (fixed !== undefined) {
-    return used.has(fixed) ? { ok: false, error: new StaticAddressInUseError(tenant.name, nsName, fixed) } : { ok: true, ip: fixed };
+  return new TenantAllocator(tenant, used).allocate(nsName);
+}
+
+/**
+ * Allocates addresses of one tenant for a whole burst: the taken set is built
+ * once and the search resumes where it stopped, so N namespaces cost
+ * O(N + |used| + addresses skipped), not O(N × |used|).
+ */
+export class TenantAllocator {
+  private readonly held = new Set<number>();
+  private readonly reserved = new Set<number>();
+  private readonly first: number;
+  private readonly last: number;
+  private cursor: number;
+
+  constructor(
+    private readonly tenant: Tenant,
+    used: Iterable<string>,
+  ) {
+    const info = subnetInfo(tenant.subnet);
+    for (const ip of used) {
+      const n = parseIpv4(ip);
+      if (n !== undefined) this.held.add(n);
+    }
+    for (const ip of [tenant.gateway, ...Object.values(tenant.staticAddresses)]) {
+      const n = ip === undefined ? undefined : parseIpv4(ip);
+      if (n !== undefined) this.reserved.add(n);
+    }
+    this.first = info.hostCount === 0 ? 1 : (parseIpv4(info.firstHost) ?? 0);
+    this.last = info.hostCount === 0 ? 0 : (parseIpv4(info.lastHost) ?? 0);
+    this.cursor = this.first;
   }
-  const info = subnetInfo(tenant.subnet);
-  if (info.hostCount === 0) return { ok: false, error: new IpamExhaustedError(tenant.name, tenant.subnet, nsName) };
-  const taken = new Set<number>();
-  const add = (ip: string | undefined): void => {
-    const n = ip === undefined ? undefined : parseIpv4(ip);
-    if (n !== undefined) taken.add(n);
-  };
-  for (const ip of used) add(ip);
-  add(tenant.gateway);
-  for (const ip of Object.values(tenant.staticAddresses)) add(ip);
-  const first = parseIpv4(info.firstHost) ?? 0;
-  const last = parseIpv4(info.lastHost) ?? 0;
-  for (let n = first; n <= last; n++) {
-    if (!taken.has(n)) return { ok: true, ip: formatIpv4(n) };
+
+  /** The next address for `nsName` (its static one if any); the address counts as held from then on. */
+  allocate(nsName: string): AllocateResult {
+    const { tenant } = this;
+    const fixed = Object.hasOwn(tenant.staticAddresses, nsName) ? tenant.staticAddresses[nsName] : undefined;
+    if (fixed !== undefined) {
+      const n = parseIpv4(fixed);
+      if (n === undefined || this.held.has(n)) return { ok: false, error: new StaticAddressInUseError(tenant.name, nsName, fixed) };
+      this.held.add(n);
+      return { ok: true, ip: fixed };
+    }
+    while (this.cursor <= this.last && (this.held.has(this.cursor) || this.reserved.has(this.cursor))) this.cursor++;
+    if (this.cursor > this.last) return { ok: false, error: new IpamExhaustedError(tenant.name, tenant.subnet, nsName) };
+    const n = this.cursor++;
+    this.held.add(n);
+    return { ok: true, ip: formatIpv4(n) };
   }
-  return { ok: false, error: new IpamExhaustedError(tenant.name, tenant.subnet, nsName) };
 }

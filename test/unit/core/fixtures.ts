@@ -34,17 +34,29 @@ export const deps: DesiredDeps = {
     if (hits.length > 1) return { kind: 'conflict', tenants: hits.map((t) => t.name) };
     return { kind: 'matched', tenant: hits[0]! };
   },
-  allocate(t, nsName, used) {
-    const fixed = t.staticAddresses[nsName];
-    if (fixed) return used.has(fixed) ? { ok: false, error: new Error(`static ${fixed} taken`) } : { ok: true, ip: fixed };
-    const [net, len] = t.subnet.split('/');
-    const base = toInt(net!);
-    const size = 2 ** (32 - Number(len));
-    for (let i = 1; i < size - 1; i++) {
-      const ip = toIp(base + i);
-      if (ip !== t.gateway && !used.has(ip) && !Object.values(t.staticAddresses).includes(ip)) return { ok: true, ip };
-    }
-    return { ok: false, error: new Error(`tenant ${t.name}: subnet ${t.subnet} exhausted (namespace ${nsName})`) };
+  allocator(t, usedIn) {
+    const used = new Set(usedIn);
+    return {
+      allocate(nsName) {
+        const fixed = t.staticAddresses[nsName];
+        if (fixed) {
+          if (used.has(fixed)) return { ok: false, error: new Error(`static ${fixed} taken`) };
+          used.add(fixed);
+          return { ok: true, ip: fixed };
+        }
+        const [net, len] = t.subnet.split('/');
+        const base = toInt(net!);
+        const size = 2 ** (32 - Number(len));
+        for (let i = 1; i < size - 1; i++) {
+          const ip = toIp(base + i);
+          if (ip !== t.gateway && !used.has(ip) && !Object.values(t.staticAddresses).includes(ip)) {
+            used.add(ip);
+            return { ok: true, ip };
+          }
+        }
+        return { ok: false, error: new Error(`tenant ${t.name}: subnet ${t.subnet} exhausted (namespace ${nsName})`) };
+      },
+    };
   },
   inSubnet(ip, cidr) {
     const [net, len] = cidr.split('/');
