@@ -88,7 +88,7 @@ export class Reconciler {
     let stale = new Set<string>();
     try {
       const bridgeUuid = this.deps.bridgeUuid();
-      const read = (): { owned: OwnedPort[]; broken: { portUuid: string; name: string }[] } => ownedPorts(replica.snapshot(), config.bridge);
+      const read = (): { readonly owned: readonly OwnedPort[]; readonly broken: readonly { portUuid: string; name: string }[] } => ownedPorts(replica.snapshot(), config.bridge);
       let { owned, broken } = read();
       const hostLinks = full ? withoutForeign(await plumbing.listHostLinks(HOST_IF_PREFIX), replica.snapshot(), owned, broken) : undefined;
       const desired = computeDesired(this.tenants.tenants, this.namespaces.values(), owned, this.deps.core);

@@ -13,7 +13,18 @@ export interface PortRecordSource {
  * the database, not a file of ours, is the record of what was done.
  * Rows whose records are unreadable are returned as `broken` so they are removed.
  */
-export function ownedPorts(db: PortRecordSource, bridge: string): { owned: OwnedPort[]; broken: { portUuid: string; name: string }[] } {
+export function ownedPorts(db: PortRecordSource, bridge: string): { readonly owned: readonly OwnedPort[]; readonly broken: readonly { portUuid: string; name: string }[] } {
+  // Snapshots are immutable: read each one once per bridge (a pass and its triggers ask several times).
+  let perBridge = ownedCache.get(db);
+  if (!perBridge) ownedCache.set(db, (perBridge = new Map()));
+  let hit = perBridge.get(bridge);
+  if (!hit) perBridge.set(bridge, (hit = readOwnedPorts(db, bridge)));
+  return hit;
+}
+
+const ownedCache = new WeakMap<PortRecordSource, Map<string, { owned: OwnedPort[]; broken: { portUuid: string; name: string }[] }>>();
+
+function readOwnedPorts(db: PortRecordSource, bridge: string): { owned: OwnedPort[]; broken: { portUuid: string; name: string }[] } {
   const owned: OwnedPort[] = [];
   const broken: { portUuid: string; name: string }[] = [];
   const br = [...db.bridges.values()].find((b) => b.name === bridge);
@@ -95,8 +106,16 @@ export function ownedStateSignature(db: PortRecordSource, bridge: string): strin
     for (const i of port.interfaces) {
       const iface = db.interfaces.get(i);
       if (!iface) continue;
-      parts.push(i, iface.name, String(iface.ofport), ...Object.entries(iface.external_ids).flat());
+      parts.push(i, iface.name, String(iface.ofport), idsText(iface.external_ids));
     }
   }
   return parts.join('\u0000');
+}
+
+// external_ids maps keep their identity while a row's other columns (statistics) change.
+const idsCache = new WeakMap<object, string>();
+function idsText(ids: Readonly<Record<string, string>>): string {
+  let t = idsCache.get(ids);
+  if (t === undefined) idsCache.set(ids, (t = Object.entries(ids).flat().join('\u0001')));
+  return t;
 }
