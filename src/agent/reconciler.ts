@@ -12,7 +12,8 @@ import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import { diffFlows, type Flow, type FlowDriver, type FlowSync } from '../openflow/index.js';
 import { setFlowGauge } from '../openflow/flow-sync.js';
-import type { OvsdbClient, VswitchReplica } from '../ovsdb/index.js';
+import type { OvsdbClient, VswitchReplica, VswitchSnapshot } from '../ovsdb/index.js';
+import { filter, firstValueFrom, map, merge, of, timeout } from 'rxjs';
 import type { Plumbing, PlugSpec } from '../plumbing/types.js';
 import { PlugError } from '../plumbing/index.js';
 import { addPorts, markInstalled, removePorts } from './ovs-ports.js';
@@ -234,19 +235,20 @@ export class Reconciler {
   /** Waits until the replica shows an ofport for each new port (ovs-vswitchd opened the device). */
   private async waitForOfports(names: readonly string[]): Promise<void> {
     const { replica } = this.deps;
-    const pending = (): string[] => {
-      const byName = new Map([...replica.snapshot().interfaces.values()].map((i) => [i.name, i]));
-      return names.filter((n) => {
-        const i = byName.get(n);
-        return !i || i.ofport === undefined || i.ofport <= 0;
-      });
+    const pending = (snap: VswitchSnapshot): string[] => {
+      const left = new Set(names);
+      for (const i of snap.interfaces.values()) if (i.ofport !== undefined && i.ofport > 0) left.delete(i.name);
+      return [...left];
     };
-    const deadline = this.now() + OFPORT_WAIT_MS;
-    let left = pending();
-    while (left.length > 0 && this.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 5));
-      left = pending();
-    }
+    // Checked again only when the replica changes (ovs-vswitchd writes the ofports), never polled.
+    const left = await firstValueFrom(
+      merge(of(replica.snapshot()), replica.changes$).pipe(
+        map(pending),
+        filter((l) => l.length === 0),
+        timeout({ first: OFPORT_WAIT_MS, with: () => of(pending(replica.snapshot())) }),
+      ),
+      { defaultValue: pending(replica.snapshot()) },
+    );
     if (left.length > 0) this.log.warn({ ports: left.slice(0, 10), count: left.length }, 'ovs-vswitchd has not assigned ofports yet; the next pass retries');
   }
 
