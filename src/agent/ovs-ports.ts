@@ -64,13 +64,22 @@ export async function addPorts(client: OvsdbClient, replica: VswitchReplica, bri
   await transactAndWait(client, replica, txn.ops(), { timeoutMs: APPLY_TIMEOUT_MS });
 }
 
-/** Detaches ports from the bridge (OVSDB garbage-collects their Port and Interface rows). */
-export async function removePorts(client: OvsdbClient, bridgeUuid: string, ports: readonly Pick<OwnedPort, 'portUuid'>[]): Promise<void> {
+/**
+ * Detaches ports from the bridge (OVSDB garbage-collects their Port and
+ * Interface rows). With `waitFor`, also waits until ovs-vswitchd applied the
+ * removal (cur_cfg). That is required before a link of the same name is
+ * re-created and recorded: ovs-vswitchd matches interfaces by name, and when
+ * one reconfiguration shows it the removal and the re-add together it keeps
+ * its handle on the deleted link ("error receiving data ...: Network is
+ * down"), so the new port is recorded and numbered but carries no packet.
+ */
+export async function removePorts(client: OvsdbClient, bridgeUuid: string, ports: readonly Pick<OwnedPort, 'portUuid'>[], waitFor?: VswitchReplica): Promise<void> {
   if (ports.length === 0) return;
   const txn = new Txn();
   txn.mutate('Bridge', [byUuid(bridgeUuid)], [mutation('ports', 'delete', ovsSet(ports.map((p) => uuid(p.portUuid))))]);
   txn.comment(`nsvswitch: remove ${ports.length} port(s)`);
-  await client.transact(VSWITCH_DB, txn.ops());
+  if (waitFor) await transactAndWait(client, waitFor, txn.ops(), { timeoutMs: APPLY_TIMEOUT_MS });
+  else await client.transact(VSWITCH_DB, txn.ops());
 }
 
 /** Sets the ready marker on ports whose plumbing and flows are in. */

@@ -5,12 +5,13 @@ import { ownedPorts } from '../core/owned-ports.js';
 import { plan } from '../core/plan.js';
 import { HOST_IF_PREFIX } from '../core/names.js';
 import { freeOfports } from '../core/ofports.js';
-import { pipelineFlows, hasUsableOfport, type FlowPort } from '../core/pipeline/index.js';
+import { earlyFlowPorts, ownedFlowPort } from '../core/flow-ports.js';
+import { pipelineFlows, hasUsableOfport } from '../core/pipeline/index.js';
 import type { NamespaceInfo } from '../netns/types.js';
 import type { TenantSet } from '../manifests/types.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
-import { diffFlows, type Flow, type FlowDriver, type FlowSync } from '../openflow/index.js';
+import { diffFlows, uniqueFlows, type Flow, type FlowDriver, type FlowSync } from '../openflow/index.js';
 import { setFlowGauge } from '../openflow/flow-sync.js';
 import type { OvsdbClient, VswitchReplica, VswitchSnapshot } from '../ovsdb/index.js';
 import { filter, firstValueFrom, map, merge, of, timeout } from 'rxjs';
@@ -104,7 +105,11 @@ export class Reconciler {
       // 1. Remove: rows first (one transaction), then their links and orphans (one ip batch).
       const removeRows = [...p.remove, ...broken];
       if (removeRows.length > 0) {
-        await removePorts(client, bridgeUuid, removeRows);
+        // A port replugged under the same name (new subnet, MTU, tenant): ovs-vswitchd must drop
+        // the old interface before the link is re-created, or it keeps a handle on the dead one.
+        const replugNames = new Set(p.plug.map((d) => d.hostIf));
+        const sameName = removeRows.some((r) => replugNames.has(r.name));
+        await removePorts(client, bridgeUuid, removeRows, sameName ? replica : undefined);
         summary.ovsdbWrites++;
         summary.removed = removeRows.length;
         for (const r of p.remove) this.log.info({ port: r.name, namespace: r.nsPath, tenant: r.tenant, ip: r.cidr }, 'port removed');
@@ -138,11 +143,7 @@ export class Reconciler {
       // same time, install their flows under the OpenFlow numbers we ask ovs-vswitchd for.
       if (plugged.length > 0) {
         const requests = freeOfports(replica.snapshot().interfaces.values(), plugged.length);
-        const early = [
-          ...owned.filter((o) => desired.ports.has(o.key)).map(toFlowPort),
-          ...plugged.flatMap((d, i) => (requests[i] === undefined ? [] : [desiredFlowPort(d, requests[i])])),
-        ].filter(hasUsableOfport);
-        const earlyFlows = this.syncFlows(pipelineFlows(early)).then((n) => {
+        const earlyFlows = this.syncFlows(pipelineFlows(earlyFlowPorts(p.keep, plugged, requests))).then((n) => {
           summary.flowMods += n;
         });
         try {
@@ -163,7 +164,7 @@ export class Reconciler {
       }
 
       // 4. Flows for every port with an ofport (after an early install, normally nothing left to send).
-      const desiredFlows = pipelineFlows(owned.filter((o) => desired.ports.has(o.key)).map(toFlowPort).filter(hasUsableOfport));
+      const desiredFlows = pipelineFlows(owned.filter((o) => desired.ports.has(o.key)).map(ownedFlowPort).filter(hasUsableOfport));
       summary.flowMods += await this.syncFlows(desiredFlows);
 
       // 5. Ready marker for ports whose flows are now in.
@@ -209,10 +210,14 @@ export class Reconciler {
     const { flowDriver, flowSync, config, metrics } = this.deps;
     if (this.installedFlows === undefined) {
       const r = await flowSync.sync(config.bridge, desired);
-      this.installedFlows = desired;
+      this.installedFlows = uniqueFlows(desired);
       return r.added + r.modified + r.deleted;
     }
     const diff = diffFlows(desired, this.installedFlows);
+    if (diff.duplicates.length > 0) {
+      const d = diff.duplicates[0]!;
+      this.log.warn({ duplicates: diff.duplicates.length, table: d.table, match: d.match }, 'desired flows with the same table, priority and match: kept the first');
+    }
     const add = [...diff.add, ...diff.modify];
     if (add.length === 0 && diff.del.length === 0) return 0;
     const stop = metrics.flowSyncDuration.startTimer();
@@ -224,8 +229,8 @@ export class Reconciler {
     } finally {
       stop();
     }
-    this.installedFlows = desired;
-    setFlowGauge(metrics, desired);
+    this.installedFlows = uniqueFlows(desired);
+    setFlowGauge(metrics, this.installedFlows);
     metrics.flowMods.inc({ op: 'add' }, diff.add.length);
     metrics.flowMods.inc({ op: 'modify' }, diff.modify.length);
     metrics.flowMods.inc({ op: 'delete' }, diff.del.length);
@@ -287,10 +292,3 @@ function toSpec(d: DesiredPort): PlugSpec {
   };
 }
 
-function desiredFlowPort(d: DesiredPort, ofport: number): FlowPort {
-  return { portName: d.hostIf, ofport, mac: d.mac, ip: d.ip, tenantId: d.tenantId, tenant: d.tenant };
-}
-
-function toFlowPort(o: OwnedPort): FlowPort {
-  return { portName: o.name, ofport: o.ofport ?? -1, mac: o.mac, ip: o.cidr.split('/')[0] ?? '', tenantId: o.tenantId, tenant: o.tenant };
-}

@@ -22,6 +22,22 @@ function sameContent(a: Flow, b: Flow): boolean {
   return a.cookie === b.cookie && a.actions.trim() === b.actions.trim();
 }
 
+/**
+ * The flows a diff would leave on the switch: `desired` without later
+ * duplicates (same table, priority and match), the first one kept, as
+ * diffFlows() keeps it. A cache of "what the switch holds" must be this,
+ * not `desired`, or a later diff reads the duplicate that was never sent.
+ */
+export function uniqueFlows(desired: readonly Flow[]): Flow[] {
+  const seen = new Set<string>();
+  return desired.filter((f) => {
+    const k = flowKey(f);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
 /** Level-triggered diff: linear in flows, and empty when the switch already holds `desired`. */
 export function diffFlows(desired: readonly Flow[], actual: readonly Flow[]): FlowDiff {
   const want = new Map<string, Flow>();

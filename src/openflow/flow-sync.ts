@@ -2,7 +2,7 @@ import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { Flow } from './flow.js';
 import type { FlowDriver } from './flow-driver.js';
-import { diffFlows } from './flow-diff.js';
+import { diffFlows, uniqueFlows } from './flow-diff.js';
 import { decodeCookie } from './cookie.js';
 
 export interface FlowSyncResult {
@@ -65,7 +65,7 @@ export class FlowSync {
       metrics?.flowMods.inc({ op: 'modify' }, diff.modify.length);
       metrics?.flowMods.inc({ op: 'delete' }, diff.del.length);
       const total = desired.length - diff.duplicates.length;
-      if (metrics) setFlowGauge(metrics, desired);
+      if (metrics) setFlowGauge(metrics, uniqueFlows(desired));
       const result = { added: diff.add.length, modified: diff.modify.length, deleted: diff.del.length, total };
       if (add.length > 0 || diff.del.length > 0) logger?.info({ bridge, ...result }, 'flows synced');
       else logger?.debug({ bridge, total }, 'flows already in sync');

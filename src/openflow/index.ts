@@ -5,7 +5,7 @@ export { flowToText, flowToStrictDeleteText } from './flow.js';
 export type { FlowChange, FlowDriver } from './flow-driver.js';
 export { OfctlDriver, bundleText, OFCTL_PROTOCOL, type OfctlDriverOptions } from './ofctl-driver.js';
 export { FlowSync, type FlowSyncOptions, type FlowSyncResult } from './flow-sync.js';
-export { diffFlows, flowKey, type FlowDiff } from './flow-diff.js';
+export { diffFlows, flowKey, uniqueFlows, type FlowDiff } from './flow-diff.js';
 export { canonicalMatch, splitTopLevel } from './canonical-match.js';
 export { parseDumpFlows, parseFlowLine } from './parse-dump.js';
 export { flowLoss$, FLOW_LOSS_RETRY_MAX_MS, FLOW_LOSS_RETRY_MIN_MS, type FlowLossOptions } from './flow-loss.js';

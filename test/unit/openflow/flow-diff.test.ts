@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { diffFlows, flowKey } from '../../../src/openflow/flow-diff.js';
+import fc from 'fast-check';
+import { diffFlows, flowKey, uniqueFlows } from '../../../src/openflow/flow-diff.js';
 import type { Flow } from '../../../src/openflow/flow.js';
 import { parseDumpFlows } from '../../../src/openflow/parse-dump.js';
 import { bundleText } from '../../../src/openflow/ofctl-driver.js';
@@ -47,5 +48,37 @@ describe('bundleText', () => {
         'add table=0,priority=0,cookie=0x6e73000000000001,actions=drop\n',
     );
     expect(bundleText({ add: [], del: [] })).toBe('');
+  });
+});
+
+describe('uniqueFlows', () => {
+  it('keeps the first of flows with the same table, priority and match, in order', () => {
+    const a = f(20, 100, 'metadata=0x64,dl_dst=02:00:00:00:00:01', 'output:1');
+    const b = f(20, 100, 'metadata=0x64,dl_dst=02:00:00:00:00:01', 'output:3');
+    const c = f(0, 0, '', 'drop');
+    expect(uniqueFlows([a, c, b])).toEqual([a, c]);
+  });
+
+  it('is what the switch holds after a diff is applied, duplicates or not (the cache a later diff may trust)', () => {
+    const flow = fc.record({
+      table: fc.constantFrom(0, 20),
+      priority: fc.constantFrom(50, 100),
+      match: fc.constantFrom('', 'in_port=1', 'in_port=2', 'metadata=0x64,dl_dst=02:00:00:00:00:01'),
+      actions: fc.constantFrom('drop', 'output:1', 'output:3'),
+      cookie: fc.constantFrom(1n, 2n),
+    });
+    fc.assert(fc.property(fc.array(flow, { maxLength: 12 }), fc.array(flow, { maxLength: 12 }), (desired, switchHas) => {
+      // The switch: one flow per key (what OpenFlow allows).
+      const sw = new Map(uniqueFlows(switchHas).map((x) => [flowKey(x), x]));
+      const d = diffFlows(desired, [...sw.values()]);
+      for (const x of d.del) sw.delete(flowKey(x));
+      for (const x of [...d.add, ...d.modify]) sw.set(flowKey(x), x);
+      const want = new Map(uniqueFlows(desired).map((x) => [flowKey(x), x]));
+      const sorted = (m: Map<string, Flow>) => [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, x]) => [k, { ...x }]);
+      expect(sorted(sw)).toEqual(sorted(want));
+      // And diffing again against that cache sends nothing.
+      const again = diffFlows(desired, uniqueFlows(desired));
+      expect([again.add.length, again.modify.length, again.del.length]).toEqual([0, 0, 0]);
+    }));
   });
 });
