@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { FLOWS_PER_PORT, FLOWS_PER_TENANT, baseFlows } from '../../src/core/pipeline/index.js';
+import { FLOWS_PER_PORT, FLOWS_PER_TENANT, baseFlows, pipelineFlows } from '../../src/core/pipeline/index.js';
+import { diffFlows, parseFlowLine, type Flow } from '../../src/openflow/index.js';
 import { PEER_TMP_PREFIX, isHostIfName } from '../../src/core/names.js';
 import { ipInSubnet } from '../../src/ipam/index.js';
 import { run } from '../../src/exec/run.js';
@@ -140,7 +141,33 @@ async function structuralProblems(env: AgentEnv, opts: InvariantOptions, nsDir: 
   const tenantsWithPorts = new Set(rows.map((r) => r.ids['nsvswitch-tenant'])).size;
   const want = baseFlows().length + FLOWS_PER_PORT * rows.length + FLOWS_PER_TENANT * tenantsWithPorts;
   if (flows.length !== want) problems.push(`${flows.length} flows on ${BRIDGE} (want ${want} = ${baseFlows().length} + ${FLOWS_PER_PORT}x${rows.length} ports + ${FLOWS_PER_TENANT}x${tenantsWithPorts} tenants)`);
+  problems.push(...flowContentProblems(flows, rows));
   return { problems, rows, flows: flows.length };
+}
+
+/**
+ * Flow content, not just the count: the switch holds exactly the pipeline
+ * for the recorded ports (their ofports, MACs, addresses, tenants), every
+ * action included. A flow that outputs to a port's old number has the right
+ * count and the wrong effect.
+ */
+export function flowContentProblems(dumpLines: readonly string[], rows: readonly Row[]): string[] {
+  const expected = pipelineFlows(rows.map((r) => ({
+    portName: r.name, ofport: r.ofport, mac: r.ids['nsvswitch-mac'] ?? '', ip: (r.ids['nsvswitch-ip'] ?? '').split('/')[0] ?? '',
+    tenantId: Number(r.ids['nsvswitch-tenant-id']), tenant: r.ids['nsvswitch-tenant'] ?? '',
+  })));
+  const d = diffFlows(expected, dumpLines.map(parseFlowLine));
+  const show = (f: Flow) => `table=${f.table},priority=${f.priority},${f.match} actions=${f.actions}`;
+  return [
+    ...d.add.slice(0, 3).map((f) => `flow missing: ${show(f)}`),
+    ...d.modify.slice(0, 3).map((f) => `flow with other actions than ${show(f)}`),
+    ...d.del.slice(0, 3).map((f) => `flow not in the pipeline: ${show(f)}`),
+  ];
+}
+
+/** Owned rows and flows as the switch holds them now, compared by content (see flowContentProblems). */
+export async function flowsMatchRows(env: AgentEnv): Promise<string[]> {
+  return flowContentProblems(await bridgeFlows(env), await env.ownedInterfaces());
 }
 
 /**
@@ -207,7 +234,9 @@ async function isolationProblems(env: AgentEnv, opts: InvariantOptions, nsDir: s
   }
   for (const [a, b] of samePairs) {
     // Three tries: the first echo may wait for a neighbour entry.
-    if ((await ping(a, ipOf.get(b)!, 3)) === 0) problems.push(`same tenant: ${a} cannot ping ${b} (${ipOf.get(b)})`);
+    if ((await ping(a, ipOf.get(b)!, 3)) === 0) {
+      problems.push(`same tenant: ${a} cannot ping ${b} (${ipOf.get(b)})\n${await pingDiagnosis(env, nsDir, rows, a, b, () => ping(a, ipOf.get(b)!, 3))}`);
+    }
   }
   const cross: [string, string][] = [];
   for (let i = 0; i < tenants.length; i++) {
@@ -234,6 +263,37 @@ async function isolationProblems(env: AgentEnv, opts: InvariantOptions, nsDir: s
     }
   }
   return { problems, same: samePairs.length, cross: crossPairs.length };
+}
+
+/**
+ * What a failed same-tenant ping looked like, for the failure message: both
+ * ports as OVSDB and the kernel see them, the neighbour table, a trace of
+ * the echo through the pipeline, and whether a second try gets through.
+ */
+async function pingDiagnosis(env: AgentEnv, nsDir: string, rows: readonly Row[], a: string, b: string, retry: () => Promise<number>): Promise<string> {
+  const rowOf = (n: string) => rows.find((r) => r.ids['nsvswitch-netns'] === join(nsDir, n));
+  const lines: string[] = [];
+  const safe = async (label: string, f: () => Promise<string>) => {
+    lines.push(`    ${label}: ${(await f().catch((e: unknown) => `(failed: ${String(e)})`)).trim().replace(/\n/g, '\n      ')}`);
+  };
+  for (const n of [a, b]) {
+    const r = rowOf(n);
+    if (!r) continue;
+    await safe(`${n} row`, () => env.sb.vsctl('--columns=name,ofport,ifindex,link_state,admin_state,error,mac_in_use,external_ids', 'list', 'Interface', r.name));
+    await safe(`${n} host link`, async () => (await env.sb.inHost('ip', ['-d', 'link', 'show', r.name], undefined)).stdout);
+    await safe(`${n} inside`, async () => (await run('ip', ['addr', 'show'], { netns: join(nsDir, n) })).stdout);
+  }
+  await safe(`${a} neighbours`, async () => (await run('ip', ['neigh', 'show'], { netns: join(nsDir, a) })).stdout);
+  const ra = rowOf(a), rb = rowOf(b);
+  if (ra && rb) {
+    const ipA = (ra.ids['nsvswitch-ip'] ?? '').split('/')[0], ipB = (rb.ids['nsvswitch-ip'] ?? '').split('/')[0];
+    await safe('trace', () => env.sb.appctl('ovs-vswitchd', 'ofproto/trace', BRIDGE,
+      `icmp,in_port=${ra.ofport},dl_src=${ra.ids['nsvswitch-mac']},dl_dst=${rb.ids['nsvswitch-mac']},nw_src=${ipA},nw_dst=${ipB},nw_ttl=64`));
+  }
+  await safe('datapath ports', () => env.sb.appctl('ovs-vswitchd', 'dpif/show'));
+  await safe('second try', async () => `${await retry()} of 3 replies`);
+  await safe('vswitchd log', () => env.sb.logTail('ovs-vswitchd', 20));
+  return lines.join('\n');
 }
 
 /**
