@@ -13,7 +13,7 @@ const EXPECTED: Record<string, TenantExpectation> = {
 describe('checkInvariants catches what it promises to catch', () => {
   let env: AgentEnv;
   let agent: Agent | undefined;
-  const violations = (opts: { expectedByTenant: Record<string, TenantExpectation> } = { expectedByTenant: EXPECTED }): Promise<string> =>
+  const violations = (opts: { expectedByTenant: Record<string, TenantExpectation>; flowContent?: boolean } = { expectedByTenant: EXPECTED }): Promise<string> =>
     checkInvariants(env, { ...opts, settleMs: 1_000 }).then(() => 'held', (e: Error) => e.message);
 
   beforeAll(async () => {
@@ -48,10 +48,22 @@ describe('checkInvariants catches what it promises to catch', () => {
     expect(await violations()).toBe('held');
   });
 
+  it('a flow with the right match and the wrong action, and a unicast flow to the wrong port (same flow count)', async () => {
+    const rows = await env.ownedInterfaces();
+    const [a, b] = rows as [(typeof rows)[number], (typeof rows)[number]];
+    const unicast = `table=20,priority=100,metadata=0x${Number(a.ids['nsvswitch-tenant-id']).toString(16)},dl_dst=${a.ids['nsvswitch-mac']}`;
+    await env.sb.ofctl('-O', 'OpenFlow15', '--strict', 'mod-flows', env.sb.mgmt(BRIDGE), `${unicast},actions=output:${b.ofport}`);
+    expect(await violations()).toMatch(new RegExp(`flow with other actions than table=20,priority=100,metadata=\\S+,dl_dst=${a.ids['nsvswitch-mac']} actions=output:${a.ofport}`));
+    await env.sb.ofctl('-O', 'OpenFlow15', '--strict', 'mod-flows', env.sb.mgmt(BRIDGE), `${unicast},actions=output:${a.ofport}`);
+    expect(await violations()).toBe('held');
+  });
+
   it('broken isolation with the same flow count (table misses flood), and an extra address inside a namespace', async () => {
     for (const t of [10, 20]) await env.sb.ofctl('-O', 'OpenFlow15', '--strict', 'mod-flows', env.sb.mgmt(BRIDGE), `table=${t},priority=0,actions=NORMAL`);
-    expect(await violations()).toMatch(/cross tenant: \S+ reached/);
+    expect(await violations()).toMatch(/flow with other actions than table=10,priority=0, actions=goto_table:20/);
+    // The pings catch it on their own too, with flows that look right by count.
+    expect(await violations({ expectedByTenant: EXPECTED, flowContent: false })).toMatch(/cross tenant: \S+ reached/);
     await env.inNs('ica-0', 'ip', ['addr', 'add', '10.95.0.99/24', 'dev', 'eth0']);
-    expect(await violations()).toMatch(/namespace ica-0: eth0 has 10\.95\.0\.\d+\/24,10\.95\.0\.99\/24/);
+    expect(await violations({ expectedByTenant: EXPECTED, flowContent: false })).toMatch(/namespace ica-0: eth0 has 10\.95\.0\.\d+\/24,10\.95\.0\.99\/24/);
   });
 });
