@@ -9,7 +9,7 @@ import type { Logger } from '../observe/logger.js';
 import { Metrics } from '../observe/metrics.js';
 import { startHttpServer, type HttpServerHandle } from '../observe/http-server.js';
 import type { StatusReport } from '../observe/status-types.js';
-import { FlowSync, OfctlDriver, flowLoss$ } from '../openflow/index.js';
+import { FlowSync, OfctlDriver, flowLoss$, flowWatch$, type FlowEvent } from '../openflow/index.js';
 import { OvsdbClient, VswitchReplica } from '../ovsdb/index.js';
 import { IpPlumbing } from '../plumbing/index.js';
 import { runCoalesced } from '../reconcile/run-coalesced.js';
@@ -19,6 +19,9 @@ import { Reconciler, type Trigger } from './reconciler.js';
 import { buildStatus } from './status.js';
 import { ownedStateSignature } from '../core/owned-ports.js';
 import { TenantTraffic } from './tenant-stats.js';
+
+/** Foreign flow changes seen within this window become one repair pass and one log line. */
+export const FOREIGN_FLOW_BATCH_MS = 50;
 
 /** How often per-tenant traffic counters are refreshed from OVSDB interface statistics. */
 export const TENANT_STATS_INTERVAL_MS = 1000;
@@ -204,6 +207,31 @@ export class Agent {
       }),
       map((): Trigger => ({ reason: 'flows-lost', full: true })),
     );
+    // Someone else's change to our flows (ovs-ofctl del-flows by hand, another controller): seen by a
+    // flow monitor and repaired at once by a full pass, instead of at the next periodic resync.
+    let seen: { counts: Record<string, number>; first: FlowEvent | undefined } = { counts: {}, first: undefined };
+    const foreign$ = flowWatch$({
+      ovsRundir: config.ovsRundir, bridge: config.bridge, env: { ...opts.ovsEnv }, logger: opts.logger,
+      onSpawn: () => metrics.processSpawns.inc({ program: 'ovs-ofctl' }),
+      ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}),
+    }).pipe(
+      map((ev) => ({ ev, change: ev.kind === 'LOST' ? 'lost' : reconciler.foreignFlowChange(ev) })),
+      filter((x) => x.change !== undefined),
+      tap(({ ev, change }) => {
+        seen.counts[change!] = (seen.counts[change!] ?? 0) + 1;
+        if (!seen.first && ev.kind !== 'LOST') seen.first = ev;
+      }),
+      // A burst of changes (del-flows on the whole bridge) becomes one pass and one log line.
+      auditTime(FOREIGN_FLOW_BATCH_MS),
+      tap(() => {
+        const { counts, first } = seen;
+        seen = { counts: {}, first: undefined };
+        for (const [change, n] of Object.entries(counts)) if (change !== 'lost') metrics.flowForeignChanges.inc({ change }, n);
+        if (first) log.warn({ changes: counts, table: first.table, match: first.match, cookie: `0x${first.cookie.toString(16)}` }, 'our flows were changed by someone else; repairing');
+        else log.info('flow monitor restarted or paused: re-reading the flows');
+      }),
+      map((): Trigger => ({ reason: 'flows-changed', full: true })),
+    );
 
     const traffic = new TenantTraffic();
     this.subs.add(this.replica.changes$.pipe(auditTime(TENANT_STATS_INTERVAL_MS)).subscribe((snap) => traffic.publish(metrics, snap, config.bridge)));
@@ -212,7 +240,7 @@ export class Agent {
     let markFirstPass!: () => void;
     const firstPass = new Promise<void>((r) => (markFirstPass = r));
     let started = false;
-    const passes$ = merge(this.triggers$, tenants$, namespaces$, ovsdb$, resync$, lost$).pipe(
+    const passes$ = merge(this.triggers$, tenants$, namespaces$, ovsdb$, resync$, lost$, foreign$).pipe(
       filter(() => started && !this.stopped),
       runCoalesced(
         (batch) => {

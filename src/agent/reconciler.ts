@@ -11,7 +11,7 @@ import type { NamespaceInfo } from '../netns/types.js';
 import type { TenantSet } from '../manifests/types.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
-import { diffFlows, uniqueFlows, type Flow, type FlowDriver, type FlowSync } from '../openflow/index.js';
+import { diffFlows, expectedByWatchKey, foreignChange, uniqueFlows, type Flow, type FlowDriver, type FlowEvent, type FlowSync } from '../openflow/index.js';
 import { setFlowGauge } from '../openflow/flow-sync.js';
 import type { OvsdbClient, VswitchReplica, VswitchSnapshot } from '../ovsdb/index.js';
 import { filter, firstValueFrom, map, merge, of, timeout } from 'rxjs';
@@ -22,7 +22,7 @@ import { FailureBook } from './failures.js';
 
 /** Why a pass runs. `full` also re-reads the kernel's links and dumps the flows. */
 export interface Trigger {
-  readonly reason: 'start' | 'namespace' | 'tenants' | 'ovsdb' | 'resync' | 'flows-lost' | 'retry';
+  readonly reason: 'start' | 'namespace' | 'tenants' | 'ovsdb' | 'resync' | 'flows-lost' | 'flows-changed' | 'retry';
   readonly full?: boolean;
 }
 
@@ -67,6 +67,8 @@ export class Reconciler {
   lastDesired: DesiredState = { ports: new Map(), verdicts: new Map() };
   /** Flows we know the switch holds (after a successful sync); undefined = dump first. */
   private installedFlows: readonly Flow[] | undefined;
+  /** The flows we want on the switch, by what a flow monitor update shows (table + match). */
+  private expectedFlows: ReadonlyMap<string, Flow> | undefined;
   private readonly now: () => number;
   /** When each key was first seen by the agent (for attach latency); outlives ns restarts of the watcher. */
   private readonly log: Logger;
@@ -79,6 +81,16 @@ export class Reconciler {
   /** Forget the switch's flow state: the next pass dumps and replays (after ovs-vswitchd restarts). */
   invalidateFlows(): void {
     this.installedFlows = undefined;
+  }
+
+  /**
+   * Whether a flow-table update is someone else's change to our flows
+   * (deleted, rewritten, or posing with our cookie): judged against the
+   * flows we want, which are set before each of our own changes is sent.
+   * Undefined until the first sync (the first pass dumps anyway).
+   */
+  foreignFlowChange(ev: FlowEvent): ReturnType<typeof foreignChange> {
+    return this.expectedFlows ? foreignChange(ev, this.expectedFlows) : undefined;
   }
 
   async pass(triggers: readonly Trigger[]): Promise<PassSummary> {
@@ -208,6 +220,8 @@ export class Reconciler {
   /** Applies the flow difference: against what we know is installed (one process), or dump-and-diff when we don't know. */
   private async syncFlows(desired: readonly Flow[]): Promise<number> {
     const { flowDriver, flowSync, config, metrics } = this.deps;
+    // Before anything is sent: updates of our own change then agree with what we expect.
+    this.expectedFlows = expectedByWatchKey(desired);
     if (this.installedFlows === undefined) {
       const r = await flowSync.sync(config.bridge, desired);
       this.installedFlows = uniqueFlows(desired);

@@ -24,6 +24,7 @@ export class Metrics {
   readonly flowSyncDuration: Histogram<string>;
   readonly flowMods: Counter<'op'>;
   readonly flowReplays: Counter<string>;
+  readonly flowForeignChanges: Counter<'change'>;
   readonly manifestRejections: Counter<'file'>;
   readonly manifestProblems: Gauge<string>;
   readonly tenants: Gauge<string>;
@@ -58,6 +59,7 @@ export class Metrics {
     this.flowSyncDuration = new Histogram({ name: 'nsvswitch_flow_sync_duration_seconds', help: 'Duration of one flow sync (dump, diff, bundle).', buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: r });
     this.flowMods = new Counter({ name: 'nsvswitch_flow_mods_total', help: 'Flow modifications sent to ovs-vswitchd, by op (add, delete).', labelNames: ['op'], registers: r });
     this.flowReplays = new Counter({ name: 'nsvswitch_flow_replays_total', help: 'Full flow replays after ovs-vswitchd lost its flows (restart).', registers: r });
+    this.flowForeignChanges = new Counter({ name: 'nsvswitch_flow_foreign_changes_total', help: 'Changes to our flows made by someone else (seen by the flow monitor) and repaired, by change (deleted, modified, added).', labelNames: ['change'], registers: r });
     this.manifestRejections = new Counter({ name: 'nsvswitch_manifest_rejections_total', help: 'Manifest files rejected by validation, by file.', labelNames: ['file'], registers: r });
     this.manifestProblems = new Gauge({ name: 'nsvswitch_manifest_problems', help: 'Manifest problems currently in force.', registers: r });
     this.tenants = new Gauge({ name: 'nsvswitch_tenants', help: 'Tenants in force.', registers: r });

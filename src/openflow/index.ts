@@ -8,6 +8,8 @@ export { FlowSync, type FlowSyncOptions, type FlowSyncResult } from './flow-sync
 export { diffFlows, flowKey, uniqueFlows, type FlowDiff } from './flow-diff.js';
 export { canonicalMatch, splitTopLevel } from './canonical-match.js';
 export { parseDumpFlows, parseFlowLine } from './parse-dump.js';
+export { parseMonitorLine, foreignChange, expectedByWatchKey, watchKey, type FlowEvent, type FlowEventsLost } from './flow-events.js';
+export { flowWatch$, FLOW_WATCH_RETRY_MAX_MS, FLOW_WATCH_RETRY_MIN_MS, type FlowWatchOptions } from './flow-watch.js';
 export { flowLoss$, FLOW_LOSS_RETRY_MAX_MS, FLOW_LOSS_RETRY_MIN_MS, type FlowLossOptions } from './flow-loss.js';
 export {
   COOKIE_OWNER,

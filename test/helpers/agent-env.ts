@@ -288,3 +288,15 @@ export class AgentChild {
 }
 
 export { tmpdir };
+
+/** Flow monitor children (`ovs-ofctl monitor`) whose command line names this bridge socket. */
+export async function monitorPids(mgmt: string): Promise<number[]> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const out: number[] = [];
+  for (const d of await readdir('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const cmd = (await readFile(`/proc/${d}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (cmd.includes('monitor') && cmd.includes(mgmt)) out.push(Number(d));
+  }
+  return out;
+}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentChild, AgentEnv, eventually, pool, tenantYaml } from '../../helpers/agent-env.js';
+import { AgentChild, AgentEnv, BRIDGE, eventually, monitorPids, pool, tenantYaml } from '../../helpers/agent-env.js';
 
 const TOTAL = 200;
 const CHUNK = 10;
@@ -36,6 +36,8 @@ describe('agent killed with SIGKILL mid-burst of 200 namespaces, then restarted'
       })();
       await eventually('a third of the veths created', async () => (await env.hostVeths()).size >= KILL_AT, 40_000, 10);
       await first.signal('SIGKILL');
+      // Its flow monitor child dies with it (parent-death signal), so no orphan keeps watching.
+      await eventually('the killed agent\'s flow monitor gone', async () => (await monitorPids(env.sb.mgmt(BRIDGE))).length === 0, 5_000, 50);
       await burst;
       const rows = await env.ownedInterfaces();
       atKill = new Map(rows.map((i) => [i.name, `${i.ids['nsvswitch-netns']} ${i.ids['nsvswitch-ip']}`]));

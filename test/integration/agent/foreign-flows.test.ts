@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent } from '../../../src/agent/agent.js';
+import { silentLogger } from '../../../src/observe/logger.js';
+import { AgentEnv, BRIDGE, eventually, monitorPids, tenantYaml } from '../../helpers/agent-env.js';
+import { flowsMatchRows } from '../../helpers/invariants.js';
+
+/**
+ * Someone edits our flows by hand while ovs-vswitchd stays up. The agent's
+ * flow monitor sees it and repairs at once; the periodic resync is set far
+ * beyond the test, so it cannot be what repairs. Its own changes, however
+ * many, never count as foreign.
+ */
+describe('flows changed by someone else are repaired at once', () => {
+  let env: AgentEnv;
+  let agent: Agent | undefined;
+  const foreign = async (): Promise<Record<string, number>> =>
+    Object.fromEntries((await agent!.metrics.flowForeignChanges.get()).values.map((v) => [String(v.labels.change), v.value]));
+  const repaired = (what: string) => eventually(what, async () => (await flowsMatchRows(env)).length === 0, 5_000, 50);
+  const rows = () => env.ownedInterfaces();
+
+  beforeAll(async () => {
+    env = await AgentEnv.start('agent-foreign');
+    await env.writeManifest('f.yaml', tenantYaml('ff', 540, '10.54.0.0/24', ['ff-*']));
+    await env.workloads.add('ff-1', 'ff-2', 'ff-3');
+    agent = await Agent.start(env.config({ resyncIntervalMs: 600_000 }), { logger: silentLogger(), http: false });
+    await agent.ready;
+    expect(await flowsMatchRows(env)).toEqual([]);
+    // The monitor must be up before anything is changed by hand.
+    await eventually('the flow monitor running', async () => (await monitorPids(env.sb.mgmt(BRIDGE))).length === 1);
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await env?.stop();
+  });
+
+  it('counts none of its own changes as foreign: plugs, unplugs and a subnet change', async () => {
+    await env.workloads.add('ff-4', 'ff-5');
+    await eventually('5 ports ready', async () => (await rows()).filter((r) => r.ids['nsvswitch-installed'] === 'true').length === 5);
+    await env.workloads.remove('ff-4');
+    await env.writeManifest('f.yaml', tenantYaml('ff', 540, '10.55.0.0/24', ['ff-*']));
+    await eventually('4 ports ready in 10.55.0.0/24', async () => {
+      const r = await rows();
+      return r.length === 4 && r.every((x) => x.ids['nsvswitch-ip']!.startsWith('10.55.0.') && x.ids['nsvswitch-installed'] === 'true');
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await flowsMatchRows(env)).toEqual([]);
+    expect(await foreign()).toEqual({});
+  });
+
+  it('puts back a flow deleted by hand', async () => {
+    const r = (await rows())[0]!;
+    const unicast = `table=20,priority=100,metadata=0x${(540).toString(16)},dl_dst=${r.ids['nsvswitch-mac']}`;
+    await env.sb.ofctl('-O', 'OpenFlow15', '--strict', 'del-flows', env.sb.mgmt(BRIDGE), unicast);
+    expect((await flowsMatchRows(env)).length).toBeGreaterThan(0);
+    await repaired('the deleted flow back');
+    expect((await foreign()).deleted).toBeGreaterThanOrEqual(1);
+  });
+
+  it('rewrites a flow whose actions were changed by hand', async () => {
+    const r = (await rows())[1]!;
+    const ip = r.ids['nsvswitch-ip']!.split('/')[0]!;
+    await env.sb.ofctl('-O', 'OpenFlow15', '--strict', 'mod-flows', env.sb.mgmt(BRIDGE), `table=10,priority=100,arp,metadata=0x${(540).toString(16)},arp_tpa=${ip},arp_op=1,actions=drop`);
+    await repaired('the ARP answer restored');
+    expect((await foreign()).modified).toBeGreaterThanOrEqual(1);
+  });
+
+  it('removes a flow added with our cookie, and leaves a foreign flow alone', async () => {
+    await env.sb.ofctl('-O', 'OpenFlow15', 'add-flow', env.sb.mgmt(BRIDGE), 'cookie=0x6e73000000000099,table=0,priority=7,udp,actions=drop');
+    await env.sb.ofctl('-O', 'OpenFlow15', 'add-flow', env.sb.mgmt(BRIDGE), 'cookie=0x1234,table=0,priority=8,tcp,actions=drop');
+    await eventually('the flow posing as ours removed', async () => {
+      const all = await env.sb.ofctl('-O', 'OpenFlow15', 'dump-flows', env.sb.mgmt(BRIDGE));
+      return !all.includes('priority=7,udp') && all.includes('priority=8,tcp');
+    }, 5_000, 50);
+    expect((await foreign()).added).toBeGreaterThanOrEqual(1);
+    await env.sb.ofctl('-O', 'OpenFlow15', '--strict', 'del-flows', env.sb.mgmt(BRIDGE), 'table=0,priority=8,tcp');
+  });
+
+  it('replays everything after del-flows on the whole bridge, and traffic flows again', async () => {
+    await env.sb.ofctl('-O', 'OpenFlow15', 'del-flows', env.sb.mgmt(BRIDGE));
+    await repaired('every flow back');
+    const r = await rows();
+    const ipOf = (n: string) => r.find((x) => x.ids['nsvswitch-netns']!.endsWith(`/${n}`))!.ids['nsvswitch-ip']!.split('/')[0]!;
+    expect(await env.pingCount('ff-1', ipOf('ff-2'), { count: 3 })).toBeGreaterThan(0);
+    expect((await foreign()).deleted).toBeGreaterThanOrEqual(20);
+  });
+
+  it('ends its flow monitor when it stops', async () => {
+    const pids = await monitorPids(env.sb.mgmt(BRIDGE));
+    expect(pids).toHaveLength(1);
+    await agent!.stop();
+    agent = undefined;
+    await eventually('the monitor gone', async () => (await monitorPids(env.sb.mgmt(BRIDGE))).length === 0, 5_000, 50);
+  });
+});
