@@ -84,6 +84,26 @@ describe('flows changed by someone else are repaired at once', () => {
     expect((await foreign()).deleted).toBeGreaterThanOrEqual(20);
   });
 
+  it('restarts its monitor after ovs-vswitchd restarts, and repairs a later edit again', async () => {
+    const before = await monitorPids(env.sb.mgmt(BRIDGE));
+    await env.sb.kill('ovs-vswitchd');
+    await env.sb.startVswitchd();
+    await repaired('every flow replayed after the restart');
+    await eventually('a new flow monitor running', async () => {
+      const now = await monitorPids(env.sb.mgmt(BRIDGE));
+      return now.length === 1 && now[0] !== before[0];
+    }, 10_000, 50);
+    const deletedBefore = (await foreign()).deleted ?? 0;
+    // The new monitor may still be starting: delete until it sees one (each try is a real edit to repair).
+    await eventually('a deletion seen by the new monitor', async () => {
+      const r = (await rows())[2]!;
+      await env.sb.ofctl('-O', 'OpenFlow15', '--strict', 'del-flows', env.sb.mgmt(BRIDGE), `table=0,priority=50,in_port=${r.ofport}`);
+      await new Promise((res) => setTimeout(res, 200));
+      return ((await foreign()).deleted ?? 0) > deletedBefore;
+    }, 10_000, 0);
+    await repaired('the spoof-drop flow back');
+  });
+
   it('ends its flow monitor when it stops', async () => {
     const pids = await monitorPids(env.sb.mgmt(BRIDGE));
     expect(pids).toHaveLength(1);
