@@ -1,5 +1,5 @@
 import type { AgentConfig } from '../config/types.js';
-import { computeDesired, type DesiredDeps } from '../core/desired.js';
+import { computeDesired, type DesiredDeps, type HeldAddress } from '../core/desired.js';
 import type { DesiredPort, DesiredState, NamespaceVerdict, OwnedPort } from '../core/model.js';
 import { ownedPorts } from '../core/owned-ports.js';
 import { plan } from '../core/plan.js';
@@ -105,7 +105,7 @@ export class Reconciler {
       const read = (): { readonly owned: readonly OwnedPort[]; readonly broken: readonly { portUuid: string; name: string }[] } => ownedPorts(replica.snapshot(), config.bridge);
       let { owned, broken } = read();
       const hostLinks = full ? withoutForeign(await plumbing.listHostLinks(HOST_IF_PREFIX), replica.snapshot(), owned, broken) : undefined;
-      const desired = computeDesired(this.tenants.tenants, this.namespaces.values(), owned, this.deps.core);
+      const desired = computeDesired(this.tenants.tenants, this.namespaces.values(), owned, this.deps.core, remembered(this.lastDesired));
       this.lastDesired = desired;
       stale = new Set(this.removedSincePass);
       this.removedSincePass.clear();
@@ -290,6 +290,13 @@ export class Reconciler {
     }
     metrics.tenants.set(this.tenants.tenants.size);
   }
+}
+
+/** The previous pass's addresses, by namespace key: kept for namespaces whose port record vanished meanwhile. */
+function remembered(last: DesiredState): Map<string, HeldAddress> {
+  const out = new Map<string, HeldAddress>();
+  for (const [key, d] of last.ports) out.set(key, { tenant: d.tenant, cidr: `${d.ip}/${d.prefixLen}` });
+  return out;
 }
 
 /** Host links minus those OVSDB records as someone else's interfaces: a foreign port is never an orphan of ours. */

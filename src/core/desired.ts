@@ -23,8 +23,15 @@ function addrOf(cidr: string): string {
   return cidr.split('/')[0] ?? cidr;
 }
 
-/** Whether an owned port's address can be kept for this namespace under this tenant. */
-function keepsAddress(owned: OwnedPort, tenant: Tenant, ns: NamespaceInfo, deps: DesiredDeps): boolean {
+/** An address a namespace held: its recorded port, or (when the record is gone) what the agent last gave it. */
+export interface HeldAddress {
+  readonly tenant: string;
+  /** Address with prefix, e.g. 10.10.0.2/24. */
+  readonly cidr: string;
+}
+
+/** Whether an address the namespace held can be kept for it under this tenant. */
+function keepsAddress(owned: HeldAddress, tenant: Tenant, ns: NamespaceInfo, deps: DesiredDeps): boolean {
   if (owned.tenant !== tenant.name) return false;
   const ip = addrOf(owned.cidr);
   if (!deps.inSubnet(ip, tenant.subnet) || prefixOf(owned.cidr) !== prefixOf(tenant.subnet)) return false;
@@ -37,12 +44,17 @@ function keepsAddress(owned: OwnedPort, tenant: Tenant, ns: NamespaceInfo, deps:
  * desired = f(tenants, namespaces, allocations). Addresses already recorded on
  * owned ports are kept, so a restart changes nothing; new namespaces get the
  * lowest free address, in first-seen order so the outcome is deterministic.
+ * `remembered` (the previous pass's addresses) keeps a namespace's address
+ * when its record vanished under a running agent (a bridge deleted by hand,
+ * an OVS database reset): recorded addresses are reserved first, then
+ * remembered ones, then the rest is allocated.
  */
 export function computeDesired(
   tenants: ReadonlyMap<string, Tenant>,
   namespaces: Iterable<NamespaceInfo>,
   owned: readonly OwnedPort[],
   deps: DesiredDeps,
+  remembered: ReadonlyMap<string, HeldAddress> = new Map(),
 ): DesiredState {
   const ownedByKey = new Map<string, OwnedPort>();
   for (const p of owned) if (!ownedByKey.has(p.key)) ownedByKey.set(p.key, p);
@@ -80,6 +92,19 @@ export function computeDesired(
       s.add(keep);
     }
     matches.set(key, { ns, tenant: m.tenant, keep });
+  }
+  // Pass 1b: namespaces whose record is gone keep what the agent last gave them, if still free and valid.
+  if (remembered.size > 0) {
+    for (const [key, m] of matches) {
+      if (m.keep !== undefined || ownedByKey.has(key)) continue;
+      const held = remembered.get(key);
+      if (!held || !keepsAddress(held, m.tenant, m.ns, deps)) continue;
+      const ip = addrOf(held.cidr);
+      const s = usedOf(m.tenant.name);
+      if (s.has(ip)) continue;
+      s.add(ip);
+      matches.set(key, { ...m, keep: ip });
+    }
   }
 
   // Pass 2: allocate for the rest, one allocator per tenant for the whole pass.

@@ -74,3 +74,36 @@ describe('computeDesired', () => {
     expect(d.ports.get(namespaceKey(n))?.ip).toBe('10.10.0.50');
   });
 });
+
+describe('computeDesired with remembered addresses (records gone under a running agent)', () => {
+  const a = ns('blue-a', 1), b = ns('blue-b', 2), c = ns('blue-c', 3);
+  const key = namespaceKey;
+
+  it('keeps the address the agent last gave a namespace whose record vanished, holes included', () => {
+    // blue-a had .2 and blue-c .4 (blue-b's .3 was released): without memory they would become .2 and .3.
+    const remembered = new Map([[key(a), { tenant: 'blue', cidr: '10.10.0.2/24' }], [key(c), { tenant: 'blue', cidr: '10.10.0.4/24' }]]);
+    const d = computeDesired(tenants, [a, c], [], deps, remembered);
+    expect([d.ports.get(key(a))?.ip, d.ports.get(key(c))?.ip]).toEqual(['10.10.0.2', '10.10.0.4']);
+    expect(computeDesired(tenants, [a, c], [], deps).ports.get(key(c))?.ip).toBe('10.10.0.3');
+  });
+
+  it('puts recorded addresses first: a remembered address another namespace now records is not reused', () => {
+    const remembered = new Map([[key(a), { tenant: 'blue', cidr: '10.10.0.5/24' }]]);
+    const d = computeDesired(tenants, [a, b], [owned(b, 'blue', 100, '10.10.0.5/24')], deps, remembered);
+    expect(d.ports.get(key(b))?.ip).toBe('10.10.0.5');
+    expect(d.ports.get(key(a))?.ip).toBe('10.10.0.2');
+  });
+
+  it('ignores memory that no longer fits: another tenant, another subnet, the gateway, a static address', () => {
+    const fixed = tenant('blue', 100, '10.10.0.0/24', ['blue-*'], { gateway: '10.10.0.1', staticAddresses: { 'blue-c': '10.10.0.9' } });
+    const remembered = new Map([
+      [key(a), { tenant: 'red', cidr: '10.10.0.7/24' }],
+      [key(b), { tenant: 'blue', cidr: '10.99.0.7/24' }],
+      [key(c), { tenant: 'blue', cidr: '10.10.0.8/24' }],
+    ]);
+    const d = computeDesired(new Map([['blue', fixed]]), [a, b, c], [], deps, remembered);
+    expect(d.ports.get(key(a))?.ip).not.toBe('10.10.0.7');
+    expect(d.ports.get(key(b))?.ip?.startsWith('10.10.0.')).toBe(true);
+    expect(d.ports.get(key(c))?.ip).toBe('10.10.0.9');
+  });
+});
