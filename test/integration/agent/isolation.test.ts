@@ -39,14 +39,21 @@ describe('tenant isolation of agent-plugged namespaces, with real traffic', () =
    * stack sends on it bypasses the switch.
    */
   async function ipReceived(ns: string): Promise<{ all: number; broadcast: number; lo: number }> {
-    const [snmp, netstat, links] = await Promise.all([env.inNs(ns, 'cat', ['/proc/net/snmp']), env.inNs(ns, 'cat', ['/proc/net/netstat']), env.inNs(ns, 'ip', ['-s', '-j', 'link', 'show', 'dev', 'lo'])]);
-    const lo = (JSON.parse(links.stdout) as { stats64: { rx: { packets: number } } }[])[0]?.stats64.rx.packets ?? 0;
-    const counter = (table: string, group: string, name: string): number => {
-      const [head, values] = table.split('\n').filter((l) => l.startsWith(`${group}: `));
-      const i = head?.split(' ').indexOf(name) ?? -1;
-      return Number(values?.split(' ')[i]);
-    };
-    return { all: counter(snmp.stdout, 'Ip', 'InReceives'), broadcast: counter(netstat.stdout, 'IpExt', 'InBcastPkts'), lo };
+    // One process reads lo's counter, the IP counters, then lo's again; a loopback packet in between
+    // (the stack's own traffic) would make the pair inconsistent, so such a sample is taken again.
+    const loRx = (dev: string): number => Number(/^\s*lo:\s*(\d+)\s+(\d+)/m.exec(dev)?.[2] ?? NaN);
+    for (let attempt = 0; ; attempt++) {
+      const out = (await env.inNs(ns, 'cat', ['/proc/net/dev', '/proc/net/snmp', '/proc/net/netstat', '/proc/net/dev'])).stdout;
+      const parts = out.split(/(?=^Inter-\|)/m);
+      const lo1 = loRx(parts[0] ?? ''), lo2 = loRx(parts[1] ?? '');
+      if (lo1 !== lo2 && attempt < 10) continue;
+      const counter = (group: string, name: string): number => {
+        const [head, values] = out.split('\n').filter((l) => l.startsWith(`${group}: `));
+        const i = head?.split(' ').indexOf(name) ?? -1;
+        return Number(values?.split(' ')[i]);
+      };
+      return { all: counter('Ip', 'InReceives'), broadcast: counter('IpExt', 'InBcastPkts'), lo: lo2 };
+    }
   }
 
   /** Packets each tenant's flood rule (table 20, broadcast/multicast) has sent, by tenant id. */
