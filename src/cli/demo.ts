@@ -10,6 +10,7 @@ import { createLogger } from '../observe/logger.js';
 import type { StatusReport } from '../observe/status-types.js';
 import { OvsSandbox } from '../sandbox/ovs-sandbox.js';
 import { PrivateNetnsDir } from '../sandbox/private-netns-dir.js';
+import { onStopSignal } from './signals.js';
 
 const USAGE = `Usage: nsvswitch demo [--once] [--log-level LEVEL]
 
@@ -145,10 +146,8 @@ export default async function demo(argv: string[]): Promise<number> {
       return failed === 0 ? 0 : 1;
     }
     out(`\nThe agent keeps running. Try, in another terminal:\n  nsenter --net=${workloads.path('blue-1')} ping ${ipOf('blue-2') ?? ''}\n  unshare --net=${workloads.path('blue-3')} true   # a new namespace is plugged at once\nCtrl-C stops the demo and removes everything.`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
+    // Kept listening through the cleanup: a second Ctrl-C must not kill it halfway (see onStopSignal).
+    await new Promise<void>((resolve) => onStopSignal(() => resolve(), () => out('nsvswitch demo: already cleaning up')));
     return 0;
   } finally {
     out('nsvswitch demo: cleaning up');

@@ -1,6 +1,7 @@
 import { configFromArgs } from './agent-config-args.js';
 import { createLogger } from '../observe/logger.js';
 import { Agent } from '../agent/agent.js';
+import { onStopSignal } from './signals.js';
 
 const USAGE = `Usage: nsvswitch run [--config FILE] [flags]
 
@@ -45,7 +46,7 @@ export default async function run(argv: string[]): Promise<number> {
         },
       );
     };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
+    // Listening for the whole drain (see onStopSignal); a repeated signal does not cut it short.
+    onStopSignal(shutdown, (signal) => logger.warn({ signal, bridge: config.bridge }, 'already draining'));
   });
 }

@@ -1,0 +1,32 @@
+/** The signals that ask a long-running command to stop. */
+export type StopSignal = 'SIGTERM' | 'SIGINT';
+
+/**
+ * Calls `onStop` once, on the first SIGTERM or SIGINT, and keeps listening
+ * afterwards: later signals only call `onRepeat`. The listeners must stay
+ * registered for the whole drain. With `process.once`, the listener is gone
+ * by the time the drain runs, and execa's exit hook (signal-exit, loaded
+ * while one of our child processes runs) then finds itself the only
+ * listener and re-raises the signal: the process dies of SIGTERM mid-drain
+ * (exit 143) instead of finishing it and exiting 0.
+ * Returns a function that removes the listeners.
+ */
+export function onStopSignal(onStop: (signal: StopSignal) => void, onRepeat: (signal: StopSignal) => void = () => undefined): () => void {
+  let stopping = false;
+  const handler = (signal: StopSignal): void => {
+    if (stopping) {
+      onRepeat(signal);
+      return;
+    }
+    stopping = true;
+    onStop(signal);
+  };
+  const term = (): void => handler('SIGTERM');
+  const int = (): void => handler('SIGINT');
+  process.on('SIGTERM', term);
+  process.on('SIGINT', int);
+  return () => {
+    process.off('SIGTERM', term);
+    process.off('SIGINT', int);
+  };
+}
