@@ -69,14 +69,22 @@ export function flowWatch$(opts: FlowWatchOptions): Observable<FlowEvent | FlowE
       // ovs-ofctl prints monitor updates on stdout and its own messages on stderr; read both.
       if (c.stdout) createInterface({ input: c.stdout }).on('line', onLine);
       if (c.stderr) createInterface({ input: c.stderr }).on('line', (l) => (/FLOW_MONITOR|event=/.test(l) ? onLine(l) : log?.debug({ line: l }, 'ovs-ofctl monitor')));
-      c.on('error', (err) => log?.warn({ err: err.message }, 'flow monitor could not start'));
-      c.on('exit', (code, signal) => {
+      // 'exit' and 'error' may both come (or only 'error', when the program cannot be started): restart once.
+      let ended = false;
+      const restart = (why: Record<string, unknown>): void => {
+        if (ended) return;
+        ended = true;
         if (child === c) child = undefined;
         if (stopped) return;
-        log?.debug({ code, signal, retryInMs: delay }, 'flow monitor ended; restarting');
+        log?.debug({ ...why, retryInMs: delay }, 'flow monitor ended; restarting');
         timer = setTimeout(start, delay);
         delay = Math.min(delay * 2, FLOW_WATCH_RETRY_MAX_MS);
+      };
+      c.on('error', (err) => {
+        log?.warn({ err: err.message }, 'flow monitor could not start');
+        restart({ err: err.message });
       });
+      c.on('exit', (code, signal) => restart({ code, signal }));
     };
 
     start();
