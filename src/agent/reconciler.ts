@@ -67,8 +67,10 @@ export class Reconciler {
   lastDesired: DesiredState = { ports: new Map(), verdicts: new Map() };
   /** Flows we know the switch holds (after a successful sync); undefined = dump first. */
   private installedFlows: readonly Flow[] | undefined;
-  /** The flows we want on the switch, by what a flow monitor update shows (table + match). */
-  private expectedFlows: ReadonlyMap<string, Flow> | undefined;
+  /** The flows we want on the switch (the last set sent, or being sent). */
+  private expectedFlows: readonly Flow[] | undefined;
+  /** The same, by what a flow monitor update shows (table + match); built when an update is judged, off the pass. */
+  private expectedByKey: ReadonlyMap<string, Flow> | undefined;
   private readonly now: () => number;
   /** When each key was first seen by the agent (for attach latency); outlives ns restarts of the watcher. */
   private readonly log: Logger;
@@ -90,7 +92,9 @@ export class Reconciler {
    * Undefined until the first sync (the first pass dumps anyway).
    */
   foreignFlowChange(ev: FlowEvent): ReturnType<typeof foreignChange> {
-    return this.expectedFlows ? foreignChange(ev, this.expectedFlows) : undefined;
+    if (this.expectedFlows === undefined) return undefined;
+    this.expectedByKey ??= expectedByWatchKey(this.expectedFlows);
+    return foreignChange(ev, this.expectedByKey);
   }
 
   async pass(triggers: readonly Trigger[]): Promise<PassSummary> {
@@ -221,7 +225,8 @@ export class Reconciler {
   private async syncFlows(desired: readonly Flow[]): Promise<number> {
     const { flowDriver, flowSync, config, metrics } = this.deps;
     // Before anything is sent: updates of our own change then agree with what we expect.
-    this.expectedFlows = expectedByWatchKey(desired);
+    this.expectedFlows = desired;
+    this.expectedByKey = undefined;
     if (this.installedFlows === undefined) {
       const r = await flowSync.sync(config.bridge, desired);
       this.installedFlows = uniqueFlows(desired);
