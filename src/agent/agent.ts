@@ -33,6 +33,8 @@ export interface AgentOptions {
   readonly http?: boolean;
   /** Extra environment for OVS tools (OVS_RUNDIR etc.). */
   readonly ovsEnv?: Readonly<Record<string, string>>;
+  /** Namespaces plugged in one pass at most (default MAX_PLUGS_PER_PASS; tests make it small). */
+  readonly maxPlugsPerPass?: number;
 }
 
 const coreDeps: DesiredDeps = {
@@ -85,6 +87,7 @@ export class Agent {
       core: coreDeps,
       logger: opts.logger,
       metrics: this.metrics,
+      ...(opts.maxPlugsPerPass !== undefined ? { maxPlugsPerPass: opts.maxPlugsPerPass } : {}),
     });
   }
 
@@ -295,9 +298,14 @@ export class Agent {
     }
     const s = await this.reconciler.pass(batch);
     this.lastSignature = ownedStateSignature(this.replica.snapshot(), this.config.bridge);
-    this.onFirstPass?.();
-    this.onFirstPass = undefined;
-    const changed = s.plugged + s.removed + s.failed + s.markedReady + s.flowMods > 0;
+    if (s.deferred > 0) {
+      // A backlog: the next chunk right after this pass. Ready (initial sync done) waits for the last chunk.
+      this.triggers$.next({ reason: 'namespace' });
+    } else {
+      this.onFirstPass?.();
+      this.onFirstPass = undefined;
+    }
+    const changed = s.plugged + s.removed + s.failed + s.deferred + s.markedReady + s.flowMods > 0;
     if (changed) {
       log.info({ bridge: this.config.bridge, ...s, durationMs: Math.round(performance.now() - t0), triggers: [...new Set(batch.map((t) => t.reason))] }, 'reconcile pass');
     }

@@ -30,6 +30,8 @@ export interface PassSummary {
   readonly plugged: number;
   readonly removed: number;
   readonly failed: number;
+  /** Namespaces left for the next pass because this one plugged MAX_PLUGS_PER_PASS already. */
+  readonly deferred: number;
   readonly markedReady: number;
   readonly flowMods: number;
   readonly ovsdbWrites: number;
@@ -47,7 +49,16 @@ export interface ReconcilerDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly now?: () => number;
+  /** Namespaces plugged in one pass at most (default MAX_PLUGS_PER_PASS). */
+  readonly maxPlugsPerPass?: number;
 }
+
+/**
+ * Namespaces plugged in one pass at most; the rest wait for the next pass,
+ * which follows at once. Bursts that arrive over time are cut into passes by
+ * their arrival anyway; this bounds the pass that meets a backlog.
+ */
+export const MAX_PLUGS_PER_PASS = 256;
 
 /** Time ovs-vswitchd gets to report the ofports of new ports after applying them. */
 export const OFPORT_WAIT_MS = 10_000;
@@ -102,7 +113,7 @@ export class Reconciler {
     const full = triggers.some((t) => t.full);
     if (full) this.installedFlows = undefined;
     const stop = metrics.reconcileDuration.startTimer();
-    const summary = { plugged: 0, removed: 0, failed: 0, markedReady: 0, flowMods: 0, ovsdbWrites: 0 };
+    const summary = { plugged: 0, removed: 0, failed: 0, deferred: 0, markedReady: 0, flowMods: 0, ovsdbWrites: 0 };
     let stale = new Set<string>();
     try {
       const bridgeUuid = this.deps.bridgeUuid();
@@ -138,7 +149,11 @@ export class Reconciler {
       }
 
       // 2. Plug what is missing, except namespaces waiting out a backoff.
-      const toPlug = p.plug.filter((d) => !this.failures.waiting(d.key, now) || triggers.some((t) => t.reason === 'tenants'));
+      // At most MAX_PLUGS_PER_PASS, in first-seen order: a backlog (a restart facing hundreds of new
+      // namespaces) is recorded, flowed and marked ready chunk by chunk, not all at the very end.
+      const eligible = p.plug.filter((d) => !this.failures.waiting(d.key, now) || triggers.some((t) => t.reason === 'tenants'));
+      const toPlug = eligible.slice(0, this.deps.maxPlugsPerPass ?? MAX_PLUGS_PER_PASS);
+      summary.deferred = eligible.length - toPlug.length;
       const plugged: DesiredPort[] = [];
       if (toPlug.length > 0) {
         const results = await plumbing.plug(toPlug.map(toSpec));
