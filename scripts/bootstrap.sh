@@ -8,7 +8,7 @@ need=()
 command -v ovsdb-server >/dev/null 2>&1 || need+=(openvswitch-switch)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
-command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
+{ command -v nsenter && command -v setpriv; } >/dev/null 2>&1 || need+=(util-linux)
 # Test-only tools (scripts/test.sh passes --test): promtool checks the metrics
 # exposition, systemd-analyze checks the systemd unit.
 if [ "${1:-}" = "--test" ]; then
