@@ -9,11 +9,21 @@ command -v ovsdb-server >/dev/null 2>&1 || need+=(openvswitch-switch)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
 { command -v nsenter && command -v setpriv; } >/dev/null 2>&1 || need+=(util-linux)
+# Host seal (nftables ingress drop on host veth ends) and the offload fallback.
+command -v nft >/dev/null 2>&1 || need+=(nftables)
+command -v ethtool >/dev/null 2>&1 || need+=(ethtool)
+command -v sysctl >/dev/null 2>&1 || need+=(procps)
+# The native addon is built with the C compiler (the fallback is used without it).
+command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 # Test-only tools (scripts/test.sh passes --test): promtool checks the metrics
 # exposition, systemd-analyze checks the systemd unit.
 if [ "${1:-}" = "--test" ]; then
   command -v promtool >/dev/null 2>&1 || need+=(prometheus)
   command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+  # Attack tests (raw frames), traffic checks and the throughput bench.
+  /usr/bin/python3 -c 'import scapy' >/dev/null 2>&1 || need+=(python3-scapy)
+  command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
+  command -v iperf3 >/dev/null 2>&1 || need+=(iperf3)
 fi
 if [ "${#need[@]}" -gt 0 ]; then
   echo "bootstrap: installing ${need[*]}" >&2
@@ -33,3 +43,5 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "bootstrap: npm ci" >&2
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# The native addon (npm ci builds it too; this catches a checkout whose node_modules predates it).
+node scripts/build-native.mjs

@@ -5,7 +5,8 @@ import { ownedPorts } from '../core/owned-ports.js';
 import { OWNER_KEY, OWNER_VALUE } from '../core/ownership.js';
 import { HOST_IF_PREFIX } from '../core/names.js';
 import { FlowSync, OfctlDriver } from '../openflow/index.js';
-import { IpPlumbing } from '../plumbing/index.js';
+import { IpPlumbing, guardTableName } from '../plumbing/index.js';
+import { hostGuardFor } from '../agent/host-guard.js';
 
 const USAGE = `Usage: nsvswitch uninstall [--yes] [--config FILE] [flags]
 
@@ -45,7 +46,7 @@ export default async function uninstall(argv: string[]): Promise<number> {
       });
       const ownBridge = bridge.external_ids[OWNER_KEY] === OWNER_VALUE;
       const dropBridge = ownBridge && foreign.length === 0;
-      process.stdout.write(`nsvswitch uninstall on ${config.ovsdb}, bridge ${config.bridge}:\n  ${ours.length} port(s) and their veths\n  every flow with nsvswitch's cookie\n  ${dropBridge ? `the bridge ${config.bridge} (created by nsvswitch)` : `not the bridge (${ownBridge ? `${foreign.length} foreign port(s) on it` : 'not created by nsvswitch'})`}\n`);
+      process.stdout.write(`nsvswitch uninstall on ${config.ovsdb}, bridge ${config.bridge}:\n  ${ours.length} port(s) and their veths\n  the nftables table netdev ${guardTableName(config.bridge)} (host seal)\n  every flow with nsvswitch's cookie\n  ${dropBridge ? `the bridge ${config.bridge} (created by nsvswitch)` : `not the bridge (${ownBridge ? `${foreign.length} foreign port(s) on it` : 'not created by nsvswitch'})`}\n`);
       if (!yes) {
         if (!process.stdin.isTTY) {
           process.stderr.write('nsvswitch uninstall: not confirmed (no terminal); pass --yes\n');
@@ -71,6 +72,8 @@ export default async function uninstall(argv: string[]): Promise<number> {
       const links = await plumbing.listHostLinks(HOST_IF_PREFIX);
       const ourNames = new Set(ours.map((p) => p.name));
       await plumbing.unplug([...links.keys()].filter((n) => ourNames.has(n)));
+      // The host seal of the ports just removed: the whole nftables table is ours.
+      await hostGuardFor(config).removeAll();
       process.stdout.write(`removed ${ours.length} port(s)${dropBridge ? ` and bridge ${config.bridge}` : ''}\n`);
       return 0;
     } finally {

@@ -30,9 +30,9 @@ export function hostLine(spec: PlugSpec, nsRef: string): BatchLine {
 }
 
 /**
- * Brings the host end up without IPv6: with no link-local address the host
- * stack neither answers workloads over IPv6 nor sends its own packets
- * (router solicitations, MLD reports) into every tenant.
+ * Brings a host end up, after the guard sealed it (see host-guard/): IPv6 is
+ * already disabled there; addrgenmode none is kept so that a host whose
+ * sysctls are reset still generates no link-local address on it.
  */
 export function hostUpLine(spec: PlugSpec): BatchLine {
   return { step: 'host end up', text: `link set dev ${token(spec.hostIf)} addrgenmode none up` };

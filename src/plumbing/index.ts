@@ -7,3 +7,7 @@ export { HostInterfaceExistsError } from './errors/host-interface-exists-error.j
 export { PlugStepError } from './errors/plug-step-error.js';
 export { InvalidPlugSpecError } from './errors/invalid-plug-spec-error.js';
 export { UnplugError } from './errors/unplug-error.js';
+export { NftHostGuard, type HostGuard, type NftHostGuardOptions } from './host-guard/host-guard.js';
+export { guardTableName } from './host-guard/nft-text.js';
+export { HostGuardError } from './errors/host-guard-error.js';
+export { TxChecksumOffload } from './offload.js';

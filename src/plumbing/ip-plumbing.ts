@@ -14,6 +14,8 @@ import { InvalidPlugSpecError } from './errors/invalid-plug-spec-error.js';
 import { NamespaceGoneError } from './errors/namespace-gone-error.js';
 import { PlugStepError } from './errors/plug-step-error.js';
 import { UnplugError } from './errors/unplug-error.js';
+import type { HostGuard } from './host-guard/host-guard.js';
+import { TxChecksumOffload } from './offload.js';
 
 /** Per-namespace `nsenter ip -batch` processes in flight at once. */
 export const DEFAULT_PLUG_CONCURRENCY = 8;
@@ -32,6 +34,10 @@ export interface IpPlumbingOptions {
   readonly concurrency?: number;
   /** Namespaces held open per round (default 512); a bigger burst is plugged in several rounds. */
   readonly maxPinned?: number;
+  /** Seals host ends (ingress drop, sysctls) before they go up; unset = not sealed (raw plumbing tests only). */
+  readonly guard?: HostGuard;
+  /** Turns tx checksum offload off on workload ends (default: native addon or ethtool fallback). */
+  readonly offload?: TxChecksumOffload;
 }
 
 /** One spec in flight: its pinned namespace, whether its veth exists because of us, its failure. */
@@ -48,9 +54,11 @@ const EXISTS = /File exists/;
 
 /**
  * Kernel plumbing with `ip -batch`: one host process creates every veth of a
- * burst (peers straight into their namespaces), then one process per
- * namespace renames, addresses and routes, a few in parallel. Failures are
- * per namespace and leave nothing behind.
+ * burst (peers straight into their namespaces, host ends down); the
+ * workload ends lose tx checksum offload (in-process); the host ends are
+ * sealed (guard) and only then brought up (one more host process); then one
+ * process per namespace renames, addresses and routes, a few in parallel.
+ * Failures are per namespace and leave nothing behind.
  *
  * - Namespaces are opened (pinned) first and referred to as /proc/PID/fd/N,
  *   so their untrusted paths never enter batch text, and one that vanishes
@@ -69,8 +77,12 @@ export class IpPlumbing implements Plumbing {
   private readonly onSpawn: (program: string) => void;
   private readonly concurrency: number;
   private readonly maxPinned: number;
+  private readonly guard: HostGuard | undefined;
+  private readonly offload: TxChecksumOffload;
 
   constructor(opts: IpPlumbingOptions = {}) {
+    this.guard = opts.guard;
+    this.offload = opts.offload ?? new TxChecksumOffload(opts.onSpawn ? { onSpawn: opts.onSpawn } : {});
     this.hostNetns = opts.hostNetns;
     this.logger = opts.logger;
     this.onSpawn = opts.onSpawn ?? (() => undefined);
@@ -100,7 +112,12 @@ export class IpPlumbing implements Plumbing {
     }
     if (res.exitCode !== 0 && errs.byLine.size === 0) failures.set(names.join(','), errs.trailing || `ip exited ${res.exitCode}`);
     if (failures.size > 0) throw new UnplugError(failures);
+    await this.guard?.release(names);
     this.logger?.debug({ count: names.length }, 'host veths deleted');
+  }
+
+  async guardHostEnds(hostIfs: readonly string[]): Promise<{ added: number; removed: number }> {
+    return this.guard ? this.guard.sync(hostIfs) : { added: 0, removed: 0 };
   }
 
   async listHostLinks(prefix: string): Promise<Map<string, HostLink>> {
@@ -115,6 +132,9 @@ export class IpPlumbing implements Plumbing {
     try {
       await this.pinAll(work);
       await this.createVeths(work.filter((w) => w.pin && !w.error));
+      await this.disableOffloads(work.filter((w) => w.created && !w.error));
+      await this.seal(work.filter((w) => w.created && !w.error));
+      await this.hostUp(work.filter((w) => w.created && !w.error));
       await mapLimit(work.filter((w) => w.created && !w.error), this.concurrency, (w) => this.configure(w));
       await this.checkVanished(work.filter((w) => w.created && !w.error));
       await this.rollback(work.filter((w) => w.created && w.error));
@@ -146,11 +166,10 @@ export class IpPlumbing implements Plumbing {
     });
   }
 
-  // One `ip -force -batch` for all veths; each line's failure is attributed to its spec.
+  // One `ip -force -batch` for all veths (host ends stay down); each line's failure is attributed to its spec.
   private async createVeths(work: Work[]): Promise<void> {
     if (work.length === 0) return;
-    // Lines 1..N create the pairs, N+1..2N bring host ends up; both map back to work[i].
-    const lines = [...work.map((w) => hostLine(w.spec, (w.pin as PinnedNamespace).ref)), ...work.map((w) => hostUpLine(w.spec))];
+    const lines = work.map((w) => hostLine(w.spec, (w.pin as PinnedNamespace).ref));
     let res: RunResult;
     try {
       res = await this.hostIp(['-force', '-batch', '-'], batchText(lines));
@@ -162,14 +181,10 @@ export class IpPlumbing implements Plumbing {
     const fatal = res.exitCode !== 0 && res.exitCode !== 1;
     work.forEach((w, i) => {
       const msg = errs.byLine.get(i + 1);
-      const upMsg = errs.byLine.get(work.length + i + 1);
       if (msg !== undefined) {
         w.error = EXISTS.test(msg)
           ? new HostInterfaceExistsError(w.spec.nsPath, w.spec.hostIf)
           : new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'create veth', plainReason(msg));
-      } else if (upMsg !== undefined) {
-        w.created = true;
-        w.error = new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'host end up', plainReason(upMsg));
       } else if (fatal) {
         // ip stopped early: this line may or may not have run. Treat it as created so rollback removes it.
         w.created = true;
@@ -177,6 +192,51 @@ export class IpPlumbing implements Plumbing {
       } else {
         w.created = true;
       }
+    });
+  }
+
+  // Workload ends compute their own checksums (see offload.ts): in-process, before the namespace can use the link.
+  private async disableOffloads(work: Work[]): Promise<void> {
+    if (work.length === 0) return;
+    const pins = work.map((w) => w.pin as PinnedNamespace);
+    const failed = await this.offload.disable(work.map((w, i) => ({ fd: pins[i]!.fd, ref: pins[i]!.ref, ifname: w.spec.peerTmp })));
+    for (const [i, err] of failed) {
+      const w = work[i]!;
+      w.error = new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'tx checksum offload off', err.message, { cause: err });
+    }
+  }
+
+  // The host ends are sealed while still down: the host stack never sees a frame from them.
+  private async seal(work: Work[]): Promise<void> {
+    if (work.length === 0 || !this.guard) return;
+    let failed: Map<string, Error>;
+    try {
+      failed = await this.guard.seal(work.map((w) => w.spec.hostIf));
+    } catch (err) {
+      failed = new Map(work.map((w) => [w.spec.hostIf, err as Error]));
+    }
+    for (const w of work) {
+      const err = failed.get(w.spec.hostIf);
+      if (err) w.error = new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'seal host end', err.message, { cause: err });
+    }
+  }
+
+  // One `ip -force -batch` bringing the sealed host ends up.
+  private async hostUp(work: Work[]): Promise<void> {
+    if (work.length === 0) return;
+    let res: RunResult;
+    try {
+      res = await this.hostIp(['-force', '-batch', '-'], batchText(work.map((w) => hostUpLine(w.spec))));
+    } catch (err) {
+      for (const w of work) w.error = new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'host end up', (err as Error).message, { cause: err });
+      return;
+    }
+    const errs = parseBatchErrors(res.stderr);
+    const fatal = res.exitCode !== 0 && res.exitCode !== 1;
+    work.forEach((w, i) => {
+      const msg = errs.byLine.get(i + 1);
+      if (msg !== undefined) w.error = new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'host end up', plainReason(msg));
+      else if (fatal) w.error = new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'host end up', `ip stopped early (exit ${res.exitCode}): ${errs.trailing}`);
     });
   }
 

@@ -9,6 +9,8 @@ export interface PinnedNamespace {
   readonly path: string;
   /** `/proc/PID/fd/N`: refers to the pinned namespace; safe text for `ip -batch` and nsenter. */
   readonly ref: string;
+  /** The open file descriptor itself (for setns in the native addon). */
+  readonly fd: number;
   readonly dev: number;
   readonly inode: number;
   /** Why the path no longer names the pinned namespace, or undefined while it still does. */
@@ -29,9 +31,12 @@ export async function pinNamespace(path: string, expectedInode?: number): Promis
   let handle: FileHandle;
   try {
     // O_NONBLOCK: a FIFO planted in a namespace dir must not hang the agent.
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    // O_NOFOLLOW: a symlink swapped in after discovery (to /proc/self/ns/net, another tenant's file) is refused here too.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   } catch (err) {
-    return { ok: false, reason: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((err as Error).message) };
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') return { ok: false, reason: 'is a symbolic link (refused)' };
+    return { ok: false, reason: code === 'ENOENT' ? 'no such file' : String((err as Error).message) };
   }
   const ref = `/proc/${process.pid}/fd/${handle.fd}`;
   try {
@@ -48,6 +53,7 @@ export async function pinNamespace(path: string, expectedInode?: number): Promis
     const pinned: PinnedNamespace = {
       path,
       ref,
+      fd: handle.fd,
       dev: st.dev,
       inode: st.ino,
       async gone() {

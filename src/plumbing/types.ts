@@ -39,4 +39,6 @@ export interface Plumbing {
   unplug(hostIfs: readonly string[]): Promise<void>;
   /** Host-side links whose names start with `prefix`. */
   listHostLinks(prefix: string): Promise<Map<string, HostLink>>;
+  /** Level-triggered host sealing: exactly these host ends sealed (ingress drop, sysctls); counts of changes. */
+  guardHostEnds(hostIfs: readonly string[]): Promise<{ added: number; removed: number }>;
 }

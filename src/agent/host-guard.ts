@@ -1,0 +1,20 @@
+import type { AgentConfig } from '../config/types.js';
+import type { Logger } from '../observe/logger.js';
+import { NftHostGuard } from '../plumbing/index.js';
+
+/**
+ * Host ends are sealed on every datapath by sysctls; on the userspace datapath
+ * (netdev) also by an nftables ingress drop. Not on `system`: there the
+ * ingress hook runs before the kernel datapath's receive handler and would
+ * drop the tenant's traffic, while that handler already keeps frames from
+ * the host stack (see docs/pipeline.md).
+ */
+export function hostGuardFor(config: AgentConfig, logger?: Logger, onSpawn?: (program: string) => void): NftHostGuard {
+  return new NftHostGuard({
+    bridge: config.bridge,
+    ingressDrop: config.datapathType === 'netdev',
+    ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}),
+    ...(logger ? { logger } : {}),
+    ...(onSpawn ? { onSpawn } : {}),
+  });
+}

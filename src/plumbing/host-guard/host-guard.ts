@@ -1,0 +1,175 @@
+import { open } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { run } from '../../exec/run.js';
+import { CommandError } from '../../errors/command-error.js';
+import { loadNative, type NativeAddon } from '../../native/native.js';
+import type { Logger } from '../../observe/logger.js';
+import { HostGuardError } from '../errors/host-guard-error.js';
+import { mapLimit } from '../map-limit.js';
+import { dropTableScript, guardScript, guardTableName, parseGuardChains } from './nft-text.js';
+import { hostEndSysctls } from './sysctls.js';
+
+/** Time limit of one nft or sysctl process, ms. */
+export const GUARD_TIMEOUT_MS = 30_000;
+
+/** Keeps the host's IP stack away from tenant frames on the host ends of veths. */
+export interface HostGuard {
+  /** Seals new host ends before they go up; per-interface failures, none thrown for one bad name. */
+  seal(hostIfs: readonly string[]): Promise<Map<string, Error>>;
+  /** Forgets host ends whose links were deleted (missing chains are fine). */
+  release(hostIfs: readonly string[]): Promise<void>;
+  /** Level-triggered: exactly `hostIfs` sealed (re-applies sysctls, replaces tampered chains, drops stale ones). */
+  sync(hostIfs: readonly string[]): Promise<{ added: number; removed: number }>;
+  /** Removes everything the guard owns (uninstall). */
+  removeAll(): Promise<void>;
+}
+
+export interface NftHostGuardOptions {
+  readonly bridge: string;
+  /** Namespace file of the host ends; unset = the agent's own. */
+  readonly hostNetns?: string;
+  /** Install the nftables ingress drop (the userspace datapath); sysctls are always set. */
+  readonly ingressDrop: boolean;
+  readonly logger?: Logger;
+  readonly onSpawn?: (program: string) => void;
+  /** Test seam: the addon, or null to force the process fallback. Default: loadNative(). */
+  readonly native?: NativeAddon | null;
+}
+
+const NO_SUCH = /No such file or directory|does not exist/;
+
+/**
+ * HostGuard on nftables (one `nft -f -` per call, never per interface) and
+ * per-interface sysctls (written in-process through the native addon, or one
+ * `sysctl -w` process for all of them when the addon is not there).
+ */
+export class NftHostGuard implements HostGuard {
+  readonly table: string;
+  private readonly native: NativeAddon | undefined;
+
+  constructor(private readonly opts: NftHostGuardOptions) {
+    this.table = guardTableName(opts.bridge);
+    this.native = opts.native === null ? undefined : (opts.native ?? loadNative().addon);
+  }
+
+  async seal(hostIfs: readonly string[]): Promise<Map<string, Error>> {
+    const failed = new Map<string, Error>();
+    if (hostIfs.length === 0) return failed;
+    await this.applySysctls(hostIfs, failed);
+    const ok = hostIfs.filter((n) => !failed.has(n));
+    if (this.opts.ingressDrop && ok.length > 0) {
+      const err = await this.nft(guardScript(this.table, ok, [])).catch((e: Error) => e);
+      if (err) {
+        // One bad device aborts the whole transaction: find out which, one at a time.
+        await mapLimit(ok, 4, async (name) => {
+          const one = await this.nft(guardScript(this.table, [name], [])).catch((e: Error) => e);
+          if (one) failed.set(name, new HostGuardError(this.table, [name], 'nft add chain', one.message, { cause: one }));
+        });
+      }
+    }
+    return failed;
+  }
+
+  async release(hostIfs: readonly string[]): Promise<void> {
+    if (!this.opts.ingressDrop || hostIfs.length === 0) return;
+    const { sealed, other } = await this.list();
+    const present = hostIfs.filter((n) => sealed.has(n) || other.has(n));
+    if (present.length === 0) return;
+    await this.nft(guardScript(this.table, [], present)).catch((err: Error) => {
+      // Older kernels delete a device's chain with the device: a race is harmless, the next sync settles it.
+      this.opts.logger?.debug({ table: this.table, ports: present, err: err.message }, 'host guard chains not deleted');
+    });
+  }
+
+  async sync(hostIfs: readonly string[]): Promise<{ added: number; removed: number }> {
+    const failed = new Map<string, Error>();
+    await this.applySysctls(hostIfs, failed);
+    if (failed.size > 0) {
+      const [name, err] = [...failed][0]!;
+      this.opts.logger?.warn({ port: name, count: failed.size, err: err.message }, 'host end sysctls not applied');
+    }
+    if (!this.opts.ingressDrop) return { added: 0, removed: 0 };
+    const want = new Set(hostIfs);
+    const { sealed, other } = await this.list();
+    const add = hostIfs.filter((n) => !sealed.has(n));
+    // Tampered chains (in `other`) are deleted and, when wanted, added again.
+    const remove = [...sealed].filter((n) => !want.has(n)).concat([...other]);
+    if (add.length === 0 && remove.length === 0) return { added: 0, removed: 0 };
+    // A tampered chain is deleted and added again in the same transaction.
+    await this.nft(guardScript(this.table, add, remove));
+    return { added: add.length, removed: remove.length };
+  }
+
+  async removeAll(): Promise<void> {
+    await this.nft(dropTableScript(this.table)).catch((err: Error) => {
+      if (!NO_SUCH.test(err.message)) throw err;
+    });
+  }
+
+  private async list(): Promise<ReturnType<typeof parseGuardChains>> {
+    this.opts.onSpawn?.('nft');
+    try {
+      const res = await run('nft', ['-j', 'list', 'table', 'netdev', this.table], this.runOpts());
+      return parseGuardChains(res.stdout);
+    } catch (err) {
+      if (err instanceof CommandError && NO_SUCH.test(err.message)) return { sealed: new Set(), other: new Set() };
+      throw new HostGuardError(this.table, [], 'nft list table', (err as Error).message, { cause: err });
+    }
+  }
+
+  private async nft(script: string): Promise<void> {
+    this.opts.onSpawn?.('nft');
+    try {
+      await run('nft', ['-f', '-'], { ...this.runOpts(), input: script });
+    } catch (err) {
+      throw new HostGuardError(this.table, [], 'nft -f', (err as Error).message, { cause: err });
+    }
+  }
+
+  private runOpts(): { netns?: string; timeoutMs: number } {
+    return { ...(this.opts.hostNetns !== undefined ? { netns: this.opts.hostNetns } : {}), timeoutMs: GUARD_TIMEOUT_MS };
+  }
+
+  // A missing ipv6 directory (IPv6 disabled on the host) is not a failure; anything else is.
+  private async applySysctls(hostIfs: readonly string[], failed: Map<string, Error>): Promise<void> {
+    if (hostIfs.length === 0) return;
+    if (this.native) {
+      await this.sysctlsNative(hostIfs, failed);
+      return;
+    }
+    const args: string[] = [];
+    for (const name of hostIfs) for (const s of hostEndSysctls(name)) args.push(`${s.key}=${s.value}`);
+    this.opts.onSpawn?.('sysctl');
+    const res = await run('sysctl', ['-q', '-w', ...args], { ...this.runOpts(), okExitCodes: [255, 1] });
+    if (res.exitCode === 0) return;
+    // sysctl names the key it could not set: attribute it to its interface.
+    for (const line of res.stderr.split('\n')) {
+      const name = hostIfs.find((n) => line.includes(`.${n}.`));
+      if (name === undefined || /\.ipv6\./.test(line) && NO_SUCH.test(line)) continue;
+      failed.set(name, new HostGuardError(this.table, [name], 'sysctl', line.trim()));
+    }
+  }
+
+  private async sysctlsNative(hostIfs: readonly string[], failed: Map<string, Error>): Promise<void> {
+    const native = this.native as NativeAddon;
+    const handle = this.opts.hostNetns !== undefined ? await open(this.opts.hostNetns, 'r') : undefined;
+    try {
+      const fd = handle?.fd ?? -1;
+      for (const name of hostIfs) {
+        for (const s of hostEndSysctls(name)) {
+          try {
+            if (fd >= 0) native.writeNetnsFile(fd, s.path, s.value);
+            else await writeFile(s.path, s.value);
+          } catch (err) {
+            const code = (err as NodeJS.ErrnoException).code;
+            if (code === 'ENOENT' && s.path.includes('/ipv6/')) continue;
+            failed.set(name, new HostGuardError(this.table, [name], `sysctl ${s.key}`, (err as Error).message, { cause: err }));
+            break;
+          }
+        }
+      }
+    } finally {
+      await handle?.close();
+    }
+  }
+}
