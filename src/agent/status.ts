@@ -14,6 +14,8 @@ export function buildStatus(input: {
   reconciler: Reconciler;
   snapshot: VswitchSnapshot;
   dirErrors?: ReadonlyMap<string, { reason: string; sinceMs: number }>;
+  /** Refused namespace files by path (never plugged): one error entry each. */
+  refused?: ReadonlyMap<string, { reason: string; sinceMs: number }>;
 }): StatusReport {
   const { reconciler: r } = input;
   const owned = new Map<string, OwnedPort>(ownedPorts(input.snapshot, input.bridge).owned.map((o) => [o.key, o]));
@@ -49,8 +51,13 @@ export function buildStatus(input: {
       const mine = namespaces.filter((n) => n.tenant === t.name);
       return { name: t.name, id: t.id, subnet: t.subnet, ports: mine.length, ready: mine.filter((n) => n.state === 'ready').length };
     });
+  const byPath = (m: ReadonlyMap<string, { reason: string; sinceMs: number }> | undefined) =>
+    [...(m ?? new Map<string, { reason: string; sinceMs: number }>())]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([path, e]) => ({ namespace: path, reason: e.reason, since: new Date(e.sinceMs).toISOString() }));
   const errors = [
-    ...[...(input.dirErrors ?? new Map<string, { reason: string; sinceMs: number }>())].map(([dir, e]) => ({ namespace: dir, reason: e.reason, since: new Date(e.sinceMs).toISOString() })),
+    ...byPath(input.dirErrors),
+    ...byPath(input.refused),
     ...[...r.failures.entries()].map(([key, f]) => ({
       namespace: r.namespaces.get(key)?.path ?? key,
       reason: `${f.reason}: ${f.message}`,

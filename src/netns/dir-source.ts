@@ -3,8 +3,7 @@ import {
   catchError, defer, distinctUntilChanged, EMPTY, filter, from, ignoreElements, interval, map, merge, mergeMap,
   Observable, of, repeat, retry, share, Subject, switchMap, tap, timer, toArray,
 } from 'rxjs';
-import type { NamespaceEvent } from './types.js';
-import { FULL_SCAN, mergeRequests, type DirState, type Observation, type Probe, type ScanRequest } from './observation.js';
+import { FULL_SCAN, mergeRequests, type DirState, type FoundEvent, type Observation, type Probe, type ScanRequest } from './observation.js';
 import type { ResolvedOptions } from './options.js';
 import { coalesceRequests } from './operators/coalesce-requests.js';
 import { debounceMaxWait } from './operators/debounce-max-wait.js';
@@ -27,13 +26,14 @@ function sameState(a: DirState, b: DirState): boolean {
 }
 
 /**
- * Namespace events of one directory. Every look at the directory goes
+ * Files found and lost in one directory (namespace mounts and symbolic
+ * links; admission, across directories, decides what is plugged). Every look at the directory goes
  * through one serial, coalescing queue (initial scan, inotify hints,
  * readiness re-checks, periodic and repair rescans), and the events are the
  * diff of those looks against what is known: inotify only decides *when*
  * to look, never *what* exists.
  */
-export function dirEvents$(dir: string, o: ResolvedOptions): Observable<NamespaceEvent> {
+export function dirEvents$(dir: string, o: ResolvedOptions): Observable<FoundEvent> {
   const { fs, scheduler, logger } = o;
   const log = logger.child({ dir });
 

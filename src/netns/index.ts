@@ -1,11 +1,16 @@
-import { defer, merge, Observable, tap } from 'rxjs';
+import { catchError, combineLatest, defer, filter, map, merge, Observable, of, switchMap, tap } from 'rxjs';
 import { join, resolve } from 'node:path';
 import { namespaceKey, type NamespaceEvent, type NamespaceInfo } from './types.js';
-import { resolveOptions, type WatchNamespacesOptions } from './options.js';
+import { DEFAULTS, resolveOptions, type WatchNamespacesOptions } from './options.js';
 import { dirEvents$ } from './dir-source.js';
 import { dedupeIncarnations } from './operators/dedupe-incarnations.js';
+import { admitNamespaces } from './operators/admit-namespaces.js';
+import { admitAll, type ProtectedNamespace } from './admission.js';
+import type { Found } from './observation.js';
 import { probePath } from './node-netns-fs.js';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { ProtectedNamespaceUnreadableError } from './errors/protected-namespace-unreadable-error.js';
+import type { NamespaceRefusedError } from './errors/namespace-refused-error.js';
 
 export type { NamespaceEvent, NamespaceInfo } from './types.js';
 export { namespaceKey } from './types.js';
@@ -17,33 +22,110 @@ export { NSFS_MAGIC } from './nsfs.js';
 export { NamespaceDirUnreadableError } from './errors/namespace-dir-unreadable-error.js';
 export { NamespaceNotMountedError } from './errors/namespace-not-mounted-error.js';
 export { NamespaceWatchError } from './errors/namespace-watch-error.js';
+export { NamespaceRefusedError, type RefusalReason } from './errors/namespace-refused-error.js';
+export { NamespaceSymlinkError } from './errors/namespace-symlink-error.js';
+export { HostNamespaceFileError } from './errors/host-namespace-file-error.js';
+export { NamespaceAliasError } from './errors/namespace-alias-error.js';
+export { ProtectedNamespaceUnreadableError } from './errors/protected-namespace-unreadable-error.js';
+
+function errCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException | undefined)?.code ?? 'EUNKNOWN';
+}
+
+/** The namespaces never handed to a tenant: the agent's own, and the configured host namespace. */
+function protectedPaths(ownNetns: string, hostNetns: string | undefined): { path: string; which: 'agent' | 'host' }[] {
+  return [{ path: ownNetns, which: 'agent' }, ...(hostNetns !== undefined ? [{ path: hostNetns, which: 'host' as const }] : [])];
+}
 
 /**
  * Namespace added/removed events for the given directories. Cold: each
- * subscription scans every directory, then follows inotify, readiness
- * re-checks and periodic rescans. Never errors; problems are logged.
+ * subscription reads the identity of the agent's own and the host
+ * namespace, scans every directory, then follows inotify, readiness
+ * re-checks and periodic rescans. Refused files (symbolic links, the
+ * agent's or host namespace, aliases of a known namespace) never produce
+ * events: one warning each, and `onRefusal`. Never errors; problems are logged.
  */
 export function watchNamespaces$(opts: WatchNamespacesOptions): Observable<NamespaceEvent> {
   return defer(() => {
     const o = resolveOptions(opts);
+    const log = o.logger;
     const dirs = [...new Set(o.dirs.map((d) => resolve(d)))];
-    return merge(...dirs.map((d) => dirEvents$(d, o))).pipe(
-      dedupeIncarnations(),
-      tap((ev) => o.logger.debug({ namespace: ev.ns.name, path: ev.ns.path, inode: ev.ns.inode, key: namespaceKey(ev.ns) }, `namespace ${ev.type}`)),
+    const protected$ = combineLatest(
+      protectedPaths(o.ownNetns, o.hostNetns).map((p) =>
+        o.fs.nsId(p.path).pipe(
+          map((nsId): ProtectedNamespace | undefined => ({ ...p, nsId })),
+          catchError((err: unknown) => {
+            log.warn({ err: new ProtectedNamespaceUnreadableError(p.path, p.which, errCode(err), { cause: err }), path: p.path }, 'cannot identify a namespace that must never be plugged');
+            return of(undefined);
+          }),
+        ),
+      ),
+    );
+    const refusal = (e: NamespaceRefusedError) => ({ err: e, path: e.path, namespace: e.namespace, reason: e.reason });
+    return protected$.pipe(
+      switchMap((prot) => {
+        const notLooked = new Set(dirs);
+        if (notLooked.size === 0) o.onInitialScan();
+        return merge(...dirs.map((d) => dirEvents$(d, o))).pipe(
+          admitNamespaces(prot.filter((p): p is ProtectedNamespace => p !== undefined)),
+          tap((s) => {
+            switch (s.type) {
+              case 'refused':
+                log.warn(refusal(s.error), 'refusing namespace file: it is never plugged');
+                o.onRefusal(s.error.path, s.error);
+                break;
+              case 'refusal-updated':
+                log.info(refusal(s.error), 'namespace file still refused, for a new reason');
+                o.onRefusal(s.error.path, s.error);
+                break;
+              case 'refusal-cleared':
+                log.info({ path: s.path }, 'namespace file no longer refused');
+                o.onRefusal(s.path, undefined);
+                break;
+              case 'looked':
+                // After the events of that look (they come first): the agent's start waits for this.
+                if (notLooked.delete(s.dir) && notLooked.size === 0) o.onInitialScan();
+                break;
+              default:
+                break;
+            }
+          }),
+          filter((s): s is NamespaceEvent => s.type === 'added' || s.type === 'removed'),
+          dedupeIncarnations(),
+          tap((ev) => log.debug({ namespace: ev.ns.name, path: ev.ns.path, inode: ev.ns.inode, key: namespaceKey(ev.ns) }, `namespace ${ev.type}`)),
+        );
+      }),
     );
   });
 }
 
-/** One look at the directories (for CLIs and status): the namespaces that are ready now. Missing or unreadable dirs count as empty. */
-export async function scanNamespaces(dirs: readonly string[]): Promise<NamespaceInfo[]> {
-  const out: NamespaceInfo[] = [];
+/** dev:ino of a namespace path (following links), or undefined when it cannot be read. */
+async function statNsId(path: string): Promise<string | undefined> {
+  return stat(path, { bigint: true }).then((st) => `${st.dev}:${st.ino}`, () => undefined);
+}
+
+/**
+ * One look at the directories (for CLIs and status): the namespaces that are
+ * ready now and would be plugged, with the same refusals as the watch (in
+ * path order: of aliases found together, the smallest path is admitted).
+ * Missing or unreadable dirs count as empty.
+ */
+export async function scanNamespaces(dirs: readonly string[], opts: { hostNetns?: string; ownNetns?: string } = {}): Promise<NamespaceInfo[]> {
+  const found: Found[] = [];
   for (const dir of [...new Set(dirs.map((d) => resolve(d)))]) {
     const names = await readdir(dir).catch(() => [] as string[]);
     const probes = await Promise.all(names.map(async (name) => ({ name, p: await probePath(join(dir, name)) })));
     const now = Date.now();
     for (const { name, p } of probes) {
-      if (p.state === 'ready') out.push({ path: join(dir, name), name, dir, inode: p.inode, firstSeenMs: now });
+      const file = { path: join(dir, name), name, dir, firstSeenMs: now };
+      if (p.state === 'ready') found.push({ kind: 'namespace', ns: { ...file, inode: p.inode }, nsId: p.nsId });
+      else if (p.state === 'symlink') found.push({ kind: 'symlink', ns: file, target: p.target });
     }
   }
-  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const prot: ProtectedNamespace[] = [];
+  for (const p of protectedPaths(opts.ownNetns ?? DEFAULTS.ownNetns, opts.hostNetns)) {
+    const nsId = await statNsId(p.path);
+    if (nsId !== undefined) prot.push({ ...p, nsId });
+  }
+  return admitAll(found, prot).admitted;
 }

@@ -20,6 +20,12 @@ export interface NetnsFs {
   probe(path: string): Observable<Probe>;
   /** The nearest ancestor of `path` that exists (for watching a missing directory's creation). */
   nearestExisting(path: string): Observable<string>;
+  /**
+   * dev:ino of the namespace a path leads to (following links: /proc/self/ns/net is one), read once.
+   * The real one keeps the file open until unsubscribed, so the namespace (and its inode number)
+   * cannot be freed and reused while it is compared against. Fails when the path cannot be opened.
+   */
+  nsId(path: string): Observable<string>;
   /** Change hints for a directory's entries: a file name, or null when the kernel did not say. Fails when the watch does. */
   watch(dir: string): Observable<string | null>;
 }

@@ -1,5 +1,5 @@
-import { watch as fsWatch } from 'node:fs';
-import { readdir, stat, statfs } from 'node:fs/promises';
+import { constants, watch as fsWatch } from 'node:fs';
+import { lstat, open, readdir, readlink, stat, statfs, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { defer, from, Observable } from 'rxjs';
 import type { Probe } from './observation.js';
@@ -17,17 +17,31 @@ function nsfsDev(): Promise<bigint | undefined> {
 }
 let cachedNsfsDev: Promise<bigint | undefined> | undefined;
 
-/** Probes one path: an nsfs mount (ready), a plain file (pending) or nothing (gone). */
+async function symlinkProbe(path: string, st: { dev: bigint; ino: bigint; ctimeNs: bigint }): Promise<Probe> {
+  const target = await readlink(path).catch((err: unknown) => `(unreadable: ${errCode(err)})`);
+  return { state: 'symlink', fileId: `${st.dev}:${st.ino}:${st.ctimeNs}`, target };
+}
+
+/**
+ * Probes one path without following links (lstat): an nsfs mount (ready), a
+ * symbolic link (refused by admission, whatever it points to), a plain file
+ * (pending) or nothing (gone).
+ */
 export async function probePath(path: string, nsDev: Promise<bigint | undefined> = nsfsDev()): Promise<Probe> {
   try {
-    let st = await stat(path, { bigint: true });
+    let st = await lstat(path, { bigint: true });
+    if (st.isSymbolicLink()) return await symlinkProbe(path, st);
     let ready = st.dev === (await nsDev);
     if (!ready) {
       // Not on the nsfs device we know: ask the file system itself (the documented test).
       ready = Number((await statfs(path)).type) === NSFS_MAGIC;
-      if (ready) st = await stat(path, { bigint: true });
+      if (ready) {
+        st = await lstat(path, { bigint: true });
+        // Swapped for a link between the two looks: statfs followed it.
+        if (st.isSymbolicLink()) return await symlinkProbe(path, st);
+      }
     }
-    if (ready) return { state: 'ready', inode: Number(st.ino), incarnation: `${st.ino}:${st.ctimeNs}` };
+    if (ready) return { state: 'ready', inode: Number(st.ino), nsId: `${st.dev}:${st.ino}`, incarnation: `${st.ino}:${st.ctimeNs}` };
     return { state: 'pending', fileId: `${st.dev}:${st.ino}:${st.ctimeNs}` };
   } catch (err) {
     const code = errCode(err);
@@ -49,6 +63,29 @@ export function nodeNetnsFs(): NetnsFs {
         ),
       ),
     probe: (path) => defer(() => from(probePath(path))),
+    nsId: (path) =>
+      new Observable<string>((subscriber) => {
+        let handle: FileHandle | undefined;
+        let closed = false;
+        // O_NONBLOCK: a FIFO configured by mistake must not hang the agent.
+        open(path, constants.O_RDONLY | constants.O_NONBLOCK).then(
+          async (h) => {
+            if (closed) return void (await h.close().catch(() => undefined));
+            handle = h;
+            try {
+              const st = await h.stat({ bigint: true });
+              subscriber.next(`${st.dev}:${st.ino}`);
+            } catch (err) {
+              subscriber.error(err);
+            }
+          },
+          (err: unknown) => subscriber.error(err),
+        );
+        return () => {
+          closed = true;
+          void handle?.close().catch(() => undefined);
+        };
+      }),
     nearestExisting: (path) =>
       defer(() =>
         from(

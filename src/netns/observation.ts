@@ -1,3 +1,5 @@
+import type { NamespaceInfo } from './types.js';
+
 /**
  * What one look at a namespace directory found. Internal to src/netns: the
  * operators turn these into NamespaceEvents.
@@ -6,7 +8,9 @@
 /** State of one file in a namespace directory. */
 export type Probe =
   /** An nsfs mount: a live namespace. `incarnation` changes when the namespace does, even if the inode is reused. */
-  | { readonly state: 'ready'; readonly inode: number; readonly incarnation: string }
+  | { readonly state: 'ready'; readonly inode: number; readonly incarnation: string; readonly nsId: string }
+  /** A symbolic link (lstat): refused whatever it points to. `fileId` is the link's own identity. */
+  | { readonly state: 'symlink'; readonly fileId: string; readonly target: string }
   /** A file that is not (yet) an nsfs mount, e.g. `ip netns add` between create and mount. `fileId` is the plain file's identity. */
   | { readonly state: 'pending'; readonly fileId: string }
   | { readonly state: 'gone' }
@@ -35,6 +39,20 @@ export interface Observation {
   /** When the look was taken (ms since epoch, scheduler time). */
   readonly atMs: number;
 }
+
+/**
+ * A file the per-directory diff found or lost, before admission decides
+ * whether it is plugged: a namespace mount (with `nsId`, the namespace's
+ * dev:ino, to tell aliases and the host's own namespace), or a symbolic link.
+ */
+export type Found =
+  | { readonly kind: 'namespace'; readonly ns: NamespaceInfo; readonly nsId: string }
+  | { readonly kind: 'symlink'; readonly ns: Omit<NamespaceInfo, 'inode'>; readonly target: string };
+
+/** Output of the per-directory diff: found/lost files, and `looked` after each full look at a directory (its events come first). */
+export type FoundEvent =
+  | { readonly type: 'added' | 'removed'; readonly found: Found }
+  | { readonly type: 'looked'; readonly dir: string };
 
 /** A request to look at a directory: all of it, or only some names. */
 export type ScanRequest = { readonly kind: 'full' } | { readonly kind: 'names'; readonly names: ReadonlySet<string> };

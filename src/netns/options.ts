@@ -2,6 +2,7 @@ import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { Logger } from '../observe/logger.js';
 import { silentLogger } from '../observe/logger.js';
 import type { NetnsFs } from './netns-fs.js';
+import type { NamespaceRefusedError } from './errors/namespace-refused-error.js';
 import { nodeNetnsFs } from './node-netns-fs.js';
 
 /** Tunables of the namespace source, with units. Defaults in DEFAULTS below. */
@@ -26,16 +27,30 @@ export interface WatchNamespacesOptions {
   readonly dirRetryMs?: number;
   /** Files probed at once during a full scan. */
   readonly probeConcurrency?: number;
+  /**
+   * The host network namespace file (the agent config's `hostNetns`, where OVS runs): a file in a
+   * watched directory that is this namespace is refused, like one that is the agent's own.
+   */
+  readonly hostNetns?: string;
+  /** The agent's own network namespace, compared by dev+inode (default /proc/self/ns/net; tests change it). */
+  readonly ownNetns?: string;
   readonly logger?: Logger;
   /** Told each time a directory's state changes (for status pages): ok, missing (watched for), or unreadable with the reason. */
   readonly onDirState?: (dir: string, state: 'ok' | 'missing' | 'unreadable', reason?: string) => void;
+  /**
+   * Told when a file is refused (symlink, the agent's or host namespace, an alias: the error says which),
+   * again if the reason changes, and with undefined when it is no longer refused (gone, changed, admitted).
+   */
+  readonly onRefusal?: (path: string, refusal: NamespaceRefusedError | undefined) => void;
+  /** Called once, after every directory was looked at once and the namespaces found were emitted. */
+  readonly onInitialScan?: () => void;
   /** Virtual time in marble tests. */
   readonly scheduler?: SchedulerLike;
   /** The file system (injected in unit tests). */
   readonly fs?: NetnsFs;
 }
 
-export type ResolvedOptions = Required<WatchNamespacesOptions>;
+export type ResolvedOptions = Required<Omit<WatchNamespacesOptions, 'hostNetns'>> & { readonly hostNetns: string | undefined };
 
 export const DEFAULTS = {
   rescanIntervalMs: 30_000,
@@ -47,6 +62,7 @@ export const DEFAULTS = {
   fileHints: true,
   dirRetryMs: 500,
   probeConcurrency: 64,
+  ownNetns: '/proc/self/ns/net',
 } as const;
 
 export function resolveOptions(opts: WatchNamespacesOptions): ResolvedOptions {
@@ -58,5 +74,8 @@ export function resolveOptions(opts: WatchNamespacesOptions): ResolvedOptions {
     scheduler: opts.scheduler ?? asyncScheduler,
     fs: opts.fs ?? nodeNetnsFs(),
     onDirState: opts.onDirState ?? (() => undefined),
+    onRefusal: opts.onRefusal ?? (() => undefined),
+    onInitialScan: opts.onInitialScan ?? (() => undefined),
+    hostNetns: opts.hostNetns,
   };
 }

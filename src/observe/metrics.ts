@@ -12,6 +12,8 @@ export class Metrics {
 
   readonly namespacesSeen: Counter<'event'>;
   readonly namespaces: Gauge<'state'>;
+  readonly namespaceRefusals: Counter<'reason'>;
+  readonly namespacesRefused: Gauge<string>;
   readonly ports: Gauge<'tenant' | 'state'>;
   readonly attachLatency: Histogram<string>;
   readonly reconcileErrors: Counter<'reason'>;
@@ -20,6 +22,7 @@ export class Metrics {
   readonly ovsdbTransactions: Counter<'kind' | 'result'>;
   readonly ovsdbReconnects: Counter<string>;
   readonly ovsdbConnected: Gauge<string>;
+  readonly ovsdbAnomalies: Counter<'kind'>;
   readonly flows: Gauge<'tenant' | 'table'>;
   readonly flowSyncDuration: Histogram<string>;
   readonly flowMods: Counter<'op'>;
@@ -47,6 +50,8 @@ export class Metrics {
 
     this.namespacesSeen = new Counter({ name: 'nsvswitch_namespace_events_total', help: 'Namespace events seen, by event (added, removed).', labelNames: ['event'], registers: r });
     this.namespaces = new Gauge({ name: 'nsvswitch_namespaces', help: 'Namespaces currently known, by state (matched, unmatched, conflict).', labelNames: ['state'], registers: r });
+    this.namespaceRefusals = new Counter({ name: 'nsvswitch_namespace_refusals_total', help: 'Files in namespace directories refused (never plugged), by reason (symlink, agent-namespace, host-namespace, alias); once per file.', labelNames: ['reason'], registers: r });
+    this.namespacesRefused = new Gauge({ name: 'nsvswitch_namespaces_refused', help: 'Files in namespace directories currently refused (listed in /status).', registers: r });
     this.ports = new Gauge({ name: 'nsvswitch_ports', help: 'Ports owned by nsvswitch, by tenant and state (ready, pending, error).', labelNames: ['tenant', 'state'], registers: r });
     this.attachLatency = new Histogram({ name: 'nsvswitch_attach_latency_seconds', help: 'Time from a namespace first seen to its port ready (flows in).', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: r });
     this.reconcileErrors = new Counter({ name: 'nsvswitch_reconcile_errors_total', help: 'Per-namespace reconcile failures, by reason.', labelNames: ['reason'], registers: r });
@@ -55,6 +60,7 @@ export class Metrics {
     this.ovsdbTransactions = new Counter({ name: 'nsvswitch_ovsdb_transactions_total', help: 'OVSDB transactions sent, by kind (read, write) and result (ok, error).', labelNames: ['kind', 'result'], registers: r });
     this.ovsdbReconnects = new Counter({ name: 'nsvswitch_ovsdb_reconnects_total', help: 'Reconnections to ovsdb-server.', registers: r });
     this.ovsdbConnected = new Gauge({ name: 'nsvswitch_ovsdb_connected', help: '1 while connected to ovsdb-server.', registers: r });
+    this.ovsdbAnomalies = new Counter({ name: 'nsvswitch_ovsdb_anomalies_total', help: 'Data from OVSDB that a correct server never sends, handled without a crash or a reconnect loop, by kind (bad-message, bad-row, bad-txn-id, unknown-reply-id, bad-statistic).', labelNames: ['kind'], registers: r });
     this.flows = new Gauge({ name: 'nsvswitch_flows', help: 'OpenFlow flows installed by nsvswitch, by tenant and table.', labelNames: ['tenant', 'table'], registers: r });
     this.flowSyncDuration = new Histogram({ name: 'nsvswitch_flow_sync_duration_seconds', help: 'Duration of one flow sync (dump, diff, bundle).', buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: r });
     this.flowMods = new Counter({ name: 'nsvswitch_flow_mods_total', help: 'Flow modifications sent to ovs-vswitchd, by op (add, delete).', labelNames: ['op'], registers: r });

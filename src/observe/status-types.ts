@@ -50,7 +50,7 @@ export interface StatusReport {
   readonly namespaces: readonly NamespaceStatus[];
   /** Manifest problems in force (rejected files, conflicts). */
   readonly problems: readonly ManifestProblem[];
-  /** Namespaces currently failing, with the reason. */
+  /** Namespaces currently failing, unreadable namespace directories, and refused namespace files (symlinks, the host's namespace, aliases), with the reason. */
   readonly errors: readonly ErrorStatus[];
 }
 

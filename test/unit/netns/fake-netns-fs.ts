@@ -1,11 +1,16 @@
 import { dirname } from 'node:path';
-import { Observable, Subject, timer, map, type SchedulerLike } from 'rxjs';
+import { defer, Observable, of, Subject, throwError, timer, map, type SchedulerLike } from 'rxjs';
 import pino from 'pino';
 import type { NetnsFs, DirListing } from '../../../src/netns/netns-fs.js';
 import type { Probe } from '../../../src/netns/observation.js';
 import type { Logger } from '../../../src/observe/logger.js';
 
-type Entry = { kind: 'ns'; inode: number; gen: number } | { kind: 'file'; id: number };
+type Entry = { kind: 'ns'; inode: number; gen: number } | { kind: 'file'; id: number } | { kind: 'link'; id: number; target: string };
+
+/** The fake nsfs device: namespace identities are `${NSFS_DEV}:${inode}`. */
+export const NSFS_DEV = 4;
+/** Inode of the fake agent's own namespace (what `nsId('/proc/self/ns/net')` answers). */
+export const OWN_NS_INODE = 4026531840;
 
 function errno(code: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: fake`), { code });
@@ -22,6 +27,8 @@ export class FakeNetnsFs implements NetnsFs {
   readonly watchers = new Map<string, Set<Subject<string | null>>>();
   /** Whether mutations fire inotify hints (false: every event is lost). */
   inotify = true;
+  /** Namespaces outside the watched dirs by path (dev:ino), for `nsId`: the agent's own by default. */
+  readonly outside = new Map<string, string>([['/proc/self/ns/net', `${NSFS_DEV}:${OWN_NS_INODE}`]]);
   listCalls = 0;
   probeCalls = 0;
   private nextId = 1;
@@ -58,6 +65,12 @@ export class FakeNetnsFs implements NetnsFs {
     this.mount(dir, name, inode);
   }
 
+  /** `ln -s TARGET DIR/NAME`. */
+  symlink(dir: string, name: string, target: string): void {
+    this.mustDir(dir).set(name, { kind: 'link', id: this.nextId++, target });
+    this.fire(dir, name);
+  }
+
   umount(dir: string, name: string): void {
     this.mustDir(dir).set(name, { kind: 'file', id: this.nextId++ });
   }
@@ -91,7 +104,19 @@ export class FakeNetnsFs implements NetnsFs {
       this.probeCalls++;
       const e = this.dirs.get(dirname(path))?.get(path.slice(dirname(path).length + 1));
       if (!e) return { state: 'gone' };
-      return e.kind === 'ns' ? { state: 'ready', inode: e.inode, incarnation: `${e.inode}:${e.gen}` } : { state: 'pending', fileId: String(e.id) };
+      if (e.kind === 'link') return { state: 'symlink', fileId: String(e.id), target: e.target };
+      return e.kind === 'ns' ? { state: 'ready', inode: e.inode, incarnation: `${e.inode}:${e.gen}`, nsId: `${NSFS_DEV}:${e.inode}` } : { state: 'pending', fileId: String(e.id) };
+    });
+  }
+
+  /** Answers at once (no latency), so adding it kept every virtual timing of the source. */
+  nsId(path: string): Observable<string> {
+    return defer(() => {
+      const id = this.outside.get(path);
+      if (id !== undefined) return of(id);
+      const e = this.dirs.get(dirname(path))?.get(path.slice(dirname(path).length + 1));
+      if (e?.kind !== 'ns') return throwError(() => errno('ENOENT'));
+      return of(`${NSFS_DEV}:${e.inode}`);
     });
   }
 

@@ -5,7 +5,7 @@ import type { Observation, Probe } from '../../../../src/netns/observation.js';
 
 const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 const pending = (fileId = 'f1'): Probe => ({ state: 'pending', fileId });
-const ready: Probe = { state: 'ready', inode: 10, incarnation: '10:0' };
+const ready: Probe = { state: 'ready', inode: 10, incarnation: '10:0', nsId: '4:10' };
 const look = (full: boolean, entries: Record<string, Probe>): Observation => ({ dir: '/d', full, atMs: 0, entries: new Map(Object.entries(entries)) });
 const r: ReadinessSignal = { type: 'recheck', dir: '/d', name: 'a' };
 const opts = (ts: TestScheduler) => ({ firstMs: 10, maxStepMs: 40, maxWaitMs: 100, scheduler: ts });
