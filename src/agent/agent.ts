@@ -1,6 +1,7 @@
 import { Subject, Subscription, merge, map, timer, filter, auditTime, mergeMap, EMPTY, tap } from 'rxjs';
 import type { AgentConfig } from '../config/types.js';
 import type { DesiredDeps } from '../core/desired.js';
+import type { MacDeriver } from '../core/macs.js';
 import { matchNamespace } from '../manifests/index.js';
 import { watchManifests$ } from '../manifests/index.js';
 import { TenantAllocator, ipInSubnet } from '../ipam/index.js';
@@ -11,7 +12,9 @@ import { startHttpServer, type HttpServerHandle } from '../observe/http-server.j
 import type { StatusReport } from '../observe/status-types.js';
 import { FlowSync, OfctlDriver, flowLoss$, flowWatch$, type FlowEvent } from '../openflow/index.js';
 import { OvsdbClient, VswitchReplica } from '../ovsdb/index.js';
-import { IpPlumbing } from '../plumbing/index.js';
+import { IpPlumbing, guardTableName } from '../plumbing/index.js';
+import { loadNative } from '../native/native.js';
+import { hostGuardFor } from './host-guard.js';
 import { runCoalesced } from '../reconcile/run-coalesced.js';
 import { version } from '../version.js';
 import { ensureBridge } from './ovs-ports.js';
@@ -35,6 +38,8 @@ export interface AgentOptions {
   readonly ovsEnv?: Readonly<Record<string, string>>;
   /** Namespaces plugged in one pass at most (default MAX_PLUGS_PER_PASS; tests make it small). */
   readonly maxPlugsPerPass?: number;
+  /** MAC candidates of a namespace key (default macFor; tests make two namespaces collide). */
+  readonly macCandidates?: MacDeriver;
 }
 
 const coreDeps: DesiredDeps = {
@@ -81,10 +86,15 @@ export class Agent {
       bridgeUuid: () => this.bridgeUuid,
       client,
       replica,
-      plumbing: new IpPlumbing({ ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}), logger: opts.logger, onSpawn: spawned }),
+      plumbing: new IpPlumbing({
+        ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}),
+        logger: opts.logger,
+        onSpawn: spawned,
+        guard: hostGuardFor(config, opts.logger, spawned),
+      }),
       flowDriver,
       flowSync: new FlowSync(flowDriver, { logger: opts.logger, metrics: this.metrics }),
-      core: coreDeps,
+      core: opts.macCandidates ? { ...coreDeps, mac: opts.macCandidates } : coreDeps,
       logger: opts.logger,
       metrics: this.metrics,
       ...(opts.maxPlugsPerPass !== undefined ? { maxPlugsPerPass: opts.maxPlugsPerPass } : {}),
@@ -130,7 +140,12 @@ export class Agent {
       this.triggers$.next({ reason: 'ovsdb', full: true });
     }));
     this.bridgeUuid = (await ensureBridge(this.client, this.replica, config)).uuid;
-    log.info({ bridgeUuid: this.bridgeUuid, datapathType: config.datapathType }, 'bridge ready');
+    const native = loadNative();
+    log.info({
+      bridge: config.bridge, bridgeUuid: this.bridgeUuid, datapathType: config.datapathType,
+      hostSeal: config.datapathType === 'netdev' ? `nftables ingress drop (table netdev ${guardTableName(config.bridge)}) + sysctls` : 'sysctls',
+      nativeAddon: native.addon ? 'loaded' : `not used (${native.reason}); ethtool/sysctl processes instead`,
+    }, 'bridge ready');
 
     if (opts.http ?? true) {
       this.http = await startHttpServer({
@@ -170,14 +185,27 @@ export class Agent {
       }),
       map((): Trigger => ({ reason: 'tenants' })),
     );
+    let firstScan!: () => void;
+    const namespacesIn = new Promise<void>((r) => (firstScan = r));
     const namespaces$ = watchNamespaces$({
       dirs: config.namespaceDirs,
       logger: opts.logger,
       rescanIntervalMs: config.resyncIntervalMs,
+      ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}),
       onDirState: (dir, state, reason) => {
         if (state !== 'unreadable') this.dirErrors.delete(dir);
         else if (!this.dirErrors.has(dir)) this.dirErrors.set(dir, { reason: `namespace directory unreadable: ${reason ?? 'unknown'}`, sinceMs: Date.now() });
       },
+      onRefusal: (path, refusal) => {
+        const was = this.refusedFiles.get(path);
+        if (!refusal) this.refusedFiles.delete(path);
+        else {
+          this.refusedFiles.set(path, { reason: `${refusal.reason}: ${refusal.message}`, sinceMs: was?.sinceMs ?? Date.now() });
+          if (!was) metrics.namespaceRefusals.inc({ reason: refusal.reason });
+        }
+        metrics.namespacesRefused.set(this.refusedFiles.size);
+      },
+      onInitialScan: () => firstScan(),
     }).pipe(
       tap((ev) => {
         const key = namespaceKey(ev.ns);
@@ -261,13 +289,9 @@ export class Agent {
     );
     this.subs.add(passes$.subscribe());
 
-    // Start: first manifests, then one full pass (adoption + garbage collection) once the namespace scan settled.
-    await tenantsIn;
-    const { scanNamespaces } = await import('../netns/index.js');
-    for (const ns of await scanNamespaces(config.namespaceDirs)) {
-      const key = namespaceKey(ns);
-      if (!reconciler.namespaces.has(key)) reconciler.namespaces.set(key, ns);
-    }
+    // Start: first manifests, then one full pass (adoption + garbage collection) once every namespace
+    // directory was looked at once (its namespaces are in `reconciler.namespaces` by then; refused files never are).
+    await Promise.all([tenantsIn, namespacesIn]);
     started = true;
     this.onFirstPass = markFirstPass;
     this.triggers$.next({ reason: 'start', full: true });
@@ -281,6 +305,8 @@ export class Agent {
   private onFirstPass: (() => void) | undefined;
   /** Namespace directories that cannot be read now (shown in /status; their namespaces stay as last seen). */
   private readonly dirErrors = new Map<string, { reason: string; sinceMs: number }>();
+  /** Files in namespace directories refused (symlinks, the agent's or host namespace, aliases): shown in /status, never plugged. */
+  private readonly refusedFiles = new Map<string, { reason: string; sinceMs: number }>();
   /** ownedStateSignature of the snapshot the last pass ended with (or the last trigger saw). */
   private lastSignature = '';
 
@@ -342,6 +368,7 @@ export class Agent {
       reconciler: this.reconciler,
       snapshot: this.replica.snapshot(),
       dirErrors: this.dirErrors,
+      refused: this.refusedFiles,
     });
   }
 

@@ -181,7 +181,11 @@ export class Reconciler {
           await addPorts(client, replica, bridgeUuid, plugged, requests);
           summary.ovsdbWrites++;
           summary.plugged = plugged.length;
-          for (const d of plugged) this.log.info({ namespace: d.ns.path, tenant: d.tenant, port: d.hostIf, ip: `${d.ip}/${d.prefixLen}`, mac: d.mac }, 'port plugged');
+          for (const d of plugged) {
+            // macCandidate: the namespace's own derived MAC was in use on the bridge, so it got a later candidate.
+            const candidate = d.macCandidate !== undefined ? { macCandidate: d.macCandidate } : {};
+            this.log.info({ namespace: d.ns.path, tenant: d.tenant, port: d.hostIf, ip: `${d.ip}/${d.prefixLen}`, mac: d.mac, ...candidate }, 'port plugged');
+          }
         } catch (err) {
           // The veths exist without rows: delete them so nothing leaks; the next pass retries
           // (and its flow diff drops the flows installed for them).
@@ -212,6 +216,8 @@ export class Reconciler {
           this.log.info({ namespace: o.nsPath, tenant: o.tenant, port: o.name, ofport: o.ofport, ip: o.cidr }, 'port ready');
         }
       }
+      // 6. Full passes re-assert the host seal of every port we own (adopted ports, an nft flush, a reset sysctl).
+      if (hostLinks) await this.guardHostEnds(read().owned.map((o) => o.name).filter((n) => hostLinks.has(n) || plugged.some((d) => d.hostIf === n)));
       this.updateGauges(desired, read().owned);
       return summary;
     } catch (err) {
@@ -220,6 +226,16 @@ export class Reconciler {
       throw err;
     } finally {
       stop();
+    }
+  }
+
+  private async guardHostEnds(names: readonly string[]): Promise<void> {
+    try {
+      const { added, removed } = await this.deps.plumbing.guardHostEnds(names);
+      if (added + removed > 0) this.log.warn({ added, removed, ports: names.length }, 'host seal repaired (ingress drop chains added or removed)');
+    } catch (err) {
+      this.deps.metrics.reconcileErrors.inc({ reason: 'host-guard' });
+      this.log.error({ err: (err as Error).message, ports: names.length }, 'host seal not verified');
     }
   }
 
@@ -250,7 +266,8 @@ export class Reconciler {
     const diff = diffFlows(desired, this.installedFlows);
     if (diff.duplicates.length > 0) {
       const d = diff.duplicates[0]!;
-      this.log.warn({ duplicates: diff.duplicates.length, table: d.table, match: d.match }, 'desired flows with the same table, priority and match: kept the first');
+      // MACs and addresses are unique per bridge by construction (core/macs.ts, IPAM): this is a bug if it shows.
+      this.log.error({ duplicates: diff.duplicates.length, table: d.table, match: d.match }, 'desired flows with the same table, priority and match: kept the first');
     }
     const add = [...diff.add, ...diff.modify];
     if (add.length === 0 && diff.del.length === 0) return 0;
@@ -312,10 +329,10 @@ export class Reconciler {
   }
 }
 
-/** The previous pass's addresses, by namespace key: kept for namespaces whose port record vanished meanwhile. */
+/** The previous pass's addresses and MACs, by namespace key: kept for namespaces whose port record vanished meanwhile. */
 function remembered(last: DesiredState): Map<string, HeldAddress> {
   const out = new Map<string, HeldAddress>();
-  for (const [key, d] of last.ports) out.set(key, { tenant: d.tenant, cidr: `${d.ip}/${d.prefixLen}` });
+  for (const [key, d] of last.ports) out.set(key, { tenant: d.tenant, cidr: `${d.ip}/${d.prefixLen}`, mac: d.mac });
   return out;
 }
 

@@ -6,13 +6,13 @@ import { ConfigError } from '../config/config-error.js';
 import { run } from '../exec/run.js';
 import { ExternalIds, OWNER_VALUE } from '../core/ownership.js';
 import { findPortsByNamespace, isIpv4, parseTracedPorts, type TracedPort } from '../core/pipeline/trace/traced-port.js';
-import { parseProto, tracePacket, type TraceProto, type TraceTarget } from '../core/pipeline/trace/trace-packet.js';
+import { parseProto, parseVlan, tracePacket, type TraceProto, type TraceTarget } from '../core/pipeline/trace/trace-packet.js';
 import { explainTrace, parseTrace } from '../core/pipeline/trace/explain-trace.js';
 
 /** Exit codes of `nsvswitch trace` (documented in --help). */
 export const TRACE_EXIT = { allowed: 0, dropped: 1, usage: 2 } as const;
 
-const USAGE = `Usage: nsvswitch trace SRC DST [--proto icmp|tcp/PORT|udp/PORT|arp] [--raw] [config flags]
+const USAGE = `Usage: nsvswitch trace SRC DST [--proto icmp|tcp/PORT|udp/PORT|arp] [--vlan VID] [--raw] [config flags]
 
 Explains what the switch does with a packet from namespace SRC to DST, using
 ovs-appctl ofproto/trace on the agent's bridge: the verdict, the table that
@@ -21,6 +21,8 @@ IPv4 address. The packet carries SRC's own MAC and address, and DST's MAC.
 
 Options:
   --proto P   icmp (default), tcp/PORT, udp/PORT, or arp (the request for DST's address)
+  --vlan VID  tag the packet with 802.1Q VLAN VID (0-4095; 0 = priority-tagged):
+              what happens to a tagged frame (port security drops it)
   --raw       also print the full ofproto/trace output
 `;
 
@@ -35,6 +37,7 @@ interface TraceArgs {
   readonly src: string;
   readonly dst: string;
   readonly proto: TraceProto;
+  readonly vlan: number | undefined;
   readonly raw: boolean;
 }
 
@@ -42,6 +45,7 @@ interface TraceArgs {
 function parseTraceArgs(rest: readonly string[]): TraceArgs {
   let proto: TraceProto = { kind: 'icmp' };
   let raw = false;
+  let vlan: number | undefined;
   const positional: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] ?? '';
@@ -51,11 +55,15 @@ function parseTraceArgs(rest: readonly string[]): TraceArgs {
       const p = v === undefined ? undefined : parseProto(v);
       if (!p) throw new FlagError('--proto', `expected icmp, arp, tcp/PORT or udp/PORT, got ${JSON.stringify(v ?? '')}`);
       proto = p;
+    } else if (arg === '--vlan' || arg.startsWith('--vlan=')) {
+      const v = arg === '--vlan' ? rest[++i] : arg.slice('--vlan='.length);
+      vlan = v === undefined ? undefined : parseVlan(v);
+      if (vlan === undefined) throw new FlagError('--vlan', `expected a VLAN id 0-4095, got ${JSON.stringify(v ?? '')}`);
     } else if (arg.startsWith('-') && arg !== '-') throw new FlagError(arg, 'unknown flag');
     else positional.push(arg);
   }
   if (positional.length !== 2) throw new FlagError('SRC DST', `expected two arguments, got ${positional.length}`);
-  return { src: positional[0]!, dst: positional[1]!, proto, raw };
+  return { src: positional[0]!, dst: positional[1]!, proto, vlan, raw };
 }
 
 /** Our ports with their addresses, read from OVSDB. */
@@ -100,7 +108,7 @@ export default async function trace(argv: string[]): Promise<number> {
     const src = onePort(ports, args.src, 'SRC');
     if (src.ofport < 1) throw new FlagError('SRC', `port ${src.name} has no OpenFlow port number yet`);
     const dst = resolveTarget(ports, src, args.dst);
-    const packet = tracePacket(src, dst, args.proto);
+    const packet = tracePacket(src, dst, args.proto, args.vlan);
     const out = await run('ovs-appctl', ['-t', appctlTarget(cfg), 'ofproto/trace', cfg.bridge, packet.flow], {
       env: { OVS_RUNDIR: cfg.ovsRundir },
       ...(cfg.hostNetns !== undefined ? { netns: cfg.hostNetns } : {}),
@@ -109,7 +117,7 @@ export default async function trace(argv: string[]): Promise<number> {
     const v = explainTrace({ src, dst, packet, ports, trace: parsedTrace });
     const dstLabel = dst.kind === 'port' ? `${args.dst} (${dst.port.ip})` : dst.ip;
     const lines = [
-      `${args.src} (${src.ip}) -> ${dstLabel} [${packet.proto.kind === 'tcp' || packet.proto.kind === 'udp' ? `${packet.proto.kind}/${packet.proto.port}` : packet.proto.kind}]: ${v.allowed ? 'ALLOWED' : 'DROPPED'}`,
+      `${args.src} (${src.ip}) -> ${dstLabel} [${packet.proto.kind === 'tcp' || packet.proto.kind === 'udp' ? `${packet.proto.kind}/${packet.proto.port}` : packet.proto.kind}${packet.vlan === undefined ? '' : `, VLAN ${packet.vlan}`}]: ${v.allowed ? 'ALLOWED' : 'DROPPED'}`,
       ...(packet.note ? [`  note: ${packet.note}`] : []),
       `  decided in table ${v.table ?? '-'} (${v.tableName})${v.step ? ` by: ${v.step.match || '(match all)'}, priority ${v.step.priority}` : ''}`,
       `  why: ${v.why}`,

@@ -2,7 +2,8 @@ import type { NamespaceInfo } from '../netns/types.js';
 import { namespaceKey } from '../netns/types.js';
 import type { Tenant } from '../manifests/types.js';
 import type { DesiredPort, DesiredState, NamespaceVerdict, OwnedPort } from './model.js';
-import { hostIfName, macFor, peerTmpName } from './names.js';
+import { hostIfName, peerTmpName } from './names.js';
+import { assignMacs, type MacClaim, type MacDeriver } from './macs.js';
 
 /** The pieces of manifests/IPAM the pure core needs, injected so it stays I/O-free and testable. */
 export interface DesiredDeps {
@@ -13,6 +14,8 @@ export interface DesiredDeps {
   /** An allocator for one tenant, given the addresses its remaining ports hold; it remembers what it hands out. */
   allocator(tenant: Tenant, used: ReadonlySet<string>): { allocate(nsName: string): { ok: true; ip: string } | { ok: false; error: Error } };
   inSubnet(ip: string, cidr: string): boolean;
+  /** MAC candidates of a namespace key (default macFor); tests inject collisions here. */
+  readonly mac?: MacDeriver;
 }
 
 function prefixOf(cidr: string): number {
@@ -28,6 +31,8 @@ export interface HeldAddress {
   readonly tenant: string;
   /** Address with prefix, e.g. 10.10.0.2/24. */
   readonly cidr: string;
+  /** Its MAC, kept like the address (neighbours' ARP caches hold it). */
+  readonly mac?: string;
 }
 
 /** Whether an address the namespace held can be kept for it under this tenant. */
@@ -47,7 +52,9 @@ function keepsAddress(owned: HeldAddress, tenant: Tenant, ns: NamespaceInfo, dep
  * `remembered` (the previous pass's addresses) keeps a namespace's address
  * when its record vanished under a running agent (a bridge deleted by hand,
  * an OVS database reset): recorded addresses are reserved first, then
- * remembered ones, then the rest is allocated.
+ * remembered ones, then the rest is allocated. MACs go the same way and are
+ * unique on the bridge by construction (assignMacs): a namespace whose
+ * derived MAC another port has gets the next candidate.
  */
 export function computeDesired(
   tenants: ReadonlyMap<string, Tenant>,
@@ -108,7 +115,7 @@ export function computeDesired(
   }
 
   // Pass 2: allocate for the rest, one allocator per tenant for the whole pass.
-  const ports = new Map<string, DesiredPort>();
+  const addressed: { key: string; ns: NamespaceInfo; tenant: Tenant; ip: string }[] = [];
   const allocators = new Map<string, ReturnType<DesiredDeps['allocator']>>();
   for (const [key, { ns, tenant, keep }] of matches) {
     let ip = keep;
@@ -122,6 +129,21 @@ export function computeDesired(
       }
       ip = a.ip;
     }
+    addressed.push({ key, ns, tenant, ip });
+  }
+
+  // Pass 3: MACs, unique on the bridge: every owned port's MAC is in use, recorded ones stay with their namespace.
+  const claims = new Map<string, MacClaim>();
+  for (const { key } of addressed) claims.set(key, { recorded: ownedByKey.get(key)?.mac, remembered: remembered.get(key)?.mac });
+  const macs = assignMacs(claims, owned.map((o) => o.mac), deps.mac);
+
+  const ports = new Map<string, DesiredPort>();
+  for (const { key, ns, tenant, ip } of addressed) {
+    const mac = macs.assigned.get(key);
+    if (!mac) {
+      verdicts.set(key, { kind: 'error', tenant: tenant.name, reason: 'mac', message: `namespace ${ns.path}: every candidate MAC is in use on the bridge` });
+      continue;
+    }
     const port: DesiredPort = {
       key,
       ns,
@@ -130,7 +152,8 @@ export function computeDesired(
       hostIf: hostIfName(key),
       peerTmp: peerTmpName(key),
       ifName: tenant.interface.name,
-      mac: macFor(key),
+      mac: mac.mac,
+      ...(mac.source === 'derived' && mac.attempt > 0 ? { macCandidate: mac.attempt } : {}),
       ip,
       prefixLen: prefixOf(tenant.subnet),
       mtu: tenant.interface.mtu,

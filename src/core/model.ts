@@ -32,6 +32,8 @@ export interface DesiredPort {
   readonly peerTmp: string;
   readonly ifName: string;
   readonly mac: string;
+  /** Set when the MAC is a later candidate (1, 2, …): the key's own derived MAC was in use on the bridge. */
+  readonly macCandidate?: number;
   readonly ip: string;
   readonly prefixLen: number;
   readonly mtu: number;

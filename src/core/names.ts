@@ -29,9 +29,15 @@ export function peerTmpName(nsKey: string): string {
   return PEER_TMP_PREFIX + digest(nsKey).toString('hex').slice(0, IFNAMSIZ_MAX - PEER_TMP_PREFIX.length);
 }
 
-/** A deterministic, locally administered, unicast MAC for the namespace's interface. */
-export function macFor(nsKey: string): string {
-  const d = digest(`mac:${nsKey}`);
+/**
+ * A deterministic, locally administered, unicast MAC for the namespace's
+ * interface: candidate `attempt` of the key (0 = the key's own, then
+ * `key#1`, `key#2`, …). 40 bits of hash can collide, so the MAC a port gets
+ * is chosen among these candidates by assignMacs() (core/macs.ts), unique
+ * per bridge.
+ */
+export function macFor(nsKey: string, attempt = 0): string {
+  const d = digest(attempt === 0 ? `mac:${nsKey}` : `mac:${nsKey}#${attempt}`);
   const bytes = [0x02, d[0] ?? 0, d[1] ?? 0, d[2] ?? 0, d[3] ?? 0, d[4] ?? 0];
   return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
 }

@@ -1,8 +1,8 @@
 import type { Flow } from '../../openflow/index.js';
 import { encodeCookie } from '../../openflow/cookie.js';
-import { Category, MULTICAST_DST, Priority, Table } from './tables.js';
+import { Category, MULTICAST_DST, Priority, Table, UNTAGGED } from './tables.js';
 
-export { Category, Priority, Table, MULTICAST_DST, categoryName, type CategoryName } from './tables.js';
+export { Category, Priority, Table, MULTICAST_DST, UNTAGGED, categoryName, type CategoryName } from './tables.js';
 
 /** A workload port as the pipeline needs it (ofport from OVSDB, the rest from our external_ids). */
 export interface FlowPort {
@@ -43,9 +43,10 @@ export function baseFlows(): Flow[] {
 }
 
 /**
- * The FLOWS_PER_PORT flows of one port: port security (own MAC + own IPv4,
- * ARP with own sender MAC and IP, anything else dropped), the ARP answer
- * for its address, and unicast delivery to it, all scoped to its tenant.
+ * The FLOWS_PER_PORT flows of one port: port security (untagged frames only:
+ * own MAC + own IPv4, ARP with own sender MAC and IP; anything else, VLAN-
+ * tagged frames and other ethertypes included, dropped), the ARP answer for
+ * its address, and unicast delivery to it, all scoped to its tenant.
  */
 export function portFlows(p: FlowPort): Flow[] {
   const mac = p.mac.toLowerCase();
@@ -55,12 +56,12 @@ export function portFlows(p: FlowPort): Flow[] {
   return [
     {
       table: Table.classify, priority: Priority.portAllow, cookie: c(Category.portIp),
-      match: `ip,in_port=${at},dl_src=${mac},nw_src=${p.ip}`,
+      match: `ip,in_port=${at},${UNTAGGED},dl_src=${mac},nw_src=${p.ip}`,
       actions: `write_metadata:${md},goto_table:${Table.l2}`,
     },
     {
       table: Table.classify, priority: Priority.portAllow, cookie: c(Category.portArp),
-      match: `arp,in_port=${at},dl_src=${mac},arp_spa=${p.ip},arp_sha=${mac}`,
+      match: `arp,in_port=${at},${UNTAGGED},dl_src=${mac},arp_spa=${p.ip},arp_sha=${mac}`,
       actions: `write_metadata:${md},goto_table:${Table.arp}`,
     },
     { table: Table.classify, priority: Priority.portSpoofDrop, cookie: c(Category.portSpoofDrop), match: `in_port=${at}`, actions: 'drop' },

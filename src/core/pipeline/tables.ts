@@ -43,5 +43,14 @@ export function categoryName(code: number): CategoryName | undefined {
   return undefined;
 }
 
+/**
+ * Untagged frames only: no 802.1Q/802.1ad header at all (OVS sets bit 0x1000
+ * of vlan_tci for any tag, also a priority tag with VID 0). Written the way
+ * ovs-ofctl prints it back: OpenFlow 1.3+ stores "no VLAN" as VID 0 under
+ * mask 0x1fff (`vlan_tci=0x0000` goes in and comes out like this), so the
+ * flow diff sees desired and dumped as equal.
+ */
+export const UNTAGGED = 'vlan_tci=0x0000/0x1fff';
+
 /** Ethernet group bit: matches every broadcast and multicast destination. */
 export const MULTICAST_DST = '01:00:00:00:00:00/01:00:00:00:00:00';

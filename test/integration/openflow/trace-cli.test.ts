@@ -80,6 +80,20 @@ describe('nsvswitch trace on a real switch', () => {
     expect(r.out).toContain('note: no nsvswitch port has address 10.8.0.99');
   });
 
+  it('drops the same ping tagged with a VLAN (another tenant\'s id, or priority-tagged) at port security', async () => {
+    const r = await traceCmd(['red-a', 'red-b', '--vlan', '22', ...cfg]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('red-a (10.8.0.1) -> red-b (10.8.0.2) [icmp, VLAN 22]: DROPPED');
+    expect(r.out).toContain('decided in table 0 (classify + port security) by: in_port=');
+    expect(r.out).toContain('accepts untagged frames only; this one carries an 802.1Q tag (VLAN 22)');
+    const prio = await traceCmd(['red-a', 'red-b', '--proto', 'arp', '--vlan=0', ...cfg]);
+    expect(prio.code).toBe(1);
+    expect(prio.out).toContain('(VLAN 0, priority-tagged)');
+    const bad = await traceCmd(['red-a', 'red-b', '--vlan', '4096', ...cfg]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--vlan');
+  });
+
   it('says a port without flows is not programmed yet', async () => {
     const r = await traceCmd(['green-new', 'red-a', ...cfg]);
     expect(r.code).toBe(1);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeDesired } from '../../../src/core/desired.js';
-import type { OwnedPort } from '../../../src/core/model.js';
+import type { DesiredPort, OwnedPort } from '../../../src/core/model.js';
+import { plan } from '../../../src/core/plan.js';
 import { hostIfName, macFor } from '../../../src/core/names.js';
 import { namespaceKey } from '../../../src/netns/types.js';
 import { deps, ns, tenant } from './fixtures.js';
@@ -105,5 +106,76 @@ describe('computeDesired with remembered addresses (records gone under a running
     expect(d.ports.get(key(a))?.ip).not.toBe('10.10.0.7');
     expect(d.ports.get(key(b))?.ip?.startsWith('10.10.0.')).toBe(true);
     expect(d.ports.get(key(c))?.ip).toBe('10.10.0.9');
+  });
+});
+
+describe('computeDesired: MACs unique on the bridge', () => {
+  const key = namespaceKey;
+  const a = ns('blue-a', 1), b = ns('red-b', 2), c = ns('blue-c', 3);
+  const SHARED = '02:aa:aa:aa:aa:aa';
+  /** Every namespace's own derived MAC is the same one (a hash collision, on demand); later candidates are real. */
+  const colliding = { ...deps, mac: (k: string, attempt: number) => (attempt === 0 ? SHARED : macFor(k, attempt)) };
+  const asOwned = (d: DesiredPort): OwnedPort => ({
+    portUuid: `p-${d.key}`, ifaceUuid: `i-${d.key}`, name: d.hostIf, key: d.key, nsPath: d.ns.path, nsInode: d.ns.inode,
+    tenant: d.tenant, tenantId: d.tenantId, cidr: `${d.ip}/${d.prefixLen}`, mac: d.mac, ifName: d.ifName, mtu: d.mtu,
+    gateway: d.gateway, ofport: 1, installed: true,
+  });
+
+  it('gives colliding namespaces distinct MACs, across tenants too, and says which took a later candidate', () => {
+    const d = computeDesired(tenants, [c, b, a], [], colliding);
+    const macs = [a, b, c].map((n) => d.ports.get(key(n))!.mac);
+    expect(new Set(macs).size).toBe(3);
+    expect(macs.filter((m) => m === SHARED)).toHaveLength(1);
+    expect([a, b, c].map((n) => d.ports.get(key(n))!.macCandidate).filter((x) => x !== undefined)).toEqual([1, 1]);
+  });
+
+  it('a newcomer whose derived MAC an owned port carries gets the next one; the owned port is kept, not replugged', () => {
+    const first = computeDesired(tenants, [a], [], colliding);
+    const ownedA = asOwned(first.ports.get(key(a))!);
+    expect(ownedA.mac).toBe(SHARED);
+    const d = computeDesired(tenants, [a, c], [ownedA], colliding);
+    expect(d.ports.get(key(a))!.mac).toBe(SHARED);
+    expect(d.ports.get(key(c))).toMatchObject({ mac: macFor(key(c), 1), macCandidate: 1 });
+    const p = plan(d, [ownedA]);
+    expect(p.keep).toEqual([ownedA]);
+    expect(p.plug.map((x) => x.key)).toEqual([key(c)]);
+    expect(p.remove).toEqual([]);
+  });
+
+  it('restart: with every port recorded, the same desired state and nothing to do', () => {
+    const first = computeDesired(tenants, [a, b, c], [], colliding);
+    const owned = [...first.ports.values()].map(asOwned);
+    // Even if the derivation changed meanwhile (here: no collision any more), recorded MACs win.
+    for (const d2 of [computeDesired(tenants, [c, a, b], owned, colliding), computeDesired(tenants, [a, b, c], owned, deps)]) {
+      expect([...d2.ports.values()].map((x) => x.mac)).toEqual([...first.ports.values()].map((x) => x.mac));
+      const p = plan(d2, owned);
+      expect([p.plug, p.remove, p.markInstalled]).toEqual([[], [], []]);
+    }
+  });
+
+  it('heals ports an older agent left sharing a MAC: one keeps it, the other is replugged with its own', () => {
+    const first = computeDesired(tenants, [a, c], [], deps);
+    const owned = [...first.ports.values()].map((x) => ({ ...asOwned(x), mac: SHARED }));
+    const d = computeDesired(tenants, [a, c], owned, deps);
+    const [ma, mc] = [d.ports.get(key(a))!.mac, d.ports.get(key(c))!.mac];
+    expect(ma).not.toBe(mc);
+    expect([ma, mc]).toContain(SHARED);
+    const p = plan(d, owned);
+    expect(p.keep).toHaveLength(1);
+    expect(p.remove).toHaveLength(1);
+    expect(p.plug.map((x) => x.mac)).toEqual([[ma, mc].find((m) => m !== SHARED)]);
+  });
+
+  it('keeps the MAC the agent last gave a namespace whose record vanished', () => {
+    const remembered = new Map([[key(a), { tenant: 'blue', cidr: '10.10.0.2/24', mac: '02:00:00:00:00:42' }]]);
+    expect(computeDesired(tenants, [a], [], deps, remembered).ports.get(key(a))!.mac).toBe('02:00:00:00:00:42');
+  });
+
+  it('reports a namespace left without a MAC as an error verdict, not a shared MAC', () => {
+    const stuck = { ...deps, mac: () => SHARED };
+    const d = computeDesired(tenants, [a, c], [], stuck);
+    expect(d.ports.get(key(a))!.mac).toBe(SHARED);
+    expect(d.ports.has(key(c))).toBe(false);
+    expect(d.verdicts.get(key(c))).toMatchObject({ kind: 'error', tenant: 'blue', reason: 'mac' });
   });
 });

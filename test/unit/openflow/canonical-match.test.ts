@@ -13,6 +13,7 @@ describe('canonicalMatch', () => {
     ['nw_src=10.0.0.1/32', 'nw_src=10.0.0.1'],
     ['dl_dst=02:00:00:00:00:01/ff:ff:ff:ff:ff:ff', 'dl_dst=02:00:00:00:00:01'],
     ['eth_dst=01:00:00:00:00:00/01:00:00:00:00:00', 'dl_dst=01:00:00:00:00:00/01:00:00:00:00:00'],
+    ['ip,in_port=1,vlan_tci=0x0000/0x1fff,dl_src=02:00:00:00:00:01', 'ip,vlan_tci=0x0/0x1FFF,in_port=1,dl_src=02:00:00:00:00:01'],
     ['', ''],
   ];
   it.each(same)('%s ≡ %s', (a, b) => {
@@ -27,6 +28,8 @@ describe('canonicalMatch', () => {
     ['dl_dst=01:00:00:00:00:00/01:00:00:00:00:00', 'dl_dst=01:00:00:00:00:00'],
     ['nw_src=10.0.0.0/24', 'nw_src=10.0.0.0'],
     ['in_port=1', ''],
+    ['ip,vlan_tci=0x0000/0x1fff', 'ip'],
+    ['vlan_tci=0x0000/0x1fff', 'vlan_tci=0x1000/0x1000'],
   ];
   it.each(different)('%s ≢ %s', (a, b) => {
     expect(canonicalMatch(a)).not.toBe(canonicalMatch(b));

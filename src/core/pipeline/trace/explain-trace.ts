@@ -125,7 +125,10 @@ export function explainTrace({ src, dst, packet, ports, trace }: ExplainInput): 
       }
       return verdict(`no port of tenant "${src.tenant}" has the destination MAC`);
     case Category.portSpoofDrop:
-      return verdict(`port security: ${src.name} may only send with its own MAC ${src.mac} and IPv4 ${src.ip} (ARP with the same sender); this packet did not match`);
+      if (packet.vlan !== undefined) {
+        return verdict(`port security: ${src.name} accepts untagged frames only; this one carries an 802.1Q tag (VLAN ${packet.vlan}${packet.vlan === 0 ? ', priority-tagged' : ''})`);
+      }
+      return verdict(`port security: ${src.name} may only send untagged IPv4 with its own MAC ${src.mac} and address ${src.ip}, or ARP with the same sender; this packet did not match`);
     case Category.ipv6Drop:
       return verdict('IPv6 from workloads is dropped (not supported yet)');
     case Category.classifyMiss:

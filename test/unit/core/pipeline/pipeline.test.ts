@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Category, FLOWS_PER_PORT, Table, baseFlows, pipelineFlows, portFlows, tenantFlows, type FlowPort } from '../../../../src/core/pipeline/index.js';
-import { decodeCookie, diffFlows, flowKey, isOurCookie, type Flow } from '../../../../src/openflow/index.js';
+import { Category, FLOWS_PER_PORT, Table, UNTAGGED, baseFlows, pipelineFlows, portFlows, tenantFlows, type FlowPort } from '../../../../src/core/pipeline/index.js';
+import { decodeCookie, diffFlows, flowKey, isOurCookie, parseDumpFlows, type Flow } from '../../../../src/openflow/index.js';
+import { canonicalMatch } from '../../../../src/openflow/canonical-match.js';
 
 function port(ofport: number, tenantId: number): FlowPort {
   const h = ofport.toString(16).padStart(4, '0');
@@ -71,12 +72,47 @@ describe('pipelineFlows', () => {
     const classify = portFlows(p).filter((f) => f.table === Table.classify);
     const allow = classify.filter((f) => f.actions.includes('goto_table'));
     expect(allow.map((f) => f.match)).toEqual([
-      `ip,in_port=9,dl_src=${p.mac},nw_src=${p.ip}`,
-      `arp,in_port=9,dl_src=${p.mac},arp_spa=${p.ip},arp_sha=${p.mac}`,
+      `ip,in_port=9,vlan_tci=0x0000/0x1fff,dl_src=${p.mac},nw_src=${p.ip}`,
+      `arp,in_port=9,vlan_tci=0x0000/0x1fff,dl_src=${p.mac},arp_spa=${p.ip},arp_sha=${p.mac}`,
     ]);
     const spoofDrop = classify.find((f) => decodeCookie(f.cookie).category === Category.portSpoofDrop);
     expect(spoofDrop).toMatchObject({ match: 'in_port=9', actions: 'drop' });
     expect(spoofDrop!.priority).toBeLessThan(allow[0]!.priority);
+  });
+
+  it('lets only untagged frames of IPv4 or ARP past classification, from any port (VLAN, QinQ, priority tags and other ethertypes hit a drop)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 80 }), fc.integer({ min: 1, max: 9 }), (n, t) => {
+        const classify = pipelineFlows(ports(n, t)).filter((f) => f.table === Table.classify);
+        const passing = classify.filter((f) => f.actions !== 'drop');
+        expect(passing).toHaveLength(2 * n);
+        for (const f of passing) {
+          const fields = canonicalMatch(f.match).split(',');
+          // vlan_tci 0 under mask 0x1fff: no 802.1Q/802.1ad header (OVS sets 0x1000 for any tag, VID 0 included).
+          expect(fields, f.match).toContain('vlan_tci=0/8191');
+          expect(fields.includes('dl_type=2048') || fields.includes('dl_type=2054'), `${f.match}: IPv4 or ARP only`).toBe(true);
+          expect(fields.some((x) => x.startsWith('in_port='))).toBe(true);
+        }
+      }),
+      { numRuns: 30 },
+    );
+    expect(UNTAGGED).toBe('vlan_tci=0x0000/0x1fff');
+  });
+
+  it('writes the allow flows exactly the way OVS 3.1 prints them back, so a resync changes nothing', () => {
+    // Verbatim `ovs-ofctl -O OpenFlow15 --no-stats dump-flows` lines after installing portFlows(p).
+    const p: FlowPort = { portName: 'vvl00', ofport: 1, mac: '02:00:00:0b:00:00', ip: '10.11.0.10', tenantId: 11, tenant: 'red' };
+    const dumped = parseDumpFlows([
+      ' cookie=0x6e7300000b000010, priority=100,ip,in_port=1,vlan_tci=0x0000/0x1fff,dl_src=02:00:00:0b:00:00,nw_src=10.11.0.10 actions=write_metadata:0xb,goto_table:20',
+      ' cookie=0x6e7300000b000011, priority=100,arp,in_port=1,vlan_tci=0x0000/0x1fff,dl_src=02:00:00:0b:00:00,arp_spa=10.11.0.10,arp_sha=02:00:00:0b:00:00 actions=write_metadata:0xb,goto_table:10',
+    ].join('\n'));
+    const allow = portFlows(p).filter((f) => f.table === Table.classify && f.actions !== 'drop');
+    expect(diffFlows(allow, dumped)).toEqual({ add: [], modify: [], del: [], duplicates: [] });
+    // The same flows without the VLAN condition are different flows: an old install is replaced, not kept.
+    const untaggedless = dumped.map((f) => ({ ...f, match: f.match.replace(',vlan_tci=0x0000/0x1fff', '') }));
+    expect(diffFlows(allow, untaggedless).modify).toEqual([]);
+    expect(diffFlows(allow, untaggedless).add).toHaveLength(2);
+    expect(diffFlows(allow, untaggedless).del).toHaveLength(2);
   });
 
   it('drops IPv6 from every port, ahead of the spoofing rule so traces name the policy', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { explainTrace, parseTrace, tracedOutputs } from '../../../../src/core/pipeline/trace/explain-trace.js';
-import { parseProto, tracePacket } from '../../../../src/core/pipeline/trace/trace-packet.js';
+import { parseProto, parseVlan, tracePacket } from '../../../../src/core/pipeline/trace/trace-packet.js';
 import { findPortsByNamespace, isIpv4, parseTracedPorts, type TracedPort } from '../../../../src/core/pipeline/trace/traced-port.js';
 
 // Verbatim `ovs-vsctl --format=json --columns=name,ofport,external_ids find Interface ...` shape (OVS 3.1).
@@ -19,7 +19,7 @@ const UNICAST = `Flow: icmp,in_port=3,vlan_tci=0x0000,dl_src=02:00:00:0a:00:01,d
 
 bridge("br1")
 -------------
- 0. ip,in_port=3,dl_src=02:00:00:0a:00:01,nw_src=10.8.0.1, priority 100, cookie 0x6e73000015000010
+ 0. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=02:00:00:0a:00:01,nw_src=10.8.0.1, priority 100, cookie 0x6e73000015000010
     write_metadata:0x15
     goto_table:20
 20. metadata=0x15,dl_dst=02:00:00:0a:00:02, priority 100, cookie 0x6e73000015000030
@@ -34,7 +34,7 @@ const ARP_FLOOD = `Flow: arp,in_port=3,vlan_tci=0x0000,dl_src=02:00:00:0a:00:01,
 
 bridge("br1")
 -------------
- 0. arp,in_port=3,dl_src=02:00:00:0a:00:01,arp_spa=10.8.0.1,arp_sha=02:00:00:0a:00:01, priority 100, cookie 0x6e73000015000011
+ 0. arp,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=02:00:00:0a:00:01,arp_spa=10.8.0.1,arp_sha=02:00:00:0a:00:01, priority 100, cookie 0x6e73000015000011
     write_metadata:0x15
     goto_table:10
 10. priority 0, cookie 0x6e73000000000003
@@ -47,6 +47,17 @@ bridge("br1")
 Final flow: unchanged
 Megaflow: recirc_id=0,eth,arp,in_port=3,dl_src=02:00:00:0a:00:01,dl_dst=ff:ff:ff:ff:ff:ff
 Datapath actions: 2
+`;
+const TAGGED = `Flow: icmp,in_port=3,dl_vlan=22,dl_vlan_pcp=0,vlan_tci1=0x0000,dl_src=02:00:00:0a:00:01,dl_dst=02:00:00:0a:00:02,nw_src=10.8.0.1,nw_dst=10.8.0.2,nw_tos=0,nw_ecn=0,nw_ttl=64,nw_frag=no,icmp_type=8,icmp_code=0
+
+bridge("br1")
+-------------
+ 0. in_port=3, priority 50, cookie 0x6e73000015000012
+    drop
+
+Final flow: unchanged
+Megaflow: recirc_id=0,eth,ip,in_port=3,dl_vlan=22,dl_src=02:00:00:0a:00:01,nw_frag=no
+Datapath actions: drop
 `;
 const UNKNOWN_PORT = `Flow: icmp,in_port=9,vlan_tci=0x0000,dl_src=02:aa:00:00:00:02,dl_dst=02:aa:00:00:00:05,nw_src=10.0.0.2,nw_dst=10.0.0.5,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,icmp_type=0,icmp_code=0
 
@@ -84,12 +95,20 @@ describe('trace helpers', () => {
     expect(parseProto('udp/53')).toEqual({ kind: 'udp', port: 53 });
     expect(parseProto('arp')).toEqual({ kind: 'arp' });
     for (const bad of ['http', 'tcp', 'tcp/0', 'udp/70000', 'icmp/1']) expect(parseProto(bad)).toBeUndefined();
+    expect([parseVlan('0'), parseVlan('22'), parseVlan('4095')]).toEqual([0, 22, 4095]);
+    for (const bad of ['4096', '-1', '0x10', '', 'ten', '12345']) expect(parseVlan(bad)).toBeUndefined();
   });
 
   it('build the packet SRC would send: its own MAC and IP, DST\'s MAC; ARP first for an unknown address', () => {
     expect(tracePacket(redA, { kind: 'port', port: redB }, { kind: 'tcp', port: 80 }).flow).toBe(
       'tcp,in_port=3,dl_src=02:00:00:0a:00:01,dl_dst=02:00:00:0a:00:02,nw_src=10.8.0.1,nw_dst=10.8.0.2,nw_ttl=64,tcp_src=40000,tcp_dst=80',
     );
+    expect(tracePacket(redA, { kind: 'port', port: redB }, { kind: 'icmp' }, 22)).toEqual({
+      flow: 'icmp,in_port=3,dl_vlan=22,dl_src=02:00:00:0a:00:01,dl_dst=02:00:00:0a:00:02,nw_src=10.8.0.1,nw_dst=10.8.0.2,nw_ttl=64,icmp_type=8,icmp_code=0',
+      proto: { kind: 'icmp' },
+      vlan: 22,
+    });
+    expect(tracePacket(redA, { kind: 'port', port: redB }, { kind: 'arp' }, 0).flow).toMatch(/^arp,in_port=3,dl_vlan=0,dl_src=/);
     const unknown = tracePacket(redA, { kind: 'address', ip: '10.8.0.99' }, { kind: 'icmp' });
     expect(unknown.proto).toEqual({ kind: 'arp' });
     expect(unknown.flow).toContain('arp_tpa=10.8.0.99');
@@ -120,6 +139,18 @@ describe('trace helpers', () => {
     const arp = explainTrace({ src: redA, dst: { kind: 'port', port: blueA }, packet: tracePacket(redA, { kind: 'port', port: blueA }, { kind: 'arp' }), ports, trace: parseTrace(ARP_FLOOD) });
     expect(arp.allowed).toBe(false);
     expect(arp.why).toContain('10.8.0.3 belongs to tenant "blue", which never sees it');
+  });
+
+  it('explain: a tagged frame is dropped by port security, which says only untagged frames are accepted', () => {
+    const dst = { kind: 'port' as const, port: redB };
+    const v = explainTrace({ src: redA, dst, packet: tracePacket(redA, dst, { kind: 'icmp' }, 22), ports, trace: parseTrace(TAGGED) });
+    expect(v).toMatchObject({ allowed: false, table: 0, tableName: 'classify + port security' });
+    expect(v.why).toBe('port security: vtr0 accepts untagged frames only; this one carries an 802.1Q tag (VLAN 22)');
+    const prio = explainTrace({ src: redA, dst, packet: tracePacket(redA, dst, { kind: 'icmp' }, 0), ports, trace: parseTrace(TAGGED) });
+    expect(prio.why).toContain('(VLAN 0, priority-tagged)');
+    // Untagged and still dropped there: spoofing, said as such.
+    const spoofed = explainTrace({ src: { ...redA, mac: '02:00:00:0a:00:99' }, dst, packet: tracePacket(redA, dst, { kind: 'icmp' }), ports, trace: parseTrace(TAGGED) });
+    expect(spoofed.why).toContain('may only send untagged IPv4 with its own MAC 02:00:00:0a:00:99');
   });
 
   it('explain: a port without flows is "not programmed"', () => {
