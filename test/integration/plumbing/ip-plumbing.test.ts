@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OvsSandbox } from '../../../src/sandbox/ovs-sandbox.js';
 import { run } from '../../../src/exec/run.js';
@@ -156,9 +156,13 @@ describe('IpPlumbing (real kernel, private host namespace)', () => {
   it('refuses a namespace re-created at the same path (different inode)', async () => {
     const [p] = await sb.netnsDir.add('reborn');
     const old = await specFor(p!);
+    // Hold the old namespace alive: the kernel reuses a freed nsfs inode number, and the new
+    // namespace could otherwise come back with the very inode this test says it must not have.
+    const keep = await open(p!, 'r');
     await sb.netnsDir.remove('reborn');
     await sb.netnsDir.add('reborn');
-    const [r] = await plumbing.plug([old]);
+    expect((await stat(p!)).ino).not.toBe(old.inode);
+    const [r] = await plumbing.plug([old]).finally(() => keep.close());
     expect(r?.ok).toBe(false);
     expect((r as { error: Error }).error).toBeInstanceOf(NamespaceGoneError);
     expect((r as { error: Error }).error.message).toMatch(/replaced by another namespace/);
