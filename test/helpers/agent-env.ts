@@ -1,6 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
@@ -9,6 +9,7 @@ import { PrivateNetnsDir } from '../../src/sandbox/private-netns-dir.js';
 import type { AgentConfig } from '../../src/config/types.js';
 import { DEFAULT_CONFIG } from '../../src/config/index.js';
 import { run } from '../../src/exec/run.js';
+import { trafficMatrix, type TrafficOptions, type TrafficResult } from './traffic.js';
 
 export const BRIDGE = 'br-nsv';
 
@@ -132,6 +133,21 @@ export class AgentEnv {
     const r = await run('ping', [...args, ip], { netns: this.workloads.path(from), okExitCodes: [1, 2] });
     const m = /(\d+) received/.exec(r.stdout);
     return m ? Number(m[1]) : 0;
+  }
+
+  /**
+   * TCP and UDP from workload `from` to each address, received (see
+   * helpers/traffic.ts) inside the namespace the agent recorded for that
+   * address; all pairs at once. An address no port records is an error.
+   */
+  async trafficTo(from: string, ips: readonly string[], opts: TrafficOptions = {}): Promise<TrafficResult[]> {
+    const nsOf = new Map((await this.ownedInterfaces()).map((i) => [(i.ids['nsvswitch-ip'] ?? '').split('/')[0], i.ids['nsvswitch-netns'] ?? '']));
+    const pairs = ips.map((ip) => {
+      const to = nsOf.get(ip);
+      if (!to) throw new Error(`no plugged namespace records ${ip}`);
+      return { from: this.workloads.path(from), to, ip, label: `${from} -> ${basename(to)} (${ip})` };
+    });
+    return trafficMatrix(pairs, opts);
   }
 
   /** Our flows on the bridge (cookie prefix of nsvswitch), as `ovs-ofctl dump-flows` lines. */

@@ -6,6 +6,7 @@ import { PEER_TMP_PREFIX, isHostIfName } from '../../src/core/names.js';
 import { ipInSubnet } from '../../src/ipam/index.js';
 import { run } from '../../src/exec/run.js';
 import { BRIDGE, eventually, pool, type AgentEnv } from './agent-env.js';
+import { describeTraffic, trafficMatrix, trafficProblems, type TrafficResult } from './traffic.js';
 
 /** What one tenant should hold once the agent settled. */
 export interface TenantExpectation {
@@ -38,7 +39,7 @@ export interface InvariantOptions {
    * the pings catch broken isolation on their own.
    */
   readonly flowContent?: boolean;
-  /** Same-tenant and cross-tenant pairs probed with real pings (default 3 each). */
+  /** Same-tenant and cross-tenant pairs probed with real pings, TCP and UDP (default 3 each). */
   readonly samplePairs?: number;
 }
 
@@ -50,6 +51,8 @@ export interface InvariantReport {
   readonly addressesCompared: number;
   readonly sameTenantPings: number;
   readonly crossTenantProbes: number;
+  /** Pairs (same and cross tenant) that also carried, or had to stop, a TCP stream and UDP datagrams. */
+  readonly trafficPairs: number;
   readonly flows: number;
   readonly settleMs: number;
 }
@@ -220,11 +223,13 @@ function spread<T>(items: readonly T[], n: number): T[] {
 }
 
 /**
- * Real traffic on a sample: same-tenant pairs answer pings; a cross-tenant
- * pair does not, even with on-link /32 routes between the two namespaces,
- * so the switch and not routing decides.
+ * Real traffic on a sample: same-tenant pairs answer pings and carry a TCP
+ * stream and UDP datagrams intact; a cross-tenant pair gets no echo, no
+ * connection and not one byte, even with on-link /32 routes between the two
+ * namespaces, so the switch and not routing decides. Pings and TCP/UDP run
+ * side by side (helpers/traffic.ts), so the sample costs about one timeout.
  */
-async function isolationProblems(env: AgentEnv, opts: InvariantOptions, nsDir: string, rows: readonly Row[], pairs: number): Promise<{ problems: string[]; same: number; cross: number }> {
+async function isolationProblems(env: AgentEnv, opts: InvariantOptions, nsDir: string, rows: readonly Row[], pairs: number): Promise<{ problems: string[]; same: number; cross: number; traffic: number }> {
   const problems: string[] = [];
   const ipOf = new Map(rows.map((r) => [basename(r.ids['nsvswitch-netns'] ?? ''), (r.ids['nsvswitch-ip'] ?? '').split('/')[0] ?? '']));
   const tenants = Object.entries(opts.expectedByTenant).filter(([, e]) => e.names.length > 0);
@@ -237,12 +242,6 @@ async function isolationProblems(env: AgentEnv, opts: InvariantOptions, nsDir: s
   const samePairs: [string, string][] = [];
   for (let i = 0; samePairs.length < pairs && perTenant.some((l) => l.length > i); i++) {
     for (const l of perTenant) if (l[i] && samePairs.length < pairs) samePairs.push(l[i]!);
-  }
-  for (const [a, b] of samePairs) {
-    // Three tries: the first echo may wait for a neighbour entry.
-    if ((await ping(a, ipOf.get(b)!, 3)) === 0) {
-      problems.push(`same tenant: ${a} cannot ping ${b} (${ipOf.get(b)})\n${await pingDiagnosis(env, nsDir, rows, a, b, () => ping(a, ipOf.get(b)!, 3))}`);
-    }
   }
   const cross: [string, string][] = [];
   for (let i = 0; i < tenants.length; i++) {
@@ -257,18 +256,33 @@ async function isolationProblems(env: AgentEnv, opts: InvariantOptions, nsDir: s
   // On-link /32 routes both ways (the answer needs a route back too), so only the switch can stop the echo.
   const route = (op: 'replace' | 'del', from: string, to: string) =>
     run('ip', ['route', op, `${ipOf.get(to)!}/32`, 'dev', ifOf(from)], { netns: join(nsDir, from), okExitCodes: op === 'del' ? [2] : [] });
-  for (const [a, b] of crossPairs) {
-    await route('replace', a, b);
-    await route('replace', b, a);
-    try {
-      const got = await ping(a, ipOf.get(b)!, 2);
-      if (got > 0) problems.push(`cross tenant: ${a} reached ${b} (${ipOf.get(b)}) with ${got} replies`);
-    } finally {
-      await route('del', a, b);
-      await route('del', b, a);
+  const routes = [...new Map(crossPairs.flatMap(([a, b]) => [[a, b], [b, a]] as [string, string][]).map((r) => [r.join('\0'), r])).values()];
+  const flowPair = ([a, b]: [string, string]) => ({ from: join(nsDir, a), to: join(nsDir, b), ip: ipOf.get(b)!, label: `${a} -> ${b} (${ipOf.get(b)})` });
+  try {
+    for (const [a, b] of routes) await route('replace', a, b);
+    const [samePings, crossPings, flows] = await Promise.all([
+      // Three tries: the first echo may wait for a neighbour entry.
+      pool(samePairs, 4, ([a, b]) => ping(a, ipOf.get(b)!, 3)),
+      pool(crossPairs, 4, ([a, b]) => ping(a, ipOf.get(b)!, 2)),
+      trafficMatrix([...samePairs, ...crossPairs].map(flowPair)),
+    ]);
+    for (const [i, [a, b]] of samePairs.entries()) {
+      if (samePings[i] === 0) {
+        problems.push(`same tenant: ${a} cannot ping ${b} (${ipOf.get(b)})\n${await pingDiagnosis(env, nsDir, rows, a, b, () => ping(a, ipOf.get(b)!, 3))}`);
+      }
+      const f = flows[i]!;
+      if (trafficProblems([f], () => true).length > 0) problems.push(`same tenant: ${a} cannot send TCP/UDP to ${b}: ${describeTraffic(f)}`);
     }
+    for (const [i, [a, b]] of crossPairs.entries()) {
+      const got = crossPings[i]!;
+      if (got > 0) problems.push(`cross tenant: ${a} reached ${b} (${ipOf.get(b)}) with ${got} replies`);
+      const f: TrafficResult = flows[samePairs.length + i]!;
+      if (trafficProblems([f], () => false).length > 0) problems.push(`cross tenant: ${a} reached ${b} (${ipOf.get(b)}) with TCP/UDP, or could not tell: ${describeTraffic(f)}`);
+    }
+  } finally {
+    for (const [a, b] of routes) await route('del', a, b);
   }
-  return { problems, same: samePairs.length, cross: crossPairs.length };
+  return { problems, same: samePairs.length, cross: crossPairs.length, traffic: samePairs.length + crossPairs.length };
 }
 
 /**
@@ -336,6 +350,7 @@ export async function checkInvariants(env: AgentEnv, opts: InvariantOptions): Pr
     addressesCompared: inside.compared,
     sameTenantPings: iso.same,
     crossTenantProbes: iso.cross,
+    trafficPairs: iso.traffic,
     flows: last.flows,
     settleMs,
   };

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../../src/agent/agent.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import { AgentEnv, BRIDGE, eventually, tenantYaml } from '../../helpers/agent-env.js';
+import { trafficProblems, txChecksumOffload } from '../../helpers/traffic.js';
 
 describe('agent: plug namespaces into OVS', () => {
   let env: AgentEnv;
@@ -34,13 +35,28 @@ describe('agent: plug namespaces into OVS', () => {
     const route = (await env.inNs('blue-1', 'ip', ['route', 'show', 'default'])).stdout;
     expect(route).toContain('default via 10.10.0.1 dev eth0');
     expect(await env.ping('blue-1', '10.10.0.3')).toBe(true);
+    // Not only ICMP: a TCP stream and UDP datagrams arrive intact (MTU 1400 on both ends). For that the agent
+    // turned tx checksum offload off on the workload's end (the userspace datapath does not fill checksums in).
+    expect(await txChecksumOffload(env.workloads.path('blue-1'))).toBe(false);
+    expect(trafficProblems(await env.trafficTo('blue-1', ['10.10.0.3']), () => true)).toEqual([]);
   });
 
   it('isolates tenants: blue cannot reach red', async () => {
     const red = (await env.ownedInterfaces()).find((i) => i.ids['nsvswitch-tenant'] === 'red')!;
     const redIp = red.ids['nsvswitch-ip']!.split('/')[0]!;
-    // Give red an address in blue's subnet view too: even on-link, the switch drops cross-tenant frames.
-    expect(await env.ping('blue-1', redIp)).toBe(false);
+    // On-link /32 routes both ways (blue's default route would send it to the gateway): the switch must drop it.
+    const route = (op: 'replace' | 'del', ns: string, ip: string) => env.inNs(ns, 'ip', ['route', op, `${ip}/32`, 'dev', 'eth0']);
+    await route('replace', 'blue-1', redIp);
+    await route('replace', 'red-1', '10.10.0.2');
+    try {
+      const [pinged, flows] = await Promise.all([env.ping('blue-1', redIp), env.trafficTo('blue-1', [redIp])]);
+      expect(pinged).toBe(false);
+      // No TCP connection, not one byte of TCP or UDP at red's listener (which heard itself: it was up).
+      expect(trafficProblems(flows, () => false)).toEqual([]);
+    } finally {
+      await route('del', 'blue-1', redIp);
+      await route('del', 'red-1', '10.10.0.2');
+    }
   });
 
   it('removes the port when the namespace is deleted', async () => {
@@ -93,5 +109,6 @@ describe('agent: its bridge deleted under it', () => {
     for (const n of ['blue-1', 'blue-3']) expect((await env.nsInterface(n))?.addrs).toEqual([ipByNs(after)[env.workloads.path(n)]]);
     const ip3 = after.find((i) => i.ids['nsvswitch-netns']!.endsWith('blue-3'))!.ids['nsvswitch-ip']!.split('/')[0]!;
     await eventually('blue-1 reaches blue-3', async () => env.ping('blue-1', ip3));
+    expect(trafficProblems(await env.trafficTo('blue-1', [ip3]), () => true)).toEqual([]);
   });
 });

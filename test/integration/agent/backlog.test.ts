@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../../src/agent/agent.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import { AgentEnv, eventually, tenantYaml } from '../../helpers/agent-env.js';
+import { trafficProblems } from '../../helpers/traffic.js';
 
 const NAMES = Array.from({ length: 11 }, (_, i) => `bk-${String(i).padStart(2, '0')}`);
 const CHUNK = 4;
@@ -49,5 +50,6 @@ describe('agent: a backlog of namespaces is plugged chunk by chunk', () => {
     expect(new Set(rows.map((r) => r.ids['nsvswitch-ip'])).size).toBe(NAMES.length);
     const ip = (n: string) => rows.find((r) => r.ids['nsvswitch-netns'] === env.workloads.path(n))!.ids['nsvswitch-ip']!.split('/')[0]!;
     await eventually('first reaches last', async () => env.ping(NAMES[0]!, ip(NAMES.at(-1)!)));
+    expect(trafficProblems(await env.trafficTo(NAMES[0]!, [ip(NAMES.at(-1)!)]), () => true)).toEqual([]);
   });
 });

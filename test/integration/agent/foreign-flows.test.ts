@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../../src/agent/agent.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import { AgentEnv, BRIDGE, eventually, monitorPids, tenantYaml } from '../../helpers/agent-env.js';
+import { trafficProblems } from '../../helpers/traffic.js';
 import { flowsMatchRows } from '../../helpers/invariants.js';
 
 /**
@@ -81,6 +82,7 @@ describe('flows changed by someone else are repaired at once', () => {
     const r = await rows();
     const ipOf = (n: string) => r.find((x) => x.ids['nsvswitch-netns']!.endsWith(`/${n}`))!.ids['nsvswitch-ip']!.split('/')[0]!;
     expect(await env.pingCount('ff-1', ipOf('ff-2'), { count: 3 })).toBeGreaterThan(0);
+    expect(trafficProblems(await env.trafficTo('ff-1', [ipOf('ff-2')]), () => true)).toEqual([]);
     expect((await foreign()).deleted).toBeGreaterThanOrEqual(20);
   });
 

@@ -8,6 +8,7 @@ import { run } from '../../../src/exec/run.js';
 import { Category } from '../../../src/core/pipeline/index.js';
 import { decodeCookie } from '../../../src/openflow/index.js';
 import { AgentEnv, BRIDGE, eventually, pool, tenantYaml } from '../../helpers/agent-env.js';
+import { trafficMatrix, trafficProblems, type TrafficPair } from '../../helpers/traffic.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'nsvswitch.js');
 
@@ -32,6 +33,11 @@ describe('tenant isolation of agent-plugged namespaces, with real traffic', () =
   let agent: Agent | undefined;
   let ports: Port[];
   const port = (ns: string): Port => ports.find((p) => p.ns === ns)!;
+  /** A TCP/UDP pair from one workload to another's address. */
+  const flow = (a: Port, b: Port, source?: string): TrafficPair => ({
+    from: env.workloads.path(a.ns), to: env.workloads.path(b.ns), ip: b.ip, label: `${a.ns} -> ${b.ns}`, ...(source ? { source } : {}),
+  });
+  const tenantOfPath = (path: string): string | undefined => ports.find((p) => env.workloads.path(p.ns) === path)?.tenant;
 
   /**
    * IPv4 datagrams a namespace's stack received (all, broadcast; /proc/net read from inside) and its loopback
@@ -101,12 +107,17 @@ describe('tenant isolation of agent-plugged namespaces, with real traffic', () =
     await env?.stop();
   });
 
-  it('every same-tenant pair pings, no cross-tenant pair does', async () => {
+  it('every same-tenant pair pings and carries TCP and UDP intact; no cross-tenant pair exchanges a byte', async () => {
     const pairs = ports.flatMap((a) => ports.filter((b) => b !== a).map((b) => [a, b] as const));
-    const results = await pool(pairs, 24, async ([a, b]) => ({ a, b, got: await env.pingCount(a.ns, b.ip, { count: 1, waitS: 1 }) }));
+    const [results, flows] = await Promise.all([
+      pool(pairs, 24, async ([a, b]) => ({ a, b, got: await env.pingCount(a.ns, b.ip, { count: 1, waitS: 1 }) })),
+      trafficMatrix(pairs.map(([a, b]) => flow(a, b))),
+    ]);
     const wrong = results.filter(({ a, b, got }) => (a.tenant === b.tenant) !== (got > 0)).map(({ a, b, got }) => `${a.ns} -> ${b.ns}: ${got} replies`);
     expect(wrong).toEqual([]);
     expect(results.filter((r) => r.got > 0)).toHaveLength(3 * 3 * 2);
+    expect(trafficProblems(flows, (r) => tenantOfPath(r.pair.from) === tenantOfPath(r.pair.to))).toEqual([]);
+    expect(flows.filter((r) => r.tcp.ok && r.udp.ok)).toHaveLength(3 * 3 * 2);
   });
 
   it('ARP for another tenant\'s address gets no answer and never reaches its owner', async () => {
@@ -161,6 +172,7 @@ describe('tenant isolation of agent-plugged namespaces, with real traffic', () =
     await nsIp(a.ns, [`neigh replace ${peer.ip} lladdr ${peer.mac} dev eth0 nud permanent`]);
     await nsIp(peer.ns, [`neigh replace ${foreign.ip} lladdr ${a.mac} dev eth0 nud permanent`, `neigh replace ${neighbourIp} lladdr ${a.mac} dev eth0 nud permanent`]);
     expect(await env.pingCount(a.ns, peer.ip, { count: 2 })).toBeGreaterThan(0);
+    expect(trafficProblems(await trafficMatrix([flow(a, peer)]), () => true)).toEqual([]);
     const attempts = [
       { what: 'changed MAC', setup: ['link set eth0 address 02:00:00:70:99:99'], undo: [`link set eth0 address ${a.mac}`, `neigh replace ${peer.ip} lladdr ${peer.mac} dev eth0 nud permanent`] },
       { what: 'another tenant\'s IP', setup: [`addr add ${foreign.ip}/32 dev eth0`], undo: [`addr del ${foreign.ip}/32 dev eth0`], source: foreign.ip },
@@ -168,15 +180,21 @@ describe('tenant isolation of agent-plugged namespaces, with real traffic', () =
     ];
     for (const t of attempts) {
       await nsIp(a.ns, t.setup);
-      const rxBefore = (await ipReceived(peer.ns)).all;
-      const got = await env.pingCount(a.ns, peer.ip, { count: 3, waitS: 1, ...(t.source ? { source: t.source } : {}) });
-      const rxAfter = (await ipReceived(peer.ns)).all;
+      const rxBefore = await ipReceived(peer.ns);
+      // ICMP, TCP and UDP at once. The listener's self-probes run over loopback: not counted below.
+      const [got, flows] = await Promise.all([
+        env.pingCount(a.ns, peer.ip, { count: 3, waitS: 1, ...(t.source ? { source: t.source } : {}) }),
+        trafficMatrix([flow(a, peer, t.source)], { connectTimeoutMs: 1000 }),
+      ]);
+      const rxAfter = await ipReceived(peer.ns);
       await nsIp(a.ns, t.undo);
       expect(got, t.what).toBe(0);
-      expect(rxAfter - rxBefore, `${t.what}: packets reached ${peer.ns}`).toBe(0);
+      expect(trafficProblems(flows, () => false), t.what).toEqual([]);
+      expect((rxAfter.all - rxAfter.lo) - (rxBefore.all - rxBefore.lo), `${t.what}: packets reached ${peer.ns}`).toBe(0);
     }
     // The real identity still works.
     expect(await env.pingCount(a.ns, peer.ip, { count: 2 })).toBeGreaterThan(0);
+    expect(trafficProblems(await trafficMatrix([flow(a, peer)]), () => true)).toEqual([]);
   });
 
   it('nsvswitch trace agrees: same tenant allowed, cross tenant dropped', async () => {
@@ -189,8 +207,14 @@ describe('tenant isolation of agent-plugged namespaces, with real traffic', () =
     const dropped = await trace('ia-0', 'ib-0');
     expect(dropped.stdout, dropped.stderr).toMatch(/DROPPED/);
     expect(dropped.exitCode).toBe(1);
-    // And traffic agrees with it.
-    expect(await env.pingCount('ia-0', port('ia-1').ip)).toBe(1);
-    expect(await env.pingCount('ia-0', port('ib-0').ip)).toBe(0);
+    // And traffic agrees with it: ICMP, TCP and UDP.
+    const [allowedPings, droppedPings, flows] = await Promise.all([
+      env.pingCount('ia-0', port('ia-1').ip),
+      env.pingCount('ia-0', port('ib-0').ip),
+      trafficMatrix([flow(port('ia-0'), port('ia-1')), flow(port('ia-0'), port('ib-0'))]),
+    ]);
+    expect(allowedPings).toBe(1);
+    expect(droppedPings).toBe(0);
+    expect(trafficProblems(flows, (r) => r.pair.to === env.workloads.path('ia-1'))).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../../src/agent/agent.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import { AgentEnv, eventually, pool, tenantYaml } from '../../helpers/agent-env.js';
+import { trafficProblems } from '../../helpers/traffic.js';
 
 const RACE_MANIFEST = 'race.yaml';
 const EDIT_MANIFEST = 'edit.yaml';
@@ -77,6 +78,7 @@ describe('agent races and manifest changes', () => {
     // The re-created ones are plugged and carry traffic.
     const ip2 = end.find((r) => r.ids['nsvswitch-netns']!.endsWith('/rc-2'))!.ids['nsvswitch-ip']!.split('/')[0]!;
     expect(await env.ping('rc-0', ip2)).toBe(true);
+    expect(trafficProblems(await env.trafficTo('rc-0', [ip2]), () => true)).toEqual([]);
     // Nothing else in the host namespace either: no temporary peer names left behind.
     expect((await env.hostLinks()).filter((l) => l.startsWith('nsp'))).toEqual([]);
   });
@@ -95,7 +97,12 @@ describe('agent races and manifest changes', () => {
     expect(ns).toMatchObject({ state: 'error', tenant: 'taken' });
     // The other namespace of the tenant is plugged and ready; tk-1 has no row and no veth; its own eth0 is untouched.
     await eventually('tk-2 ready', async () => agent!.status().namespaces.find((n) => n.path === env.workloads.path('tk-2'))?.state === 'ready');
-    const c = await consistent();
+    // tk-1 is retried with backoff, and each try holds a veth for a moment (created, sealed, refused
+    // inside, rolled back): the invariant is that none stays, so look until a snapshot falls between tries.
+    const c = await eventually('no veth without a row between retries', async () => {
+      const snap = await consistent();
+      return snap.problems.length === 0 ? snap : undefined;
+    }, 10_000, 100);
     expect(c.problems).toEqual([]);
     expect(c.rows.filter((r) => r.ids['nsvswitch-netns'] === tk1)).toEqual([]);
     const inside = await env.nsLinks('tk-1');
@@ -121,6 +128,7 @@ describe('agent races and manifest changes', () => {
     expect((await env.nsInterface('ed-1'))?.addrs).toEqual(before?.addrs);
     const ip2 = (await env.nsInterface('ed-2'))!.addrs[0]!.split('/')[0]!;
     expect(await env.ping('ed-1', ip2)).toBe(true);
+    expect(trafficProblems(await env.trafficTo('ed-1', [ip2]), () => true)).toEqual([]);
     expect((await consistent()).problems).toEqual([]);
   });
 
@@ -134,6 +142,7 @@ describe('agent races and manifest changes', () => {
     });
     expect(new Set(inside.map((i) => i!.addrs[0])).size).toBe(2);
     expect(await env.ping('ed-1', inside[1]!.addrs[0]!.split('/')[0]!)).toBe(true);
+    expect(trafficProblems(await env.trafficTo('ed-1', [inside[1]!.addrs[0]!.split('/')[0]!]), () => true)).toEqual([]);
     expect((await consistent()).problems).toEqual([]);
   });
 
@@ -142,7 +151,11 @@ describe('agent races and manifest changes', () => {
     const otherVeths = await env.hostVeths();
     await env.removeManifest(EDIT_MANIFEST);
     await eventually('edit ports removed', async () => (await env.ownedInterfaces()).every((r) => r.ids['nsvswitch-tenant'] !== 'edit'));
-    const c = await consistent();
+    // Rows go first (one transaction), their veths right after (one ip batch): wait for the pass to finish.
+    const c = await eventually('veths gone with their rows', async () => {
+      const snap = await consistent();
+      return snap.problems.length === 0 ? snap : undefined;
+    }, 10_000, 100);
     expect(c.problems).toEqual([]);
     expect(c.rows.map((r) => r.name).sort()).toEqual(others.map((r) => r.name).sort());
     for (const r of c.rows) expect((await env.hostVeths()).get(r.name)).toBe(otherVeths.get(r.name));

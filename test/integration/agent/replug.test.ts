@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../../src/agent/agent.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import { AgentEnv, eventually, tenantYaml } from '../../helpers/agent-env.js';
+import { trafficMatrix, trafficProblems } from '../../helpers/traffic.js';
 import { flowsMatchRows } from '../../helpers/invariants.js';
 
 const FILE = 'pair.yaml';
@@ -83,6 +84,10 @@ describe('ports replugged under the same name and MAC', () => {
         expect(await env.pingCount(x, ipOf.get(y)!, { count: 3 }), `flip ${i}: ${x} -> ${y}`).toBeGreaterThan(0);
         expect(await env.pingCount(y, ipOf.get(x)!, { count: 3 }), `flip ${i}: ${y} -> ${x}`).toBeGreaterThan(0);
       }
+      // And TCP and UDP, every byte, both ways in both tenants.
+      const flows = await trafficMatrix([A, B].flatMap((t) => [[t.ns[0]!, t.ns[1]!], [t.ns[1]!, t.ns[0]!]]).map(([x, y]) => (
+        { from: env.workloads.path(x!), to: env.workloads.path(y!), ip: ipOf.get(y!)!, label: `flip ${i}: ${x} -> ${y}` })));
+      expect(trafficProblems(flows, () => true)).toEqual([]);
     }
     // The arrangement did what it is for: a replugged port came back under a higher number.
     expect(raised).toBeGreaterThan(0);

@@ -4,6 +4,7 @@ import { Agent } from '../../../src/agent/agent.js';
 import { Metrics } from '../../../src/observe/metrics.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import { AgentEnv, BRIDGE, eventually, pool, tenantYaml } from '../../helpers/agent-env.js';
+import { trafficProblems } from '../../helpers/traffic.js';
 
 const N = 20;
 const NAMES = Array.from({ length: N }, (_, i) => `rs-${i}`);
@@ -119,5 +120,6 @@ describe('agent restart: adoption with zero changes, garbage collection, foreign
     // The survivors still talk to each other.
     const peerIp = (await env.nsInterface(rest[1]!))!.addrs[0]!.split('/')[0]!;
     expect(await env.ping(rest[0]!, peerIp)).toBe(true);
+    expect(trafficProblems(await env.trafficTo(rest[0]!, [peerIp]), () => true)).toEqual([]);
   });
 });

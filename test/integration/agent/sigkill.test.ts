@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentChild, AgentEnv, BRIDGE, eventually, monitorPids, pool, tenantYaml } from '../../helpers/agent-env.js';
+import { trafficProblems } from '../../helpers/traffic.js';
 
 const TOTAL = 200;
 const CHUNK = 10;
@@ -90,6 +91,7 @@ describe('agent killed with SIGKILL mid-burst of 200 namespaces, then restarted'
 
       // And the restarted agent's ports carry traffic.
       expect(await env.ping(NAMES[0]!, byNs.get(NAMES[TOTAL - 1]!)!.split('/')[0]!)).toBe(true);
+      expect(trafficProblems(await env.trafficTo(NAMES[0]!, [byNs.get(NAMES[TOTAL - 1]!)!.split('/')[0]!]), () => true)).toEqual([]);
 
       // Graceful stop of the second agent exits 0.
       const exit = await second.signal('SIGTERM');

@@ -2,6 +2,9 @@ import type { OvsSandbox } from '../../../src/sandbox/ovs-sandbox.js';
 import type { FlowPort } from '../../../src/core/pipeline/index.js';
 import { ExternalIds, OWNER_VALUE } from '../../../src/core/ownership.js';
 import { run, type RunResult } from '../../../src/exec/run.js';
+import { setTxChecksumOffload } from '../../helpers/traffic.js';
+
+export { setTxChecksumOffload, txChecksumOffload } from '../../helpers/traffic.js';
 
 /** A workload plugged by hand the way the reconciler would: namespace, veth, OVS port with our external_ids. */
 export interface Workload extends FlowPort {
@@ -23,8 +26,18 @@ export async function addSecureBridge(sb: OvsSandbox, bridge: string): Promise<v
   await sb.addBridge(bridge, '--', 'set', 'Bridge', bridge, 'fail_mode=secure', 'protocols=OpenFlow13,OpenFlow15');
 }
 
+export interface PlugOptions {
+  /**
+   * Leave transmit checksum offload on the workload's eth0 (default false:
+   * turned off, as the agent does). The userspace datapath forwards frames as
+   * they are, so with offload on, TCP and UDP leave with a partial checksum
+   * and the receiver drops them; only the test that shows this keeps it on.
+   */
+  readonly txChecksumOffload?: boolean;
+}
+
 /** Creates the namespaces, veths and ports of all specs (one ovs-vsctl transaction), returns them with ofports. */
-export async function plugWorkloads(sb: OvsSandbox, bridge: string, specs: readonly WorkloadSpec[]): Promise<Workload[]> {
+export async function plugWorkloads(sb: OvsSandbox, bridge: string, specs: readonly WorkloadSpec[], opts: PlugOptions = {}): Promise<Workload[]> {
   const paths = await sb.netnsDir.add(...specs.map((s) => s.ns));
   const hostBatch: string[] = [];
   for (const [i, s] of specs.entries()) {
@@ -32,9 +45,10 @@ export async function plugWorkloads(sb: OvsSandbox, bridge: string, specs: reado
   }
   await sb.inHost('ip', ['-batch', '-'], `${hostBatch.join('\n')}\n`);
   await Promise.all(
-    specs.map((s, i) =>
-      nsIp(sb, paths[i]!, [`link set lo up`, `link set eth0 address ${s.mac}`, `addr add ${s.ip}/24 dev eth0`, `link set eth0 up`]),
-    ),
+    specs.map(async (s, i) => {
+      await nsIp(sb, paths[i]!, [`link set lo up`, `link set eth0 address ${s.mac}`, `addr add ${s.ip}/24 dev eth0`, `link set eth0 up`]);
+      if (!opts.txChecksumOffload) await setTxChecksumOffload(paths[i]!, false);
+    }),
   );
   const vsctl: string[] = [];
   for (const [i, s] of specs.entries()) {
@@ -84,12 +98,24 @@ export async function ping(from: Workload, to: string, opts: { count?: number; w
 
 /**
  * IPv4 packets the workload's stack received, total and broadcast (/proc/net
- * of its namespace). Interface counters do not serve: a veth's rx counter
- * also moves with its own transmissions, and /sys shows the caller's devices.
+ * of its namespace), and `wire`: the total less what came over loopback (a
+ * traffic listener's self-probe, the stack's own ICMP errors), i.e. what
+ * came from the switch. Interface counters of eth0 do not serve: a veth's rx
+ * counter also moves with its own transmissions, and /sys shows the caller's
+ * devices.
  */
-export async function ipReceived(w: Workload): Promise<{ all: number; broadcast: number }> {
-  const [snmp, netstat] = await Promise.all([inNs(w.nsPath, 'cat', ['/proc/net/snmp']), inNs(w.nsPath, 'cat', ['/proc/net/netstat'])]);
-  return { all: counter(snmp.stdout, 'Ip', 'InReceives'), broadcast: counter(netstat.stdout, 'IpExt', 'InBcastPkts') };
+export async function ipReceived(w: Workload): Promise<{ all: number; broadcast: number; wire: number }> {
+  // One process reads lo's counter, the IP counters, then lo's again; a loopback packet in between
+  // makes the pair inconsistent, and such a sample is taken again.
+  const loRx = (dev: string): number => Number(/^\s*lo:\s*\d+\s+(\d+)/m.exec(dev)?.[1] ?? NaN);
+  for (let attempt = 0; ; attempt++) {
+    const out = (await inNs(w.nsPath, 'cat', ['/proc/net/dev', '/proc/net/snmp', '/proc/net/netstat', '/proc/net/dev'])).stdout;
+    const parts = out.split(/(?=^Inter-\|)/m);
+    const lo1 = loRx(parts[0] ?? ''), lo2 = loRx(parts[1] ?? '');
+    if (lo1 !== lo2 && attempt < 10) continue;
+    const all = counter(out, 'Ip', 'InReceives');
+    return { all, broadcast: counter(out, 'IpExt', 'InBcastPkts'), wire: all - lo2 };
+  }
 }
 
 function counter(table: string, group: string, name: string): number {
