@@ -18,3 +18,15 @@ export function hostGuardFor(config: AgentConfig, logger?: Logger, onSpawn?: (pr
     ...(onSpawn ? { onSpawn } : {}),
   });
 }
+
+/**
+ * Whether workload veth ends lose tx checksum offload: the userspace datapath
+ * forwards partial checksums as they are (docs/pipeline.md), the kernel
+ * datapath completes them. `keep` on netdev is for an ovs-vswitchd started
+ * with userspace-tso-enable=true, which completes them itself (and is faster).
+ */
+export function disablesTxChecksum(config: Pick<AgentConfig, 'txChecksumOffload' | 'datapathType'>): boolean {
+  if (config.txChecksumOffload === 'off') return true;
+  if (config.txChecksumOffload === 'keep') return false;
+  return config.datapathType === 'netdev';
+}

@@ -27,6 +27,7 @@ export const DEFAULT_CONFIG: AgentConfig = Object.freeze({
   ovsRundir: '/var/run/openvswitch',
   bridge: 'br-nsv',
   datapathType: 'system',
+  txChecksumOffload: 'auto',
   manifestDir: '/etc/nsvswitch/tenants.d',
   namespaceDirs: Object.freeze(['/run/netns', '/run/docker/netns']),
   metricsListen: `127.0.0.1:${DEFAULT_METRICS_PORT}`,

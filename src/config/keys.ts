@@ -1,7 +1,7 @@
 // One table describes every agent configuration key: its flag, help text and validation, so the
 // config file, the flags, the help text and the docs cannot drift apart.
 import { isAbsolute, resolve } from 'node:path';
-import type { AgentConfig, DatapathType, LogLevel } from './types.js';
+import type { AgentConfig, DatapathType, LogLevel, TxChecksumOffloadMode } from './types.js';
 import { describeValue } from './describe-value.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { IFNAME_RULE, isValidIfName } from './ifname.js';
@@ -24,6 +24,7 @@ export interface KeySpec<K extends keyof AgentConfig> {
 }
 
 export const DATAPATH_TYPES: readonly DatapathType[] = ['system', 'netdev'];
+export const TX_CHECKSUM_OFFLOAD_MODES: readonly TxChecksumOffloadMode[] = ['auto', 'off', 'keep'];
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 export const RESYNC_MIN_MS = 100;
 export const RESYNC_MAX_MS = 86_400_000;
@@ -105,6 +106,11 @@ export const KEY_SPECS: { readonly [K in keyof AgentConfig]-?: KeySpec<K> } = {
     key: 'datapathType', flag: '--datapath-type', metavar: 'TYPE',
     help: 'Bridge datapath: system (kernel module) or netdev (userspace)',
     coerce: (v) => oneOf('datapathType', v, DATAPATH_TYPES),
+  },
+  txChecksumOffload: {
+    key: 'txChecksumOffload', flag: '--tx-checksum-offload', metavar: 'MODE',
+    help: 'Tx checksum offload on workload veth ends: auto (off on netdev, kept on system), off, or keep (netdev only with ovs-vswitchd started with userspace-tso-enable=true)',
+    coerce: (v) => oneOf('txChecksumOffload', v, TX_CHECKSUM_OFFLOAD_MODES),
   },
   manifestDir: {
     key: 'manifestDir', flag: '--manifest-dir', metavar: 'DIR',

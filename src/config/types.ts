@@ -1,4 +1,6 @@
 export type DatapathType = 'system' | 'netdev';
+/** Transmit checksum offload on the workload end of each veth: auto = off on netdev, kept on system. */
+export type TxChecksumOffloadMode = 'auto' | 'off' | 'keep';
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
 /** The agent's configuration after defaults, file and flags are merged. */
@@ -10,6 +12,8 @@ export interface AgentConfig {
   /** Bridge nsvswitch programs (created if missing). */
   readonly bridge: string;
   readonly datapathType: DatapathType;
+  /** auto (default): turned off on netdev (the userspace datapath forwards partial checksums as they are), kept on system. */
+  readonly txChecksumOffload: TxChecksumOffloadMode;
   /** Directory of tenant manifests (*.yaml, *.yml). */
   readonly manifestDir: string;
   /** Directories watched for namespace files. */

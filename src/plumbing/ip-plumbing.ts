@@ -38,6 +38,8 @@ export interface IpPlumbingOptions {
   readonly guard?: HostGuard;
   /** Turns tx checksum offload off on workload ends (default: native addon or ethtool fallback). */
   readonly offload?: TxChecksumOffload;
+  /** Whether to turn it off at all (default true; false keeps the veth's offloads, see docs/pipeline.md). */
+  readonly disableTxChecksum?: boolean;
 }
 
 /** One spec in flight: its pinned namespace, whether its veth exists because of us, its failure. */
@@ -78,11 +80,11 @@ export class IpPlumbing implements Plumbing {
   private readonly concurrency: number;
   private readonly maxPinned: number;
   private readonly guard: HostGuard | undefined;
-  private readonly offload: TxChecksumOffload;
+  private readonly offload: TxChecksumOffload | undefined;
 
   constructor(opts: IpPlumbingOptions = {}) {
     this.guard = opts.guard;
-    this.offload = opts.offload ?? new TxChecksumOffload(opts.onSpawn ? { onSpawn: opts.onSpawn } : {});
+    this.offload = opts.disableTxChecksum === false ? undefined : (opts.offload ?? new TxChecksumOffload(opts.onSpawn ? { onSpawn: opts.onSpawn } : {}));
     this.hostNetns = opts.hostNetns;
     this.logger = opts.logger;
     this.onSpawn = opts.onSpawn ?? (() => undefined);
@@ -197,7 +199,7 @@ export class IpPlumbing implements Plumbing {
 
   // Workload ends compute their own checksums (see offload.ts): in-process, before the namespace can use the link.
   private async disableOffloads(work: Work[]): Promise<void> {
-    if (work.length === 0) return;
+    if (work.length === 0 || !this.offload) return;
     const pins = work.map((w) => w.pin as PinnedNamespace);
     const failed = await this.offload.disable(work.map((w, i) => ({ fd: pins[i]!.fd, ref: pins[i]!.ref, ifname: w.spec.peerTmp })));
     for (const [i, err] of failed) {

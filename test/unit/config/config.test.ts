@@ -19,7 +19,7 @@ describe('DEFAULT_CONFIG', () => {
   it('fits a standard Debian Open vSwitch install', () => {
     expect(DEFAULT_CONFIG).toEqual({
       ovsdb: 'unix:/var/run/openvswitch/db.sock', ovsRundir: '/var/run/openvswitch', bridge: 'br-nsv', datapathType: 'system',
-      manifestDir: '/etc/nsvswitch/tenants.d', namespaceDirs: ['/run/netns', '/run/docker/netns'], metricsListen: '127.0.0.1:9476',
+      txChecksumOffload: 'auto', manifestDir: '/etc/nsvswitch/tenants.d', namespaceDirs: ['/run/netns', '/run/docker/netns'], metricsListen: '127.0.0.1:9476',
       logLevel: 'info', resyncIntervalMs: 30000,
     });
     expect(DEFAULT_CONFIG).not.toHaveProperty('hostNetns');
@@ -29,11 +29,11 @@ describe('DEFAULT_CONFIG', () => {
 describe('parseConfigText', () => {
   it('reads every key', () => {
     const text = [
-      'ovsdb: tcp:127.0.0.1:6640', 'ovsRundir: /run/ovs', 'bridge: br-test', 'datapathType: netdev', 'manifestDir: /srv/tenants',
+      'ovsdb: tcp:127.0.0.1:6640', 'ovsRundir: /run/ovs', 'bridge: br-test', 'datapathType: netdev', 'txChecksumOffload: keep', 'manifestDir: /srv/tenants',
       'namespaceDirs: [/run/netns, /var/run/netns]', 'hostNetns: /run/netns/host', 'metricsListen: "[::1]:9000"', 'logLevel: debug', 'resyncIntervalMs: 5s', '',
     ].join('\n');
     expect(parseConfigText(F, text)).toEqual({
-      ovsdb: 'tcp:127.0.0.1:6640', ovsRundir: '/run/ovs', bridge: 'br-test', datapathType: 'netdev', manifestDir: '/srv/tenants',
+      ovsdb: 'tcp:127.0.0.1:6640', ovsRundir: '/run/ovs', bridge: 'br-test', datapathType: 'netdev', txChecksumOffload: 'keep', manifestDir: '/srv/tenants',
       namespaceDirs: ['/run/netns', '/var/run/netns'], hostNetns: '/run/netns/host', metricsListen: '[::1]:9000', logLevel: 'debug', resyncIntervalMs: 5000,
     });
   });
@@ -55,6 +55,7 @@ describe('parseConfigText', () => {
     ['a tcp endpoint without port', 'ovsdb: tcp:127.0.0.1\n', `${F}:1: ovsdb must be unix:PATH or tcp:HOST:PORT, got string "tcp:127.0.0.1"`],
     ['a bridge name too long', 'bridge: br-0123456789abcd\n', `${F}:1: bridge "br-0123456789abcd" is not a valid interface name: 1 to 15 bytes, not "." or "..", without "/", ":" or whitespace`],
     ['an unknown datapath type', 'datapathType: kernel\n', `${F}:1: datapathType must be one of "system", "netdev", got string "kernel"`],
+    ['an unknown offload mode', 'txChecksumOffload: on\n', `${F}:1: txChecksumOffload must be one of "auto", "off", "keep", got string "on"`],
     ['namespaceDirs as a string', 'namespaceDirs: /run/netns\n', `${F}:1: namespaceDirs must be a non-empty list of directories, got string "/run/netns"`],
     ['an empty namespaceDirs', 'namespaceDirs: []\n', `${F}:1: namespaceDirs must be a non-empty list of directories, got a list`],
     ['a non-string namespace dir', 'namespaceDirs:\n  - /run/netns\n  - 5\n', `${F}:2: namespaceDirs[1] must be a non-empty string, got number 5`],
