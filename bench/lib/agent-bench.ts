@@ -10,7 +10,7 @@ import type { InterfaceReplica, InterfaceRow } from './interface-replica.js';
 import { processMemory, type ProcessMemory } from './process-memory.js';
 import { parsePromText, type PromSamples } from './prom-text.js';
 import { ReadyzWatcher } from './readyz-watcher.js';
-import { startBenchSandbox } from './sandbox.js';
+import { startBenchSandbox, type BenchSandboxOptions } from './sandbox.js';
 import { nowMs } from './timing.js';
 
 /** How long an agent may take from spawn to /readyz 200 before the bench gives up. */
@@ -62,13 +62,14 @@ export class AgentBench {
   ) {}
 
   /** A sandbox with the bench manifest and the Interface monitor; the agent is not started yet. */
-  static async create(o: { label: string; bridge: string; agentBin: string }): Promise<AgentBench> {
-    const { sb, stop } = await startBenchSandbox(o.label);
+  /** `agentArgs`: extra `nsvswitch run` flags (e.g. `--tx-checksum-offload keep`). */
+  static async create(o: { label: string; bridge: string; agentBin: string; sandbox?: BenchSandboxOptions; agentArgs?: readonly string[] }): Promise<AgentBench> {
+    const { sb, stop } = await startBenchSandbox(o.label, undefined, o.sandbox);
     try {
       const manifestDir = join(sb.dir, 'manifests');
       await mkdir(manifestDir, { recursive: true });
       await writeFile(join(manifestDir, 'bench.yaml'), benchManifest());
-      const args = agentArgs({ dbEndpoint: sb.dbEndpoint, ovsRundir: sb.dir, bridge: o.bridge, manifestDir, namespaceDir: sb.netnsDir.dir, hostNetns: sb.hostNetns });
+      const args = [...agentArgs({ dbEndpoint: sb.dbEndpoint, ovsRundir: sb.dir, bridge: o.bridge, manifestDir, namespaceDir: sb.netnsDir.dir, hostNetns: sb.hostNetns }), ...(o.agentArgs ?? [])];
       const listen = args[args.indexOf('--metrics-listen') + 1];
       if (listen === undefined) throw new Error('agentArgs gave no --metrics-listen');
       const monitor = await InterfaceMonitor.start(sb.dbEndpoint, sb.env);

@@ -25,3 +25,10 @@ export function formatMiB(bytes: number | undefined): string {
   if (bytes === undefined || !Number.isFinite(bytes)) return 'n/a';
   return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
+
+/** Bits per second as "18.1 Gbit/s" (three significant digits) or "850 Mbit/s" below 1 Gbit/s. */
+export function formatBitrate(bps: number | undefined): string {
+  if (bps === undefined || !Number.isFinite(bps)) return 'n/a';
+  const [v, unit] = bps >= 1e9 ? [bps / 1e9, 'Gbit/s'] : bps >= 1e6 ? [bps / 1e6, 'Mbit/s'] : [bps / 1e3, 'kbit/s'];
+  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${unit}`;
+}
