@@ -30,3 +30,18 @@ export function onStopSignal(onStop: (signal: StopSignal) => void, onRepeat: (si
     process.off('SIGINT', int);
   };
 }
+
+/**
+ * Calls `onReload` on every SIGHUP, as daemons do: reload, keep running.
+ * Without a listener, SIGHUP kills node (exit 129). The listener stays for
+ * the process's whole life (also during a drain), for the same reason as
+ * above: execa's exit hook re-raises a signal it finds no other listener for.
+ * Returns a function that removes the listener.
+ */
+export function onReloadSignal(onReload: () => void): () => void {
+  const hup = (): void => onReload();
+  process.on('SIGHUP', hup);
+  return () => {
+    process.off('SIGHUP', hup);
+  };
+}

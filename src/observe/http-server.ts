@@ -1,12 +1,24 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { StatusReport } from './status-types.js';
 import { HttpListenError } from './http-listen-error.js';
+import { ConnectionCap } from './connection-cap.js';
+import { LogThrottle } from './log-throttle.js';
 
 /** Default listen address: loopback only, so metrics are not exposed unless asked for. */
 export const DEFAULT_HTTP_LISTEN = '127.0.0.1:9476';
+/** Open connections at most; the oldest idle one makes room for a newcomer. */
+export const DEFAULT_HTTP_MAX_CONNECTIONS = 256;
+/** A client must have sent its request headers within this time. */
+export const DEFAULT_HTTP_HEADERS_TIMEOUT_MS = 5_000;
+/** ... and its whole request within this time. */
+export const DEFAULT_HTTP_REQUEST_TIMEOUT_MS = 10_000;
+/** A connection with no traffic at all for this long is closed (also one that never sent a byte). */
+export const DEFAULT_HTTP_IDLE_TIMEOUT_MS = 10_000;
+/** Idle keep-alive connections are closed after this long. */
+export const DEFAULT_HTTP_KEEPALIVE_TIMEOUT_MS = 5_000;
 
 export interface HealthReport {
   readonly ok: boolean;
@@ -23,6 +35,12 @@ export interface HttpServerOptions {
   readonly ready: () => boolean;
   readonly status: () => StatusReport;
   readonly logger?: Logger;
+  /** Cap on open connections (default DEFAULT_HTTP_MAX_CONNECTIONS). */
+  readonly maxConnections?: number;
+  /** Timeouts; defaults DEFAULT_HTTP_*_TIMEOUT_MS. */
+  readonly headersTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+  readonly idleTimeoutMs?: number;
 }
 
 export interface HttpServerHandle {
@@ -39,6 +57,26 @@ export function parseListen(listen: string): { host: string; port: number } {
     throw new HttpListenError(listen, 'expected host:port, [ipv6]:port or port');
   }
   return { host: m[1] ?? m[2] ?? '127.0.0.1', port };
+}
+
+/**
+ * The path of a request target, or undefined when it is malformed: not
+ * origin-form ("/..."), or with percent escapes that do not decode to UTF-8,
+ * or that decode to control characters. The path is matched as sent (no
+ * normalisation): only our four exact paths mean anything.
+ */
+export function requestPath(target: string | undefined): string | undefined {
+  if (target === undefined || !target.startsWith('/')) return undefined;
+  const end = target.search(/[?#]/);
+  const path = end < 0 ? target : target.slice(0, end);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return undefined;
+  }
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u001f\u007f]/.test(decoded) ? undefined : path;
 }
 
 function send(res: ServerResponse, code: number, contentType: string, body: string, head: boolean): void {
@@ -67,7 +105,12 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       sendJson(res, 405, { error: `method ${req.method ?? '?'} not allowed` }, false);
       return;
     }
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = requestPath(req.url);
+    if (path === undefined) {
+      // Junk from a client is the client's problem: an answer, no error log.
+      sendJson(res, 400, { error: 'malformed request target' }, head);
+      return;
+    }
     switch (path) {
       case '/metrics': {
         const body = await opts.metrics.registry.metrics();
@@ -88,11 +131,22 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
         sendJson(res, 200, opts.status(), head);
         return;
       default:
-        sendJson(res, 404, { error: `no such endpoint ${path}`, endpoints: ['/metrics', '/healthz', '/readyz', '/status'] }, head);
+        sendJson(res, 404, { error: `no such endpoint ${path.slice(0, 200)}`, endpoints: ['/metrics', '/healthz', '/readyz', '/status'] }, head);
     }
   };
 
-  const server = createServer((req, res) => {
+  const cap = new ConnectionCap(opts.maxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS);
+  const capLog = new LogThrottle(10_000, 100);
+  const headersTimeout = opts.headersTimeoutMs ?? DEFAULT_HTTP_HEADERS_TIMEOUT_MS;
+  const requestTimeout = Math.max(headersTimeout, opts.requestTimeoutMs ?? DEFAULT_HTTP_REQUEST_TIMEOUT_MS);
+  const server = createServer({
+    headersTimeout,
+    requestTimeout,
+    keepAliveTimeout: DEFAULT_HTTP_KEEPALIVE_TIMEOUT_MS,
+    // How often headersTimeout/requestTimeout are checked (Node's default is 30 s).
+    connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(headersTimeout / 2))),
+  }, (req, res) => {
+    cap.busy(req.socket, res);
     handle(req, res).catch((err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
       log?.error({ path: req.url, error: message }, 'HTTP handler failed');
@@ -100,9 +154,17 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       else res.destroy();
     });
   });
-  // Probes and scrapes are short; do not let an idle client hold the agent's shutdown.
-  server.keepAliveTimeout = 5_000;
-  server.requestTimeout = 10_000;
+  // Probes and scrapes are short: a socket with no traffic is closed (even one that never sent a byte),
+  // and at most `cap.max` are open at once, so a flood of idle connections cannot use up the agent's descriptors.
+  server.timeout = opts.idleTimeoutMs ?? DEFAULT_HTTP_IDLE_TIMEOUT_MS;
+  server.on('connection', (socket: Socket) => {
+    const before = cap.evicted + cap.refused;
+    cap.admit(socket);
+    if (cap.evicted + cap.refused > before) {
+      const t = capLog.hit('cap');
+      if (t.log) log?.warn({ listen, maxConnections: cap.max, evicted: cap.evicted, refused: cap.refused }, 'HTTP connection cap reached: closing idle connections');
+    }
+  });
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error): void => reject(new HttpListenError(listen, err.message, { cause: err }));
@@ -112,7 +174,11 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       resolve();
     });
   });
-  server.on('error', (err) => log?.error({ error: err.message }, 'HTTP server error'));
+  server.on('error', (err) => {
+    // Accept errors (EMFILE under a flood) repeat per connection attempt: one line per window, with a count.
+    const t = capLog.hit(`error:${(err as NodeJS.ErrnoException).code ?? err.message}`);
+    if (t.log) log?.error({ listen, error: err.message, alsoFailed: t.suppressed }, 'HTTP server error');
+  });
   const addr = server.address() as AddressInfo;
   log?.info({ address: addr.address, port: addr.port }, 'serving /metrics /healthz /readyz /status');
 

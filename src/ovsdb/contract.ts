@@ -17,6 +17,16 @@ export interface TransactionInfo {
   readonly ok: boolean;
 }
 
+/**
+ * Something a server sent that a correct server never would, handled without
+ * dropping anything that works: `bad-message` (unparseable, too large or too
+ * deeply nested: the connection is replaced), `bad-row` (a row or update that
+ * does not fit the schema: skipped), `bad-txn-id` (a last-txn-id that is not a
+ * uuid: the next resync is a full one), `unknown-reply-id` (a reply to a request
+ * never sent: ignored).
+ */
+export type OvsdbAnomalyKind = 'bad-message' | 'bad-row' | 'bad-txn-id' | 'unknown-reply-id';
+
 export interface OvsdbClientOptions {
   readonly logger?: Logger;
   /** First reconnect delay; doubles per failed attempt (with jitter) up to reconnectMaxMs. Default 100. */
@@ -33,6 +43,12 @@ export interface OvsdbClientOptions {
   readonly keepaliveMs?: number;
   /** Called after every transact. */
   readonly onTransaction?: (info: TransactionInfo) => void;
+  /** A connection must stay up this long before the reconnect backoff starts again from reconnectMinMs. Default 10000. */
+  readonly healthyAfterMs?: number;
+  /** Warnings a server can repeat at will (unknown reply ids, bad rows, lost connections) are logged at most once per this window, with a count. Default 10000. */
+  readonly warnWindowMs?: number;
+  /** Called for each anomaly in what the server sent (for a metric); never throws into the client. */
+  readonly onAnomaly?: (kind: OvsdbAnomalyKind) => void;
 }
 
 export interface RequestOptions {

@@ -13,10 +13,12 @@ export { Txn, nextCfgFromResult } from './txn/txn.js';
 export { transactAndWait } from './txn/transact-and-wait.js';
 export { parseEndpoint } from './rpc/endpoint.js';
 export type {
-  OvsdbClientApi, OvsdbClientOptions, RequestOptions, TransactionInfo, OvsdbMonitorApi, MonitorUpdate, MonitorMethod, LockEvent, VswitchReplicaApi,
+  OvsdbAnomalyKind, OvsdbClientApi, OvsdbClientOptions, RequestOptions, TransactionInfo, OvsdbMonitorApi, MonitorUpdate, MonitorMethod, LockEvent, VswitchReplicaApi,
 } from './contract.js';
 export type * from './wire/wire-types.js';
 export { WRITE_OPS, ZERO_UUID } from './wire/wire-types.js';
+export { isUuid } from './wire/uuid.js';
+export { DEFAULT_MAX_DEPTH } from './wire/frame-scanner.js';
 export type { Atom, Value, Row, TableRows, DbRows } from './data/row-types.js';
 export { uuid, namedUuid, ovsSet, ovsOptional, ovsMap, cond, byUuid, mutation } from './data/wire-values.js';
 export { decodeRow, decodeValue, defaultValue } from './data/datum-codec.js';
@@ -56,3 +58,4 @@ export { OvsdbCanceledError } from './errors/ovsdb-canceled-error.js';
 export { OvsdbCurCfgTimeoutError } from './errors/cur-cfg-timeout-error.js';
 export { OvsdbMissingRowError } from './errors/ovsdb-missing-row-error.js';
 export { OvsdbSchemaError } from './errors/ovsdb-schema-error.js';
+export { OvsdbDatumError } from './errors/ovsdb-datum-error.js';

@@ -1,13 +1,14 @@
 import { BehaviorSubject, distinctUntilChanged, Subject, type Observable } from 'rxjs';
 import type { Socket } from 'node:net';
 import { silentLogger, type Logger } from '../../observe/logger.js';
-import type { LockEvent, OvsdbClientApi, OvsdbClientOptions, RequestOptions, TransactionInfo } from '../contract.js';
+import type { LockEvent, OvsdbAnomalyKind, OvsdbClientApi, OvsdbClientOptions, RequestOptions, TransactionInfo } from '../contract.js';
 import { opErrorFromResults } from '../errors/op-error-from-result.js';
 import { OvsdbConnectError } from '../errors/ovsdb-connect-error.js';
 import { OvsdbDisconnectedError } from '../errors/ovsdb-disconnected-error.js';
 import { OvsdbProtocolError } from '../errors/ovsdb-protocol-error.js';
 import { openSocket, parseEndpoint } from '../rpc/endpoint.js';
-import { RpcConnection } from '../rpc/rpc-connection.js';
+import { DEFAULT_WARN_WINDOW_MS, RpcConnection } from '../rpc/rpc-connection.js';
+import { LogThrottle } from '../../observe/log-throttle.js';
 import { parseDbSchema, type DbSchema } from '../schema/db-schema.js';
 import { WRITE_OPS, type MonitorRequests, type Operation, type OperationResult } from '../wire/wire-types.js';
 import { backoffDelay } from './backoff.js';
@@ -19,8 +20,10 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_KEEPALIVE_MS = 5_000;
+/** A connection that stayed up this long resets the reconnect backoff. */
+export const DEFAULT_HEALTHY_AFTER_MS = 10_000;
 
-type ResolvedOptions = Required<Omit<OvsdbClientOptions, 'onTransaction' | 'logger'>> & Pick<OvsdbClientOptions, 'onTransaction'>;
+type ResolvedOptions = Required<Omit<OvsdbClientOptions, 'onTransaction' | 'logger' | 'onAnomaly'>> & Pick<OvsdbClientOptions, 'onTransaction' | 'onAnomaly'>;
 
 /**
  * An RFC 7047 client that stays connected: it reconnects with backoff,
@@ -35,6 +38,7 @@ export class OvsdbClient implements OvsdbClientApi {
   private attempt = 0;
   private reconnectCount = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private healthyTimer: NodeJS.Timeout | undefined;
   private nextMonitorId = 1;
   private readonly monitors = new Map<string, OvsdbMonitor>();
   private readonly wantedLocks = new Set<string>();
@@ -43,6 +47,8 @@ export class OvsdbClient implements OvsdbClientApi {
   private readonly lockSubject = new Subject<LockEvent>();
   private readonly logger: Logger;
   private readonly opts: ResolvedOptions;
+  /** Shared by every connection and monitor of this client: warnings a server can trigger at will. */
+  private readonly throttle: LogThrottle;
 
   readonly connected$: Observable<boolean> = this.connectedSubject.pipe(distinctUntilChanged());
   readonly reconnects$: Observable<number> = this.reconnectsSubject.asObservable();
@@ -60,8 +66,12 @@ export class OvsdbClient implements OvsdbClientApi {
       maxMessageBytes: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       connectTimeoutMs: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       keepaliveMs: opts.keepaliveMs ?? DEFAULT_KEEPALIVE_MS,
+      healthyAfterMs: opts.healthyAfterMs ?? DEFAULT_HEALTHY_AFTER_MS,
+      warnWindowMs: opts.warnWindowMs ?? DEFAULT_WARN_WINDOW_MS,
       onTransaction: opts.onTransaction,
+      onAnomaly: opts.onAnomaly,
     };
+    this.throttle = new LogThrottle(this.opts.warnWindowMs);
   }
 
   /** Connects (retrying with backoff for up to connectTimeoutMs); resolves once the first connection is up. */
@@ -143,6 +153,7 @@ export class OvsdbClient implements OvsdbClientApi {
     if (this.closed) return;
     this.closed = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.healthyTimer) clearTimeout(this.healthyTimer);
     this.conn?.close();
     this.conn = undefined;
     for (const m of this.monitors.values()) m.complete();
@@ -179,6 +190,8 @@ export class OvsdbClient implements OvsdbClientApi {
       logger: this.logger,
       currentConnection: () => this.conn,
       forget: (id: string) => void this.monitors.delete(id),
+      onAnomaly: (kind: OvsdbAnomalyKind) => this.opts.onAnomaly?.(kind),
+      throttle: this.throttle,
     };
   }
 
@@ -186,8 +199,9 @@ export class OvsdbClient implements OvsdbClientApi {
     const deadline = Date.now() + this.opts.connectTimeoutMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        this.attach(await openSocket(this.endpoint));
+        const conn = this.attach(await openSocket(this.endpoint));
         this.connectedSubject.next(true);
+        this.resetBackoffWhenHealthy(conn);
         return;
       } catch (err) {
         const delay = backoffDelay(attempt, this.opts.reconnectMinMs, this.opts.reconnectMaxMs);
@@ -209,6 +223,8 @@ export class OvsdbClient implements OvsdbClientApi {
       keepaliveMs: this.opts.keepaliveMs,
       onNotification: (method, params) => this.onNotification(method, params),
       onClose: (reason) => this.onConnectionClosed(conn, reason),
+      onAnomaly: (kind) => this.opts.onAnomaly?.(kind),
+      throttle: this.throttle,
     });
     this.conn = conn;
     return conn;
@@ -217,10 +233,29 @@ export class OvsdbClient implements OvsdbClientApi {
   private onConnectionClosed(conn: RpcConnection, reason: Error | undefined): void {
     if (this.conn !== conn) return;
     this.conn = undefined;
+    if (this.healthyTimer) clearTimeout(this.healthyTimer);
+    this.healthyTimer = undefined;
     if (this.closed) return;
     this.connectedSubject.next(false);
-    this.logger.warn({ endpoint: this.endpoint, err: reason }, 'OVSDB connection lost; reconnecting');
+    // A server that accepts and drops at once would otherwise log a line per attempt.
+    const t = this.throttle.hit('connection-lost');
+    if (t.log) this.logger.warn({ endpoint: this.endpoint, err: reason, alsoLost: t.suppressed, attempt: this.attempt }, 'OVSDB connection lost; reconnecting');
+    else this.logger.debug({ endpoint: this.endpoint, err: reason, attempt: this.attempt }, 'OVSDB connection lost; reconnecting');
     this.scheduleReconnect();
+  }
+
+  /**
+   * The backoff starts over only once a connection has stayed up for
+   * healthyAfterMs: a server that accepts and closes at once (or fails every
+   * resync) sees attempts spaced ever wider, up to reconnectMaxMs.
+   */
+  private resetBackoffWhenHealthy(conn: RpcConnection): void {
+    if (this.healthyTimer) clearTimeout(this.healthyTimer);
+    this.healthyTimer = setTimeout(() => {
+      this.healthyTimer = undefined;
+      if (this.conn === conn && !conn.isClosed) this.attempt = 0;
+    }, this.opts.healthyAfterMs);
+    this.healthyTimer.unref();
   }
 
   private scheduleReconnect(): void {
@@ -254,12 +289,13 @@ export class OvsdbClient implements OvsdbClientApi {
         if (typeof r === 'object' && r !== null && (r as { locked?: unknown }).locked === true) this.lockSubject.next({ kind: 'locked', lock });
       }
     } catch (err) {
-      this.logger.warn({ endpoint: this.endpoint, err }, 'OVSDB resync after reconnect failed; reconnecting');
+      const t = this.throttle.hit('resync-failed');
+      if (t.log) this.logger.warn({ endpoint: this.endpoint, err, alsoFailed: t.suppressed, attempt: this.attempt }, 'OVSDB resync after reconnect failed; reconnecting');
       conn.close(err instanceof Error ? err : new Error(String(err)));
       return;
     }
     if (conn.isClosed || this.closed) return;
-    this.attempt = 0;
+    this.resetBackoffWhenHealthy(conn);
     this.reconnectCount++;
     this.connectedSubject.next(true);
     this.logger.info({ endpoint: this.endpoint, reconnects: this.reconnectCount }, 'OVSDB reconnected and resynced');

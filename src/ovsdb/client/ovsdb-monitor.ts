@@ -1,12 +1,15 @@
 import { Subject, type Observable } from 'rxjs';
 import type { Logger } from '../../observe/logger.js';
-import type { MonitorMethod, MonitorUpdate, OvsdbMonitorApi } from '../contract.js';
+import type { MonitorMethod, MonitorUpdate, OvsdbAnomalyKind, OvsdbMonitorApi } from '../contract.js';
 import { applyRowDiff, decodeRow } from '../data/datum-codec.js';
 import type { DbRows, Row } from '../data/row-types.js';
+import { OvsdbDatumError } from '../errors/ovsdb-datum-error.js';
 import { OvsdbProtocolError } from '../errors/ovsdb-protocol-error.js';
 import { OvsdbRpcError } from '../errors/ovsdb-rpc-error.js';
 import { tableSchema, type DbSchema, type TableSchema } from '../schema/db-schema.js';
 import type { RpcConnection } from '../rpc/rpc-connection.js';
+import { LogThrottle } from '../../observe/log-throttle.js';
+import { isUuid } from '../wire/uuid.js';
 import { ZERO_UUID, type MonitorRequests, type RowUpdate1, type RowUpdate2, type TableUpdates, type WireRow } from '../wire/wire-types.js';
 
 /** The client side a monitor needs: cancel sends monitor_cancel, forget unregisters it. */
@@ -15,6 +18,10 @@ export interface MonitorHost {
   readonly logger: Logger;
   currentConnection(): RpcConnection | undefined;
   forget(monitorId: string): void;
+  /** Counts what a correct server never sends (a metric); optional. */
+  onAnomaly?(kind: OvsdbAnomalyKind): void;
+  /** Rate limit for warnings a server can repeat at will; default one per monitor, 10 s. */
+  readonly throttle?: LogThrottle;
 }
 
 const METHODS: readonly MonitorMethod[] = ['monitor_cond_since', 'monitor_cond', 'monitor'];
@@ -39,6 +46,9 @@ export class OvsdbMonitor implements OvsdbMonitorApi {
   /** Notifications that arrived before the (re)monitor reply was applied. */
   private queue: { method: string; params: readonly unknown[] }[] | undefined;
   private cancelled = false;
+  /** Bad rows are logged once each (bounded: past 1000 distinct rows, once for all the others). */
+  private readonly badRows = new LogThrottle(Infinity, 1000);
+  private readonly throttle: LogThrottle;
 
   constructor(
     private readonly host: MonitorHost,
@@ -48,6 +58,7 @@ export class OvsdbMonitor implements OvsdbMonitorApi {
     private readonly requests: MonitorRequests,
   ) {
     for (const t of Object.keys(requests)) tableSchema(schema, t);
+    this.throttle = host.throttle ?? new LogThrottle(10_000);
     this.tables = new Map(Object.keys(requests).map((t) => [t, new Map<string, Row>()]));
   }
 
@@ -69,6 +80,7 @@ export class OvsdbMonitor implements OvsdbMonitorApi {
     try {
       for (;;) {
         const method = this.method;
+        const resumeFrom = method === 'monitor_cond_since' && resume ? this.txnId : undefined;
         try {
           const reply = await conn.request(method, this.params(method, resume));
           this.applyReply(method, reply, resume);
@@ -77,6 +89,12 @@ export class OvsdbMonitor implements OvsdbMonitorApi {
           if (err instanceof OvsdbRpcError && err.error === 'unknown method' && this.methodIndex < METHODS.length - 1) {
             this.host.logger.info({ endpoint: this.host.endpoint, db: this.db, method }, 'OVSDB server lacks this monitor method; falling back');
             this.methodIndex++;
+            continue;
+          }
+          if (err instanceof OvsdbRpcError && resumeFrom !== undefined) {
+            // The server refused to resume from our txn id: whatever it is, it must not fail every resync. Start over.
+            this.host.logger.warn({ endpoint: this.host.endpoint, db: this.db, monitor: this.id, txnId: resumeFrom, err }, 'OVSDB server refused to resume the monitor; monitoring from scratch');
+            this.txnId = undefined;
             continue;
           }
           throw err;
@@ -98,7 +116,7 @@ export class OvsdbMonitor implements OvsdbMonitorApi {
       return;
     }
     if (method === 'update3') {
-      if (typeof params[1] === 'string') this.txnId = params[1];
+      this.setTxnId(params[1]);
       this.applyUpdates2(params[2], false);
     } else if (method === 'update2') {
       this.applyUpdates2(params[1], false);
@@ -148,7 +166,7 @@ export class OvsdbMonitor implements OvsdbMonitorApi {
       }
       const [found, txnId, updates] = reply as [boolean, unknown, unknown];
       this.host.logger.debug({ endpoint: this.host.endpoint, db: this.db, found, sentTxnId: resume ? this.txnId : undefined, txnId }, 'OVSDB monitor_cond_since reply');
-      this.txnId = typeof txnId === 'string' ? txnId : undefined;
+      this.setTxnId(txnId);
       const delta = found && resume;
       if (!delta && resume) this.host.logger.info({ endpoint: this.host.endpoint, db: this.db }, 'OVSDB could not resume monitor from last txn id; rebuilding replica');
       this.applyUpdates2(updates, !delta);
@@ -159,6 +177,43 @@ export class OvsdbMonitor implements OvsdbMonitorApi {
       this.txnId = undefined;
       this.applyUpdates1(reply, true);
     }
+  }
+
+  /** Keeps a last-txn-id only if it is a uuid: anything else would be sent back on the next resync and refused forever. */
+  private setTxnId(txnId: unknown): void {
+    if (isUuid(txnId)) {
+      this.txnId = txnId;
+      return;
+    }
+    this.txnId = undefined;
+    if (txnId === undefined) return;
+    this.anomaly('bad-txn-id');
+    const t = this.throttle.hit('bad-txn-id');
+    if (t.log) {
+      this.host.logger.warn(
+        { endpoint: this.host.endpoint, db: this.db, monitor: this.id, txnId: typeof txnId === 'string' ? txnId.slice(0, 64) : typeof txnId, alsoSeen: t.suppressed },
+        'OVSDB server sent a last-txn-id that is not a uuid; the next resync starts from scratch',
+      );
+    }
+  }
+
+  private anomaly(kind: OvsdbAnomalyKind): void {
+    try {
+      this.host.onAnomaly?.(kind);
+    } catch {
+      // A metric callback must not break the monitor.
+    }
+  }
+
+  /** A row the server sent that does not fit the schema: counted, logged once, skipped (its previous version, if any, stays). */
+  private badRow(table: string, uuid: string, err: unknown): void {
+    this.anomaly('bad-row');
+    const key = `${table}\u0000${uuid}`;
+    if (!this.badRows.hit(key).log) return;
+    this.host.logger.warn(
+      { endpoint: this.host.endpoint, db: this.db, table, uuid: uuid.slice(0, 64), err: err instanceof Error ? err.message : String(err) },
+      'OVSDB row does not fit the schema; skipped',
+    );
   }
 
   private columns(table: string): readonly string[] | undefined {
@@ -172,10 +227,15 @@ export class OvsdbMonitor implements OvsdbMonitorApi {
       if (row !== undefined) return decodeRow(ts, id, row, this.columns(table));
       if (ru.modify !== undefined) {
         if (!old) {
-          this.host.logger.warn({ db: this.db, table, uuid: id }, 'OVSDB modify for a row not in the replica; ignored');
+          const t = this.throttle.hit('modify-unknown-row');
+          if (t.log) this.host.logger.warn({ endpoint: this.host.endpoint, db: this.db, table, uuid: id.slice(0, 64), alsoSeen: t.suppressed }, 'OVSDB modify for a row not in the replica; ignored');
           return undefined;
         }
         return applyRowDiff(ts, old, ru.modify);
+      }
+      if (!Object.hasOwn(ru, 'delete')) {
+        // Neither initial, insert, modify nor delete.
+        throw new OvsdbDatumError('row update has no initial, insert, modify or delete');
       }
       return undefined;
     });
@@ -205,11 +265,23 @@ export class OvsdbMonitor implements OvsdbMonitorApi {
     for (const [table, rowUpdates] of Object.entries(updates)) {
       const ts = this.schema.tables.get(table);
       const current = tables.get(table);
-      if (!ts || !current || !isObject(rowUpdates)) continue;
+      if (!ts || !current) continue;
+      if (!isObject(rowUpdates)) {
+        this.badRow(table, '*', new OvsdbDatumError('table update is not an object'));
+        continue;
+      }
       const rows = new Map(current);
       const ids = changed.get(table) ?? new Set<string>();
       for (const [id, ru] of Object.entries(rowUpdates)) {
-        const row = next(ts, table, id, ru as R, rows.get(id));
+        // One bad row never costs the others, nor the connection: it is skipped (and logged once).
+        let row: Row | undefined;
+        try {
+          if (!isObject(ru)) throw new OvsdbDatumError('row update is not an object');
+          row = next(ts, table, id, ru as R, rows.get(id));
+        } catch (err) {
+          this.badRow(table, id, err);
+          continue;
+        }
         if (row) rows.set(id, row);
         else rows.delete(id);
         ids.add(id);

@@ -7,6 +7,11 @@ import { OvsdbRequestTimeoutError } from '../errors/ovsdb-request-timeout-error.
 import { OvsdbRpcError } from '../errors/ovsdb-rpc-error.js';
 import { FrameScanner } from '../wire/frame-scanner.js';
 import { parseFrame, stringifyJson } from '../wire/json-codec.js';
+import type { OvsdbAnomalyKind } from '../contract.js';
+import { LogThrottle } from '../../observe/log-throttle.js';
+
+/** Default window of the warnings a server can repeat at will. */
+export const DEFAULT_WARN_WINDOW_MS = 10_000;
 
 export interface RpcConnectionOptions {
   readonly endpoint: string;
@@ -19,6 +24,10 @@ export interface RpcConnectionOptions {
   readonly onNotification: (method: string, params: readonly unknown[]) => void;
   /** Called once when the connection is gone, with the reason. */
   readonly onClose: (reason: Error | undefined) => void;
+  /** Something a correct server never sends (counted by the caller). */
+  readonly onAnomaly?: (kind: OvsdbAnomalyKind) => void;
+  /** Rate limit for warnings the server can trigger at will; shared across a client's connections. Default: one per connection, DEFAULT_WARN_WINDOW_MS. */
+  readonly throttle?: LogThrottle;
 }
 
 export interface CallOptions {
@@ -48,12 +57,14 @@ export class RpcConnection {
   private closed = false;
   private lastReceived = Date.now();
   private keepaliveTimer: NodeJS.Timeout | undefined;
+  private readonly throttle: LogThrottle;
 
   constructor(
     private readonly socket: Socket,
     private readonly opts: RpcConnectionOptions,
   ) {
     this.scanner = new FrameScanner(opts.endpoint, opts.maxMessageBytes);
+    this.throttle = opts.throttle ?? new LogThrottle(DEFAULT_WARN_WINDOW_MS);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.close(err));
     socket.on('close', () => this.close(new Error('closed by the server')));
@@ -144,8 +155,19 @@ export class RpcConnection {
       });
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
-      this.opts.logger.error({ endpoint: this.opts.endpoint, err: e }, 'OVSDB connection dropped: bad message from server');
+      this.anomaly('bad-message');
+      // A server that keeps sending junk gets a new connection (with growing backoff) each time, but not a log line each time.
+      const t = this.throttle.hit('bad-message');
+      if (t.log) this.opts.logger.error({ endpoint: this.opts.endpoint, err: e, alsoDropped: t.suppressed }, 'OVSDB connection dropped: bad message from server');
       this.close(e);
+    }
+  }
+
+  private anomaly(kind: OvsdbAnomalyKind): void {
+    try {
+      this.opts.onAnomaly?.(kind);
+    } catch {
+      // A metric callback must not break the connection.
     }
   }
 
@@ -166,14 +188,21 @@ export class RpcConnection {
       return;
     }
     if (!('id' in m)) throw new OvsdbProtocolError(this.opts.endpoint, 'message has neither method nor id');
-    if (typeof m.id !== 'number') {
-      this.opts.logger.warn({ endpoint: this.opts.endpoint, id: m.id }, 'OVSDB reply with an id we never sent; ignored');
-      return;
-    }
-    const p = this.settle(m.id);
+    const p = typeof m.id === 'number' ? this.settle(m.id) : undefined;
     if (!p) {
-      // Late reply to a request that timed out or was canceled.
-      this.opts.logger.debug({ endpoint: this.opts.endpoint, id: m.id }, 'OVSDB reply for a settled request; ignored');
+      if (typeof m.id === 'number' && Number.isInteger(m.id) && m.id >= 1 && m.id < this.nextId) {
+        // Late reply to a request that timed out or was canceled.
+        const t = this.throttle.hit('late-reply');
+        if (t.log) this.opts.logger.debug({ endpoint: this.opts.endpoint, id: m.id, alsoIgnored: t.suppressed }, 'OVSDB reply for a settled request; ignored');
+        return;
+      }
+      // A reply to nothing we sent: a server can send these at will, so one warning per window, with a count.
+      this.anomaly('unknown-reply-id');
+      const t = this.throttle.hit('unknown-reply-id');
+      if (t.log) {
+        const id = typeof m.id === 'string' ? m.id.slice(0, 64) : typeof m.id === 'number' ? m.id : typeof m.id;
+        this.opts.logger.warn({ endpoint: this.opts.endpoint, id, alsoIgnored: t.suppressed }, 'OVSDB reply with an id we never sent; ignored');
+      }
       return;
     }
     if (m.error !== null && m.error !== undefined) {

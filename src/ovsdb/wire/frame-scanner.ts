@@ -18,6 +18,13 @@ const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
 /** Number.MAX_SAFE_INTEGER has 16 digits; 15 are always safe. */
 const SAFE_DIGITS = 15;
+/**
+ * Deepest nesting of arrays and objects accepted in one message. Real OVSDB
+ * traffic stays under 10 (a map value inside a row diff inside an update3 is
+ * 9); a deeper message is a hostile one and is refused while it is being cut,
+ * before JSON.parse could spend memory and time on it.
+ */
+export const DEFAULT_MAX_DEPTH = 64;
 
 function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
@@ -42,6 +49,7 @@ export class FrameScanner {
   constructor(
     private readonly source: string,
     private readonly maxBytes: number,
+    private readonly maxDepth: number = DEFAULT_MAX_DEPTH,
   ) {}
 
   /** Bytes of the message being assembled (0 between messages). */
@@ -52,7 +60,8 @@ export class FrameScanner {
   /**
    * Feeds one chunk and hands each completed frame to `emit` at once, so the
    * messages before a bad byte are still delivered. Throws on bytes that
-   * cannot start a message or on an oversized message.
+   * cannot start a message, on an oversized message, and on one nested
+   * deeper than maxDepth (in linear time: each byte is looked at once).
    */
   push(chunk: Buffer, emit: (frame: Frame) => void): void {
     let start = this.depth > 0 ? 0 : -1;
@@ -82,7 +91,9 @@ export class FrameScanner {
       }
       this.digitRun = 0;
       if (b === QUOTE) this.inString = true;
-      else if (b === OPEN_BRACE || b === OPEN_BRACKET) this.depth++;
+      else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+        if (++this.depth > this.maxDepth) throw new OvsdbProtocolError(this.source, `message nested deeper than ${this.maxDepth} levels`);
+      }
       else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
         if (--this.depth === 0) {
           const size = this.partBytes + (i + 1 - start);

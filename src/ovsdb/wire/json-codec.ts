@@ -69,7 +69,8 @@ export function parseJsonBigInt(text: string): unknown {
         ws();
         if (text[pos] !== ':') fail("expected ':'");
         pos++;
-        obj[key] = value();
+        // As JSON.parse does: "__proto__" becomes an own property, never the object's prototype.
+        Object.defineProperty(obj, key, { value: value(), enumerable: true, writable: true, configurable: true });
         ws();
         if (text[pos] === ',') pos++;
         else if (text[pos] === '}') {

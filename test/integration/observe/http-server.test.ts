@@ -1,11 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
+import { pino } from 'pino';
+import { Writable } from 'node:stream';
+import type { Logger } from '../../../src/observe/logger.js';
 import { Metrics } from '../../../src/observe/metrics.js';
 import { startHttpServer, type HttpServerHandle } from '../../../src/observe/http-server.js';
 import { HttpListenError } from '../../../src/observe/http-listen-error.js';
 import { run } from '../../../src/exec/run.js';
 import type { StatusReport } from '../../../src/observe/status-types.js';
 import { sampleStatus } from '../../unit/observe/fixtures.js';
+
+/** Sends one raw request (no URL normalisation, as fetch would do) and resolves with the status line's code. */
+function rawStatus(port: number, request: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const sock = connect({ host: '127.0.0.1', port });
+    let data = '';
+    sock.on('data', (d) => (data += d.toString('latin1')));
+    sock.on('error', reject);
+    sock.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0)));
+    sock.write(request);
+    sock.end();
+  });
+}
 
 /** Parses the text exposition into sample lines name{labels} → value (and checks each line's syntax). */
 function samples(text: string): Map<string, number> {
@@ -139,5 +155,24 @@ describe('HTTP endpoint (real server, real Metrics)', () => {
     expect((await fetch(`http://127.0.0.1:${other.port}/readyz`)).status).toBe(200);
     await other.close();
     await expect(fetch(`http://127.0.0.1:${other.port}/readyz`)).rejects.toThrow();
+  });
+
+  it('answers 400 to malformed request targets without an error log, and keeps serving', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) })) as unknown as Logger;
+    const other = await startHttpServer({ listen: '127.0.0.1:0', metrics, logger, health: () => ({ ok: true, checks: {} }), ready: () => true, status });
+    try {
+      for (const target of ['//%00%ff/../status', '/%ff', '/status%00', '/%zz', 'status']) {
+        expect(await rawStatus(other.port, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`), target).toBe(400);
+      }
+      // Paths are matched as sent: no authority or dot-segment games reach an endpoint.
+      for (const target of ['//status', '//evil.example/status', '/x/../status']) {
+        expect(await rawStatus(other.port, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`), target).toBe(404);
+      }
+      expect(await rawStatus(other.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toBe(200);
+      expect(lines.filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
+    } finally {
+      await other.close();
+    }
   });
 });

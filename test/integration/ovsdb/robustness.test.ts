@@ -1,61 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type Server, type Socket } from 'node:net';
 import { firstValueFrom } from 'rxjs';
-import { pino } from 'pino';
-import { Writable } from 'node:stream';
-import type { Logger } from '../../../src/observe/logger.js';
 import { OvsdbClient, OvsdbConnectError, OvsdbDisconnectedError, OvsdbRequestTimeoutError } from '../../../src/ovsdb/index.js';
-
-/**
- * A fake server speaking raw bytes, only for protocol robustness: what a real
- * ovsdb-server never sends (garbage, oversized messages) cannot come from one.
- * Each accepted connection runs the next script in the list.
- */
-type Script = (sock: Socket, request: Record<string, unknown>) => void;
-
-interface Fake { endpoint: string; server: Server; connections: number; close: () => Promise<void> }
-
-async function fakeServer(scripts: Script[]): Promise<Fake> {
-  const sockets = new Set<Socket>();
-  const server = createServer();
-  const state: Fake = {
-    endpoint: '',
-    server,
-    connections: 0,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise((r) => server.close(() => r()));
-    },
-  };
-  state.server.on('connection', (sock) => {
-    sockets.add(sock);
-    sock.on('close', () => sockets.delete(sock));
-    const script = scripts[Math.min(state.connections++, scripts.length - 1)]!;
-    let buf = '';
-    sock.on('data', (d) => {
-      buf += d.toString();
-      // Client requests are small and arrive whole in these tests.
-      for (const m of buf.split(/(?<=\})(?=\{)/)) script(sock, JSON.parse(m) as Record<string, unknown>);
-      buf = '';
-    });
-    sock.on('error', () => undefined);
-  });
-  await new Promise<void>((r) => state.server.listen(0, '127.0.0.1', () => r()));
-  const addr = state.server.address();
-  state.endpoint = `tcp:127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  return state;
-}
-
-const answer: Script = (sock, req) => {
-  if (req.method === 'list_dbs') sock.write(JSON.stringify({ id: req.id, result: ['Fake'], error: null }));
-  if (req.method === 'echo') sock.write(JSON.stringify({ id: req.id, result: req.params, error: null }));
-};
-
-function capturingLogger(): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const stream = new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) });
-  return { logger: pino({ level: 'warn' }, stream) as unknown as Logger, lines };
-}
+import { answer, capturingLogger, fakeServer } from './fake-server.js';
 
 describe('OvsdbClient facing a misbehaving server', () => {
   const toClose: { close: () => unknown }[] = [];

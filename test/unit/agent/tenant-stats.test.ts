@@ -50,4 +50,18 @@ describe('TenantTraffic', () => {
     const text = await m.registry.metrics();
     expect(text).toContain('nsvswitch_tenant_receive_packets_total{tenant="blue"} 6');
   });
+
+  it('a negative or non-numeric statistic (anyone can write one with ovs-vsctl) never throws: ignored, counted as an anomaly', async () => {
+    const m = new Metrics({ defaultMetrics: false });
+    const t = new TenantTraffic();
+    t.publish(m, snap([iface('a', 'blue', { rx_packets: 10, tx_bytes: 100 })]), 'br-nsv');
+    expect(() => t.publish(m, snap([iface('a', 'blue', { rx_packets: -5, tx_bytes: Number.NaN })]), 'br-nsv')).not.toThrow();
+    // Seen first with a lie: nothing counted, nothing thrown.
+    expect(() => t.publish(m, snap([iface('a', 'blue', { rx_packets: 12 }), iface('b', 'red', { rx_packets: -(2 ** 62) })]), 'br-nsv')).not.toThrow();
+    const text = await m.registry.metrics();
+    // 10, then the lie ignored (last good value 10 stands), then 12: +2.
+    expect(text).toContain('nsvswitch_tenant_receive_packets_total{tenant="blue"} 12');
+    expect(text).toContain('nsvswitch_tenant_receive_packets_total{tenant="red"} 0');
+    expect(text).toContain('nsvswitch_ovsdb_anomalies_total{kind="bad-statistic"} 3');
+  });
 });
