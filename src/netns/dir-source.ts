@@ -3,7 +3,8 @@ import {
   catchError, defer, distinctUntilChanged, EMPTY, filter, from, ignoreElements, interval, map, merge, mergeMap,
   Observable, of, repeat, retry, share, Subject, switchMap, tap, timer, toArray,
 } from 'rxjs';
-import { FULL_SCAN, mergeRequests, type DirState, type FoundEvent, type Observation, type Probe, type ScanRequest } from './observation.js';
+import { FULL_SCAN, type DirState, type FoundEvent, type Observation, type Probe, type ScanRequest } from './observation.js';
+import { foldRequest, type ScanBatch } from './scan-batch.js';
 import type { ResolvedOptions } from './options.js';
 import { coalesceRequests } from './operators/coalesce-requests.js';
 import { debounceMaxWait } from './operators/debounce-max-wait.js';
@@ -63,7 +64,7 @@ export function dirEvents$(dir: string, o: ResolvedOptions): Observable<FoundEve
       catchError((err: unknown) => of(look(new Map(), false, { kind: 'unreadable', code: errCode(err), message: String(err) }))),
     );
 
-  const execute = (req: ScanRequest): Observable<Observation> => (req.kind === 'full' ? fullScan() : probeAll(req.names).pipe(map((e) => look(e, false))));
+  const execute = (batch: ScanBatch): Observable<Observation> => (batch.full ? fullScan() : probeAll(batch.names).pipe(map((e) => look(e, false))));
 
   /** Re-arms a watch after a failure: report, rescan now (the watch may have missed events), retry later. */
   const rearm = <T>(what: string, request: (r: ScanRequest) => void) =>
@@ -112,14 +113,23 @@ export function dirEvents$(dir: string, o: ResolvedOptions): Observable<FoundEve
   return defer(() => {
     const requests = new Subject<ScanRequest>();
     const request = (r: ScanRequest): void => requests.next(r);
-    const observations$ = requests.pipe(coalesceRequests(execute, mergeRequests), share());
+    const observations$ = requests.pipe(coalesceRequests(execute, foldRequest), share());
 
     const events$ = observations$.pipe(diffObservations());
     const readiness$ = observations$.pipe(
-      readinessRetry({ firstMs: o.readinessRetryMs, maxStepMs: o.readinessMaxStepMs, maxWaitMs: o.readinessMaxWaitMs, scheduler }),
+      readinessRetry({
+        firstMs: o.readinessRetryMs, maxStepMs: o.readinessMaxStepMs, maxWaitMs: o.readinessMaxWaitMs,
+        maxTracked: o.readinessMaxFiles, maxRemembered: o.strayFilesRemembered, reportMaxDelayMs: o.rescanIntervalMs, scheduler,
+      }),
       tap((sig) => {
-        if (sig.type === 'recheck') request({ kind: 'names', names: new Set([sig.name]) });
-        else log.warn({ err: new NamespaceNotMountedError(join(dir, sig.name), sig.name, sig.waitedMs), namespace: sig.name }, 'ignoring a file that is not a namespace');
+        if (sig.type === 'recheck') request({ kind: 'names', names: sig.names });
+        else {
+          const { report } = sig;
+          log.warn(
+            { err: new NamespaceNotMountedError(dir, report, o.readinessMaxWaitMs), count: report.count, namespaces: report.examples },
+            report.count === 1 ? 'ignoring a file that is not a namespace' : `ignoring ${report.count} files that are not namespaces`,
+          );
+        }
       }),
       ignoreElements(),
     );

@@ -6,7 +6,7 @@ import { dirEvents$ } from './dir-source.js';
 import { dedupeIncarnations } from './operators/dedupe-incarnations.js';
 import { admitNamespaces } from './operators/admit-namespaces.js';
 import { admitAll, type ProtectedNamespace } from './admission.js';
-import type { Found } from './observation.js';
+import type { Found, Probe } from './observation.js';
 import { probePath } from './node-netns-fs.js';
 import { readdir, stat } from 'node:fs/promises';
 import { ProtectedNamespaceUnreadableError } from './errors/protected-namespace-unreadable-error.js';
@@ -114,7 +114,12 @@ export async function scanNamespaces(dirs: readonly string[], opts: { hostNetns?
   const found: Found[] = [];
   for (const dir of [...new Set(dirs.map((d) => resolve(d)))]) {
     const names = await readdir(dir).catch(() => [] as string[]);
-    const probes = await Promise.all(names.map(async (name) => ({ name, p: await probePath(join(dir, name)) })));
+    // Bounded concurrency, as in the watch: a directory of 10,000 stray files is 10,000 probes, not 10,000 at once.
+    const probes: { name: string; p: Probe }[] = [];
+    for (let i = 0; i < names.length; i += DEFAULTS.probeConcurrency) {
+      const chunk = names.slice(i, i + DEFAULTS.probeConcurrency);
+      probes.push(...(await Promise.all(chunk.map(async (name) => ({ name, p: await probePath(join(dir, name)) })))));
+    }
     const now = Date.now();
     for (const { name, p } of probes) {
       const file = { path: join(dir, name), name, dir, firstSeenMs: now };

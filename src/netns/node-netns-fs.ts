@@ -31,9 +31,12 @@ export async function probePath(path: string, nsDev: Promise<bigint | undefined>
   try {
     let st = await lstat(path, { bigint: true });
     if (st.isSymbolicLink()) return await symlinkProbe(path, st);
-    let ready = st.dev === (await nsDev);
-    if (!ready) {
-      // Not on the nsfs device we know: ask the file system itself (the documented test).
+    const dev = await nsDev;
+    let ready = st.dev === dev;
+    // nsfs is one superblock for the whole kernel: with its device known, a file on another
+    // device is not a namespace, and stray files cost one lstat each. Only when the device
+    // could not be learnt, ask the file system itself (the documented test).
+    if (!ready && dev === undefined) {
       ready = Number((await statfs(path)).type) === NSFS_MAGIC;
       if (ready) {
         st = await lstat(path, { bigint: true });

@@ -55,12 +55,6 @@ export type FoundEvent =
   | { readonly type: 'looked'; readonly dir: string };
 
 /** A request to look at a directory: all of it, or only some names. */
-export type ScanRequest = { readonly kind: 'full' } | { readonly kind: 'names'; readonly names: ReadonlySet<string> };
+export type ScanRequest = { readonly kind: 'full' } | { readonly kind: 'names'; readonly names: Iterable<string> };
 
 export const FULL_SCAN: ScanRequest = { kind: 'full' };
-
-/** Merges two pending requests into one that covers both (a full scan covers everything). */
-export function mergeRequests(a: ScanRequest, b: ScanRequest): ScanRequest {
-  if (a.kind === 'full' || b.kind === 'full') return FULL_SCAN;
-  return { kind: 'names', names: new Set([...a.names, ...b.names]) };
-}

@@ -28,6 +28,16 @@ export interface WatchNamespacesOptions {
   /** Files probed at once during a full scan. */
   readonly probeConcurrency?: number;
   /**
+   * Files per directory re-checked for readiness at once; one more gives up on the oldest
+   * (reported as a stray file). Bounds the re-check work a flood of stray files can cause.
+   */
+  readonly readinessMaxFiles?: number;
+  /**
+   * Stray files remembered per directory (so later looks skip them). Beyond that they are not
+   * remembered, and full scans do not start re-checking pending files they do not know.
+   */
+  readonly strayFilesRemembered?: number;
+  /**
    * The host network namespace file (the agent config's `hostNetns`, where OVS runs): a file in a
    * watched directory that is this namespace is refused, like one that is the agent's own.
    */
@@ -62,6 +72,8 @@ export const DEFAULTS = {
   fileHints: true,
   dirRetryMs: 500,
   probeConcurrency: 64,
+  readinessMaxFiles: 256,
+  strayFilesRemembered: 16_384,
   ownNetns: '/proc/self/ns/net',
 } as const;
 

@@ -39,7 +39,10 @@ function diffOne(known: Map<string, Map<string, Known>>, obs: Observation): Foun
     inDir.delete(name);
     out.push({ type: 'removed', found: k.found });
   };
-  for (const name of [...obs.entries.keys()].sort()) {
+  // Only names that can make an event, sorted: stray files (pending, not known) cost one check each, no sorting.
+  const relevant: string[] = [];
+  for (const [name, probe] of obs.entries) if (probe.state === 'ready' || probe.state === 'symlink' || inDir.has(name)) relevant.push(name);
+  for (const name of relevant.sort()) {
     const probe = obs.entries.get(name) as Probe;
     const was = inDir.get(name);
     if (probe.state === 'unknown') continue;

@@ -1,112 +1,70 @@
-import { concatMap, defer, EMPTY, from, map, merge, mergeMap, Observable, Subject, takeUntil, timer, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Observation } from '../observation.js';
-import { backoffDelay } from './backoff.js';
+import { PendingFiles, type PendingFilesOptions, type StrayReport } from '../pending-files.js';
 
 export type ReadinessSignal =
-  /** Look at this file again: it exists but is not an nsfs mount yet (a mount makes no inotify event). */
-  | { readonly type: 'recheck'; readonly dir: string; readonly name: string }
-  /** Still not a mount after `maxWaitMs`: warn once, stop re-checking (periodic rescans still see it if it ever mounts). */
-  | { readonly type: 'gave-up'; readonly dir: string; readonly name: string; readonly waitedMs: number };
+  /** Look at these files again: they exist but are not nsfs mounts yet (a mount makes no inotify event). */
+  | { readonly type: 'recheck'; readonly dir: string; readonly names: readonly string[] }
+  /** Files given up on (still not mounts after `maxWaitMs`, or too many pending at once): one report for many. */
+  | { readonly type: 'strays'; readonly report: StrayReport };
 
-export interface ReadinessRetryOptions {
-  /** First re-check delay, doubled on each attempt. */
-  readonly firstMs: number;
-  /** Cap of one delay step. */
-  readonly maxStepMs: number;
-  /** Give up after this long (a last re-check happens at this moment). */
-  readonly maxWaitMs: number;
+export interface ReadinessRetryOptions extends PendingFilesOptions {
   readonly scheduler: SchedulerLike;
 }
 
-interface Tracker {
-  readonly fileId: string;
-  readonly sinceMs: number;
-  readonly stop$: Subject<void>;
-  expired: boolean;
+interface DirTimer {
+  readonly files: PendingFiles;
+  timer?: Subscription;
+  timerDueMs?: number;
 }
 
 /**
  * Re-checks files that exist but are not namespaces yet with backoff (`ip
- * netns add` creates the file, then bind-mounts it), and gives up on a
- * stray file with exactly one signal instead of polling it forever.
+ * netns add` creates the file, then bind-mounts it), and gives up on stray
+ * files, reported in bulk, instead of polling them forever. One timer per
+ * directory: the re-checks due together make one signal (one look), and at
+ * most `maxTracked` files per directory are re-checked at once, so a
+ * directory full of stray files costs bounded work (see PendingFiles).
  */
 export function readinessRetry(opts: ReadinessRetryOptions): OperatorFunction<Observation, ReadinessSignal> {
+  const { scheduler } = opts;
   return (source) =>
-    defer(() => {
-      // Per directory, per file name: files being re-checked, and files given up on (by file identity).
-      const trackingByDir = new Map<string, Map<string, Tracker>>();
-      const gaveUpByDir = new Map<string, Map<string, string>>();
-      return source.pipe(
-        mergeMap((obs) => {
-          const tracking = getOrCreate(trackingByDir, obs.dir);
-          const gaveUp = getOrCreate(gaveUpByDir, obs.dir);
-          const forget = (name: string): void => {
-            const t = tracking.get(name);
-            if (t) {
-              tracking.delete(name);
-              t.stop$.next();
-            }
-            gaveUp.delete(name);
-          };
-          const now = opts.scheduler.now();
-          const out: Observable<ReadinessSignal>[] = [];
-          const signals: ReadinessSignal[] = [];
-          for (const [name, probe] of obs.entries) {
-            if (probe.state === 'unknown') continue;
-            if (probe.state !== 'pending') {
-              forget(name);
-              continue;
-            }
-            if (gaveUp.get(name) === probe.fileId) continue;
-            const t = tracking.get(name);
-            if (t?.fileId === probe.fileId) {
-              if (t.expired) {
-                tracking.delete(name);
-                gaveUp.set(name, probe.fileId);
-                signals.push({ type: 'gave-up', dir: obs.dir, name, waitedMs: now - t.sinceMs });
-              }
-              continue;
-            }
-            forget(name);
-            const tracker: Tracker = { fileId: probe.fileId, sinceMs: now, stop$: new Subject<void>(), expired: false };
-            tracking.set(name, tracker);
-            out.push(recheck$(opts, obs.dir, name, tracker));
-          }
-          if (obs.full) {
-            for (const name of new Set([...tracking.keys(), ...gaveUp.keys()])) if (!obs.entries.has(name)) forget(name);
-          }
-          return signals.length || out.length ? merge(from(signals), ...out) : EMPTY;
-        }),
-      );
+    new Observable<ReadinessSignal>((subscriber) => {
+      const byDir = new Map<string, DirTimer>();
+
+      const arm = (d: DirTimer): void => {
+        const due = d.files.nextDueMs();
+        if (d.timer && d.timerDueMs === due) return;
+        d.timer?.unsubscribe();
+        d.timer = d.timerDueMs = undefined;
+        if (due === undefined) return;
+        d.timerDueMs = due;
+        d.timer = scheduler.schedule(() => {
+          d.timer = d.timerDueMs = undefined;
+          const names = d.files.takeDue(scheduler.now());
+          // Armed before the signal: a look it triggers synchronously re-arms as it sees fit.
+          arm(d);
+          if (names.length > 0) subscriber.next({ type: 'recheck', dir: d.files.dir, names });
+        }, Math.max(0, due - scheduler.now()));
+      };
+
+      const sub = source.subscribe({
+        next: (obs) => {
+          let d = byDir.get(obs.dir);
+          if (!d) byDir.set(obs.dir, (d = { files: new PendingFiles(obs.dir, opts) }));
+          const now = scheduler.now();
+          d.files.observe(obs, now);
+          arm(d);
+          const report = d.files.takeReport(now);
+          if (report) subscriber.next({ type: 'strays', report });
+        },
+        error: (e: unknown) => subscriber.error(e),
+        complete: () => subscriber.complete(),
+      });
+
+      return () => {
+        sub.unsubscribe();
+        for (const d of byDir.values()) d.timer?.unsubscribe();
+      };
     });
-}
-
-/** Re-check signals at first, first+2·first, ... and a last one at maxWait; then the tracker is expired. */
-function recheck$(opts: ReadinessRetryOptions, dir: string, name: string, tracker: Tracker): Observable<ReadinessSignal> {
-  const at: number[] = [];
-  for (let i = 0, t = 0; ; i++) {
-    t += backoffDelay(i, opts.firstMs, opts.maxStepMs);
-    if (t >= opts.maxWaitMs) break;
-    at.push(t);
-  }
-  at.push(opts.maxWaitMs);
-  const last = at.length - 1;
-  // One timer at a time: a thousand pending files hold a thousand timers, not fifteen thousand.
-  return from(at.map((t, i) => ({ delay: t - (at[i - 1] ?? 0), i }))).pipe(
-    concatMap(({ delay, i }) =>
-      timer(delay, opts.scheduler).pipe(
-        map((): ReadinessSignal => {
-          if (i === last) tracker.expired = true;
-          return { type: 'recheck', dir, name };
-        }),
-      ),
-    ),
-    takeUntil(tracker.stop$),
-  );
-}
-
-function getOrCreate<V>(m: Map<string, Map<string, V>>, key: string): Map<string, V> {
-  let v = m.get(key);
-  if (!v) m.set(key, (v = new Map()));
-  return v;
 }

@@ -93,7 +93,7 @@ describe('watchNamespaces$ (fake fs, virtual time)', () => {
     });
     const w = warnings('NamespaceNotMountedError');
     expect(w).toHaveLength(1);
-    expect(w[0]).toMatchObject({ namespace: 'stray', err: { path: '/d/stray' } });
+    expect(w[0]).toMatchObject({ count: 1, namespaces: ['stray'], err: { dir: '/d', count: 1, examples: ['stray'] } });
     // Mounted at 4500 without an inotify event: the periodic rescan at 5000 finds it.
     expect(seen.map((e) => [e.t, e.type, e.path])).toEqual([[5002, 'added', '/d/stray']]);
   });
@@ -232,5 +232,30 @@ describe('watchNamespaces$ (fake fs, virtual time)', () => {
       ['added', '/e/a', 2],
       ['removed', '/e/a', 2],
     ]);
+  });
+  it('finds a namespace created right after 10,000 stray files at once, with bounded re-check work and one warning for all of them', () => {
+    const n = 10_000;
+    let createdAt = 0;
+    const { seen, fs, warnings } = simulate(['/d'], 1500, (fs, at) => {
+      fs.mkdir('/d');
+      at(100, () => {
+        for (let i = 0; i < n; i++) fs.touch('/d', `stray-${i}`);
+      });
+      at(101, () => {
+        createdAt = 101;
+        fs.add('/d', 'real', 7);
+      });
+    });
+    expect(seen.map((e) => [e.type, e.path])).toEqual([['added', '/d/real']]);
+    // Behind at most two looks at 10,000 files (64 probes at a time, 1 ms each: ~160 ms per look).
+    expect(seen[0]!.t - createdAt).toBeLessThan(400);
+    // Every full scan probes every file; on top of that, one probe per hint and at most 256 files × 7 re-checks
+    // (firstMs 5, steps ≤ 50, 200 ms): before, every stray file was re-checked (70,000 probes).
+    const reChecks = fs.probeCalls - fs.listCalls * (n + 1) - (n + 1);
+    expect(reChecks).toBeLessThanOrEqual(256 * 7);
+    const w = warnings('NamespaceNotMountedError');
+    expect(w).toHaveLength(1);
+    expect(w[0]).toMatchObject({ level: 40, count: n, err: { dir: '/d', count: n, cutShort: n - 256 } });
+    expect((w[0]!.namespaces as string[]).length).toBe(5);
   });
 });

@@ -4,7 +4,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { coalesceRequests } from '../../../../src/netns/operators/coalesce-requests.js';
 
 const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-const concatNames = (a: string, b: string) => [...new Set([...a, ...b])].sort().join('');
+const concatNames = (a: string | undefined, b: string) => [...new Set([...(a ?? ''), ...b])].sort().join('');
 
 describe('coalesceRequests', () => {
   it('runs an idle request at once and folds requests that arrive during a run into one follow-up', () => {
@@ -43,6 +43,25 @@ describe('coalesceRequests', () => {
       const run = (req: string): Observable<string> => timer(4).pipe(map(() => req));
       expectObservable(hot('a|').pipe(coalesceRequests(run, concatNames))).toBe('----(a|)');
     });
+  });
+
+  it('hands the batch it folded into back to fold, so a batch grows in place: N requests, N folds, one batch', () => {
+    const batches = new Set<string[]>();
+    let folds = 0;
+    const fold = (batch: string[] | undefined, req: string): string[] => {
+      folds++;
+      const b = batch ?? [];
+      batches.add(b);
+      b.push(req);
+      return b;
+    };
+    newScheduler().run(({ hot, expectObservable }) => {
+      const run = (batch: string[]): Observable<string> => timer(3).pipe(map(() => batch.join('')));
+      // a runs alone; the 8 requests during its run make one batch.
+      expectObservable(hot('a(bcdefghi|)').pipe(coalesceRequests(run, fold))).toBe('---a--(x|)', { a: 'a', x: 'bcdefghi' });
+    });
+    expect(folds).toBe(9);
+    expect(batches.size).toBe(2);
   });
 
   it('stops the running request when unsubscribed', () => {
