@@ -11,6 +11,8 @@ command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
 { command -v nsenter && command -v setpriv; } >/dev/null 2>&1 || need+=(util-linux)
 # Host seal (nftables ingress drop on host veth ends) and the offload fallback.
 command -v nft >/dev/null 2>&1 || need+=(nftables)
+# Tenant gateways: NAT bindings of a removed tenant are flushed with conntrack -D.
+command -v conntrack >/dev/null 2>&1 || need+=(conntrack)
 command -v ethtool >/dev/null 2>&1 || need+=(ethtool)
 command -v sysctl >/dev/null 2>&1 || need+=(procps)
 # The native addon is built with the C compiler (the fallback is used without it).
@@ -24,6 +26,9 @@ if [ "${1:-}" = "--test" ]; then
   /usr/bin/python3 -c 'import scapy' >/dev/null 2>&1 || need+=(python3-scapy)
   command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
   command -v iperf3 >/dev/null 2>&1 || need+=(iperf3)
+  # Docker workloads (test/integration/workloads): a real dockerd, and busybox-static for a registry-free image.
+  [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ] || need+=(docker.io)
+  [ -x /bin/busybox ] || need+=(busybox-static)
 fi
 if [ "${#need[@]}" -gt 0 ]; then
   echo "bootstrap: installing ${need[*]}" >&2

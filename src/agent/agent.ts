@@ -12,9 +12,9 @@ import { startHttpServer, type HttpServerHandle } from '../observe/http-server.j
 import type { StatusReport } from '../observe/status-types.js';
 import { FlowSync, OfctlDriver, flowLoss$, flowWatch$, type FlowEvent } from '../openflow/index.js';
 import { OvsdbClient, VswitchReplica } from '../ovsdb/index.js';
-import { IpPlumbing, guardTableName } from '../plumbing/index.js';
+import { IpPlumbing, NftGatewayHost, guardTableName } from '../plumbing/index.js';
 import { loadNative } from '../native/native.js';
-import { hostGuardFor } from './host-guard.js';
+import { disablesTxChecksum, hostGuardFor } from './host-guard.js';
 import { runCoalesced } from '../reconcile/run-coalesced.js';
 import { version } from '../version.js';
 import { ensureBridge } from './ovs-ports.js';
@@ -22,6 +22,7 @@ import { Reconciler, type Trigger } from './reconciler.js';
 import { buildStatus } from './status.js';
 import { ownedStateSignature } from '../core/owned-ports.js';
 import { TenantTraffic } from './tenant-stats.js';
+import { AgentWorkloads } from './workload-sources.js';
 
 /** Foreign flow changes seen within this window become one repair pass and one log line. */
 export const FOREIGN_FLOW_BATCH_MS = 50;
@@ -57,6 +58,8 @@ const coreDeps: DesiredDeps = {
 export class Agent {
   private readonly subs = new Subscription();
   private readonly triggers$ = new Subject<Trigger>();
+  /** SIGHUP: re-read the manifest directory now (see reloadManifests). */
+  private readonly manifestReload$ = new Subject<void>();
   private http: HttpServerHandle | undefined;
   private isReady = false;
   private connected = false;
@@ -66,6 +69,8 @@ export class Agent {
   private stopped = false;
   readonly metrics: Metrics;
   readonly reconciler: Reconciler;
+  /** Runtime workload metadata (Docker), when configured. */
+  readonly workloads: AgentWorkloads;
   /** Resolves after the first full pass. */
   readonly ready: Promise<void>;
   private markReady!: () => void;
@@ -80,6 +85,7 @@ export class Agent {
     this.ready = new Promise((r) => (this.markReady = r));
     const env = { OVS_RUNDIR: config.ovsRundir, ...opts.ovsEnv };
     const spawned = (program: string) => this.metrics.processSpawns.inc({ program });
+    this.workloads = new AgentWorkloads(config, opts.logger, this.metrics);
     const flowDriver = new OfctlDriver({ ovsRundir: config.ovsRundir, env, ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}), onSpawn: () => spawned('ovs-ofctl') });
     this.reconciler = new Reconciler({
       config,
@@ -91,14 +97,33 @@ export class Agent {
         logger: opts.logger,
         onSpawn: spawned,
         guard: hostGuardFor(config, opts.logger, spawned),
+        disableTxChecksum: disablesTxChecksum(config),
       }),
       flowDriver,
       flowSync: new FlowSync(flowDriver, { logger: opts.logger, metrics: this.metrics }),
+      gateways: new NftGatewayHost({ bridge: config.bridge, ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}), logger: opts.logger, onSpawn: spawned }),
       core: opts.macCandidates ? { ...coreDeps, mac: opts.macCandidates } : coreDeps,
       logger: opts.logger,
       metrics: this.metrics,
       ...(opts.maxPlugsPerPass !== undefined ? { maxPlugsPerPass: opts.maxPlugsPerPass } : {}),
+      onNamespaceGone: (path) => this.workloads.noteGone(path),
+      normalisePath: this.workloads.normalise,
     });
+  }
+
+  // Kept offloads on netdev work only if ovs-vswitchd finishes checksums itself (userspace TSO, read at its start).
+  private async warnIfNoUserspaceTso(): Promise<void> {
+    try {
+      const [res] = await this.client.transact('Open_vSwitch', [{ op: 'select', table: 'Open_vSwitch', where: [], columns: ['other_config'] }]);
+      const rows = (res as { rows?: { other_config?: unknown }[] } | undefined)?.rows ?? [];
+      const text = JSON.stringify(rows[0]?.other_config ?? null);
+      if (!/"userspace-tso-enable","true"/.test(text)) {
+        this.opts.logger.warn({ bridge: this.config.bridge, txChecksumOffload: this.config.txChecksumOffload },
+          'workload tx checksum offload kept on netdev, but Open_vSwitch other_config:userspace-tso-enable is not true: TCP and UDP between workloads will fail (set it and restart ovs-vswitchd, or use txChecksumOffload: auto)');
+      }
+    } catch (err) {
+      this.opts.logger.debug({ err: (err as Error).message }, 'could not read Open_vSwitch other_config');
+    }
   }
 
   static async start(config: AgentConfig, opts: AgentOptions): Promise<Agent> {
@@ -110,6 +135,7 @@ export class Agent {
         metrics.ovsdbTransactions.inc({ kind: t.kind, result: t.ok ? 'ok' : 'error' });
         metrics.ovsdbTransactionDuration.observe({ kind: t.kind }, t.durationMs / 1000);
       },
+      onAnomaly: (kind) => metrics.ovsdbAnomalies.inc({ kind }),
     });
     let replica: VswitchReplica;
     try {
@@ -145,7 +171,9 @@ export class Agent {
       bridge: config.bridge, bridgeUuid: this.bridgeUuid, datapathType: config.datapathType,
       hostSeal: config.datapathType === 'netdev' ? `nftables ingress drop (table netdev ${guardTableName(config.bridge)}) + sysctls` : 'sysctls',
       nativeAddon: native.addon ? 'loaded' : `not used (${native.reason}); ethtool/sysctl processes instead`,
+      workloadTxChecksumOffload: disablesTxChecksum(config) ? 'turned off' : 'kept',
     }, 'bridge ready');
+    if (config.datapathType === 'netdev' && !disablesTxChecksum(config)) await this.warnIfNoUserspaceTso();
 
     if (opts.http ?? true) {
       this.http = await startHttpServer({
@@ -165,6 +193,10 @@ export class Agent {
     const tenantsIn = new Promise<void>((r) => (firstTenants = r));
     const tenants$ = watchManifests$(config.manifestDir, {
       logger: opts.logger,
+      reload$: this.manifestReload$,
+      strictModes: config.manifestStrictModes,
+      // A changed manifest that would put a namespace that exists now into conflict is rejected (manifests.md).
+      namespaces: () => reconciler.namespaces.values(),
       onRejected: (file, problems) => {
         metrics.manifestRejections.inc({ file });
         for (const p of problems) log.warn({ file: p.file, line: p.line, tenant: p.tenant }, `manifest rejected: ${p.message}`);
@@ -206,6 +238,7 @@ export class Agent {
         metrics.namespacesRefused.set(this.refusedFiles.size);
       },
       onInitialScan: () => firstScan(),
+      recheck$: this.workloads.recheck$,
     }).pipe(
       tap((ev) => {
         const key = namespaceKey(ev.ns);
@@ -271,7 +304,7 @@ export class Agent {
     let markFirstPass!: () => void;
     const firstPass = new Promise<void>((r) => (markFirstPass = r));
     let started = false;
-    const passes$ = merge(this.triggers$, tenants$, namespaces$, ovsdb$, resync$, lost$, foreign$).pipe(
+    const passes$ = merge(this.triggers$, tenants$, namespaces$, ovsdb$, resync$, lost$, foreign$, this.workloads.triggers$(reconciler)).pipe(
       filter(() => started && !this.stopped),
       runCoalesced(
         (batch) => {
@@ -291,7 +324,8 @@ export class Agent {
 
     // Start: first manifests, then one full pass (adoption + garbage collection) once every namespace
     // directory was looked at once (its namespaces are in `reconciler.namespaces` by then; refused files never are).
-    await Promise.all([tenantsIn, namespacesIn]);
+    // ...and the runtimes' first answer (a listing, or a failure), so a restart adopts containers' ports as they are.
+    await Promise.all([tenantsIn, namespacesIn, this.workloads.firstAnswers()]);
     started = true;
     this.onFirstPass = markFirstPass;
     this.triggers$.next({ reason: 'start', full: true });
@@ -352,6 +386,11 @@ export class Agent {
   /** host:port the HTTP endpoint listens on (port 0 in the config is resolved here), if serving. */
   get httpAddress(): string | undefined {
     return this.http ? `${this.http.address}:${this.http.port}` : undefined;
+  }
+
+  /** Re-reads every manifest file now, changed on disk or not (SIGHUP); a changed tenant set triggers a pass as usual. */
+  reloadManifests(): void {
+    this.manifestReload$.next();
   }
 
   /** Triggers a pass now (for `resync` requests and tests). */

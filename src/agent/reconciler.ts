@@ -19,10 +19,17 @@ import type { Plumbing, PlugSpec } from '../plumbing/types.js';
 import { PlugError } from '../plumbing/index.js';
 import { addPorts, markInstalled, removePorts } from './ovs-ports.js';
 import { FailureBook } from './failures.js';
+import { desiredGateways, type DesiredGateway } from '../core/gateway/desired-gateways.js';
+import { gatewayMatches, ownedGateways, planGateways, subnetOfAddress, type OwnedGateway } from '../core/gateway/owned-gateways.js';
+import type { GatewayHost, GatewayHostSpec } from '../plumbing/gateway/gateway-host.js';
+import type { FlowPort } from '../core/pipeline/index.js';
+import { addGateways } from './ovs-gateways.js';
+import { joinWorkload, type RuntimeView } from '../workloads/join.js';
+import type { WorkloadInfo, WorkloadJoin } from '../workloads/types.js';
 
 /** Why a pass runs. `full` also re-reads the kernel's links and dumps the flows. */
 export interface Trigger {
-  readonly reason: 'start' | 'namespace' | 'tenants' | 'ovsdb' | 'resync' | 'flows-lost' | 'flows-changed' | 'retry';
+  readonly reason: 'start' | 'namespace' | 'tenants' | 'ovsdb' | 'resync' | 'flows-lost' | 'flows-changed' | 'retry' | 'workloads';
   readonly full?: boolean;
 }
 
@@ -46,11 +53,17 @@ export interface ReconcilerDeps {
   readonly flowDriver: FlowDriver;
   readonly flowSync: FlowSync;
   readonly core: DesiredDeps;
+  /** The host side of tenant gateways (nftables, addresses); unset = gateways get ports and flows only. */
+  readonly gateways?: GatewayHost;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly now?: () => number;
   /** Namespaces plugged in one pass at most (default MAX_PLUGS_PER_PASS). */
   readonly maxPlugsPerPass?: number;
+  /** Told when plumbing found a namespace file gone (routine churn): the namespace source may look again at once. */
+  readonly onNamespaceGone?: (path: string) => void;
+  /** Namespace paths as the runtimes report them (symlinked directories resolved); default: as is. */
+  readonly normalisePath?: (path: string) => string;
 }
 
 /**
@@ -76,6 +89,10 @@ export class Reconciler {
   /** Keys that saw a "removed" event since the last pass (their veths died with the namespace). */
   readonly removedSincePass = new Set<string>();
   lastDesired: DesiredState = { ports: new Map(), verdicts: new Map() };
+  /** The tenant gateways wanted by the last pass, and those in place after it (for /status). */
+  lastGateways: { readonly desired: readonly DesiredGateway[]; readonly owned: readonly OwnedGateway[] } = { desired: [], owned: [] };
+  /** A gateway's host interface was missing at the last host sync: sync again on the next pass. */
+  private gatewayHostPending = false;
   /** Flows we know the switch holds (after a successful sync); undefined = dump first. */
   private installedFlows: readonly Flow[] | undefined;
   /** The flows we want on the switch (the last set sent, or being sent). */
@@ -83,12 +100,67 @@ export class Reconciler {
   /** The same, by what a flow monitor update shows (table + match); built when an update is judged, off the pass. */
   private expectedByKey: ReadonlyMap<string, Flow> | undefined;
   private readonly now: () => number;
+  /** The container runtimes' metadata (src/workloads), set by the agent as it changes. */
+  private runtimeViews: readonly RuntimeView[] = [];
+  /**
+   * The address and MAC each runtime workload last had, by runtime/id: a restarted container (a new
+   * sandbox, so a new namespace key) gets them back, and its neighbours' ARP caches stay right.
+   * Kept while the runtime lists the workload (stopped included), dropped once it is removed.
+   */
+  private readonly workloadAddresses = new Map<string, HeldAddress>();
   /** When each key was first seen by the agent (for attach latency); outlives ns restarts of the watcher. */
   private readonly log: Logger;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.now = deps.now ?? Date.now;
     this.log = deps.logger.child({ bridge: deps.config.bridge });
+  }
+
+  /** The runtimes' current metadata (the agent sets it on every change of a workload source). */
+  setRuntimes(views: readonly RuntimeView[]): void {
+    this.runtimeViews = views;
+  }
+
+  runtimes(): readonly RuntimeView[] {
+    return this.runtimeViews;
+  }
+
+  /** Whose namespace a file is, from the runtimes' metadata. */
+  workloadOf(ns: { readonly path: string }): WorkloadJoin {
+    if (this.runtimeViews.length === 0) return { kind: 'none' };
+    return joinWorkload(this.deps.normalisePath?.(ns.path) ?? ns.path, this.runtimeViews);
+  }
+
+  /** The previous pass's addresses by namespace key, plus those of known workloads whose namespace is new (a restart). */
+  private rememberedWithWorkloads(): Map<string, HeldAddress> {
+    const out = remembered(this.lastDesired);
+    if (this.workloadAddresses.size === 0) return out;
+    for (const [key, ns] of this.namespaces) {
+      if (out.has(key)) continue;
+      const j = this.workloadOf(ns);
+      const held = j.kind === 'known' ? this.workloadAddresses.get(`${j.workload.runtime}/${j.workload.id}`) : undefined;
+      if (held) out.set(key, held);
+    }
+    return out;
+  }
+
+  private noteWorkloadAddresses(desired: DesiredState): void {
+    if (this.runtimeViews.length === 0) return;
+    for (const d of desired.ports.values()) {
+      if (d.workload) this.workloadAddresses.set(`${d.workload.runtime}/${d.workload.id}`, { tenant: d.tenant, cidr: `${d.ip}/${d.prefixLen}`, mac: d.mac });
+    }
+    const listed = new Set<string>();
+    for (const v of this.runtimeViews) for (const w of v.state?.workloads.values() ?? []) listed.add(`${w.runtime}/${w.id}`);
+    for (const k of this.workloadAddresses.keys()) if (!listed.has(k)) this.workloadAddresses.delete(k);
+  }
+
+  /** Log fields naming the workload of a namespace path (runtime, container name and id), if known. */
+  private workloadFields(path: string, w?: WorkloadInfo): Record<string, string> {
+    const known = w ?? (() => {
+      const j = this.workloadOf({ path });
+      return j.kind === 'known' ? j.workload : undefined;
+    })();
+    return known ? { runtime: known.runtime, container: known.name, containerId: known.id.slice(0, 12) } : {};
   }
 
   /** Forget the switch's flow state: the next pass dumps and replays (after ovs-vswitchd restarts). */
@@ -120,32 +192,49 @@ export class Reconciler {
       const read = (): { readonly owned: readonly OwnedPort[]; readonly broken: readonly { portUuid: string; name: string }[] } => ownedPorts(replica.snapshot(), config.bridge);
       let { owned, broken } = read();
       const hostLinks = full ? withoutForeign(await plumbing.listHostLinks(HOST_IF_PREFIX), replica.snapshot(), owned, broken) : undefined;
-      const desired = computeDesired(this.tenants.tenants, this.namespaces.values(), owned, this.deps.core, remembered(this.lastDesired));
+      const core = this.runtimeViews.length > 0 ? { ...this.deps.core, workloadOf: (ns: NamespaceInfo) => this.workloadOf(ns) } : this.deps.core;
+      const desired = computeDesired(this.tenants.tenants, this.namespaces.values(), owned, core, this.rememberedWithWorkloads());
       this.lastDesired = desired;
+      this.noteWorkloadAddresses(desired);
       stale = new Set(this.removedSincePass);
       this.removedSincePass.clear();
       const p = plan(desired, owned, hostLinks, stale);
+      const gwDesired = desiredGateways(this.tenants.tenants, config.bridge);
+      const gp = planGateways(gwDesired, ownedGateways(replica.snapshot(), config.bridge));
       const now = this.now();
       this.failures.retain(new Set(this.namespaces.keys()));
       for (const [key, v] of desired.verdicts) this.noteVerdict(key, v, now);
 
       // 1. Remove: rows first (one transaction), then their links and orphans (one ip batch).
       const removeRows = [...p.remove, ...broken];
-      if (removeRows.length > 0) {
+      if (removeRows.length + gp.remove.length > 0) {
         // A port replugged under the same name (new subnet, MTU, tenant): ovs-vswitchd must drop
         // the old interface before the link is re-created, or it keeps a handle on the dead one.
-        const replugNames = new Set(p.plug.map((d) => d.hostIf));
-        const sameName = removeRows.some((r) => replugNames.has(r.name));
-        await removePorts(client, bridgeUuid, removeRows, sameName ? replica : undefined);
+        const replugNames = new Set([...p.plug.map((d) => d.hostIf), ...gp.add.map((g) => g.name)]);
+        const sameName = [...removeRows, ...gp.remove].some((r) => replugNames.has(r.name));
+        await removePorts(client, bridgeUuid, [...removeRows, ...gp.remove], sameName ? replica : undefined);
         summary.ovsdbWrites++;
-        summary.removed = removeRows.length;
-        for (const r of p.remove) this.log.info({ port: r.name, namespace: r.nsPath, tenant: r.tenant, ip: r.cidr }, 'port removed');
+        summary.removed = removeRows.length + gp.remove.length;
+        for (const g of gp.remove) this.log.info({ port: g.name, tenant: g.tenant, ip: g.cidr }, 'tenant gateway removed');
+        for (const r of p.remove) this.log.info({ port: r.name, namespace: r.nsPath, tenant: r.tenant, ip: r.cidr, ...this.workloadFields(r.nsPath) }, 'port removed');
         for (const r of broken) this.log.warn({ port: r.name, portUuid: r.portUuid }, 'owned port with an unreadable record removed');
       }
       const links = [...new Set([...removeRows.map((r) => r.name), ...p.orphanLinks])];
       if (links.length > 0) {
         await plumbing.unplug(links);
         for (const l of p.orphanLinks) this.log.warn({ port: l }, 'orphan veth (no port record) deleted');
+      }
+
+      // 1b. Tenant gateways: their ports (OVS internal ports), then the host side (nftables first).
+      if (gp.add.length > 0) {
+        await addGateways(client, replica, bridgeUuid, gp.add, freeOfports(replica.snapshot().interfaces.values(), gp.add.length));
+        summary.ovsdbWrites++;
+        await this.waitForOfports(gp.add.map((g) => g.name));
+        for (const g of gp.add) this.log.info({ port: g.name, tenant: g.tenant, ip: `${g.ip}/${g.prefixLen}`, mac: g.mac, snat: g.snat }, 'tenant gateway added');
+      }
+      const gwChanged = gp.add.length + gp.remove.length > 0;
+      if (this.deps.gateways && (full || gwChanged || this.gatewayHostPending || triggers.some((t) => t.reason === 'tenants'))) {
+        await this.syncGatewayHost(gwDesired, full, gp.remove.map((g) => g.cidr), read().owned.map((o) => o.name));
       }
 
       // 2. Plug what is missing, except namespaces waiting out a backoff.
@@ -165,8 +254,15 @@ export class Reconciler {
             summary.failed++;
             const reason = r.error instanceof PlugError ? r.error.kind : 'plumbing';
             const f = this.failures.record(d.key, reason, r.error.message, now);
-            metrics.reconcileErrors.inc({ reason });
-            this.log.warn({ namespace: d.ns.path, tenant: d.tenant, port: d.hostIf, attempts: f.attempts, retryInMs: f.nextAtMs - now, err: r.error.message }, 'plug failed');
+            const fields = { namespace: d.ns.path, tenant: d.tenant, port: d.hostIf, ...this.workloadFields(d.ns.path, d.workload), attempts: f.attempts, retryInMs: f.nextAtMs - now, err: r.error.message };
+            if (reason === 'namespace-gone') {
+              // Routine churn (a container stopped between its event and the plug): not an error, no stack.
+              this.log.info(fields, 'namespace went away before it was plugged');
+              this.deps.onNamespaceGone?.(d.ns.path);
+            } else {
+              metrics.reconcileErrors.inc({ reason });
+              this.log.warn(fields, 'plug failed');
+            }
           }
         }
       }
@@ -174,7 +270,7 @@ export class Reconciler {
       // same time, install their flows under the OpenFlow numbers we ask ovs-vswitchd for.
       if (plugged.length > 0) {
         const requests = freeOfports(replica.snapshot().interfaces.values(), plugged.length);
-        const earlyFlows = this.syncFlows(pipelineFlows(earlyFlowPorts(p.keep, plugged, requests))).then((n) => {
+        const earlyFlows = this.syncFlows(pipelineFlows(earlyFlowPorts(p.keep, plugged, requests), this.gatewayFlowPorts(gwDesired))).then((n) => {
           summary.flowMods += n;
         });
         try {
@@ -184,7 +280,7 @@ export class Reconciler {
           for (const d of plugged) {
             // macCandidate: the namespace's own derived MAC was in use on the bridge, so it got a later candidate.
             const candidate = d.macCandidate !== undefined ? { macCandidate: d.macCandidate } : {};
-            this.log.info({ namespace: d.ns.path, tenant: d.tenant, port: d.hostIf, ip: `${d.ip}/${d.prefixLen}`, mac: d.mac, ...candidate }, 'port plugged');
+            this.log.info({ namespace: d.ns.path, tenant: d.tenant, port: d.hostIf, ip: `${d.ip}/${d.prefixLen}`, mac: d.mac, ifName: d.ifName, ...this.workloadFields(d.ns.path, d.workload), ...candidate }, 'port plugged');
           }
         } catch (err) {
           // The veths exist without rows: delete them so nothing leaks; the next pass retries
@@ -199,7 +295,7 @@ export class Reconciler {
       }
 
       // 4. Flows for every port with an ofport (after an early install, normally nothing left to send).
-      const desiredFlows = pipelineFlows(owned.filter((o) => desired.ports.has(o.key)).map(ownedFlowPort).filter(hasUsableOfport));
+      const desiredFlows = pipelineFlows(owned.filter((o) => desired.ports.has(o.key)).map(ownedFlowPort).filter(hasUsableOfport), this.gatewayFlowPorts(gwDesired));
       summary.flowMods += await this.syncFlows(desiredFlows);
 
       // 5. Ready marker for ports whose flows are now in.
@@ -213,12 +309,16 @@ export class Reconciler {
           this.failures.clear(o.key);
           const ns = this.namespaces.get(o.key);
           if (ns) metrics.attachLatency.observe(Math.max(0, (t - ns.firstSeenMs) / 1000));
-          this.log.info({ namespace: o.nsPath, tenant: o.tenant, port: o.name, ofport: o.ofport, ip: o.cidr }, 'port ready');
+          this.log.info({ namespace: o.nsPath, tenant: o.tenant, port: o.name, ofport: o.ofport, ip: o.cidr, ...this.workloadFields(o.nsPath) }, 'port ready');
         }
       }
       // 6. Full passes re-assert the host seal of every port we own (adopted ports, an nft flush, a reset sysctl).
-      if (hostLinks) await this.guardHostEnds(read().owned.map((o) => o.name).filter((n) => hostLinks.has(n) || plugged.some((d) => d.hostIf === n)));
+      if (hostLinks) {
+        const pluggedNow = new Set(plugged.map((d) => d.hostIf));
+        await this.guardHostEnds(read().owned.map((o) => o.name).filter((n) => hostLinks.has(n) || pluggedNow.has(n)));
+      }
       this.updateGauges(desired, read().owned);
+      this.lastGateways = { desired: gwDesired, owned: ownedGateways(replica.snapshot(), config.bridge) };
       return summary;
     } catch (err) {
       // Keys still stale: the next pass must replug them too.
@@ -227,6 +327,36 @@ export class Reconciler {
     } finally {
       stop();
     }
+  }
+
+  /** Gateway ports in place and as desired, as the pipeline sees them (ports without an ofport yet are left out). */
+  private gatewayFlowPorts(desired: readonly DesiredGateway[]): FlowPort[] {
+    return ownedGateways(this.deps.replica.snapshot(), this.deps.config.bridge).flatMap((o) => {
+      const d = desired.find((g) => g.tenant === o.tenant);
+      if (!d || !gatewayMatches(o, d) || o.ofport === undefined) return [];
+      return [{ portName: o.name, ofport: o.ofport, mac: o.mac, ip: d.ip, tenantId: o.tenantId, tenant: o.tenant }];
+    }).filter(hasUsableOfport);
+  }
+
+  /**
+   * The host side of the gateways: table, forwarding, addresses. Conntrack
+   * entries of subnets no gateway has any more are flushed afterwards.
+   * Turning forwarding on changes every interface's forwarding sysctl, so the
+   * host ends' seal is re-asserted right away.
+   */
+  private async syncGatewayHost(gws: readonly DesiredGateway[], verify: boolean, removedCidrs: readonly string[], workloadPorts: readonly string[]): Promise<void> {
+    const host = this.deps.gateways!;
+    const specs: GatewayHostSpec[] = gws.map((g) => ({
+      tenantId: g.tenantId, ifName: g.name, ip: g.ip, prefixLen: g.prefixLen, subnet: g.subnet, snat: g.snat,
+      peers: g.peers.map((p) => ({ ifName: p.name, subnet: p.subnet })), hostServices: g.hostServices,
+    }));
+    const r = await host.sync(specs, verify);
+    this.gatewayHostPending = r.missing.length > 0;
+    if (r.changed.length > 0) this.log.info({ changed: r.changed, gateways: gws.map((g) => g.name) }, 'tenant gateways: host side updated');
+    if (r.missing.length > 0) this.log.warn({ gateways: r.missing }, 'tenant gateway interfaces not created by ovs-vswitchd yet; the next pass retries');
+    if (r.forwardingTurnedOn) await this.guardHostEnds(workloadPorts);
+    const gone = [...new Set(removedCidrs.map(subnetOfAddress))].filter((s) => s !== undefined && !gws.some((g) => g.subnet === s)) as string[];
+    if (gone.length > 0) await host.forget(gone);
   }
 
   private async guardHostEnds(names: readonly string[]): Promise<void> {
@@ -310,7 +440,7 @@ export class Reconciler {
 
   private updateGauges(desired: DesiredState, owned: readonly OwnedPort[]): void {
     const { metrics } = this.deps;
-    const counts = { matched: 0, unmatched: 0, conflict: 0, error: 0 };
+    const counts = { matched: 0, unmatched: 0, conflict: 0, error: 0, waiting: 0 };
     for (const v of desired.verdicts.values()) counts[v.kind === 'desired' ? 'matched' : v.kind]++;
     for (const [state, n] of Object.entries(counts)) metrics.namespaces.set({ state }, n);
     metrics.ports.reset();
@@ -326,6 +456,13 @@ export class Reconciler {
       metrics.ports.set({ tenant, state: 'pending' }, c.pending);
     }
     metrics.tenants.set(this.tenants.tenants.size);
+    metrics.workloadPorts.reset();
+    const ownedByKey = new Map(owned.map((o) => [o.key, o]));
+    for (const d of desired.ports.values()) {
+      const w = d.workload;
+      if (!w) continue;
+      metrics.workloadPorts.set({ runtime: w.runtime, container: w.name, container_id: w.id.slice(0, 12), tenant: d.tenant, port: d.hostIf }, ownedByKey.get(d.key)?.installed ? 1 : 0);
+    }
   }
 }
 
@@ -349,4 +486,5 @@ function toSpec(d: DesiredPort): PlugSpec {
     ip: d.ip, prefixLen: d.prefixLen, mtu: d.mtu, ...(d.gateway ? { gateway: d.gateway } : {}),
   };
 }
+
 

@@ -1,7 +1,8 @@
 import type { OwnedPort } from '../core/model.js';
 import { ownedPorts } from '../core/owned-ports.js';
 import { namespaceKey } from '../netns/types.js';
-import type { NamespaceStatus, StatusReport, TenantStatus } from '../observe/status-types.js';
+import type { GatewayStatus, NamespaceStatus, RuntimeStatus, StatusReport, TenantStatus, WorkloadStatus } from '../observe/status-types.js';
+import type { WorkloadInfo } from '../workloads/types.js';
 import type { VswitchSnapshot } from '../ovsdb/index.js';
 import type { Reconciler } from './reconciler.js';
 
@@ -26,8 +27,11 @@ export function buildStatus(input: {
     const v = verdicts.get(key);
     const o = owned.get(key);
     const failure = r.failures.get(key);
-    const base = { path: ns.path, name: ns.name };
+    const w = r.workloadOf(ns);
+    const workload = w.kind === 'known' ? { workload: workloadStatus(w.workload) } : {};
+    const base = { path: ns.path, name: ns.name, ...workload };
     if (!v) namespaces.push({ ...base, state: 'pending' });
+    else if (v.kind === 'waiting') namespaces.push({ ...base, state: 'waiting', note: v.reason });
     else if (v.kind === 'unmatched') namespaces.push({ ...base, state: 'unmatched' });
     else if (v.kind === 'conflict') namespaces.push({ ...base, state: 'conflict', error: `matched by tenants ${v.tenants.join(', ')}` });
     else if (v.kind === 'error') namespaces.push({ ...base, tenant: v.tenant, state: 'error', error: v.message });
@@ -42,6 +46,7 @@ export function buildStatus(input: {
         port: v.port.hostIf,
         ...(o?.ofport !== undefined ? { ofport: o.ofport } : {}),
         ...(failure ? { error: failure.message } : {}),
+        ...(v.held !== undefined ? { note: `kept as it is: ${v.held}` } : {}),
       });
     }
   }
@@ -49,7 +54,9 @@ export function buildStatus(input: {
     .sort((a, b) => a.id - b.id)
     .map((t) => {
       const mine = namespaces.filter((n) => n.tenant === t.name);
-      return { name: t.name, id: t.id, subnet: t.subnet, ports: mine.length, ready: mine.filter((n) => n.state === 'ready').length };
+      const base = { name: t.name, id: t.id, subnet: t.subnet, ports: mine.length, ready: mine.filter((n) => n.state === 'ready').length };
+      const gw = gatewayStatus(r, t.name);
+      return gw ? { ...base, gateway: gw } : base;
     });
   const byPath = (m: ReadonlyMap<string, { reason: string; sinceMs: number }> | undefined) =>
     [...(m ?? new Map<string, { reason: string; sinceMs: number }>())]
@@ -64,6 +71,14 @@ export function buildStatus(input: {
       since: new Date(f.sinceMs).toISOString(),
     })),
   ];
+  const runtimes: RuntimeStatus[] = r.runtimes().map((rt) => ({
+    runtime: rt.runtime,
+    connected: rt.state?.connected ?? false,
+    synced: rt.state?.synced ?? false,
+    workloads: rt.state?.workloads.size ?? 0,
+    since: new Date(rt.state?.sinceMs ?? 0).toISOString(),
+    ...(rt.state?.error !== undefined ? { error: rt.state.error } : rt.state ? {} : { error: 'not connected yet' }),
+  }));
   return {
     version: input.version,
     bridge: input.bridge,
@@ -71,7 +86,29 @@ export function buildStatus(input: {
     ovsdbConnected: input.ovsdbConnected,
     tenants,
     namespaces,
+    ...(runtimes.length > 0 ? { runtimes } : {}),
     problems: r.tenants.problems,
     errors,
   };
+}
+
+/** The tenant's gateway as the last pass left it. */
+function gatewayStatus(r: Reconciler, tenant: string): GatewayStatus | undefined {
+  const d = r.lastGateways.desired.find((g) => g.tenant === tenant);
+  if (!d) return undefined;
+  const o = r.lastGateways.owned.find((g) => g.tenant === tenant && g.name === d.name);
+  return {
+    port: d.name,
+    ip: `${d.ip}/${d.prefixLen}`,
+    mac: d.mac,
+    ...(o?.ofport !== undefined ? { ofport: o.ofport } : {}),
+    state: o?.ofport !== undefined ? 'ready' : 'pending',
+    snat: d.snat,
+    peers: d.peers.map((p) => p.tenant),
+    hostServices: d.hostServices.map((h) => `${h.protocol}/${h.port}`),
+  };
+}
+
+function workloadStatus(w: WorkloadInfo): WorkloadStatus {
+  return { runtime: w.runtime, name: w.name, id: w.id, state: w.state, secondary: w.runtimeNetworked };
 }

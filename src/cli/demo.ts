@@ -1,4 +1,4 @@
-import { cp, mkdir } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
@@ -89,6 +89,10 @@ export default async function demo(argv: string[]): Promise<number> {
     const manifestDir = join(sb.dir, 'tenants.d');
     await mkdir(manifestDir);
     await cp(EXAMPLES, manifestDir, { recursive: true });
+    // Manifests writable by group or others are refused (manifestStrictModes): whatever the umask and
+    // the checkout's modes, the demo's copies are the agent's alone.
+    await chmod(manifestDir, 0o755);
+    for (const f of await readdir(manifestDir)) await chmod(join(manifestDir, f), 0o644);
     const config: AgentConfig = {
       ...DEFAULT_CONFIG,
       ovsdb: sb.dbEndpoint,

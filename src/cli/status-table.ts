@@ -37,9 +37,20 @@ export function formatStatus(r: StatusReport): string {
     `${summary}\n${countLine}\n`,
     section('TENANTS', ['TENANT', 'ID', 'SUBNET', 'PORTS', 'READY'],
       r.tenants.map((t) => [t.name, String(t.id), t.subnet, String(t.ports), String(t.ready)]), 'no tenants'),
-    section('NAMESPACES', ['NAMESPACE', 'TENANT', 'STATE', 'IP', 'MAC', 'PORT', 'OFPORT'],
-      r.namespaces.map((n) => [n.path, n.tenant ?? '-', n.state, n.ip ?? '-', n.mac ?? '-', n.port ?? '-', n.ofport === undefined ? '-' : String(n.ofport)]), 'no namespaces'),
+    section('NAMESPACES', ['NAMESPACE', 'WORKLOAD', 'TENANT', 'STATE', 'IP', 'MAC', 'PORT', 'OFPORT'],
+      r.namespaces.map((n) => [
+        n.path, n.workload ? `${n.workload.runtime}:${n.workload.name} (${n.workload.id.slice(0, 12)})` : '-', n.tenant ?? '-', n.state,
+        n.ip ?? '-', n.mac ?? '-', n.port ?? '-', n.ofport === undefined ? '-' : String(n.ofport),
+      ]), 'no namespaces'),
   ];
+  if (r.runtimes && r.runtimes.length > 0) {
+    parts.push(section('RUNTIMES', ['RUNTIME', 'STATE', 'WORKLOADS', 'SINCE', 'ERROR'],
+      r.runtimes.map((rt) => [rt.runtime, rt.connected ? 'connected' : rt.synced ? 'DISCONNECTED (metadata stale)' : 'DISCONNECTED (metadata unknown)', String(rt.workloads), rt.since, rt.error ?? '-']), 'none'));
+  }
+  const waiting = r.namespaces.filter((n) => n.note !== undefined);
+  if (waiting.length > 0) {
+    parts.push(section('WAITING / KEPT', ['NAMESPACE', 'WHY'], waiting.map((n) => [n.path, n.note ?? '']), 'none'));
+  }
   if (r.errors.length > 0) {
     parts.push(section('ERRORS', ['NAMESPACE', 'SINCE', 'REASON'], r.errors.map((e) => [e.namespace, e.since, e.reason]), 'none'));
   }

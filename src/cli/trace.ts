@@ -5,7 +5,7 @@ import { FlagError } from '../config/flag-error.js';
 import { ConfigError } from '../config/config-error.js';
 import { run } from '../exec/run.js';
 import { ExternalIds, OWNER_VALUE } from '../core/ownership.js';
-import { findPortsByNamespace, isIpv4, parseTracedPorts, type TracedPort } from '../core/pipeline/trace/traced-port.js';
+import { findPortsByNamespace, inSubnetOf, isIpv4, parseTracedPorts, type TracedPort } from '../core/pipeline/trace/traced-port.js';
 import { parseProto, parseVlan, tracePacket, type TraceProto, type TraceTarget } from '../core/pipeline/trace/trace-packet.js';
 import { explainTrace, parseTrace } from '../core/pipeline/trace/explain-trace.js';
 
@@ -16,8 +16,8 @@ const USAGE = `Usage: nsvswitch trace SRC DST [--proto icmp|tcp/PORT|udp/PORT|ar
 
 Explains what the switch does with a packet from namespace SRC to DST, using
 ovs-appctl ofproto/trace on the agent's bridge: the verdict, the table that
-decided, and why. SRC and DST are namespace names or paths; DST may also be an
-IPv4 address. The packet carries SRC's own MAC and address, and DST's MAC.
+decided, and why. SRC and DST are namespace names or paths, or container names
+(Docker workloads); DST may also be an IPv4 address. The packet carries SRC's own MAC and address, and DST's MAC.
 
 Options:
   --proto P   icmp (default), tcp/PORT, udp/PORT, or arp (the request for DST's address)
@@ -66,13 +66,13 @@ function parseTraceArgs(rest: readonly string[]): TraceArgs {
   return { src: positional[0]!, dst: positional[1]!, proto, vlan, raw };
 }
 
-/** Our ports with their addresses, read from OVSDB. */
+/** Our ports with their addresses, read from OVSDB: workloads, then tenant gateways. */
 async function readPorts(cfg: AgentConfig): Promise<TracedPort[]> {
-  const out = await run('ovs-vsctl', [
-    `--db=${cfg.ovsdb}`, '--timeout=10', '--format=json', '--columns=name,ofport,external_ids',
-    'find', 'Interface', `external_ids:${ExternalIds.owner}=${OWNER_VALUE}`,
-  ]);
-  return parseTracedPorts(out.stdout);
+  const find = async (cond: string): Promise<TracedPort[]> => {
+    const out = await run('ovs-vsctl', [`--db=${cfg.ovsdb}`, '--timeout=10', '--format=json', '--columns=name,ofport,external_ids', 'find', 'Interface', cond]);
+    return parseTracedPorts(out.stdout);
+  };
+  return [...(await find(`external_ids:${ExternalIds.owner}=${OWNER_VALUE}`)), ...(await find(`external_ids:${ExternalIds.role}=gateway`))];
 }
 
 /** ovs-vswitchd's control socket: a fixed name if the daemon was started with one, else OVS's pid-file lookup. */
@@ -92,7 +92,10 @@ function resolveTarget(ports: readonly TracedPort[], src: TracedPort, ref: strin
   if (!isIpv4(ref)) return { kind: 'port', port: onePort(ports, ref, 'DST') };
   const owners = ports.filter((p) => p.ip === ref);
   const owner = owners.find((p) => p.tenantId === src.tenantId) ?? owners[0];
-  return owner ? { kind: 'port', port: owner } : { kind: 'address', ip: ref };
+  if (owner) return { kind: 'port', port: owner };
+  // Off the tenant's subnet: the workload's default route sends it to its gateway.
+  const gateway = ports.find((p) => p.gateway && p.tenantId === src.tenantId);
+  return gateway && !inSubnetOf(gateway, ref) ? { kind: 'via-gateway', ip: ref, gateway } : { kind: 'address', ip: ref };
 }
 
 export default async function trace(argv: string[]): Promise<number> {
@@ -115,7 +118,7 @@ export default async function trace(argv: string[]): Promise<number> {
     });
     const parsedTrace = parseTrace(out.stdout);
     const v = explainTrace({ src, dst, packet, ports, trace: parsedTrace });
-    const dstLabel = dst.kind === 'port' ? `${args.dst} (${dst.port.ip})` : dst.ip;
+    const dstLabel = dst.kind === 'port' ? `${args.dst} (${dst.port.gateway ? `gateway of tenant ${dst.port.tenant}, ` : ''}${dst.port.ip})` : dst.ip;
     const lines = [
       `${args.src} (${src.ip}) -> ${dstLabel} [${packet.proto.kind === 'tcp' || packet.proto.kind === 'udp' ? `${packet.proto.kind}/${packet.proto.port}` : packet.proto.kind}${packet.vlan === undefined ? '' : `, VLAN ${packet.vlan}`}]: ${v.allowed ? 'ALLOWED' : 'DROPPED'}`,
       ...(packet.note ? [`  note: ${packet.note}`] : []),

@@ -5,7 +5,8 @@ import { ownedPorts } from '../core/owned-ports.js';
 import { OWNER_KEY, OWNER_VALUE } from '../core/ownership.js';
 import { HOST_IF_PREFIX } from '../core/names.js';
 import { FlowSync, OfctlDriver } from '../openflow/index.js';
-import { IpPlumbing, guardTableName } from '../plumbing/index.js';
+import { IpPlumbing, NftGatewayHost, gatewayTableName, guardTableName } from '../plumbing/index.js';
+import { ownedGateways, subnetOfAddress } from '../core/gateway/owned-gateways.js';
 import { hostGuardFor } from '../agent/host-guard.js';
 
 const USAGE = `Usage: nsvswitch uninstall [--yes] [--config FILE] [flags]
@@ -39,14 +40,15 @@ export default async function uninstall(argv: string[]): Promise<number> {
         return 0;
       }
       const { owned, broken } = ownedPorts(snap, config.bridge);
-      const ours = [...owned.map((o) => ({ portUuid: o.portUuid, name: o.name })), ...broken];
+      const gateways = ownedGateways(snap, config.bridge);
+      const ours = [...owned.map((o) => ({ portUuid: o.portUuid, name: o.name })), ...broken, ...gateways.map((g) => ({ portUuid: g.portUuid, name: g.name }))];
       const foreign = bridge.ports.filter((p) => {
         const row = snap.ports.get(p);
         return row && row.name !== config.bridge && row.external_ids[OWNER_KEY] !== OWNER_VALUE;
       });
       const ownBridge = bridge.external_ids[OWNER_KEY] === OWNER_VALUE;
       const dropBridge = ownBridge && foreign.length === 0;
-      process.stdout.write(`nsvswitch uninstall on ${config.ovsdb}, bridge ${config.bridge}:\n  ${ours.length} port(s) and their veths\n  the nftables table netdev ${guardTableName(config.bridge)} (host seal)\n  every flow with nsvswitch's cookie\n  ${dropBridge ? `the bridge ${config.bridge} (created by nsvswitch)` : `not the bridge (${ownBridge ? `${foreign.length} foreign port(s) on it` : 'not created by nsvswitch'})`}\n`);
+      process.stdout.write(`nsvswitch uninstall on ${config.ovsdb}, bridge ${config.bridge}:\n  ${ours.length} port(s) and their veths (${gateways.length} of them tenant gateways)\n  the nftables table netdev ${guardTableName(config.bridge)} (host seal)\n  the nftables table inet ${gatewayTableName(config.bridge)} (tenant gateways) and their conntrack entries\n  every flow with nsvswitch's cookie\n  ${dropBridge ? `the bridge ${config.bridge} (created by nsvswitch)` : `not the bridge (${ownBridge ? `${foreign.length} foreign port(s) on it` : 'not created by nsvswitch'})`}\n`);
       if (!yes) {
         if (!process.stdin.isTTY) {
           process.stderr.write('nsvswitch uninstall: not confirmed (no terminal); pass --yes\n');
@@ -74,6 +76,10 @@ export default async function uninstall(argv: string[]): Promise<number> {
       await plumbing.unplug([...links.keys()].filter((n) => ourNames.has(n)));
       // The host seal of the ports just removed: the whole nftables table is ours.
       await hostGuardFor(config).removeAll();
+      // The gateways' interfaces went with their OVS ports; their filter and NAT table, and their NAT bindings, now.
+      const gwHost = new NftGatewayHost({ bridge: config.bridge, ...hostNetns });
+      await gwHost.removeAll();
+      await gwHost.forget(gateways.map((g) => subnetOfAddress(g.cidr)).filter((s): s is string => s !== undefined));
       process.stdout.write(`removed ${ours.length} port(s)${dropBridge ? ` and bridge ${config.bridge}` : ''}\n`);
       return 0;
     } finally {
@@ -83,3 +89,4 @@ export default async function uninstall(argv: string[]): Promise<number> {
     await client.close();
   }
 }
+

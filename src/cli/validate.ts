@@ -12,8 +12,13 @@ rules the agent applies: schema, and conflicts within and across files. Prints e
 FILE:LINE: MESSAGE.
 
 Options:
-  -q, --quiet  Print problems only, no summary line
-  -h, --help   Show this help
+  -q, --quiet     Print problems only, no summary line
+  --strict-modes  Also refuse directories and files writable by group or others, or owned by
+                  another user than root or you, as the agent does (manifestStrictModes)
+  -h, --help      Show this help
+
+Limits (as in the agent): a file over 2 MiB, a directory over 8 MiB of manifests, more than 10000
+documents or 100 YAML aliases in a file are refused.
 
 Exit status: 0 no problem, 1 at least one problem, 2 usage error.
 `;
@@ -29,6 +34,7 @@ function formatProblem(p: ManifestProblem): string {
 export default async function validate(argv: string[]): Promise<number> {
   const paths: string[] = [];
   let quiet = false;
+  let strictModes = false;
   let flagsDone = false;
   for (const arg of argv) {
     if (!flagsDone && (arg === '-h' || arg === '--help')) {
@@ -36,9 +42,10 @@ export default async function validate(argv: string[]): Promise<number> {
       return 0;
     }
     if (!flagsDone && (arg === '-q' || arg === '--quiet')) quiet = true;
+    else if (!flagsDone && arg === '--strict-modes') strictModes = true;
     else if (!flagsDone && arg === '--') flagsDone = true;
     else if (!flagsDone && arg.startsWith('-') && arg !== '-') {
-      process.stderr.write(`nsvswitch validate: unknown option ${arg}${suggestion(arg, ['--help', '--quiet'])}\n\n${USAGE}`);
+      process.stderr.write(`nsvswitch validate: unknown option ${arg}${suggestion(arg, ['--help', '--quiet', '--strict-modes'])}\n\n${USAGE}`);
       return 2;
     } else paths.push(arg);
   }
@@ -48,10 +55,10 @@ export default async function validate(argv: string[]): Promise<number> {
   }
   let set;
   try {
-    set = await loadManifestPaths(paths);
+    set = await loadManifestPaths(paths, { strictModes });
   } catch (e) {
     if (!(e instanceof ManifestPathError)) throw e;
-    process.stdout.write(`${e.path}: cannot read: ${e.code}\n`);
+    process.stdout.write(e.reason === undefined ? `${e.path}: cannot read: ${e.code}\n` : `${e.path}: ${e.reason}\n`);
     return 1;
   }
   const files = set.files ?? [];

@@ -29,6 +29,7 @@ export const DEFAULT_CONFIG: AgentConfig = Object.freeze({
   datapathType: 'system',
   txChecksumOffload: 'auto',
   manifestDir: '/etc/nsvswitch/tenants.d',
+  manifestStrictModes: true,
   namespaceDirs: Object.freeze(['/run/netns', '/run/docker/netns']),
   metricsListen: `127.0.0.1:${DEFAULT_METRICS_PORT}`,
   logLevel: 'info',

@@ -41,6 +41,12 @@ function path(key: string, v: unknown, src: ValueSource): string {
   return src.kind === 'file' ? resolve(src.baseDir, p) : resolve(p);
 }
 
+function bool(key: string, v: unknown): boolean {
+  if (typeof v === 'boolean') return v;
+  if (v === 'true' || v === 'false') return v === 'true';
+  throw new InvalidValue(`${key} must be true or false, got ${describeValue(v)}`);
+}
+
 function oneOf<T extends string>(key: string, v: unknown, allowed: readonly T[]): T {
   if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
   throw new InvalidValue(`${key} must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${describeValue(v)}`);
@@ -117,6 +123,11 @@ export const KEY_SPECS: { readonly [K in keyof AgentConfig]-?: KeySpec<K> } = {
     help: 'Directory of tenant manifests (*.yaml, *.yml), watched for changes',
     coerce: (v, src) => path('manifestDir', v, src),
   },
+  manifestStrictModes: {
+    key: 'manifestStrictModes', flag: '--manifest-strict-modes', metavar: 'BOOL',
+    help: 'Refuse a manifest directory or file writable by group or others, or owned by another user than root or the agent (true/false)',
+    coerce: (v) => bool('manifestStrictModes', v),
+  },
   namespaceDirs: {
     key: 'namespaceDirs', flag: '--namespace-dir', metavar: 'DIR', repeatable: true,
     help: 'Directory watched for network namespace files (repeat for several)',
@@ -145,6 +156,16 @@ export const KEY_SPECS: { readonly [K in keyof AgentConfig]-?: KeySpec<K> } = {
     key: 'resyncIntervalMs', flag: '--resync-interval', metavar: 'DURATION',
     help: 'Full resync period (level-triggered repair), e.g. 30s',
     coerce: (v) => duration('resyncIntervalMs', v),
+  },
+  dockerSocket: {
+    key: 'dockerSocket', flag: '--docker-socket', metavar: 'PATH',
+    help: 'Docker Engine API socket, e.g. /run/docker.sock: select containers by name and labels (default: off)',
+    coerce: (v, src) => path('dockerSocket', v, src),
+  },
+  dockerNetnsDir: {
+    key: 'dockerNetnsDir', flag: '--docker-netns-dir', metavar: 'DIR',
+    help: 'Where Docker pins container namespaces (its exec root + /netns; default /run/docker/netns)',
+    coerce: (v, src) => path('dockerNetnsDir', v, src),
   },
 };
 

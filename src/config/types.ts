@@ -16,6 +16,8 @@ export interface AgentConfig {
   readonly txChecksumOffload: TxChecksumOffloadMode;
   /** Directory of tenant manifests (*.yaml, *.yml). */
   readonly manifestDir: string;
+  /** Refuse a manifest directory or file writable by group/others or owned by another user (sshd's StrictModes). */
+  readonly manifestStrictModes: boolean;
   /** Directories watched for namespace files. */
   readonly namespaceDirs: readonly string[];
   /** Network namespace where OVS runs and host veth ends live; unset = the agent's own. */
@@ -25,4 +27,8 @@ export interface AgentConfig {
   readonly logLevel: LogLevel;
   /** Full resync period (level-triggered repair), ms. */
   readonly resyncIntervalMs: number;
+  /** Docker Engine API socket: read container names, labels and states (workloads); unset = off (namespace-only mode). */
+  readonly dockerSocket?: string;
+  /** Where the Docker Engine pins container namespaces (its exec root + /netns); used with dockerSocket. Default /run/docker/netns. */
+  readonly dockerNetnsDir?: string;
 }

@@ -4,10 +4,13 @@ import type { Tenant } from '../manifests/types.js';
 import type { DesiredPort, DesiredState, NamespaceVerdict, OwnedPort } from './model.js';
 import { hostIfName, peerTmpName } from './names.js';
 import { assignMacs, type MacClaim, type MacDeriver } from './macs.js';
+import type { WorkloadInfo, WorkloadJoin } from '../workloads/types.js';
+import type { WorkloadRef } from '../manifests/workload-selector.js';
+import { DEFAULT_SECONDARY_INTERFACE } from '../manifests/fields.js';
 
 /** The pieces of manifests/IPAM the pure core needs, injected so it stays I/O-free and testable. */
 export interface DesiredDeps {
-  match(tenants: ReadonlyMap<string, Tenant>, ns: { name: string; dir: string; path: string }):
+  match(tenants: ReadonlyMap<string, Tenant>, ns: { name: string; dir: string; path: string; workload?: WorkloadRef }):
     | { kind: 'matched'; tenant: Tenant }
     | { kind: 'unmatched' }
     | { kind: 'conflict'; tenants: readonly string[] };
@@ -16,6 +19,43 @@ export interface DesiredDeps {
   inSubnet(ip: string, cidr: string): boolean;
   /** MAC candidates of a namespace key (default macFor); tests inject collisions here. */
   readonly mac?: MacDeriver;
+  /** Whose namespace a file is, from the runtimes' metadata (src/workloads); absent = every namespace is a plain one. */
+  workloadOf?(ns: NamespaceInfo): WorkloadJoin;
+}
+
+const PLAIN: WorkloadJoin = { kind: 'none' };
+
+/**
+ * Whether a namespace may be matched now: a runtime's namespace waits for its metadata and for its
+ * container to be running (never race the runtime's own setup); a stopped container's goes.
+ * `hold`: a port already in place is kept as it is meanwhile.
+ */
+function gate(j: WorkloadJoin): { reason: string; hold: boolean; workload?: WorkloadInfo } | undefined {
+  if (j.kind === 'none') return undefined;
+  if (j.kind === 'unknown') {
+    // Listed by a runtime that answers: not a running workload's namespace (yet). Else nothing is known: keep what is there.
+    if (j.connected && j.synced) return { reason: `not a running ${j.runtime} container's namespace (yet)`, hold: false };
+    return { reason: `waiting for ${j.runtime} metadata (${j.connected ? 'not listed yet' : 'runtime not reachable'})`, hold: true };
+  }
+  const w = j.workload;
+  if (w.state === 'running') return undefined;
+  if (w.state === 'starting') return { reason: `${w.runtime} container ${w.name} is not running yet`, hold: true, workload: w };
+  return { reason: `${w.runtime} container ${w.name} stopped`, hold: false, workload: w };
+}
+
+/** The name a tenant's staticAddresses know this namespace by: its workload's name if listed, else the file name. */
+function addressName(tenant: Tenant, ns: NamespaceInfo, w: WorkloadInfo | undefined): string {
+  return w && Object.prototype.hasOwnProperty.call(tenant.staticAddresses, w.name) ? w.name : ns.name;
+}
+
+/** A port kept exactly as recorded (its workload's metadata is unknown meanwhile), if its tenant still exists as it was. */
+function heldPort(o: OwnedPort | undefined, ns: NamespaceInfo, tenants: ReadonlyMap<string, Tenant>): DesiredPort | undefined {
+  const t = o ? tenants.get(o.tenant) : undefined;
+  if (!o || !t || t.id !== o.tenantId || prefixOf(o.cidr) !== prefixOf(t.subnet)) return undefined;
+  return {
+    key: o.key, ns, tenant: o.tenant, tenantId: o.tenantId, hostIf: o.name, peerTmp: peerTmpName(o.key), ifName: o.ifName, mac: o.mac,
+    ip: addrOf(o.cidr), prefixLen: prefixOf(o.cidr), mtu: o.mtu, gateway: o.gateway,
+  };
 }
 
 function prefixOf(cidr: string): number {
@@ -36,12 +76,12 @@ export interface HeldAddress {
 }
 
 /** Whether an address the namespace held can be kept for it under this tenant. */
-function keepsAddress(owned: HeldAddress, tenant: Tenant, ns: NamespaceInfo, deps: DesiredDeps): boolean {
+function keepsAddress(owned: HeldAddress, tenant: Tenant, name: string, deps: DesiredDeps): boolean {
   if (owned.tenant !== tenant.name) return false;
   const ip = addrOf(owned.cidr);
   if (!deps.inSubnet(ip, tenant.subnet) || prefixOf(owned.cidr) !== prefixOf(tenant.subnet)) return false;
   if (ip === tenant.gateway) return false;
-  const fixed = tenant.staticAddresses[ns.name];
+  const fixed = Object.prototype.hasOwnProperty.call(tenant.staticAddresses, name) ? tenant.staticAddresses[name] : undefined;
   return fixed === undefined || fixed === ip;
 }
 
@@ -67,7 +107,8 @@ export function computeDesired(
   for (const p of owned) if (!ownedByKey.has(p.key)) ownedByKey.set(p.key, p);
 
   const sorted = [...namespaces].sort((a, b) => a.firstSeenMs - b.firstSeenMs || (a.path < b.path ? -1 : a.path > b.path ? 1 : a.inode - b.inode));
-  const matches = new Map<string, { ns: NamespaceInfo; tenant: Tenant; keep: string | undefined }>();
+  const matches = new Map<string, { ns: NamespaceInfo; tenant: Tenant; keep: string | undefined; workload: WorkloadInfo | undefined; addrName: string }>();
+  const heldPorts = new Map<string, DesiredPort>();
   const verdicts = new Map<string, NamespaceVerdict>();
   const used = new Map<string, Set<string>>();
   const usedOf = (t: string): Set<string> => {
@@ -79,7 +120,19 @@ export function computeDesired(
   // Pass 1: match, and reserve every address that stays, before allocating any.
   for (const ns of sorted) {
     const key = namespaceKey(ns);
-    const m = deps.match(tenants, ns);
+    const join = deps.workloadOf?.(ns) ?? PLAIN;
+    const g = gate(join);
+    if (g) {
+      const keepPort = g.hold ? heldPort(ownedByKey.get(key), ns, tenants) : undefined;
+      if (keepPort) {
+        usedOf(keepPort.tenant).add(keepPort.ip);
+        heldPorts.set(key, keepPort);
+        verdicts.set(key, { kind: 'desired', port: keepPort, held: g.reason });
+      } else verdicts.set(key, { kind: 'waiting', reason: g.reason, ...(g.workload ? { workload: g.workload } : {}) });
+      continue;
+    }
+    const workload = join.kind === 'known' ? join.workload : undefined;
+    const m = deps.match(tenants, workload ? { name: ns.name, dir: ns.dir, path: ns.path, workload } : ns);
     if (m.kind === 'unmatched') {
       verdicts.set(key, { kind: 'unmatched' });
       continue;
@@ -89,23 +142,24 @@ export function computeDesired(
       continue;
     }
     const existing = ownedByKey.get(key);
-    const keep = existing && keepsAddress(existing, m.tenant, ns, deps) ? addrOf(existing.cidr) : undefined;
+    const addrName = addressName(m.tenant, ns, workload);
+    const keep = existing && keepsAddress(existing, m.tenant, addrName, deps) ? addrOf(existing.cidr) : undefined;
     if (keep !== undefined) {
       const s = usedOf(m.tenant.name);
       if (s.has(keep)) {
-        matches.set(key, { ns, tenant: m.tenant, keep: undefined });
+        matches.set(key, { ns, tenant: m.tenant, keep: undefined, workload, addrName });
         continue;
       }
       s.add(keep);
     }
-    matches.set(key, { ns, tenant: m.tenant, keep });
+    matches.set(key, { ns, tenant: m.tenant, keep, workload, addrName });
   }
   // Pass 1b: namespaces whose record is gone keep what the agent last gave them, if still free and valid.
   if (remembered.size > 0) {
     for (const [key, m] of matches) {
       if (m.keep !== undefined || ownedByKey.has(key)) continue;
       const held = remembered.get(key);
-      if (!held || !keepsAddress(held, m.tenant, m.ns, deps)) continue;
+      if (!held || !keepsAddress(held, m.tenant, m.addrName, deps)) continue;
       const ip = addrOf(held.cidr);
       const s = usedOf(m.tenant.name);
       if (s.has(ip)) continue;
@@ -115,21 +169,21 @@ export function computeDesired(
   }
 
   // Pass 2: allocate for the rest, one allocator per tenant for the whole pass.
-  const addressed: { key: string; ns: NamespaceInfo; tenant: Tenant; ip: string }[] = [];
+  const addressed: { key: string; ns: NamespaceInfo; tenant: Tenant; ip: string; workload: WorkloadInfo | undefined }[] = [];
   const allocators = new Map<string, ReturnType<DesiredDeps['allocator']>>();
-  for (const [key, { ns, tenant, keep }] of matches) {
+  for (const [key, { ns, tenant, keep, workload, addrName }] of matches) {
     let ip = keep;
     if (ip === undefined) {
       let alloc = allocators.get(tenant.name);
       if (!alloc) allocators.set(tenant.name, (alloc = deps.allocator(tenant, usedOf(tenant.name))));
-      const a = alloc.allocate(ns.name);
+      const a = alloc.allocate(addrName);
       if (!a.ok) {
         verdicts.set(key, { kind: 'error', tenant: tenant.name, reason: 'ipam', message: a.error.message });
         continue;
       }
       ip = a.ip;
     }
-    addressed.push({ key, ns, tenant, ip });
+    addressed.push({ key, ns, tenant, ip, workload });
   }
 
   // Pass 3: MACs, unique on the bridge: every owned port's MAC is in use, recorded ones stay with their namespace.
@@ -137,13 +191,15 @@ export function computeDesired(
   for (const { key } of addressed) claims.set(key, { recorded: ownedByKey.get(key)?.mac, remembered: remembered.get(key)?.mac });
   const macs = assignMacs(claims, owned.map((o) => o.mac), deps.mac);
 
-  const ports = new Map<string, DesiredPort>();
-  for (const { key, ns, tenant, ip } of addressed) {
+  const ports = new Map<string, DesiredPort>(heldPorts);
+  for (const { key, ns, tenant, ip, workload } of addressed) {
     const mac = macs.assigned.get(key);
     if (!mac) {
       verdicts.set(key, { kind: 'error', tenant: tenant.name, reason: 'mac', message: `namespace ${ns.path}: every candidate MAC is in use on the bridge` });
       continue;
     }
+    // A container its runtime networks itself keeps its own eth0 and default route: ours is a second interface.
+    const secondary = workload?.runtimeNetworked === true;
     const port: DesiredPort = {
       key,
       ns,
@@ -151,13 +207,14 @@ export function computeDesired(
       tenantId: tenant.id,
       hostIf: hostIfName(key),
       peerTmp: peerTmpName(key),
-      ifName: tenant.interface.name,
+      ifName: secondary ? tenant.interface.secondaryName ?? DEFAULT_SECONDARY_INTERFACE : tenant.interface.name,
       mac: mac.mac,
       ...(mac.source === 'derived' && mac.attempt > 0 ? { macCandidate: mac.attempt } : {}),
       ip,
       prefixLen: prefixOf(tenant.subnet),
       mtu: tenant.interface.mtu,
-      gateway: tenant.gateway,
+      gateway: secondary ? undefined : tenant.gateway,
+      ...(workload ? { workload } : {}),
     };
     ports.set(key, port);
     verdicts.set(key, { kind: 'desired', port });

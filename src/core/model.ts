@@ -1,4 +1,5 @@
 import type { NamespaceInfo } from '../netns/types.js';
+import type { WorkloadInfo } from '../workloads/types.js';
 
 /** A port nsvswitch owns, as recorded in OVSDB (the database is the record). */
 export interface OwnedPort {
@@ -38,12 +39,17 @@ export interface DesiredPort {
   readonly prefixLen: number;
   readonly mtu: number;
   readonly gateway: string | undefined;
+  /** The runtime's workload (container) whose namespace this is, when known: for logs, status and metrics. */
+  readonly workload?: WorkloadInfo;
 }
 
 /** Why a known namespace has no desired port. */
 export type NamespaceVerdict =
-  | { readonly kind: 'desired'; readonly port: DesiredPort }
+  /** `held`: the port in place is kept as recorded while its workload's metadata is unknown (why, for status). */
+  | { readonly kind: 'desired'; readonly port: DesiredPort; readonly held?: string }
   | { readonly kind: 'unmatched' }
+  /** Not plugged yet, or no more: its runtime's metadata is unknown, or its container is starting or stopped. */
+  | { readonly kind: 'waiting'; readonly reason: string; readonly workload?: WorkloadInfo }
   | { readonly kind: 'conflict'; readonly tenants: readonly string[] }
   | { readonly kind: 'error'; readonly tenant: string; readonly reason: string; readonly message: string };
 

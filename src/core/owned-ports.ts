@@ -32,6 +32,8 @@ function readOwnedPorts(db: PortRecordSource, bridge: string): { owned: OwnedPor
   for (const portUuid of br.ports) {
     const port = db.ports.get(portUuid);
     if (!port || port.external_ids[OWNER_KEY] !== OWNER_VALUE) continue;
+    // Tenant gateway ports are ours too, but have no namespace: see core/gateway/owned-gateways.ts.
+    if (port.external_ids[ExternalIds.role] === 'gateway') continue;
     const iface = port.interfaces.length === 1 ? db.interfaces.get(port.interfaces[0] ?? '') : undefined;
     const ids = iface?.external_ids;
     const path = ids?.[ExternalIds.netns];
@@ -71,6 +73,7 @@ function readOwnedPorts(db: PortRecordSource, bridge: string): { owned: OwnedPor
 export function interfaceRecord(d: {
   key: string; ns: { path: string; inode: number }; tenant: string; tenantId: number; ip: string; prefixLen: number;
   mac: string; ifName: string; mtu: number; gateway: string | undefined;
+  workload?: { runtime: string; id: string; name: string };
 }): Record<string, string> {
   const ids: Record<string, string> = {
     [OWNER_KEY]: OWNER_VALUE,
@@ -85,6 +88,13 @@ export function interfaceRecord(d: {
     [ExternalIds.mtu]: String(d.mtu),
   };
   if (d.gateway) ids[ExternalIds.gateway] = d.gateway;
+  // For people and tools (ovs-docker's container_id convention, `nsvswitch trace web1 web2`); never read back
+  // to decide anything: a renamed container keeps its port, with the name it was plugged under.
+  if (d.workload) {
+    ids[ExternalIds.runtime] = d.workload.runtime;
+    ids[ExternalIds.containerId] = d.workload.id;
+    ids[ExternalIds.workload] = d.workload.name;
+  }
   return ids;
 }
 

@@ -1,6 +1,7 @@
 // Which tenant a namespace belongs to. Globs are compiled once per tenant object (tenants are immutable).
 import picomatch from 'picomatch';
 import type { Tenant } from './types.js';
+import { anySelectorMatches, type WorkloadRef } from './workload-selector.js';
 
 export type NamespaceMatch =
   | { readonly kind: 'matched'; readonly tenant: Tenant }
@@ -14,6 +15,8 @@ export interface NamespaceRef {
   readonly dir: string;
   /** Full path, e.g. "/run/netns/blue-1". */
   readonly path: string;
+  /** The runtime's workload whose namespace this is, when its metadata is known (spec.workloads select on it). */
+  readonly workload?: WorkloadRef;
 }
 
 /** Glob options: "*" also matches names starting with "." (namespace names are not hidden files). */
@@ -28,13 +31,14 @@ function matcherOf(tenant: Tenant): (ns: NamespaceRef) => boolean {
     const byPath = tenant.namespaces.filter((p) => p.includes('/'));
     const name = byName.length ? picomatch(byName, GLOB_OPTIONS) : () => false;
     const path = byPath.length ? picomatch(byPath, GLOB_OPTIONS) : () => false;
-    m = (ns) => name(ns.name) || path(ns.path);
+    const workloads = tenant.workloads;
+    m = (ns) => name(ns.name) || path(ns.path) || anySelectorMatches(workloads, ns.workload);
     compiled.set(tenant, m);
   }
   return m;
 }
 
-/** True if one of the tenant's patterns matches: a pattern with "/" matches the full path, else the name. */
+/** True if one of the tenant's patterns matches (a pattern with "/" the full path, else the name), or one of its workload selectors. */
 export function tenantMatches(tenant: Tenant, ns: NamespaceRef): boolean {
   return matcherOf(tenant)(ns);
 }

@@ -1,16 +1,25 @@
 // Per-file validation of tenant manifests: YAML syntax, schema and the rules inside one tenant and one
-// file, each problem with the line of the offending field (from yaml's LineCounter).
+// file, each problem with the line of the offending field (from yaml's LineCounter). Linear in the size
+// of the file: documents are read one at a time under budgets (limits.ts), aliases are resolved from one
+// walk per document, and the rules between tenants use an index, not pairwise comparisons.
 import picomatch from 'picomatch';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node, type YAMLMap } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, type Alias, type Document, type Node, type YAMLMap } from 'yaml';
 import { didYouMean } from '../config/did-you-mean.js';
 import { describeValue } from '../config/describe-value.js';
 import { IFNAME_RULE, isValidIfName } from '../config/ifname.js';
 import { formatIpv4, networkOf, parseCidr, parseIpv4, rangeOf } from '../ipam/ipv4.js';
 import type { ManifestProblem, Tenant } from './types.js';
 import type { ParsedFile, ParsedTenant } from './parsed-tenant.js';
-import { conflictsWith } from './tenant-conflicts.js';
+import { TenantIndex } from './tenant-conflicts.js';
+import { GLOB_OPTIONS } from './match-namespace.js';
+import { patternFault } from './pattern-rules.js';
+import { MAX_FILE_BYTES, MAX_PROBLEMS_PER_FILE, formatBytes } from './limits.js';
+import { readYamlDocuments } from './yaml-stream.js';
+import { parseEgress } from './parse-egress.js';
+import { parseWorkloads } from './parse-workloads.js';
+import { workloadNameMayMatch } from './workload-selector.js';
 import {
-  API_VERSION, DEFAULT_INTERFACE, DNS_LABEL, INTERFACE_FIELDS, KIND, METADATA_FIELDS, MTU_MAX, MTU_MIN, NAME_MAX,
+  API_VERSION, DEFAULT_INTERFACE, DEFAULT_SECONDARY_INTERFACE, RUNTIME_IFNAME, DNS_LABEL, INTERFACE_FIELDS, KIND, METADATA_FIELDS, MTU_MAX, MTU_MIN, NAME_MAX,
   SPEC_FIELDS, TENANT_ID_MAX, TENANT_ID_MIN, TOP_FIELDS,
 } from './fields.js';
 
@@ -25,6 +34,7 @@ class Ctx {
     readonly file: string,
     readonly lc: LineCounter,
     readonly doc: Doc,
+    private readonly aliases: ReadonlyMap<Alias, Node | undefined>,
   ) {}
 
   line(node: Node | null | undefined, fallback: number): number {
@@ -37,12 +47,16 @@ class Ctx {
   }
 
   resolve(node: unknown): Node | null {
-    if (isAlias(node)) return (node.resolve(this.doc) as Node | undefined) ?? null;
+    // Resolved once per document by readYamlDocuments (yaml's Alias.resolve walks the document each time).
+    if (isAlias(node)) return this.aliases.get(node) ?? null;
     return (node as Node | null | undefined) ?? null;
   }
 
   js(node: Node | null): unknown {
-    return node === null ? null : node.toJS(this.doc);
+    if (node === null) return null;
+    // A scalar's value as is (toJS builds a conversion context per call: most of the garbage of a big file).
+    if (isScalar(node) && (typeof node.value !== 'object' || node.value === null)) return node.value;
+    return node.toJS(this.doc);
   }
 }
 
@@ -204,11 +218,20 @@ function parseTenantDoc(ctx: Ctx, root: Node, docLine: number): ParsedTenant | u
     else gateway = g;
   }
 
+  // spec.workloads: selectors on containers (parse-workloads.ts); a tenant needs it or spec.namespaces.
+  const wlF = get(sf, 'workloads');
+  const wl = parseWorkloads(wlF ? ctx.js(wlF.node) : undefined);
+  const wlItemLine = (i: number): number => {
+    const item = wlF && isSeq(wlF.node) ? ctx.resolve(wlF.node.items[i]) : null;
+    return ctx.line(item, wlF?.line ?? specLine);
+  };
+  for (const p of wl.problems) ctx.report(p.index < 0 ? (wlF?.line ?? specLine) : wlItemLine(p.index), p.message);
   const namespaces: string[] = [];
   const nsLines: number[] = [];
   const nsF = get(sf, 'namespaces');
-  if (!nsF) ctx.report(specLine, 'spec.namespaces is missing (a list of globs on namespace names, e.g. ["blue-*"])');
-  else if (!isSeq(nsF.node)) ctx.report(nsF.line, `spec.namespaces must be a list of globs on namespace names, got ${describeValue(ctx.js(nsF.node))}`);
+  if (!nsF) {
+    if (!wlF) ctx.report(specLine, 'spec.namespaces is missing (a list of globs on namespace names, e.g. ["blue-*"]; or select containers with spec.workloads)');
+  } else if (!isSeq(nsF.node)) ctx.report(nsF.line, `spec.namespaces must be a list of globs on namespace names, got ${describeValue(ctx.js(nsF.node))}`);
   else if (nsF.node.items.length === 0) ctx.report(nsF.line, 'spec.namespaces must not be empty (a tenant without namespace patterns attaches nothing)');
   else {
     nsF.node.items.forEach((item, i) => {
@@ -218,10 +241,17 @@ function parseTenantDoc(ctx: Ctx, root: Node, docLine: number): ParsedTenant | u
       const p = node === null ? undefined : stringValue(ctx, node, line, path);
       if (node === null) ctx.report(line, `${path} must be a string, got nothing (null)`);
       if (p === undefined) return;
-      if (p.trim() === '') ctx.report(line, `${path} must not be empty`);
-      else if (p.includes('/') && !p.startsWith('/')) {
+      if (p.trim() === '') {
+        ctx.report(line, `${path} must not be empty`);
+        return;
+      }
+      if (p.includes('/') && !p.startsWith('/')) {
         ctx.report(line, `${path} ${JSON.stringify(p)} contains "/" but is not an absolute path: use a glob on the name ("blue-*") or on the full path ("/run/netns/blue-*")`);
-      } else {
+        return;
+      }
+      const fault = patternFault(p);
+      if (fault !== undefined) ctx.report(line, `${path} ${JSON.stringify(p)} ${fault}`);
+      else {
         namespaces.push(p);
         nsLines.push(line);
       }
@@ -230,6 +260,7 @@ function parseTenantDoc(ctx: Ctx, root: Node, docLine: number): ParsedTenant | u
 
   let ifName: string = DEFAULT_INTERFACE.name;
   let mtu: number = DEFAULT_INTERFACE.mtu;
+  let secondaryName: string | undefined;
   const ifF = get(sf, 'interface');
   if (ifF) {
     const im = mappingOrReport(ctx, ifF.node, ifF.line, 'spec.interface', 'with name and mtu');
@@ -243,16 +274,25 @@ function parseTenantDoc(ctx: Ctx, root: Node, docLine: number): ParsedTenant | u
       }
       const m = get(inf, 'mtu');
       if (m) mtu = intInRange(ctx, m.node, m.line, 'spec.interface.mtu', MTU_MIN, MTU_MAX) ?? mtu;
+      const sn = get(inf, 'secondaryName');
+      if (sn) {
+        const s = stringValue(ctx, sn.node, sn.line, 'spec.interface.secondaryName');
+        if (s !== undefined && !isValidIfName(s)) ctx.report(sn.line, `spec.interface.secondaryName ${JSON.stringify(s)} is not a valid Linux interface name: ${IFNAME_RULE}`);
+        else if (s !== undefined && RUNTIME_IFNAME.test(s)) ctx.report(sn.line, `spec.interface.secondaryName ${JSON.stringify(s)} is a name Docker gives its own interfaces (eth0, eth1... one per network): it would collide; use e.g. "${DEFAULT_SECONDARY_INTERFACE}"`);
+        else if (s !== undefined) secondaryName = s;
+      }
     }
   }
 
-  const staticAddresses: Record<string, string> = {};
-  const staticLines: Record<string, number> = {};
+  // Maps, then own properties: a key such as "__proto__" or "constructor" is a name like any other.
+  const staticAddresses = new Map<string, string>();
+  const staticLines = new Map<string, number>();
   const saF = get(sf, 'staticAddresses');
   if (saF) {
     const sm = mappingOrReport(ctx, saF.node, saF.line, 'spec.staticAddresses', 'of namespace name to IPv4 address');
     const owner = new Map<string, string>();
-    const matchers = namespaces.map((p) => picomatch(p.slice(p.lastIndexOf('/') + 1), { dot: true }));
+    let matchers: ((s: string) => boolean)[] | undefined;
+    const matchesAny = (key: string): boolean => (matchers ??= namespaces.map((p) => picomatch(p.slice(p.lastIndexOf('/') + 1), GLOB_OPTIONS))).some((m) => m(key));
     for (const pair of sm?.items ?? []) {
       const keyNode = ctx.resolve(pair.key);
       const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
@@ -271,15 +311,21 @@ function parseTenantDoc(ctx: Ctx, root: Node, docLine: number): ParsedTenant | u
       if (fault !== undefined) ctx.report(line, `static address ${ip} of namespace "${key}" ${fault}`);
       else if (ip === gateway) ctx.report(line, `static address ${ip} of namespace "${key}" is the gateway address`);
       else if (first !== undefined) ctx.report(line, `static address ${ip} of namespace "${key}" is also the static address of namespace "${first}"`);
-      else if (namespaces.length > 0 && !matchers.some((m) => m(key))) {
-        ctx.report(keyLine, `static address of namespace "${key}" is never used: "${key}" matches none of spec.namespaces`);
+      else if ((namespaces.length > 0 || wl.selectors.length > 0) && !matchesAny(key) && !workloadNameMayMatch(wl.selectors, key)) {
+        ctx.report(keyLine, `static address of namespace "${key}" is never used: "${key}" matches none of spec.namespaces${wl.selectors.length > 0 ? ' nor the names of spec.workloads' : ''}`);
       } else {
         owner.set(ip, key);
-        staticAddresses[key] = ip;
-        staticLines[key] = keyLine;
+        staticAddresses.set(key, ip);
+        staticLines.set(key, keyLine);
       }
     }
   }
+
+  // spec.egress: the gateway's policy (parse-egress.ts); absent = DEFAULT_EGRESS (snat, nothing else allowed).
+  const egressF = get(sf, 'egress');
+  const egressParsed = parseEgress(egressF ? ctx.js(egressF.node) : undefined, name, gateway !== undefined || gwF !== undefined);
+  for (const p of egressParsed.problems) ctx.report(egressF?.line ?? specLine, p.message);
+  const egress = gateway === undefined ? undefined : egressParsed.egress;
 
   if (ctx.problems.length > before || name === undefined || id === undefined || subnet === undefined) return undefined;
   const tenant: Tenant = {
@@ -288,8 +334,10 @@ function parseTenantDoc(ctx: Ctx, root: Node, docLine: number): ParsedTenant | u
     subnet,
     ...(gateway === undefined ? {} : { gateway }),
     namespaces,
-    interface: { name: ifName, mtu },
-    staticAddresses,
+    ...(wl.selectors.length > 0 ? { workloads: wl.selectors } : {}),
+    interface: { name: ifName, mtu, ...(secondaryName === undefined ? {} : { secondaryName }) },
+    staticAddresses: ownRecord(staticAddresses),
+    ...(egress === undefined ? {} : { egress }),
     source: { file: ctx.file, line: docLine },
   };
   return {
@@ -301,9 +349,20 @@ function parseTenantDoc(ctx: Ctx, root: Node, docLine: number): ParsedTenant | u
       subnet: subnetF?.line ?? docLine,
       ...(gwF ? { gateway: gwF.line } : {}),
       namespaces: nsLines,
-      staticAddresses: staticLines,
+      ...(wlF ? { workloads: wl.selectors.map((_, i) => wlItemLine(i)) } : {}),
+      staticAddresses: ownRecord(staticLines),
     },
   };
+}
+
+/**
+ * A record without a prototype: every key, "__proto__" and "constructor" included, is an own property, and
+ * a lookup of a name that is not a key ("toString") finds nothing.
+ */
+function ownRecord<V>(m: ReadonlyMap<string, V>): Record<string, V> {
+  const out = Object.create(null) as Record<string, V>;
+  for (const [k, v] of m) Object.defineProperty(out, k, { value: v, enumerable: true, writable: false, configurable: false });
+  return out;
 }
 
 /** The first line of a yaml error message, without its "at line N, column M" tail (the line is reported apart). */
@@ -311,19 +370,32 @@ function yamlReason(message: string): string {
   return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
 }
 
+/** Keeps the first MAX_PROBLEMS_PER_FILE problems (by line) and says how many more there were. */
+function capProblems(file: string, problems: ManifestProblem[]): ManifestProblem[] {
+  problems.sort((a, b) => a.line - b.line);
+  if (problems.length <= MAX_PROBLEMS_PER_FILE) return problems;
+  const more = problems.length - MAX_PROBLEMS_PER_FILE;
+  const last = problems[MAX_PROBLEMS_PER_FILE - 1]?.line ?? 0;
+  return [...problems.slice(0, MAX_PROBLEMS_PER_FILE), { file, line: last, message: `${more} more problem${more === 1 ? '' : 's'} in this file not shown` }];
+}
+
 /** Validates one file's text: several YAML documents, each a Tenant; rules within the file included. */
 export function parseManifestFile(file: string, text: string): ParsedFile {
-  const lc = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lc, uniqueKeys: true });
   const problems: ManifestProblem[] = [];
-  const tenants: ParsedTenant[] = [];
-  if (!Array.isArray(docs)) return { file, tenants, problems };
-  for (const doc of docs) {
-    const ctx = new Ctx(file, lc, doc);
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) problems.push({ file, line: e.linePos?.[0].line ?? 1, message: `invalid YAML: ${yamlReason(e.message)}` });
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_FILE_BYTES) {
+    return { file, tenants: [], problems: [{ file, line: 0, message: `file is ${formatBytes(bytes)}, more than the limit of ${formatBytes(MAX_FILE_BYTES)} per manifest file: split it` }] };
+  }
+  const lc = new LineCounter();
+  const read = readYamlDocuments(text, lc);
+  const lineAt = (offset: number): number => lc.linePos(offset).line;
+  const index = new TenantIndex();
+  for (const { doc, aliases, issues } of read.docs) {
+    if (issues.length > 0) {
+      for (const i of issues) problems.push({ file, line: lineAt(i.offset), message: `invalid YAML: ${yamlReason(i.message)}` });
       continue;
     }
+    const ctx = new Ctx(file, lc, doc, aliases);
     const root = ctx.resolve(doc.contents);
     if (root === null || (isScalar(root) && root.value === null)) continue;
     const docLine = ctx.line(root, 1);
@@ -336,13 +408,10 @@ export function parseManifestFile(file: string, text: string): ParsedFile {
       parsed = undefined;
     }
     problems.push(...ctx.problems);
-    if (!parsed) continue;
-    const clashes = tenants.flatMap((other) => conflictsWith(file, parsed, file, other));
-    problems.push(...clashes);
-    if (clashes.length === 0) tenants.push(parsed);
+    if (parsed) problems.push(...index.tryAddFile(file, [parsed]));
   }
-  problems.sort((a, b) => a.line - b.line);
-  return { file, tenants, problems };
+  if (read.overBudget) problems.push({ file, line: lineAt(read.overBudget.offset), message: read.overBudget.message });
+  return { file, tenants: index.tenantsOf(file), problems: capProblems(file, problems) };
 }
 
 /** Per-file checks of one manifest file's text (no cross-file rules): valid tenants and every problem. */

@@ -9,6 +9,8 @@ export interface TenantLines {
   readonly gateway?: number;
   /** One per entry of spec.namespaces. */
   readonly namespaces: readonly number[];
+  /** One per entry of spec.workloads (absent: no such field). */
+  readonly workloads?: readonly number[];
   readonly staticAddresses: Readonly<Record<string, number>>;
 }
 

@@ -1,8 +1,11 @@
 // Decides which version of each manifest file is in force. Pure, so the rules (last good version
-// stays, the newer file loses a cross-file conflict) are unit-tested without a file system.
+// stays, the newer file loses a cross-file conflict, a change must not put existing namespaces in
+// conflict) are unit-tested without a file system.
 import type { ManifestProblem, Tenant, TenantSet, ManifestFileStatus } from './types.js';
-import type { ParsedFile } from './parsed-tenant.js';
-import { conflictsWith } from './tenant-conflicts.js';
+import type { ParsedFile, ParsedTenant } from './parsed-tenant.js';
+import type { NamespaceRef } from './match-namespace.js';
+import { TenantIndex } from './tenant-conflicts.js';
+import { workloadConflicts } from './workload-conflicts.js';
 
 /** The current content of one manifest file. */
 export interface FileSnapshot {
@@ -31,24 +34,38 @@ export interface Resolution {
   readonly set: TenantSet;
 }
 
-function crossFileProblems(candidate: ParsedFile, accepted: ReadonlyMap<string, AcceptedVersion>): ManifestProblem[] {
-  const out: ManifestProblem[] = [];
-  for (const [file, version] of accepted) {
-    if (file === candidate.file) continue;
-    for (const other of version.parsed.tenants) {
-      for (const t of candidate.tenants) out.push(...conflictsWith(candidate.file, t, file, other));
-    }
-  }
-  return out.sort((a, b) => a.line - b.line);
+export interface ResolveOptions {
+  /**
+   * The namespaces that exist now. A new or changed file that would put one of them into conflict
+   * (matched by at most one tenant before, by two or more after) is rejected, its last good version
+   * staying in force. Without them (nsvswitch validate, a start before the first namespace scan) only
+   * the static rules apply.
+   */
+  readonly namespaces?: readonly NamespaceRef[];
+}
+
+function indexOf(accepted: ReadonlyMap<string, AcceptedVersion>): TenantIndex {
+  const index = new TenantIndex();
+  // Versions in force were accepted together: they are compatible, no need to check them again.
+  for (const [file, v] of accepted) for (const t of v.parsed.tenants) index.add(file, t);
+  return index;
+}
+
+function othersOf(accepted: ReadonlyMap<string, AcceptedVersion>, file: string): { file: string; pt: ParsedTenant }[] {
+  const out: { file: string; pt: ParsedTenant }[] = [];
+  for (const [f, v] of accepted) if (f !== file) for (const pt of v.parsed.tenants) out.push({ file: f, pt });
+  return out;
 }
 
 /**
  * Next versions in force given the previous ones and the files now present. A file with a problem of
  * its own is rejected and its previous version (if any) stays; a file that conflicts with a version in
- * force is rejected (so among new or changed files, the one modified last loses, ties by path);
- * a rejected file is retried on every pass, so fixing or deleting the other side lets it in.
+ * force is rejected (so among new or changed files, the one modified last loses, ties by path), and so
+ * is one that would put an existing namespace into conflict (opts.namespaces); a rejected file is
+ * retried on every pass, so fixing or deleting the other side lets it in. Cost: linear in the tenants
+ * of the candidate files, plus (only when some file changed) one index of the tenants in force.
  */
-export function resolveTenantSet(previous: ReadonlyMap<string, AcceptedVersion>, files: readonly FileSnapshot[]): Resolution {
+export function resolveTenantSet(previous: ReadonlyMap<string, AcceptedVersion>, files: readonly FileSnapshot[], opts: ResolveOptions = {}): Resolution {
   const present = new Set(files.map((f) => f.parsed.file));
   const accepted = new Map([...previous].filter(([file]) => present.has(file)));
   const rejected = new Map<string, Rejection>();
@@ -60,19 +77,38 @@ export function resolveTenantSet(previous: ReadonlyMap<string, AcceptedVersion>,
     if (c.parsed.problems.length > 0) rejected.set(c.parsed.file, { hash: c.hash, problems: c.parsed.problems });
     else pending.push(c);
   }
+  const namespaces = opts.namespaces ?? [];
+  const only = pending[0];
+  if (accepted.size === 0 && pending.length === 1 && only) {
+    // One file into an empty set (a start, validate of one file): its tenants were checked against each
+    // other when it was parsed, so there is nothing to index.
+    const problems = namespaces.length > 0 ? workloadConflicts(only.parsed.file, only.parsed.tenants, { others: [], previous: [] }, namespaces) : [];
+    if (problems.length === 0) accepted.set(only.parsed.file, { hash: only.hash, parsed: only.parsed });
+    else rejected.set(only.parsed.file, { hash: only.hash, problems });
+    return { accepted, rejected, set: tenantSetOf(accepted, rejected) };
+  }
+  const index = pending.length > 0 ? indexOf(accepted) : undefined;
   let lastProblems = new Map<string, ManifestProblem[]>();
-  for (let progress = true; progress && pending.length > 0; ) {
+  for (let progress = true; index && progress && pending.length > 0; ) {
     progress = false;
     const still: FileSnapshot[] = [];
     lastProblems = new Map();
     for (const c of pending) {
-      const problems = crossFileProblems(c.parsed, accepted);
+      const file = c.parsed.file;
+      const old = accepted.get(file);
+      index.removeFile(file);
+      let problems = index.tryAddFile(file, c.parsed.tenants);
+      if (problems.length === 0 && namespaces.length > 0) {
+        problems = workloadConflicts(file, c.parsed.tenants, { others: othersOf(accepted, file), previous: old?.parsed.tenants ?? [] }, namespaces);
+        if (problems.length > 0) index.removeFile(file);
+      }
       if (problems.length === 0) {
-        accepted.set(c.parsed.file, { hash: c.hash, parsed: c.parsed });
+        accepted.set(file, { hash: c.hash, parsed: c.parsed });
         progress = true;
       } else {
+        if (old) for (const t of old.parsed.tenants) index.add(file, t);
         still.push(c);
-        lastProblems.set(c.parsed.file, problems);
+        lastProblems.set(file, problems.sort((a, b) => a.line - b.line));
       }
     }
     pending = still;

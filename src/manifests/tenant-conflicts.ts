@@ -1,32 +1,151 @@
-// Rules between tenants (names, ids, subnets, identical namespace patterns): the same checks run within
+// Rules between tenants (names, ids, subnets, overlapping namespace patterns): the same checks run within
 // one file and across files, and always report on the candidate's side naming the other's file:line.
-import { cidrsOverlap, parseCidr } from '../ipam/ipv4.js';
+// Indexed (maps by name, id, subnet prefix and pattern), so checking a tenant costs a few lookups whatever
+// the number of tenants already in: 10,000 tenants are checked in linear time, not pairwise.
+import { maskOf, parseCidr } from '../ipam/ipv4.js';
 import type { ManifestProblem } from './types.js';
 import type { ParsedTenant } from './parsed-tenant.js';
+import { PatternIndex, type PatternOwner } from './pattern-overlaps.js';
+import { describeSelector, selectorsOverlap } from './selector-overlaps.js';
 
-/** Problems that `candidate` (in `file`) has with an already-accepted tenant `other` (in `otherFile`). */
-export function conflictsWith(file: string, candidate: ParsedTenant, otherFile: string, other: ParsedTenant): ManifestProblem[] {
-  const c = candidate.tenant;
-  const o = other.tenant;
-  const out: ManifestProblem[] = [];
-  const at = (line: number): string => `${otherFile}:${line}`;
-  const problem = (line: number, message: string): void => {
-    out.push({ file, line, message, tenant: c.name });
-  };
-  if (c.name === o.name) problem(candidate.lines.name, `tenant "${c.name}" is already defined at ${at(other.lines.name)}`);
-  if (c.id === o.id) problem(candidate.lines.id, `spec.id ${c.id} of tenant "${c.name}" is already used by tenant "${o.name}" (${at(other.lines.id)})`);
-  const cs = parseCidr(c.subnet);
-  const os = parseCidr(o.subnet);
-  if (cs && os && cidrsOverlap(cs, os)) {
-    problem(candidate.lines.subnet, `spec.subnet ${c.subnet} of tenant "${c.name}" overlaps subnet ${o.subnet} of tenant "${o.name}" (${at(other.lines.subnet)})`);
+interface Ref {
+  readonly file: string;
+  readonly pt: ParsedTenant;
+  readonly owners: readonly PatternOwner[];
+  /** Set when its file is removed; `inside` lists drop such refs lazily. */
+  removed: boolean;
+}
+
+/** A prefix as one number (network × 64 + length): exact, and much cheaper than a string key. */
+function subnetKey(address: number, len: number): number {
+  return ((address & maskOf(len)) >>> 0) * 64 + len;
+}
+
+/** The tenants in force (or accepted so far in one file), indexed for the rules between tenants. */
+export class TenantIndex {
+  private readonly names = new Map<string, Ref>();
+  private readonly ids = new Map<number, Ref>();
+  /** Subnets in force by canonical CIDR. */
+  private readonly subnets = new Map<number, Ref>();
+  /**
+   * Every shorter prefix of a subnet in force → the tenants whose subnet lies inside it. Arrays with
+   * lazy deletion: appending is cheap (24 entries per /24 tenant), and removal is rare.
+   */
+  private readonly inside = new Map<number, Ref[]>();
+  private size = 0;
+  private readonly patterns = new PatternIndex();
+  private readonly byFile = new Map<string, Ref[]>();
+  /** Tenants with spec.workloads: their selectors are compared pairwise (few tenants select containers). */
+  private readonly selecting = new Set<Ref>();
+
+  /** Problems of `candidate` (in `file`) with the tenants in the index, on the candidate's lines. */
+  conflicts(file: string, candidate: ParsedTenant): ManifestProblem[] {
+    const c = candidate.tenant;
+    const out: ManifestProblem[] = [];
+    const problem = (line: number, message: string): void => {
+      out.push({ file, line, message, tenant: c.name });
+    };
+    const byName = this.names.get(c.name);
+    if (byName) problem(candidate.lines.name, `tenant "${c.name}" is already defined at ${byName.file}:${byName.pt.lines.name}`);
+    const byId = this.ids.get(c.id);
+    if (byId) problem(candidate.lines.id, `spec.id ${c.id} of tenant "${c.name}" is already used by tenant "${byId.pt.tenant.name}" (${byId.file}:${byId.pt.lines.id})`);
+    const cidr = parseCidr(c.subnet);
+    if (cidr) {
+      let over: Ref | undefined;
+      for (let len = 0; len <= cidr.prefixLen && !over; len++) over = this.subnets.get(subnetKey(cidr.address, len));
+      over ??= this.anyInside(subnetKey(cidr.address, cidr.prefixLen));
+      if (over) {
+        const o = over.pt;
+        problem(candidate.lines.subnet, `spec.subnet ${c.subnet} of tenant "${c.name}" overlaps subnet ${o.tenant.subnet} of tenant "${o.tenant.name}" (${over.file}:${o.lines.subnet})`);
+      }
+    }
+    c.namespaces.forEach((pattern, i) => {
+      const hit = this.patterns.overlap(pattern, c.name);
+      if (hit) problem(candidate.lines.namespaces[i] ?? candidate.lines.doc, hit.message(pattern, c.name, `${hit.other.file}:${hit.other.line}`));
+    });
+    (c.workloads ?? []).forEach((sel, i) => {
+      for (const ref of this.selecting) {
+        const o = ref.pt.tenant;
+        if (o.name === c.name) continue;
+        const j = (o.workloads ?? []).findIndex((s) => selectorsOverlap(sel, s) !== undefined);
+        if (j < 0) continue;
+        const other = o.workloads![j]!;
+        problem(candidate.lines.workloads?.[i] ?? candidate.lines.doc,
+          `spec.workloads[${i}] of tenant "${c.name}" (${describeSelector(sel)}) and spec.workloads[${j}] of tenant "${o.name}" (${describeSelector(other)}, ` +
+          `${ref.file}:${ref.pt.lines.workloads?.[j] ?? ref.pt.lines.doc}) can both select one container (e.g. one named ${JSON.stringify(selectorsOverlap(sel, other))} with labels both accept): it would belong to both`);
+        break;
+      }
+    });
+    return out;
   }
-  c.namespaces.forEach((pattern, i) => {
-    const j = o.namespaces.indexOf(pattern);
-    if (j < 0) return;
-    problem(
-      candidate.lines.namespaces[i] ?? candidate.lines.doc,
-      `namespace pattern "${pattern}" of tenant "${c.name}" is also a pattern of tenant "${o.name}" (${at(other.lines.namespaces[j] ?? other.lines.doc)}): a namespace matching it would belong to both`,
-    );
-  });
-  return out;
+
+  private anyInside(key: number): Ref | undefined {
+    const list = this.inside.get(key);
+    if (!list) return undefined;
+    if (list[0]?.removed) {
+      const live = list.filter((r) => !r.removed);
+      if (live.length === 0) this.inside.delete(key);
+      else this.inside.set(key, live);
+      return live[0];
+    }
+    return list[0];
+  }
+
+  /** Indexes a tenant (of `file`); the caller has checked it has no conflicts. */
+  add(file: string, pt: ParsedTenant): void {
+    const t = pt.tenant;
+    const owners = t.namespaces.map((_, i) => ({ file, tenant: t.name, line: pt.lines.namespaces[i] ?? pt.lines.doc }));
+    const ref: Ref = { file, pt, owners, removed: false };
+    this.size++;
+    this.names.set(t.name, ref);
+    this.ids.set(t.id, ref);
+    const cidr = parseCidr(t.subnet);
+    if (cidr) {
+      this.subnets.set(subnetKey(cidr.address, cidr.prefixLen), ref);
+      for (let len = 0; len < cidr.prefixLen; len++) {
+        const key = subnetKey(cidr.address, len);
+        const list = this.inside.get(key);
+        if (list) list.push(ref);
+        else this.inside.set(key, [ref]);
+      }
+    }
+    t.namespaces.forEach((p, i) => this.patterns.add(p, owners[i]!));
+    if (t.workloads && t.workloads.length > 0) this.selecting.add(ref);
+    const list = this.byFile.get(file);
+    if (list) list.push(ref);
+    else this.byFile.set(file, [ref]);
+  }
+
+  /** Every tenant of `file` that is indexed. */
+  tenantsOf(file: string): readonly ParsedTenant[] {
+    return (this.byFile.get(file) ?? []).map((r) => r.pt);
+  }
+
+  /** Removes the tenants of `file` (when a new version of it is checked, or it is gone). */
+  removeFile(file: string): void {
+    for (const ref of this.byFile.get(file) ?? []) {
+      ref.removed = true;
+      this.size--;
+      const t = ref.pt.tenant;
+      if (this.names.get(t.name) === ref) this.names.delete(t.name);
+      if (this.ids.get(t.id) === ref) this.ids.delete(t.id);
+      const cidr = parseCidr(t.subnet);
+      if (cidr) {
+        const key = subnetKey(cidr.address, cidr.prefixLen);
+        if (this.subnets.get(key) === ref) this.subnets.delete(key);
+      }
+      for (const o of ref.owners) this.patterns.remove(o);
+      this.selecting.delete(ref);
+    }
+    this.byFile.delete(file);
+  }
+
+  /** Indexes every tenant of a file version; returns the problems instead (and indexes nothing) if any conflicts. */
+  tryAddFile(file: string, tenants: readonly ParsedTenant[]): ManifestProblem[] {
+    // The tenants of one parsed file are compatible with each other (parseManifestFile checked them):
+    // into an empty index they go without checks.
+    const problems = this.size === 0 ? [] : tenants.flatMap((t) => this.conflicts(file, t));
+    if (problems.length === 0) for (const t of tenants) this.add(file, t);
+    return problems;
+  }
 }

@@ -1,3 +1,5 @@
+import type { WorkloadSelector } from './workload-selector.js';
+
 /** Where a manifest value came from, for error messages. */
 export interface SourceRef {
   readonly file: string;
@@ -10,6 +12,11 @@ export interface TenantInterface {
   readonly name: string;
   /** MTU (default 1500). */
   readonly mtu: number;
+  /**
+   * Interface name in a workload its runtime networks itself (a Docker container on a bridge network):
+   * a secondary interface, never eth*; absent = DEFAULT_SECONDARY_INTERFACE (net1).
+   */
+  readonly secondaryName?: string;
 }
 
 /** A validated tenant, ready for the pure core. */
@@ -23,10 +30,30 @@ export interface Tenant {
   readonly gateway?: string;
   /** Globs on namespace file names, optionally dir-qualified ("/run/netns/blue-*"). */
   readonly namespaces: readonly string[];
+  /** Selectors on runtime workloads (containers) by runtime, name globs and labels; absent = none. */
+  readonly workloads?: readonly WorkloadSelector[];
   readonly interface: TenantInterface;
-  /** Optional fixed addresses: namespace name → IPv4 inside the subnet. */
+  /** Optional fixed addresses: namespace name or workload (container) name → IPv4 inside the subnet. */
   readonly staticAddresses: Readonly<Record<string, string>>;
+  /** spec.egress as given (only with a gateway); absent = DEFAULT_EGRESS of parse-egress.ts: snat on, no peer tenant, no host service. */
+  readonly egress?: TenantEgress;
   readonly source: SourceRef;
+}
+
+/** A host service a tenant's workloads may reach on their gateway address. */
+export interface HostService {
+  readonly protocol: 'tcp' | 'udp';
+  readonly port: number;
+}
+
+/** spec.egress: the tenant gateway's policy (docs/manifests.md, docs/architecture.md). */
+export interface TenantEgress {
+  /** Source-translate traffic leaving the host to the host's address (default true); false = routed as is. */
+  readonly snat: boolean;
+  /** Tenants this one may exchange traffic with through the gateways; effective only when both list each other. */
+  readonly allowTenants: readonly string[];
+  /** Services on the gateway address the workloads may reach (everything else on the host is dropped). */
+  readonly hostServices: readonly HostService[];
 }
 
 /** One problem found in a manifest file, with file, line and plain reason. */

@@ -7,6 +7,7 @@ import { silentLogger, type Logger } from '../observe/logger.js';
 import type { ManifestProblem, TenantSet } from './types.js';
 import { resolveTenantSet, type AcceptedVersion } from './resolve-set.js';
 import { ManifestScanner } from './scan-files.js';
+import type { NamespaceRef } from './match-namespace.js';
 
 /** Quiet time after the last file event before a reload (editors write in several steps). */
 export const DEFAULT_DEBOUNCE_MS = 100;
@@ -20,6 +21,19 @@ export interface WatchManifestsOptions {
   /** Called once per rejected file content (again only when the content or the reasons change). */
   readonly onRejected?: (file: string, problems: readonly ManifestProblem[]) => void;
   readonly scheduler?: SchedulerLike;
+  /**
+   * sshd-style StrictModes (default true): a manifest directory, or file, that another user could
+   * write is refused (see strict-modes.ts): the directory as if unreadable (what is in force stays), a
+   * file as a rejected file (its last good version stays).
+   */
+  readonly strictModes?: boolean;
+  /**
+   * The namespaces that exist now (the agent's current map). A new or changed file that would put one
+   * of them into conflict is rejected as a whole; the namespace stays with its tenant.
+   */
+  readonly namespaces?: () => Iterable<NamespaceRef>;
+  /** Each emission re-reads every file now, even those whose stat is unchanged (SIGHUP). */
+  readonly reload$?: Observable<unknown>;
 }
 
 function fingerprint(set: TenantSet): string {
@@ -35,7 +49,7 @@ export function watchManifests$(dir: string, opts: WatchManifestsOptions = {}): 
   const log = (opts.logger ?? silentLogger()).child({ component: 'manifests', manifestDir: dir });
   const scheduler = opts.scheduler ?? asyncScheduler;
   return new Observable<TenantSet>((subscriber) => {
-    const scanner = new ManifestScanner();
+    const scanner = new ManifestScanner({ strictModes: opts.strictModes ?? true });
     let accepted: ReadonlyMap<string, AcceptedVersion> = new Map();
     const reported = new Map<string, string>();
     let lastFingerprint: string | undefined;
@@ -78,14 +92,14 @@ export function watchManifests$(dir: string, opts: WatchManifestsOptions = {}): 
       // directory being gone (ENOENT), removes them.
       const keep = unreadable.some((u) => u.code !== 'ENOENT');
       if (readable !== dirReadable) {
-        if (!readable) log.warn({ code: unreadable[0]?.code }, keep ? 'manifest directory cannot be read; the tenants in force stay until it can' : 'manifest directory does not exist; no tenants until it does');
+        if (!readable) log.warn({ code: unreadable[0]?.code, reason: unreadable[0]?.reason }, keep ? 'manifest directory cannot be read (or is refused); the tenants in force stay until it can' : 'manifest directory does not exist; no tenants until it does');
         else if (dirReadable === false) log.info('manifest directory readable again');
         dirReadable = readable;
       }
       const before = accepted;
       const present = new Set(files.map((f) => f.parsed.file));
       const kept = keep ? [...accepted].filter(([file]) => !present.has(file)).map(([, v]) => ({ parsed: v.parsed, hash: v.hash, mtimeMs: 0 })) : [];
-      const r = resolveTenantSet(accepted, [...files, ...kept]);
+      const r = resolveTenantSet(accepted, [...files, ...kept], { namespaces: [...(opts.namespaces?.() ?? [])] });
       accepted = r.accepted;
       for (const [file, version] of accepted) {
         if (before.get(file)?.hash !== version.hash) log.info({ file, tenants: version.parsed.tenants.map((t) => t.tenant.name) }, 'manifest file in force');
@@ -102,7 +116,7 @@ export function watchManifests$(dir: string, opts: WatchManifestsOptions = {}): 
       for (const file of [...reported.keys()]) if (!r.rejected.has(file)) reported.delete(file);
       const set: TenantSet = readable
         ? r.set
-        : { ...r.set, problems: [...r.set.problems, { file: dir, line: 0, message: `cannot read manifest directory: ${unreadable[0]?.code ?? 'unknown error'}` }], ...(keep ? { unreadable: true } : {}) };
+        : { ...r.set, problems: [...r.set.problems, { file: dir, line: 0, message: unreadable[0]?.reason ?? `cannot read manifest directory: ${unreadable[0]?.code ?? 'unknown error'}` }], ...(keep ? { unreadable: true } : {}) };
       const fp = fingerprint(set);
       if (fp !== lastFingerprint) {
         lastFingerprint = fp;
@@ -133,6 +147,12 @@ export function watchManifests$(dir: string, opts: WatchManifestsOptions = {}): 
     };
 
     const subs: Subscription = merge(events$.pipe(debounceTime(opts.debounceMs ?? DEFAULT_DEBOUNCE_MS, scheduler)), interval(opts.rescanMs ?? DEFAULT_RESCAN_MS, scheduler)).subscribe(() => request());
+    if (opts.reload$) {
+      subs.add(opts.reload$.subscribe(() => {
+        dirty = 'all';
+        request();
+      }));
+    }
     request();
     return () => {
       closed = true;

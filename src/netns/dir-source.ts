@@ -1,4 +1,4 @@
-import { join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import {
   catchError, defer, distinctUntilChanged, EMPTY, filter, from, ignoreElements, interval, map, merge, mergeMap,
   Observable, of, repeat, retry, share, Subject, switchMap, tap, timer, toArray,
@@ -143,10 +143,15 @@ export function dirEvents$(dir: string, o: ResolvedOptions): Observable<FoundEve
       ignoreElements(),
     );
     const periodic$ = interval(o.rescanIntervalMs, scheduler).pipe(tap(() => request(FULL_SCAN)), ignoreElements());
+    const recheck$ = o.recheck$.pipe(
+      filter((p) => dirname(p) === dir),
+      tap((p) => request({ kind: 'names', names: [basename(p)] })),
+      ignoreElements(),
+    );
     const start$ = defer(() => {
       request(FULL_SCAN);
       return EMPTY;
     });
-    return merge(events$, readiness$, watch$, periodic$, start$);
+    return merge(events$, readiness$, watch$, periodic$, recheck$, start$);
   });
 }

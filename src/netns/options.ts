@@ -1,4 +1,4 @@
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, EMPTY, type Observable, type SchedulerLike } from 'rxjs';
 import type { Logger } from '../observe/logger.js';
 import { silentLogger } from '../observe/logger.js';
 import type { NetnsFs } from './netns-fs.js';
@@ -52,6 +52,11 @@ export interface WatchNamespacesOptions {
    * again if the reason changes, and with undefined when it is no longer refused (gone, changed, admitted).
    */
   readonly onRefusal?: (path: string, refusal: NamespaceRefusedError | undefined) => void;
+  /**
+   * Paths worth a look now (a container runtime says it let the namespace go: `docker stop` unmounts the
+   * file without any inotify event). Each is probed at once in its directory, instead of at the next rescan.
+   */
+  readonly recheck$?: Observable<string>;
   /** Called once, after every directory was looked at once and the namespaces found were emitted. */
   readonly onInitialScan?: () => void;
   /** Virtual time in marble tests. */
@@ -88,6 +93,7 @@ export function resolveOptions(opts: WatchNamespacesOptions): ResolvedOptions {
     onDirState: opts.onDirState ?? (() => undefined),
     onRefusal: opts.onRefusal ?? (() => undefined),
     onInitialScan: opts.onInitialScan ?? (() => undefined),
+    recheck$: opts.recheck$ ?? EMPTY,
     hostNetns: opts.hostNetns,
   };
 }

@@ -37,6 +37,10 @@ export class Metrics {
   readonly tenantTxBytes: Counter<'tenant'>;
   readonly processSpawns: Counter<'program'>;
   readonly ready: Gauge<string>;
+  readonly workloadPorts: Gauge<'runtime' | 'container' | 'container_id' | 'tenant' | 'port'>;
+  readonly runtimeConnected: Gauge<'runtime'>;
+  readonly runtimeWorkloads: Gauge<'runtime'>;
+  readonly runtimeReconnects: Counter<'runtime'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registry = new Registry();
@@ -75,5 +79,9 @@ export class Metrics {
     this.tenantTxBytes = new Counter({ name: 'nsvswitch_tenant_transmit_bytes_total', help: 'Bytes sent by the switch to a tenant\'s ports.', labelNames: ['tenant'], registers: r });
     this.processSpawns = new Counter({ name: 'nsvswitch_process_spawns_total', help: 'Child processes spawned, by program (ip, ovs-ofctl).', labelNames: ['program'], registers: r });
     this.ready = new Gauge({ name: 'nsvswitch_ready', help: '1 once the initial sync is done.', registers: r });
+    this.workloadPorts = new Gauge({ name: 'nsvswitch_workload_port_info', help: 'One series per port of a runtime workload (container): runtime, container name and id (12 hex), tenant and OVS port; value 1 once ready, 0 while pending.', labelNames: ['runtime', 'container', 'container_id', 'tenant', 'port'], registers: r });
+    this.runtimeConnected = new Gauge({ name: 'nsvswitch_runtime_connected', help: '1 while the container runtime\'s API answers, by runtime (docker).', labelNames: ['runtime'], registers: r });
+    this.runtimeWorkloads = new Gauge({ name: 'nsvswitch_runtime_workloads', help: 'Workloads (containers) the runtime lists, by runtime.', labelNames: ['runtime'], registers: r });
+    this.runtimeReconnects = new Counter({ name: 'nsvswitch_runtime_reconnects_total', help: 'Connections to a container runtime\'s API lost and re-established, by runtime.', labelNames: ['runtime'], registers: r });
   }
 }

@@ -1,9 +1,9 @@
 import type { ManifestProblem } from '../manifests/types.js';
 
 /** Where one namespace stands, as /status reports it. */
-export type NamespaceState = 'ready' | 'pending' | 'error' | 'unmatched' | 'conflict';
+export type NamespaceState = 'ready' | 'pending' | 'error' | 'unmatched' | 'conflict' | 'waiting';
 
-export const NAMESPACE_STATES: readonly NamespaceState[] = ['ready', 'pending', 'error', 'unmatched', 'conflict'];
+export const NAMESPACE_STATES: readonly NamespaceState[] = ['ready', 'pending', 'error', 'unmatched', 'conflict', 'waiting'];
 
 export interface TenantStatus {
   readonly name: string;
@@ -13,6 +13,25 @@ export interface TenantStatus {
   readonly ports: number;
   /** Of those, ports fully programmed (ready marker set). */
   readonly ready: number;
+  /** The tenant's gateway port (one more port of the tenant, the host's side), when it has a gateway. */
+  readonly gateway?: GatewayStatus;
+}
+
+export interface GatewayStatus {
+  /** OVS port = host interface name (an OVS internal port). */
+  readonly port: string;
+  /** Gateway address with prefix. */
+  readonly ip: string;
+  readonly mac: string;
+  readonly ofport?: number;
+  /** ready: the port is in OVS with an ofport; pending: not yet. */
+  readonly state: 'ready' | 'pending';
+  /** true: egress is source-translated to the host's address; false: routed. */
+  readonly snat: boolean;
+  /** Tenants reachable through the gateways (both manifests allow the pair). */
+  readonly peers: readonly string[];
+  /** Host services on the gateway address the workloads may reach, "udp/53". */
+  readonly hostServices: readonly string[];
 }
 
 export interface NamespaceStatus {
@@ -28,6 +47,38 @@ export interface NamespaceStatus {
   readonly port?: string;
   readonly ofport?: number;
   /** Why it is in state error or conflict. */
+  readonly error?: string;
+  /** The runtime's workload whose namespace this is, when known (names untrusted: print them escaped). */
+  readonly workload?: WorkloadStatus;
+  /** Why it waits (state waiting), or why a port in place is kept as it is (its runtime's metadata is unknown). */
+  readonly note?: string;
+}
+
+export interface WorkloadStatus {
+  /** "docker" (later "cri"). */
+  readonly runtime: string;
+  /** Container name (Docker, without "/"). */
+  readonly name: string;
+  /** Container id. */
+  readonly id: string;
+  /** running, starting or stopped. */
+  readonly state: string;
+  /** The runtime networks it itself: the tenant interface is a secondary one, without a default route. */
+  readonly secondary: boolean;
+}
+
+/** One container runtime the agent reads workload metadata from. */
+export interface RuntimeStatus {
+  readonly runtime: string;
+  /** Its API answers now. */
+  readonly connected: boolean;
+  /** A full listing was read (metadata known; stale while disconnected). */
+  readonly synced: boolean;
+  /** Workloads it lists. */
+  readonly workloads: number;
+  /** ISO 8601 time `connected` last changed. */
+  readonly since: string;
+  /** Why it is not connected. */
   readonly error?: string;
 }
 
@@ -48,6 +99,8 @@ export interface StatusReport {
   readonly ovsdbConnected: boolean;
   readonly tenants: readonly TenantStatus[];
   readonly namespaces: readonly NamespaceStatus[];
+  /** Container runtimes read for workload metadata (absent or empty: namespace-only mode). */
+  readonly runtimes?: readonly RuntimeStatus[];
   /** Manifest problems in force (rejected files, conflicts). */
   readonly problems: readonly ManifestProblem[];
   /** Namespaces currently failing, unreadable namespace directories, and refused namespace files (symlinks, the host's namespace, aliases), with the reason. */

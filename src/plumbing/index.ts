@@ -11,3 +11,6 @@ export { NftHostGuard, type HostGuard, type NftHostGuardOptions } from './host-g
 export { guardTableName } from './host-guard/nft-text.js';
 export { HostGuardError } from './errors/host-guard-error.js';
 export { TxChecksumOffload } from './offload.js';
+export { NftGatewayHost, type GatewayHost, type GatewayHostSpec, type GatewaySyncResult } from './gateway/gateway-host.js';
+export { gatewayTableName } from './gateway/gateway-nft-text.js';
+export { GatewayHostError } from './errors/gateway-host-error.js';

@@ -145,7 +145,9 @@ export class IpPlumbing implements Plumbing {
     }
     const failed = work.filter((w) => w.error);
     for (const w of failed) {
-      this.logger?.warn({ namespace: w.spec.nsPath, port: w.spec.hostIf, error: w.error?.message }, 'namespace not plugged');
+      // A namespace gone between event and plug is routine churn (a container stopped): no warning.
+      const level = w.error instanceof NamespaceGoneError ? 'debug' : 'warn';
+      this.logger?.[level]({ namespace: w.spec.nsPath, port: w.spec.hostIf, error: w.error?.message }, 'namespace not plugged');
     }
     this.logger?.debug({ count: specs.length, failed: failed.length, duration: (performance.now() - started) / 1000 }, 'plug round done');
     return work.map((w) => (w.error ? { key: w.spec.key, ok: false, error: w.error } : { key: w.spec.key, ok: true }));

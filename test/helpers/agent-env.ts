@@ -44,12 +44,18 @@ export class AgentEnv {
     readonly manifestDir: string,
   ) {}
 
-  static async start(label: string): Promise<AgentEnv> {
-    const sb = await OvsSandbox.start({ label });
+  /** `vswitchdOtherConfig`: Open_vSwitch other_config set before ovs-vswitchd starts (keys it reads only then). */
+  static async start(label: string, opts: { vswitchdOtherConfig?: Readonly<Record<string, string>> } = {}): Promise<AgentEnv> {
+    const other = Object.entries(opts.vswitchdOtherConfig ?? {});
+    const sb = await OvsSandbox.start({ label, ...(other.length > 0 ? { vswitchd: false } : {}) });
     try {
+      if (other.length > 0) {
+        await sb.vsctl('--no-wait', 'set', 'Open_vSwitch', '.', ...other.map(([k, v]) => `other_config:${k}=${v}`));
+        await sb.startVswitchd();
+      }
       const workloads = await PrivateNetnsDir.create(join(sb.dir, 'workloads'));
       const manifestDir = join(sb.dir, 'tenants.d');
-      await mkdir(manifestDir, { recursive: true });
+      await mkdir(manifestDir, { recursive: true, mode: 0o755 });
       return new AgentEnv(sb, workloads, manifestDir);
     } catch (err) {
       await sb.stop();

@@ -35,6 +35,8 @@ export interface TrafficPair {
   readonly ip: string;
   /** Source address for the client's sockets (one of `from`'s addresses); default: the kernel's choice. */
   readonly source?: string;
+  /** TCP and UDP port the listener binds (default: ephemeral ones); pairs to one (to, ip) must agree. */
+  readonly port?: number;
   /** Name of the pair in messages (default "from -> to (ip)" with file names). */
   readonly label?: string;
 }
@@ -65,6 +67,8 @@ export interface TcpResult {
   readonly connections: number;
   readonly sha256Sent: string;
   readonly sha256Received?: string;
+  /** Peer addresses the listener saw on this pair's connections (what a NAT made of the source). */
+  readonly from: readonly string[];
   /** The client's error (connect timed out, ECONNREFUSED, ...), if any. */
   readonly error?: string;
 }
@@ -80,6 +84,8 @@ export interface UdpResult {
   readonly bytesReceived: number;
   /** Datagrams that arrived with other content than sent, or more than once. */
   readonly damaged: number;
+  /** Peer addresses the listener saw on this pair's datagrams. */
+  readonly from: readonly string[];
   readonly errors: readonly string[];
 }
 
@@ -257,7 +263,7 @@ export async function trafficMatrix(pairs: readonly TrafficPair[], opts: Traffic
     udp: Array.from({ length: udpDatagrams }, () => randomBytes(udpBytes)),
   }));
 
-  const destKey = (p: TrafficPair): string => `${p.to}\0${p.ip}`;
+  const destKey = (p: TrafficPair): string => `${p.to}\0${p.ip}\0${p.port ?? 0}`;
   const dests = [...new Map(pairs.map((p) => [destKey(p), p])).values()];
   const sources = [...new Set(pairs.map((p) => p.from))];
   // A listener's own lifetime bound: the whole exchange, with room to spare.
@@ -265,7 +271,7 @@ export async function trafficMatrix(pairs: readonly TrafficPair[], opts: Traffic
   const listeners = new Map<string, Peer>();
   const clients: Peer[] = [];
   try {
-    for (const d of dests) listeners.set(destKey(d), new Peer(d.to, ['listen', d.ip, d.to, String(maxLifeMs)]));
+    for (const d of dests) listeners.set(destKey(d), new Peer(d.to, ['listen', d.ip, d.to, String(maxLifeMs), String(d.port ?? 0)]));
     const ready = new Map<string, { tcpPort: number; udpPort: number } | { problem: string }>();
     await Promise.all(dests.map(async (d) => {
       const l = listeners.get(destKey(d))!;
@@ -323,6 +329,7 @@ export async function trafficMatrix(pairs: readonly TrafficPair[], opts: Traffic
         bytesSent: pl.tcp.length,
         bytesReceived: tcpReceived,
         connections: tcpRecs.length,
+        from: [...new Set(tcpRecs.map((x) => x.from))],
         sha256Sent: tcpSha,
         ...(tcpRecs.length > 0 ? { sha256Received: tcpRecs.map((x) => x.sha256).join(',') } : {}),
         ...(s?.tcp?.error ? { error: s.tcp.error } : {}),
@@ -342,6 +349,7 @@ export async function trafficMatrix(pairs: readonly TrafficPair[], opts: Traffic
         bytesSent: pl.udp.reduce((n, b) => n + b.length, 0),
         bytesReceived: udpRecs.reduce((n, x) => n + x.bytes, 0),
         damaged,
+        from: [...new Set(udpRecs.map((x) => x.from))],
         errors: s?.udp?.errors ?? [],
       };
       // Arrivals at this listener that no pair sent.

@@ -21,6 +21,8 @@ const MAX_OFPORT = 0xfeff;
 export const FLOWS_PER_PORT = 5;
 /** Flows every tenant with at least one port contributes. */
 export const FLOWS_PER_TENANT = 1;
+/** Flows a tenant's gateway port contributes. */
+export const FLOWS_PER_GATEWAY = 5;
 
 /** Ports whose ofport OVS has assigned (new ports read -1 or [] until ovs-vswitchd picks one). */
 export function hasUsableOfport(p: FlowPort): boolean {
@@ -37,8 +39,58 @@ export function baseFlows(): Flow[] {
   return [
     { table: Table.classify, priority: Priority.tableMiss, match: '', actions: 'drop', cookie: c(Category.classifyMiss) },
     { table: Table.classify, priority: Priority.ipv6Drop, match: 'ipv6', actions: 'drop', cookie: c(Category.ipv6Drop) },
+    // Addresses are static: no port may act as a DHCP server (a rogue OFFER/ACK would re-address a neighbour).
+    { table: Table.classify, priority: Priority.dhcpServerDrop, match: 'udp,tp_src=67', actions: 'drop', cookie: c(Category.dhcpServerDrop) },
     { table: Table.arp, priority: Priority.tableMiss, match: '', actions: `goto_table:${Table.l2}`, cookie: c(Category.arpMiss) },
     { table: Table.l2, priority: Priority.tableMiss, match: '', actions: 'drop', cookie: c(Category.l2Miss) },
+  ];
+}
+
+/** The ARP answer the switch gives for `ip` (owned by `mac`): the request turned into a reply, sent back. */
+function arpResponder(tenantId: number, mac: string, ip: string, cookie: bigint): Flow {
+  return {
+    table: Table.arp, priority: Priority.arpResponder, cookie,
+    match: `arp,metadata=${metadata(tenantId)},arp_tpa=${ip},arp_op=1`,
+    actions: [
+      'move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[]',
+      `set_field:${mac}->eth_src`,
+      'set_field:2->arp_op',
+      'move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[]',
+      'move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[]',
+      `set_field:${mac}->arp_sha`,
+      `set_field:${ip}->arp_spa`,
+      'IN_PORT',
+    ].join(','),
+  };
+}
+
+/**
+ * The FLOWS_PER_GATEWAY flows of a tenant's gateway port (the host's side
+ * of the tenant): it may send IPv4 from its own MAC with any source address
+ * (it routes: replies from the world carry the world's addresses; the host's
+ * nftables decide what it forwards), and ARP only as itself. The switch
+ * answers ARP for the gateway address, and unicast to its MAC reaches it.
+ * Broadcasts of the tenant do not (it is not in the flood flow).
+ */
+export function gatewayFlows(g: FlowPort): Flow[] {
+  const mac = g.mac.toLowerCase();
+  const md = metadata(g.tenantId);
+  const c = (cat: number) => encodeCookie(g.tenantId, cat);
+  const at = g.ofport;
+  return [
+    {
+      table: Table.classify, priority: Priority.portAllow, cookie: c(Category.gatewayIp),
+      match: `ip,in_port=${at},${UNTAGGED},dl_src=${mac}`,
+      actions: `write_metadata:${md},goto_table:${Table.l2}`,
+    },
+    {
+      table: Table.classify, priority: Priority.portAllow, cookie: c(Category.gatewayArp),
+      match: `arp,in_port=${at},${UNTAGGED},dl_src=${mac},arp_spa=${g.ip},arp_sha=${mac}`,
+      actions: `write_metadata:${md},goto_table:${Table.arp}`,
+    },
+    { table: Table.classify, priority: Priority.portSpoofDrop, cookie: c(Category.portSpoofDrop), match: `in_port=${at}`, actions: 'drop' },
+    arpResponder(g.tenantId, mac, g.ip, c(Category.arpResponder)),
+    { table: Table.l2, priority: Priority.l2Unicast, cookie: c(Category.l2Unicast), match: `metadata=${md},dl_dst=${mac}`, actions: `output:${at}` },
   ];
 }
 
@@ -65,20 +117,7 @@ export function portFlows(p: FlowPort): Flow[] {
       actions: `write_metadata:${md},goto_table:${Table.arp}`,
     },
     { table: Table.classify, priority: Priority.portSpoofDrop, cookie: c(Category.portSpoofDrop), match: `in_port=${at}`, actions: 'drop' },
-    {
-      table: Table.arp, priority: Priority.arpResponder, cookie: c(Category.arpResponder),
-      match: `arp,metadata=${md},arp_tpa=${p.ip},arp_op=1`,
-      actions: [
-        'move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[]',
-        `set_field:${mac}->eth_src`,
-        'set_field:2->arp_op',
-        'move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[]',
-        'move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[]',
-        `set_field:${mac}->arp_sha`,
-        `set_field:${p.ip}->arp_spa`,
-        'IN_PORT',
-      ].join(','),
-    },
+    arpResponder(p.tenantId, mac, p.ip, c(Category.arpResponder)),
     { table: Table.l2, priority: Priority.l2Unicast, cookie: c(Category.l2Unicast), match: `metadata=${md},dl_dst=${mac}`, actions: `output:${at}` },
   ];
 }
@@ -98,13 +137,15 @@ export function tenantFlows(tenantId: number, ofports: readonly number[]): Flow[
 
 /**
  * The whole pipeline for a set of ports: base flows + FLOWS_PER_PORT per
- * port + one flood flow per tenant (listing its ports). Pure and
+ * port + FLOWS_PER_GATEWAY per tenant gateway + one flood flow per tenant
+ * (listing its workload ports). Pure and
  * deterministic; ports without a usable ofport are left out until they get
  * one. Nothing is O(ports²): a tenant's flows depend only on its own ports.
  */
-export function pipelineFlows(ports: readonly FlowPort[]): Flow[] {
+export function pipelineFlows(ports: readonly FlowPort[], gateways: readonly FlowPort[] = []): Flow[] {
   const usable = ports.filter(hasUsableOfport).sort((a, b) => a.ofport - b.ofport);
   const flows = baseFlows();
+  for (const g of gateways.filter(hasUsableOfport).sort((a, b) => a.ofport - b.ofport)) flows.push(...gatewayFlows(g));
   const byTenant = new Map<number, number[]>();
   for (const p of usable) {
     flows.push(...portFlows(p));

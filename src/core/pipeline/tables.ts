@@ -10,6 +10,8 @@ export const Table = {
 
 /** Flow priorities, named by what they decide. */
 export const Priority = {
+  /** Above every allow flow: DHCP server messages from any port (addresses are static). */
+  dhcpServerDrop: 110,
   portAllow: 100,
   /** Above the per-port spoof drop so IPv6 is reported as a policy, not as spoofing. */
   ipv6Drop: 60,
@@ -29,9 +31,12 @@ export const Category = {
   ipv6Drop: 0x02,
   arpMiss: 0x03,
   l2Miss: 0x04,
+  dhcpServerDrop: 0x05,
   portIp: 0x10,
   portArp: 0x11,
   portSpoofDrop: 0x12,
+  gatewayIp: 0x13,
+  gatewayArp: 0x14,
   arpResponder: 0x20,
   l2Unicast: 0x30,
   l2Flood: 0x31,

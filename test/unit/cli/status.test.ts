@@ -44,9 +44,23 @@ describe('status tables', () => {
     const out = formatStatus(sampleStatus());
     expect(out.split('\n')[1]).toBe('3 namespaces, 1 ready, 1 error, 1 unmatched; 2 tenants; 1 errors; 1 manifest problems');
     expect(out).toMatch(/^TENANTS\nTENANT\s+ID\s+SUBNET\s+PORTS\s+READY$/m);
-    expect(out).toMatch(/^\/run\/netns\/other\s+-\s+unmatched\s+-\s+-\s+-\s+-$/m);
+    expect(out).toMatch(/^\/run\/netns\/other\s+-\s+-\s+unmatched\s+-\s+-\s+-\s+-$/m);
     expect(out).toContain('ERRORS');
     expect(out).toMatch(/^\/etc\/nsvswitch\/tenants\.d\/bad\.yaml:4\s+green\s+subnet 10\.0\.0\.0\/33 is not a CIDR$/m);
+  });
+
+  it('names the container of a runtime workload, and shows the runtimes and why namespaces wait', () => {
+    const out = formatStatus(sampleStatus({
+      namespaces: [
+        { path: '/run/docker/netns/0a1b2c3d4e5f', name: '0a1b2c3d4e5f', tenant: 'blue', state: 'ready', ip: '10.10.0.2/24', port: 'nsv0123456789ab',
+          workload: { runtime: 'docker', name: 'web1', id: 'f'.repeat(64), state: 'running', secondary: true } },
+        { path: '/run/docker/netns/99aa', name: '99aa', state: 'waiting', note: 'waiting for docker metadata (runtime not reachable)' },
+      ],
+      runtimes: [{ runtime: 'docker', connected: false, synced: true, workloads: 3, since: '2026-01-01T00:00:00.000Z', error: 'docker API /events: ECONNREFUSED' }],
+    }));
+    expect(out).toMatch(/^\/run\/docker\/netns\/0a1b2c3d4e5f\s+docker:web1 \(ffffffffffff\)\s+blue\s+ready\s+10\.10\.0\.2\/24/m);
+    expect(out).toMatch(/^docker\s+DISCONNECTED \(metadata stale\)\s+3\s+2026-01-01T00:00:00\.000Z\s+docker API \/events: ECONNREFUSED$/m);
+    expect(out).toMatch(/^\/run\/docker\/netns\/99aa\s+waiting for docker metadata \(runtime not reachable\)$/m);
   });
 
   it('leaves out empty error and problem sections and says when there is nothing', () => {

@@ -19,7 +19,7 @@ describe('DEFAULT_CONFIG', () => {
   it('fits a standard Debian Open vSwitch install', () => {
     expect(DEFAULT_CONFIG).toEqual({
       ovsdb: 'unix:/var/run/openvswitch/db.sock', ovsRundir: '/var/run/openvswitch', bridge: 'br-nsv', datapathType: 'system',
-      txChecksumOffload: 'auto', manifestDir: '/etc/nsvswitch/tenants.d', namespaceDirs: ['/run/netns', '/run/docker/netns'], metricsListen: '127.0.0.1:9476',
+      txChecksumOffload: 'auto', manifestDir: '/etc/nsvswitch/tenants.d', manifestStrictModes: true, namespaceDirs: ['/run/netns', '/run/docker/netns'], metricsListen: '127.0.0.1:9476',
       logLevel: 'info', resyncIntervalMs: 30000,
     });
     expect(DEFAULT_CONFIG).not.toHaveProperty('hostNetns');
@@ -65,6 +65,7 @@ describe('parseConfigText', () => {
     ['a malformed duration', 'resyncIntervalMs: soon\n', `${F}:1: resyncIntervalMs must be a duration like 30s, 500ms or 2m (or an integer of milliseconds), got string "soon"`],
     ['a too short resync interval', 'resyncIntervalMs: 10ms\n', `${F}:1: resyncIntervalMs must be between 100ms and 24h, got 10ms`],
     ['an empty manifestDir', 'manifestDir: ""\n', `${F}:1: manifestDir must be a non-empty string, got string ""`],
+    ['manifestStrictModes that is not a boolean', 'manifestStrictModes: yes please\n', `${F}:1: manifestStrictModes must be true or false, got string "yes please"`],
     ['a file that is not a mapping', '- a\n', `${F}:1: expected a mapping of configuration keys, got YAMLSeq`],
     ['invalid YAML', 'bridge: br0\nbridge: br1\n', `${F}:2: invalid YAML: Map keys must be unique`],
   ];

@@ -21,7 +21,9 @@ describe('published JSON Schemas', () => {
     expect(Object.keys(s.properties?.metadata?.properties ?? {}).sort()).toEqual([...METADATA_FIELDS].sort());
     const spec = s.properties?.spec;
     expect(Object.keys(spec?.properties ?? {}).sort()).toEqual([...SPEC_FIELDS].sort());
-    expect(spec?.required?.sort()).toEqual(['id', 'namespaces', 'subnet']);
+    expect(spec?.required?.sort()).toEqual(['id', 'subnet']);
+    // A tenant selects namespaces by file, or workloads by what they are, or both.
+    expect((spec as { anyOf?: unknown }).anyOf).toEqual([{ required: ['namespaces'] }, { required: ['workloads'] }]);
     expect(Object.keys(spec?.properties?.interface?.properties ?? {}).sort()).toEqual([...INTERFACE_FIELDS].sort());
     expect([spec?.properties?.id?.minimum, spec?.properties?.id?.maximum]).toEqual([1, 16777215]);
   });

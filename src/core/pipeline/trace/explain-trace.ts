@@ -68,7 +68,8 @@ export interface ExplainInput {
   readonly trace: ParsedTrace;
 }
 
-const describePort = (p: TracedPort): string => `${p.name} (namespace ${p.netns || '?'}, tenant ${p.tenant || p.tenantId})`;
+const describePort = (p: TracedPort): string =>
+  p.gateway ? `${p.name} (the gateway port of tenant ${p.tenant || p.tenantId}, ${p.ip})` : `${p.name} (namespace ${p.netns || '?'}, tenant ${p.tenant || p.tenantId})`;
 
 /** OpenFlow ports the trace output to (in_port skipped by OVS excluded). */
 export function tracedOutputs(trace: ParsedTrace): number[] {
@@ -88,7 +89,7 @@ export function tracedOutputs(trace: ParsedTrace): number[] {
  */
 export function explainTrace({ src, dst, packet, ports, trace }: ExplainInput): TraceVerdict {
   const step = trace.steps.at(-1);
-  const dstPort = dst.kind === 'port' ? dst.port : undefined;
+  const dstPort = dst.kind === 'port' ? dst.port : dst.kind === 'via-gateway' ? dst.gateway : undefined;
   const leftSwitch = trace.datapathActions !== '' && trace.datapathActions !== 'drop';
   const outputs = tracedOutputs(trace);
   const category = step?.cookie !== undefined && isOurCookie(step.cookie) ? decodeCookie(step.cookie).category : undefined;
@@ -129,6 +130,8 @@ export function explainTrace({ src, dst, packet, ports, trace }: ExplainInput): 
         return verdict(`port security: ${src.name} accepts untagged frames only; this one carries an 802.1Q tag (VLAN ${packet.vlan}${packet.vlan === 0 ? ', priority-tagged' : ''})`);
       }
       return verdict(`port security: ${src.name} may only send untagged IPv4 with its own MAC ${src.mac} and address ${src.ip}, or ARP with the same sender; this packet did not match`);
+    case Category.dhcpServerDrop:
+      return verdict('DHCP server messages (UDP source port 67) are dropped from every port: addresses are static');
     case Category.ipv6Drop:
       return verdict('IPv6 from workloads is dropped (not supported yet)');
     case Category.classifyMiss:

@@ -3,7 +3,11 @@ import type { TracedPort } from './traced-port.js';
 export type TraceProto = { kind: 'icmp' } | { kind: 'arp' } | { kind: 'tcp' | 'udp'; port: number };
 
 /** Where the packet goes: one of our ports, or a bare address no port owns. */
-export type TraceTarget = { kind: 'port'; port: TracedPort } | { kind: 'address'; ip: string };
+export type TraceTarget =
+  | { kind: 'port'; port: TracedPort }
+  | { kind: 'address'; ip: string }
+  /** An address outside the source's subnet: the packet goes to the tenant's gateway port (its default route). */
+  | { kind: 'via-gateway'; ip: string; gateway: TracedPort };
 
 export interface TracePacket {
   /** The flow for `ovs-appctl ofproto/trace BRIDGE FLOW`. */
@@ -45,6 +49,7 @@ export function parseProto(text: string): TraceProto | undefined {
  */
 export function tracePacket(src: TracedPort, dst: TraceTarget, proto: TraceProto, vlan?: number): TracePacket {
   const dstIp = dst.kind === 'port' ? dst.port.ip : dst.ip;
+  const dstMac = dst.kind === 'port' ? dst.port.mac : dst.kind === 'via-gateway' ? dst.gateway.mac : undefined;
   const tag = vlan === undefined ? '' : `,dl_vlan=${vlan}`;
   const base = `in_port=${src.ofport}${tag},dl_src=${src.mac}`;
   const tagged = vlan === undefined ? {} : { vlan };
@@ -53,7 +58,8 @@ export function tracePacket(src: TracedPort, dst: TraceTarget, proto: TraceProto
   if (dst.kind === 'address') {
     return { flow: arp(), proto: { kind: 'arp' }, ...tagged, note: `no nsvswitch port has address ${dstIp}: traced the ARP request ${src.ip} sends first` };
   }
-  const ip = `${base},dl_dst=${dst.port.mac},nw_src=${src.ip},nw_dst=${dstIp},nw_ttl=64`;
-  if (proto.kind === 'icmp') return { flow: `icmp,${ip},icmp_type=8,icmp_code=0`, proto, ...tagged };
-  return { flow: `${proto.kind},${ip},${proto.kind}_src=${EPHEMERAL_PORT},${proto.kind}_dst=${proto.port}`, proto, ...tagged };
+  const ip = `${base},dl_dst=${dstMac},nw_src=${src.ip},nw_dst=${dstIp},nw_ttl=64`;
+  const routed = dst.kind === 'via-gateway' ? { note: `${dstIp} is outside the tenant's subnet: traced to its gateway port ${dst.gateway.name} (${dst.gateway.ip}); beyond it the host's routes and nsvswitch's nftables decide` } : {};
+  if (proto.kind === 'icmp') return { flow: `icmp,${ip},icmp_type=8,icmp_code=0`, proto, ...tagged, ...routed };
+  return { flow: `${proto.kind},${ip},${proto.kind}_src=${EPHEMERAL_PORT},${proto.kind}_dst=${proto.port}`, proto, ...tagged, ...routed };
 }

@@ -1,0 +1,81 @@
+// The agent's side of workload metadata: which runtime sources the config asks for, feeding their
+// state into the reconciler (one trigger per change), their health into metrics, and the namespace
+// files they let go back to the namespace source for a fresh look.
+import { basename, dirname, join } from 'node:path';
+import { EMPTY, firstValueFrom, map, merge, Observable, Subject, tap, timeout, catchError, of, shareReplay, take } from 'rxjs';
+import type { AgentConfig } from '../config/types.js';
+import type { Logger } from '../observe/logger.js';
+import type { Metrics } from '../observe/metrics.js';
+import { dockerSource, pathNormaliser, type RuntimeView, type WorkloadSource, type WorkloadSourceState } from '../workloads/index.js';
+import type { Reconciler, Trigger } from './reconciler.js';
+
+/** Docker's namespace directory unless configured (dockerd's default exec root + /netns). */
+export const DEFAULT_DOCKER_NETNS_DIR = '/run/docker/netns';
+
+/** How long the first pass waits for a runtime's first answer (a listing, or a failure) before going on without it. */
+export const FIRST_METADATA_WAIT_MS = 10_000;
+
+export class AgentWorkloads {
+  readonly sources: readonly WorkloadSource[];
+  /** Namespace paths as the runtimes spell them (symlinked directories resolved). */
+  readonly normalise: (path: string) => string;
+  private readonly gone = new Subject<string>();
+  private readonly states = new Map<string, WorkloadSourceState>();
+  private readonly shared: ReadonlyMap<WorkloadSource, Observable<WorkloadSourceState>>;
+
+  constructor(private readonly config: AgentConfig, private readonly logger: Logger, private readonly metrics: Metrics) {
+    this.normalise = pathNormaliser();
+    const sources: WorkloadSource[] = [];
+    if (config.dockerSocket !== undefined) {
+      sources.push(dockerSource({
+        socketPath: config.dockerSocket,
+        netnsDirs: [dirname(this.normalise(join(config.dockerNetnsDir ?? DEFAULT_DOCKER_NETNS_DIR, 'x')))],
+        logger,
+        normalise: this.normalise,
+      }));
+    }
+    this.sources = sources;
+    this.shared = new Map(sources.map((s) => [s, s.state$.pipe(shareReplay({ bufferSize: 1, refCount: true }))]));
+  }
+
+  /** Namespace files worth a look now, as the namespace source's directories spell them. */
+  get recheck$(): Observable<string> {
+    const released = merge(this.gone, ...this.sources.map((s) => s.released$ ?? EMPTY));
+    return released.pipe(
+      map((p) => {
+        const n = this.normalise(p);
+        const dir = this.config.namespaceDirs.find((d) => this.normalise(join(d, basename(n))) === n);
+        return dir === undefined ? p : join(dir, basename(n));
+      }),
+    );
+  }
+
+  /** Plumbing found this namespace file gone: let the namespace source look again now. */
+  noteGone(path: string): void {
+    this.gone.next(path);
+  }
+
+  /** Resolves once every source answered once (listed or failed), or after FIRST_METADATA_WAIT_MS. */
+  firstAnswers(): Promise<void> {
+    return Promise.all([...this.shared.values()].map((s$) => firstValueFrom(s$.pipe(take(1), map(() => undefined), timeout({ first: FIRST_METADATA_WAIT_MS, with: () => of(undefined) }), catchError(() => of(undefined))), { defaultValue: undefined }))).then(() => undefined);
+  }
+
+  /** One trigger per change of any source's state; the reconciler's runtime views are updated first. */
+  triggers$(reconciler: Reconciler): Observable<Trigger> {
+    if (this.sources.length === 0) return EMPTY;
+    const views = (): RuntimeView[] => this.sources.map((s) => ({ runtime: s.runtime, netnsDirs: s.netnsDirs, state: this.states.get(s.runtime) }));
+    reconciler.setRuntimes(views());
+    return merge(...[...this.shared].map(([s, s$]) => s$.pipe(
+      tap((st) => {
+        const before = this.states.get(s.runtime);
+        if (before && before.connected !== st.connected && st.connected) this.metrics.runtimeReconnects.inc({ runtime: s.runtime });
+        this.states.set(s.runtime, st);
+        this.metrics.runtimeConnected.set({ runtime: s.runtime }, st.connected ? 1 : 0);
+        this.metrics.runtimeWorkloads.set({ runtime: s.runtime }, st.workloads.size);
+        reconciler.setRuntimes(views());
+        this.logger.debug({ runtime: s.runtime, connected: st.connected, synced: st.synced, workloads: st.workloads.size }, 'workload metadata changed');
+      }),
+      map((): Trigger => ({ reason: 'workloads' })),
+    )));
+  }
+}

@@ -1,0 +1,61 @@
+// The run-time rule: a new version of a file must not put a namespace that exists now into conflict.
+// Whether two globs overlap ("blue-*" and "*-web") is not decidable in general, but on the namespaces
+// that exist it is: a namespace matched by at most one tenant before the change and by two or more after
+// it is a working (or waiting) workload the change would unplug. Pure.
+import picomatch from 'picomatch';
+import { GLOB_OPTIONS, tenantMatches, type NamespaceRef } from './match-namespace.js';
+import type { ManifestProblem } from './types.js';
+import type { ParsedTenant } from './parsed-tenant.js';
+
+/** Namespaces reported per file; the rest are counted in the last message. */
+const MAX_REPORTED = 10;
+
+export interface TenantsInForce {
+  /** Tenants of every file in force except the candidate's. */
+  readonly others: readonly { readonly file: string; readonly pt: ParsedTenant }[];
+  /** The candidate file's version in force, if any. */
+  readonly previous: readonly ParsedTenant[];
+}
+
+function patternLine(pt: ParsedTenant, ns: NamespaceRef): { line: number; pattern: string } {
+  const i = pt.tenant.namespaces.findIndex((p) => picomatch(p, GLOB_OPTIONS)(p.includes('/') ? ns.path : ns.name));
+  return { line: pt.lines.namespaces[Math.max(i, 0)] ?? pt.lines.doc, pattern: pt.tenant.namespaces[Math.max(i, 0)] ?? '' };
+}
+
+/**
+ * Problems of `candidate` (the new tenants of `file`) with the namespaces that exist: one per namespace
+ * it would put into conflict, on the line of the candidate's pattern that matches it.
+ */
+export function workloadConflicts(file: string, candidate: readonly ParsedTenant[], inForce: TenantsInForce, namespaces: Iterable<NamespaceRef>): ManifestProblem[] {
+  const out: ManifestProblem[] = [];
+  let more = 0;
+  for (const ns of namespaces) {
+    const mine = candidate.filter((t) => tenantMatches(t.tenant, ns));
+    if (mine.length === 0) continue;
+    const others = inForce.others.filter((o) => tenantMatches(o.pt.tenant, ns));
+    if (mine.length + others.length < 2) continue;
+    const before = others.length + inForce.previous.filter((t) => tenantMatches(t.tenant, ns)).length;
+    if (before >= 2) continue; // already in conflict: not this change's doing
+    if (out.length >= MAX_REPORTED) {
+      more++;
+      continue;
+    }
+    const c = mine[0]!;
+    const at = patternLine(c, ns);
+    const rival = mine[1] ? { file, pt: mine[1] } : others[0]!;
+    const rivalAt = patternLine(rival.pt, ns);
+    out.push({
+      file,
+      line: at.line,
+      tenant: c.tenant.name,
+      message:
+        `namespace pattern "${at.pattern}" of tenant "${c.tenant.name}" matches namespace ${ns.path}, which pattern "${rivalAt.pattern}" of tenant "${rival.pt.tenant.name}" ` +
+        `(${rival.file}:${rivalAt.line}) also matches: the namespace would be in conflict and unplugged, so this version of the file is not taken`,
+    });
+  }
+  if (more > 0) {
+    const last = out[out.length - 1];
+    out.push({ file, line: last?.line ?? 0, message: `${more} more namespace${more === 1 ? '' : 's'} would be put in conflict by this file` });
+  }
+  return out;
+}

@@ -1,0 +1,270 @@
+import { run } from '../../exec/run.js';
+import { CommandError } from '../../errors/command-error.js';
+import type { Logger } from '../../observe/logger.js';
+import { batchText, type BatchLine } from '../batch-text.js';
+import { parseBatchErrors, plainReason } from '../batch-errors.js';
+import { isSafeIfName } from '../spec-check.js';
+import { GatewayHostError } from '../errors/gateway-host-error.js';
+import { deleteScript, gatewayRuleset, gatewayTableName, parseGatewayTable, replaceScript, type GatewayRules, type GatewayRuleset } from './gateway-nft-text.js';
+
+/** Time limit of one ip, nft, sysctl or conntrack process, ms. */
+export const GATEWAY_TIMEOUT_MS = 30_000;
+
+/** One tenant gateway as the host sees it: its interface (the OVS internal port), address and policy. */
+export interface GatewayHostSpec extends GatewayRules {
+  readonly prefixLen: number;
+}
+
+export interface GatewaySyncResult {
+  /** What was written (empty: nothing): "table", "address <if>", "up <if>", "ip_forward". */
+  readonly changed: readonly string[];
+  /** Gateway interfaces that do not exist (yet): ovs-vswitchd creates them when it applies the port. */
+  readonly missing: readonly string[];
+  /** IPv4 forwarding was off and was turned on (every interface's forwarding sysctl changed with it). */
+  readonly forwardingTurnedOn: boolean;
+}
+
+/** The host side of tenant gateways: interface addresses and sysctls, the nftables table, conntrack. */
+export interface GatewayHost {
+  /**
+   * Level-triggered: exactly these gateways exist on the host side (table
+   * first, then sysctls and addresses). `verify` reads the kernel even when
+   * nothing changed since the last call (start, periodic resync).
+   */
+  sync(gws: readonly GatewayHostSpec[], verify: boolean): Promise<GatewaySyncResult>;
+  /** Drops conntrack entries (and so NAT bindings) to or from these subnets: tenants that are gone. */
+  forget(subnets: readonly string[]): Promise<void>;
+  /** Removes the table (uninstall); interfaces go with their OVS ports. */
+  removeAll(): Promise<void>;
+}
+
+export interface NftGatewayHostOptions {
+  readonly bridge: string;
+  /** Namespace file of the host side (where ovs-vswitchd runs); unset = the agent's own. */
+  readonly hostNetns?: string;
+  readonly logger?: Logger;
+  readonly onSpawn?: (program: string) => void;
+}
+
+/**
+ * sysctls of a gateway interface: it routes (forwarding on), answers ARP
+ * only for its own address and announces only it, filters reverse paths,
+ * sends and takes no redirects and no source routes, and has no IPv6.
+ */
+export function gatewaySysctls(ifName: string): string[] {
+  if (!isSafeIfName(ifName) || ifName.includes('.')) throw new TypeError(`unsafe interface name for sysctl: ${JSON.stringify(ifName)}`);
+  const v4 = (k: string, v: string) => `net.ipv4.conf.${ifName}.${k}=${v}`;
+  return [
+    `net.ipv6.conf.${ifName}.disable_ipv6=1`,
+    v4('forwarding', '1'), v4('rp_filter', '1'), v4('arp_ignore', '1'), v4('arp_announce', '2'),
+    v4('accept_redirects', '0'), v4('send_redirects', '0'), v4('accept_source_route', '0'),
+  ];
+}
+
+const NO_SUCH = /No such file or directory|does not exist/;
+
+interface LinkState {
+  readonly up: boolean;
+  readonly addrs: readonly string[];
+}
+
+/** `ip -j addr show` → interface name → admin state and IPv4 addresses with prefix. */
+export function parseAddrs(json: string): Map<string, LinkState> {
+  const rows = JSON.parse(json.trim() || '[]') as { ifname?: string; flags?: string[]; addr_info?: { family?: string; local?: string; prefixlen?: number }[] }[];
+  const out = new Map<string, LinkState>();
+  for (const r of rows) {
+    if (typeof r.ifname !== 'string') continue;
+    const addrs = (r.addr_info ?? []).filter((a) => a.family === 'inet' && a.local).map((a) => `${a.local}/${a.prefixlen}`);
+    out.set(r.ifname, { up: (r.flags ?? []).includes('UP'), addrs });
+  }
+  return out;
+}
+
+/** The `ip -batch` lines that give each present gateway interface exactly its address, and bring it up. */
+export function addressLines(gws: readonly GatewayHostSpec[], links: ReadonlyMap<string, LinkState>): { lines: BatchLine[]; changed: string[]; missing: string[] } {
+  const lines: BatchLine[] = [];
+  const changed: string[] = [];
+  const missing: string[] = [];
+  for (const g of gws) {
+    if (!isSafeIfName(g.ifName)) throw new TypeError(`unsafe interface name: ${JSON.stringify(g.ifName)}`);
+    const link = links.get(g.ifName);
+    if (!link) {
+      missing.push(g.ifName);
+      continue;
+    }
+    const want = `${g.ip}/${g.prefixLen}`;
+    for (const a of link.addrs) {
+      if (a === want) continue;
+      lines.push({ step: 'delete address', text: `addr del ${a} dev ${g.ifName}` });
+      changed.push(`address ${g.ifName}`);
+    }
+    if (!link.addrs.includes(want)) {
+      lines.push({ step: 'address', text: `addr add ${want} dev ${g.ifName}` });
+      changed.push(`address ${g.ifName}`);
+    }
+    if (!link.up) {
+      lines.push({ step: 'up', text: `link set dev ${g.ifName} up` });
+      changed.push(`up ${g.ifName}`);
+    }
+  }
+  return { lines, changed: [...new Set(changed)], missing };
+}
+
+/**
+ * GatewayHost on nftables (one table, replaced whole and atomically when it
+ * differs), `ip -batch` for addresses, `sysctl -w` and `conntrack -D`. All
+ * in the host namespace, argv only.
+ */
+export class NftGatewayHost implements GatewayHost {
+  readonly table: string;
+  /** Fingerprint of the ruleset last written or verified; undefined = read the kernel first. */
+  private applied: string | undefined;
+  /** Gateway interfaces whose address, state and sysctls were last found or made right. */
+  private readonly configured = new Set<string>();
+  private forwardingKnownOn = false;
+
+  constructor(private readonly opts: NftGatewayHostOptions) {
+    this.table = gatewayTableName(opts.bridge);
+  }
+
+  async sync(gws: readonly GatewayHostSpec[], verify: boolean): Promise<GatewaySyncResult> {
+    const changed: string[] = [];
+    if (verify) {
+      this.applied = undefined;
+      this.configured.clear();
+      this.forwardingKnownOn = false;
+    }
+    // 1. The filter first: a gateway interface is never up and addressed without it.
+    const ruleset = gatewayRuleset(this.table, gws);
+    if (gws.length === 0) {
+      if (this.applied !== 'absent' && (await this.deleteTable())) changed.push('table');
+      this.applied = 'absent';
+      this.configured.clear();
+      return { changed, missing: [], forwardingTurnedOn: false };
+    }
+    if (this.applied !== ruleset.fingerprint) {
+      if (await this.replaceIfDifferent(ruleset)) changed.push('table');
+      this.applied = ruleset.fingerprint;
+    }
+    // 2. Forwarding: the host routes the tenants' traffic (and the replies coming back on its uplinks).
+    const forwardingTurnedOn = await this.ensureForwarding();
+    if (forwardingTurnedOn) changed.push('ip_forward');
+    // 3. Interfaces not configured yet (new, or verify): sysctls, then address and up.
+    for (const name of this.configured) if (!gws.some((g) => g.ifName === name)) this.configured.delete(name);
+    const todo = gws.filter((g) => !this.configured.has(g.ifName));
+    if (todo.length === 0) return { changed, missing: [], forwardingTurnedOn };
+    const links = parseAddrs((await this.ip(['-j', 'addr', 'show'])).stdout);
+    const present = todo.filter((g) => links.has(g.ifName));
+    if (present.length > 0) await this.sysctl(present.flatMap((g) => gatewaySysctls(g.ifName)), present.map((g) => g.ifName));
+    const plan = addressLines(present, links);
+    if (plan.lines.length > 0) {
+      const res = await this.ip(['-force', '-batch', '-'], batchText(plan.lines), [1, 255]);
+      const errs = parseBatchErrors(res.stderr);
+      if (res.exitCode !== 0) {
+        const [first] = [...errs.byLine];
+        const line = first ? plan.lines[first[0] - 1]?.text ?? '' : '';
+        throw new GatewayHostError(this.table, present.map((g) => g.ifName), `ip ${line}`.trim(), first ? plainReason(first[1]) : errs.trailing || `ip exited ${res.exitCode}`);
+      }
+      changed.push(...plan.changed);
+    }
+    for (const g of present) this.configured.add(g.ifName);
+    return { changed, missing: todo.filter((g) => !links.has(g.ifName)).map((g) => g.ifName), forwardingTurnedOn };
+  }
+
+  async forget(subnets: readonly string[]): Promise<void> {
+    for (const s of subnets) {
+      const [addr, len] = s.split('/');
+      const prefix = Number(len);
+      if (!addr || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) continue;
+      const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+      const maskText = [24, 16, 8, 0].map((b) => (mask >>> b) & 0xff).join('.');
+      for (const dir of [['--orig-src', '--mask-src'], ['--orig-dst', '--mask-dst']] as const) {
+        this.opts.onSpawn?.('conntrack');
+        try {
+          // Exit 1 with "0 flow entries have been deleted" when there were none.
+          await run('conntrack', ['-D', '-f', 'ipv4', dir[0], addr, dir[1], maskText], { ...this.runOpts(), okExitCodes: [1] });
+        } catch (err) {
+          this.opts.logger?.warn({ table: this.table, subnet: s, err: (err as Error).message }, 'conntrack entries of a removed tenant not flushed (they expire on their own)');
+          break;
+        }
+      }
+    }
+  }
+
+  async removeAll(): Promise<void> {
+    await this.deleteTable();
+    this.applied = 'absent';
+    this.configured.clear();
+  }
+
+  /** Replaces the table unless it already holds exactly this ruleset (fingerprint, chain and rule counts). */
+  private async replaceIfDifferent(r: GatewayRuleset): Promise<boolean> {
+    const current = await this.listTable();
+    if (current && current.fingerprint === r.fingerprint && current.chains === r.chains && current.rules === r.rules) return false;
+    await this.nft(replaceScript(r), 'nft replace table');
+    this.opts.logger?.info({ table: `inet ${this.table}`, fingerprint: r.fingerprint, chains: r.chains, rules: r.rules, was: current?.fingerprint ?? 'absent' }, 'gateway nftables table written');
+    return true;
+  }
+
+  private async deleteTable(): Promise<boolean> {
+    try {
+      await this.nft(deleteScript(this.table), 'nft delete table');
+      return true;
+    } catch (err) {
+      if (NO_SUCH.test((err as Error).message)) return false;
+      throw err;
+    }
+  }
+
+  private async listTable(): Promise<ReturnType<typeof parseGatewayTable> | undefined> {
+    this.opts.onSpawn?.('nft');
+    try {
+      const res = await run('nft', ['list', 'table', 'inet', this.table], this.runOpts());
+      return parseGatewayTable(res.stdout);
+    } catch (err) {
+      if (err instanceof CommandError && NO_SUCH.test(err.message)) return undefined;
+      throw new GatewayHostError(this.table, [], 'nft list table', (err as Error).message, { cause: err });
+    }
+  }
+
+  private async ensureForwarding(): Promise<boolean> {
+    if (this.forwardingKnownOn) return false;
+    this.opts.onSpawn?.('sysctl');
+    const res = await run('sysctl', ['-n', 'net.ipv4.ip_forward'], this.runOpts());
+    if (res.stdout.trim() === '1') {
+      this.forwardingKnownOn = true;
+      return false;
+    }
+    await this.sysctl(['net.ipv4.ip_forward=1'], []);
+    this.forwardingKnownOn = true;
+    this.opts.logger?.warn({ table: this.table }, 'IPv4 forwarding was off on the host: turned on for the tenant gateways (sealed host ends keep forwarding=0)');
+    return true;
+  }
+
+  private async sysctl(assignments: readonly string[], ifNames: readonly string[]): Promise<void> {
+    if (assignments.length === 0) return;
+    this.opts.onSpawn?.('sysctl');
+    const res = await run('sysctl', ['-q', '-w', ...assignments], { ...this.runOpts(), okExitCodes: [1, 255] });
+    // A host without IPv6 has no ipv6 directory: not a failure.
+    const bad = res.stderr.split('\n').filter((l) => l.trim() !== '' && !(/\.ipv6\./.test(l) && NO_SUCH.test(l)));
+    if (res.exitCode !== 0 && bad.length > 0) throw new GatewayHostError(this.table, ifNames, 'sysctl', bad.join('; '));
+  }
+
+  private async nft(script: string, step: string): Promise<void> {
+    this.opts.onSpawn?.('nft');
+    try {
+      await run('nft', ['-f', '-'], { ...this.runOpts(), input: script });
+    } catch (err) {
+      throw new GatewayHostError(this.table, [], step, (err as Error).message, { cause: err });
+    }
+  }
+
+  private ip(args: string[], input?: string, okExitCodes: readonly number[] = []): ReturnType<typeof run> {
+    this.opts.onSpawn?.('ip');
+    return run('ip', args, { ...this.runOpts(), ...(input !== undefined ? { input } : {}), okExitCodes });
+  }
+
+  private runOpts(): { netns?: string; timeoutMs: number } {
+    return { ...(this.opts.hostNetns !== undefined ? { netns: this.opts.hostNetns } : {}), timeoutMs: GATEWAY_TIMEOUT_MS };
+  }
+}

@@ -1,0 +1,208 @@
+// Docker as a workload source: which container owns which namespace file, its name, labels, network
+// mode and state, kept current from the Engine's event stream. Level-triggered like the rest: every
+// (re)connection opens the event stream first, then lists and inspects every container, so nothing that
+// happens meanwhile is lost; the whole state is emitted on every change.
+import { Observable, Subject } from 'rxjs';
+import type { Logger } from '../../observe/logger.js';
+import { mapLimit } from '../../plumbing/map-limit.js';
+import { backoffDelay } from '../../netns/operators/backoff.js';
+import { RuntimeApiError } from '../errors/runtime-api-error.js';
+import type { WorkloadInfo, WorkloadSource, WorkloadSourceState } from '../types.js';
+import { HttpDockerApi, type DockerApi, type EventStream } from './docker-api.js';
+import { listedIds, parseContainer, parseEvent } from './parse-container.js';
+
+export const DOCKER_RUNTIME = 'docker';
+
+export interface DockerSourceOptions {
+  /** The Engine's unix socket. */
+  readonly socketPath: string;
+  /** Where the Engine pins namespace files (its exec root's netns/, default /run/docker/netns). */
+  readonly netnsDirs: readonly string[];
+  readonly logger: Logger;
+  /** The API (tests inject a fake); default HTTP over socketPath. */
+  readonly api?: DockerApi;
+  /** SandboxKey → the path the namespace source reports (default: as is). */
+  readonly normalise?: (path: string) => string;
+  /** First reconnection delay, doubled per failure up to retryMaxMs. */
+  readonly retryMinMs?: number;
+  readonly retryMaxMs?: number;
+  /** Inspect calls in flight at once during a listing. */
+  readonly inspectConcurrency?: number;
+  /** Containers read at most (the rest are not known; a warning says so). */
+  readonly maxContainers?: number;
+  /** Events buffered while a listing runs; beyond it the listing is restarted. */
+  readonly maxPendingEvents?: number;
+  readonly now?: () => number;
+}
+
+/** Actions after which the container is inspected again (its namespace, name, labels or state may have changed). */
+const INSPECT_ON = new Set(['start', 'restart', 'unpause', 'pause', 'rename', 'update']);
+/** Actions after which the container has no running namespace any more: its port goes at once, before any inspect. */
+const STOPPED_ON = new Set(['die', 'stop', 'oom']);
+
+const EVENTS_PATH = `/events?filters=${encodeURIComponent(JSON.stringify({ type: ['container'] }))}`;
+
+/** Docker's containers as a WorkloadSource (see types.ts). */
+export function dockerSource(o: DockerSourceOptions): WorkloadSource {
+  const released = new Subject<string>();
+  const state$ = new Observable<WorkloadSourceState>((sub) => {
+    const api = o.api ?? new HttpDockerApi({ socketPath: o.socketPath });
+    const log = o.logger.child({ runtime: DOCKER_RUNTIME, socket: o.socketPath });
+    const now = o.now ?? Date.now;
+    const normalise = o.normalise ?? ((p: string) => p);
+    const max = o.maxContainers ?? 10_000;
+    const maxPending = o.maxPendingEvents ?? 10_000;
+    let byId = new Map<string, WorkloadInfo>();
+    let connected = false;
+    let synced = false;
+    let error: string | undefined = 'not connected yet';
+    let sinceMs = now();
+    let stopped = false;
+    let gen = 0;
+    let attempt = 0;
+    let stream: EventStream | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    /** Per container: a counter bumped by every event, so a late inspect never overwrites a newer fact. */
+    const seq = new Map<string, number>();
+
+    const emit = (): void => {
+      const workloads = new Map<string, WorkloadInfo>();
+      for (const w of byId.values()) workloads.set(w.netnsPath, w);
+      sub.next({ runtime: DOCKER_RUNTIME, connected, synced, ...(error !== undefined ? { error } : {}), sinceMs, workloads });
+    };
+    const fields = (w: WorkloadInfo | undefined, id: string) => ({ container: w?.name, containerId: id.slice(0, 12) });
+
+    const inspect = async (id: string, g: number): Promise<void> => {
+      const n = (seq.get(id) ?? 0) + 1;
+      seq.set(id, n);
+      let v: unknown;
+      try {
+        v = await api.getJson(`/containers/${id}/json`);
+      } catch (err) {
+        log.debug({ containerId: id.slice(0, 12), err: (err as Error).message }, 'docker: inspect failed (the next listing repairs it)');
+        return;
+      }
+      if (g !== gen || seq.get(id) !== n || stopped) return;
+      seq.delete(id);
+      const p = v === undefined ? { ok: false as const, reason: 'gone' } : parseContainer(v, normalise);
+      const was = byId.get(id);
+      if (p.ok) {
+        const w = p.workload;
+        if (was && was.netnsPath === w.netnsPath && was.state === w.state && was.name === w.name && sameLabels(was.labels, w.labels)) return;
+        byId.set(id, w);
+        log.debug({ ...fields(w, id), state: w.state, networkMode: w.networkMode, netns: w.netnsPath }, 'docker: container updated');
+      } else {
+        if (!was) return;
+        byId.delete(id);
+        log.debug({ ...fields(was, id), reason: p.reason }, 'docker: container no longer has a namespace');
+        if (was.state !== 'stopped') released.next(was.netnsPath);
+      }
+      emit();
+    };
+
+    const handle = (raw: unknown, g: number): void => {
+      const ev = parseEvent(raw);
+      if (!ev || g !== gen) return;
+      const { action, id } = ev;
+      const was = byId.get(id);
+      if (action === 'destroy') {
+        seq.set(id, (seq.get(id) ?? 0) + 1);
+        if (!was) return;
+        byId.delete(id);
+        log.debug(fields(was, id), 'docker: container removed');
+        if (was.state !== 'stopped') released.next(was.netnsPath);
+        emit();
+      } else if (STOPPED_ON.has(action)) {
+        seq.set(id, (seq.get(id) ?? 0) + 1);
+        if (!was || was.state === 'stopped') return;
+        byId.set(id, { ...was, state: 'stopped' });
+        log.debug({ ...fields(was, id), action }, 'docker: container stopped');
+        released.next(was.netnsPath);
+        emit();
+      } else if (INSPECT_ON.has(action)) {
+        void inspect(id, g);
+      }
+    };
+
+    const lost = (err: unknown, g: number): void => {
+      if (g !== gen || stopped) return;
+      gen++;
+      stream?.close();
+      stream = undefined;
+      const msg = err instanceof RuntimeApiError ? err.message : `docker API: ${err instanceof Error ? err.message : String(err)}`;
+      const wasConnected = connected;
+      if (connected) {
+        connected = false;
+        sinceMs = now();
+      }
+      error = msg;
+      const delay = backoffDelay(attempt++, o.retryMinMs ?? 250, o.retryMaxMs ?? 30_000);
+      if (wasConnected || attempt === 1) {
+        log.warn({ err: msg, retryInMs: delay, containers: byId.size }, 'docker API unreachable: ports in place are kept, new containers wait; reconnecting');
+      } else log.debug({ err: msg, retryInMs: delay }, 'docker API still unreachable');
+      emit();
+      timer = setTimeout(() => void connect(), delay);
+      timer.unref?.();
+    };
+
+    const connect = async (): Promise<void> => {
+      if (stopped) return;
+      const g = ++gen;
+      const pending: unknown[] = [];
+      let syncing = true;
+      try {
+        const s = await api.openEvents(EVENTS_PATH, (ev) => {
+          if (!syncing) return handle(ev, g);
+          pending.push(ev);
+          if (pending.length > maxPending) lost(new RuntimeApiError(DOCKER_RUNTIME, 'too-large', '/events', `more than ${maxPending} events during a listing`), g);
+        }, (err) => lost(err, g));
+        if (g !== gen || stopped) {
+          s.close();
+          return;
+        }
+        stream = s;
+        const listing = listedIds(await api.getJson('/containers/json?all=1'), max);
+        if (listing.truncated) log.warn({ max }, 'docker: more containers than nsvswitch reads; the rest are not known (their namespaces wait)');
+        const next = new Map<string, WorkloadInfo>();
+        let skipped = 0;
+        await mapLimit(listing.ids, o.inspectConcurrency ?? 8, async (id) => {
+          const v = await api.getJson(`/containers/${id}/json`);
+          if (v === undefined) return;
+          const p = parseContainer(v, normalise);
+          if (p.ok) next.set(id, p.workload);
+          else if (p.reason !== 'no namespace (not running)') skipped++;
+        });
+        if (g !== gen || stopped) return;
+        byId = next;
+        seq.clear();
+        const was = { connected, synced };
+        connected = true;
+        synced = true;
+        error = undefined;
+        sinceMs = now();
+        attempt = 0;
+        syncing = false;
+        log.info({ containers: listing.ids.length, withNamespace: next.size, skipped, reconnected: was.synced }, 'docker: connected, containers listed');
+        emit();
+        for (const ev of pending.splice(0)) handle(ev, g);
+      } catch (err) {
+        lost(err, g);
+      }
+    };
+
+    void connect();
+    return () => {
+      stopped = true;
+      gen++;
+      if (timer) clearTimeout(timer);
+      stream?.close();
+    };
+  });
+  return { runtime: DOCKER_RUNTIME, netnsDirs: o.netnsDirs, state$, released$: released.asObservable() };
+}
+
+function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && a[k] === b[k]);
+}

@@ -1,0 +1,288 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Counter } from 'prom-client';
+import { pino } from 'pino';
+import { Agent } from '../../../src/agent/agent.js';
+import { Metrics } from '../../../src/observe/metrics.js';
+import { silentLogger } from '../../../src/observe/logger.js';
+import type { NamespaceStatus } from '../../../src/observe/status-types.js';
+import { AgentEnv, eventually, tenantYaml } from '../../helpers/agent-env.js';
+import { PrivateNetnsDir } from '../../../src/sandbox/private-netns-dir.js';
+import { DockerEnv, dockerAvailable } from '../../helpers/docker-env.js';
+import { describeTraffic, traffic, trafficMatrix, trafficProblems } from '../../helpers/traffic.js';
+import trace from '../../../src/cli/trace.js';
+
+/** `nsvswitch trace` in-process, its output captured. */
+async function traceCmd(argv: string[]): Promise<{ code: number; out: string }> {
+  const out: string[] = [];
+  const o = process.stdout.write.bind(process.stdout);
+  const e = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((x: string | Uint8Array) => out.push(String(x)) > 0) as typeof process.stdout.write;
+  process.stderr.write = ((x: string | Uint8Array) => out.push(String(x)) > 0) as typeof process.stderr.write;
+  try {
+    return { code: await trace(argv), out: out.join('') };
+  } finally {
+    process.stdout.write = o;
+    process.stderr.write = e;
+  }
+}
+
+/** Sum of a counter's values whose labels include all of `labels`. */
+async function counterSum<L extends string>(c: Counter<L>, labels: Partial<Record<L, string>> = {}): Promise<number> {
+  const { values } = await c.get();
+  return values.filter((v) => Object.entries(labels).every(([k, want]) => (v.labels as Record<string, unknown>)[k] === want)).reduce((s, v) => s + v.value, 0);
+}
+
+const MANIFEST = `apiVersion: nsvswitch/v1
+kind: Tenant
+metadata: { name: blue }
+spec:
+  id: 100
+  subnet: 10.10.0.0/24
+  gateway: 10.10.0.1
+  workloads:
+    - runtime: docker
+      matchLabels: { tenant: blue }
+  staticAddresses:
+    blue-none: 10.10.0.50
+---
+apiVersion: nsvswitch/v1
+kind: Tenant
+metadata: { name: red }
+spec:
+  id: 200
+  subnet: 10.20.0.0/24
+  workloads:
+    - matchExpressions:
+        - { key: tenant, operator: In, values: [red] }
+      names: ["red-*"]
+`;
+
+interface Link { ifname: string; addr_info?: { family: string; local: string; prefixlen: number }[] }
+
+describe.skipIf(!dockerAvailable())('Docker containers as workloads (real dockerd)', () => {
+  let env: AgentEnv;
+  let docker: DockerEnv;
+  let agent: Agent | undefined;
+  let metrics: Metrics;
+
+  /** The agent's log lines (JSON), to check what routine container churn logs. */
+  const logLines: { level: number; msg: string; [k: string]: unknown }[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as (typeof logLines)[number]) });
+
+  async function startAgent(): Promise<Agent> {
+    metrics = new Metrics({ defaultMetrics: false });
+    const a = await Agent.start(env.config({ dockerSocket: docker.socket, dockerNetnsDir: docker.netnsDir, namespaceDirs: [env.workloads.dir, docker.netnsDir] }), { logger, http: false, metrics });
+    await a.ready;
+    return a;
+  }
+
+  async function links(name: string): Promise<Link[]> {
+    return JSON.parse((await docker.inNetns(name, 'ip', ['-j', 'addr', 'show'])).stdout) as Link[];
+  }
+
+  async function addrOf(name: string, ifName: string): Promise<string | undefined> {
+    const l = (await links(name)).find((x) => x.ifname === ifName);
+    const a = l?.addr_info?.find((x) => x.family === 'inet');
+    return a ? `${a.local}/${a.prefixlen}` : undefined;
+  }
+
+  const ip = (cidr: string): string => cidr.split('/')[0]!;
+
+  async function containerStatus(name: string): Promise<NamespaceStatus | undefined> {
+    return agent?.status().namespaces.find((n) => n.workload?.name === name);
+  }
+
+  beforeAll(async () => {
+    env = await AgentEnv.start('docker');
+    try {
+      docker = await DockerEnv.start(join(env.sb.dir, 'dk'), env.sb.hostNetns, { liveRestore: true });
+    } catch (err) {
+      await env.stop();
+      throw err;
+    }
+    await env.writeManifest('tenants.yaml', MANIFEST);
+    // The agent runs first: containers start under it (the race the issue saw: 3 of 3 bridge containers failed).
+    agent = await startAgent();
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await docker?.stop().finally(() => env?.stop());
+    if (process.env.NSVS_SHOW_LOG) for (const l of logLines) if (l.level >= 30) console.log(JSON.stringify(l));
+  });
+
+  it('plugs containers into the tenants their labels choose, without breaking Docker\'s own networking', async () => {
+    const t0 = Date.now();
+    await Promise.all([
+      docker.runContainer('blue-none', { labels: { tenant: 'blue' }, network: 'none' }),
+      docker.runContainer('blue-web', { labels: { tenant: 'blue' } }),
+      docker.runContainer('red-web', { labels: { tenant: 'red' } }),
+      docker.runContainer('plain', {}),
+    ]);
+    const started = Date.now();
+    await eventually('3 container ports ready', async () => {
+      const ready = agent!.status().namespaces.filter((n) => n.state === 'ready' && n.workload);
+      return ready.length === 3;
+    });
+    const readyAt = Date.now();
+    console.log(`docker run x4 in parallel: ${started - t0} ms; all returned → 3 ports ready: ${readyAt - started} ms`);
+
+    // Every container runs (Docker finished its own setup; nothing of ours collided with it).
+    for (const n of ['blue-none', 'blue-web', 'red-web', 'plain']) expect((await docker.inspect(n)).state).toBe('running');
+
+    // --network none: the tenant interface is eth0, with the gateway's default route and the static address.
+    expect(await addrOf('blue-none', 'eth0')).toBe('10.10.0.50/24');
+    expect((await docker.inNetns('blue-none', 'ip', ['route', 'show', 'default'])).stdout).toContain('default via 10.10.0.1 dev eth0');
+    // Docker-networked: Docker's eth0 and default route untouched, ours is net1 with the tenant subnet only.
+    const blueWebDocker = await addrOf('blue-web', 'eth0');
+    expect(blueWebDocker).toMatch(/^172\.31\.250\.\d+\/24$/);
+    const blueWeb = (await addrOf('blue-web', 'net1'))!;
+    expect(blueWeb).toMatch(/^10\.10\.0\.\d+\/24$/);
+    const routes = (await docker.inNetns('blue-web', 'ip', ['route', 'show'])).stdout;
+    expect(routes).toContain('default via 172.31.250.1 dev eth0');
+    expect(routes).not.toMatch(/default .* dev net1/);
+    const redWeb = (await addrOf('red-web', 'net1'))!;
+    expect(redWeb).toMatch(/^10\.20\.0\.\d+\/24$/);
+    // Unlabelled: untouched.
+    expect((await links('plain')).map((l) => l.ifname).sort()).toEqual(['eth0', 'lo']);
+    expect((await containerStatus('plain'))?.state).toBe('unmatched');
+
+    // Status and metrics name the runtime, the container and its id.
+    const st = (await containerStatus('blue-web'))!;
+    expect(st).toMatchObject({ tenant: 'blue', state: 'ready', workload: { runtime: 'docker', name: 'blue-web', state: 'running', secondary: true } });
+    expect(st.workload!.id).toBe((await docker.inspect('blue-web')).id);
+    expect(agent!.status().runtimes).toEqual([expect.objectContaining({ runtime: 'docker', connected: true, synced: true })]);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/nsvswitch_workload_port_info\{runtime="docker",container="blue-web",container_id="[0-9a-f]{12}",tenant="blue",port="nsv[^"]+"\} 1/);
+    expect(text).toContain('nsvswitch_runtime_connected{runtime="docker"} 1');
+    // The port records name the container too (ovs-docker's container_id key), so tools and trace find it by name.
+    const row = (await env.ownedInterfaces()).find((i) => i.ids['nsvswitch-workload'] === 'blue-web')!;
+    expect(row.ids).toMatchObject({ 'nsvswitch-runtime': 'docker', container_id: st.workload!.id, 'nsvswitch-ifname': 'net1' });
+    const c = env.config();
+    const cfg = ['--ovsdb', c.ovsdb, '--ovs-rundir', c.ovsRundir, '--bridge', c.bridge, '--host-netns', env.sb.hostNetns];
+    const allowed = await traceCmd(['blue-web', 'blue-none', ...cfg]);
+    expect(allowed.code, allowed.out).toBe(0);
+    expect((await traceCmd(['blue-web', 'red-web', ...cfg])).code).toBe(1);
+
+    const ns = async (n: string) => (await docker.inspect(n)).sandboxKey;
+    // Same tenant: TCP and UDP both ways, bytes checked at the far end (none ↔ bridge container over the tenant).
+    const same = await trafficMatrix([
+      { from: await ns('blue-web'), to: await ns('blue-none'), ip: '10.10.0.50', label: 'blue-web -> blue-none' },
+      { from: await ns('blue-none'), to: await ns('blue-web'), ip: ip(blueWeb), label: 'blue-none -> blue-web' },
+    ]);
+    expect(trafficProblems(same, () => true), same.map(describeTraffic).join('\n')).toEqual([]);
+    // Docker's own network still carries traffic (blue-web's eth0 to plain's eth0 over Docker's bridge).
+    const plainDocker = ip((await addrOf('plain', 'eth0'))!);
+    const viaDocker = await traffic(await ns('blue-web'), await ns('plain'), plainDocker, { label: 'blue-web -> plain over docker0' });
+    expect(trafficProblems([viaDocker], () => true)).toEqual([]);
+
+    // Across tenants: on-link routes both ways over the tenant interfaces; the switch must drop everything.
+    await docker.inNetns('blue-web', 'ip', ['route', 'replace', `${ip(redWeb)}/32`, 'dev', 'net1']);
+    await docker.inNetns('red-web', 'ip', ['route', 'replace', `${ip(blueWeb)}/32`, 'dev', 'net1']);
+    const cross = await trafficMatrix([
+      { from: await ns('blue-web'), to: await ns('red-web'), ip: ip(redWeb), label: 'blue-web -> red-web' },
+      { from: await ns('red-web'), to: await ns('blue-web'), ip: ip(blueWeb), label: 'red-web -> blue-web' },
+    ]);
+    expect(trafficProblems(cross, () => false)).toEqual([]);
+  });
+
+  it('docker rm unplugs within 1 s, as routine churn (no reconcile error)', async () => {
+    const port = (await containerStatus('red-web'))!.port!;
+    const errorsBefore = await counterSum(metrics.reconcileErrors);
+    const t0 = Date.now();
+    await docker.cli(['rm', '-f', 'red-web']);
+    const gone = await eventually('red-web port removed', async () => !(await env.ownedInterfaces()).some((i) => i.name === port) && Date.now(), 5000, 20);
+    console.log(`port gone ${gone - t0} ms after docker rm -f started`);
+    expect(gone - t0).toBeLessThan(1000);
+    expect((await env.hostLinks()).includes(port)).toBe(false);
+    expect(await counterSum(metrics.reconcileErrors)).toBe(errorsBefore);
+  });
+
+  it('docker restart replugs into the same tenant (a new sandbox)', async () => {
+    const before = await docker.inspect('blue-web');
+    const addrBefore = await addrOf('blue-web', 'net1');
+    const macBefore = (await env.ownedInterfaces()).find((i) => i.ids['nsvswitch-workload'] === 'blue-web')!.ids['nsvswitch-mac'];
+    await docker.cli(['restart', '-t', '0', 'blue-web']);
+    const after = await docker.inspect('blue-web');
+    expect(after.sandboxKey).not.toBe(before.sandboxKey);
+    await eventually('blue-web ready again', async () => {
+      const s = await containerStatus('blue-web');
+      return s?.state === 'ready' && s.path === after.sandboxKey;
+    });
+    // Same address and MAC as before the restart: the neighbours' ARP caches stay right.
+    expect(await addrOf('blue-web', 'net1')).toBe(addrBefore);
+    expect((await env.ownedInterfaces()).find((i) => i.ids['nsvswitch-workload'] === 'blue-web')!.ids['nsvswitch-mac']).toBe(macBefore);
+    const owned = (await env.ownedInterfaces()).filter((i) => i.ids['nsvswitch-tenant'] === 'blue');
+    expect(owned.map((i) => i.ids['nsvswitch-netns']).sort()).toEqual([after.sandboxKey, (await docker.inspect('blue-none')).sandboxKey].sort());
+    const r = await traffic(after.sandboxKey, (await docker.inspect('blue-none')).sandboxKey, '10.10.0.50');
+    expect(trafficProblems([r], () => true)).toEqual([]);
+  });
+
+  it('an agent restart adopts every container port with zero writes', async () => {
+    const rowsBefore = (await env.ownedInterfaces()).map((i) => JSON.stringify(i)).sort();
+    await agent!.stop();
+    agent = await startAgent();
+    await new Promise((r) => setTimeout(r, 800));
+    agent.resync();
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await counterSum(metrics.ovsdbTransactions, { kind: 'write' })).toBe(0);
+    expect(await counterSum(metrics.flowMods)).toBe(0);
+    expect((await env.ownedInterfaces()).map((i) => JSON.stringify(i)).sort()).toEqual(rowsBefore);
+    expect(agent.status().namespaces.filter((n) => n.state === 'ready' && n.workload).map((n) => n.workload!.name).sort()).toEqual(['blue-none', 'blue-web']);
+  });
+
+  it('dockerd restarted under the agent: ports kept while it is down, /status says so, resync after', async () => {
+    const rowsBefore = (await env.ownedInterfaces()).map((i) => i.name).sort();
+    const writes = await counterSum(metrics.ovsdbTransactions, { kind: 'write' });
+    await docker.stopDaemon();
+    await eventually('status shows docker down', async () => agent!.status().runtimes?.[0]?.connected === false, 5000);
+    expect(agent!.status().runtimes![0]!.error).toBeTruthy();
+    // Containers live on (live-restore): their ports stay and carry traffic.
+    const key = async (n: string) => (await containerStatus(n))!.path;
+    const r = await traffic(await key('blue-web'), await key('blue-none'), '10.10.0.50');
+    expect(trafficProblems([r], () => true)).toEqual([]);
+    agent!.resync();
+    await new Promise((res) => setTimeout(res, 300));
+    expect((await env.ownedInterfaces()).map((i) => i.name).sort()).toEqual(rowsBefore);
+    expect(await counterSum(metrics.ovsdbTransactions, { kind: 'write' })).toBe(writes);
+
+    await docker.startDaemon();
+    await eventually('docker reconnected', async () => agent!.status().runtimes?.[0]?.connected === true, 15_000);
+    expect((await env.ownedInterfaces()).map((i) => i.name).sort()).toEqual(rowsBefore);
+    // A container started after the restart is plugged.
+    await docker.runContainer('blue-late', { labels: { tenant: 'blue' }, network: 'none' });
+    await eventually('blue-late ready', async () => (await containerStatus('blue-late'))?.state === 'ready');
+    expect(await addrOf('blue-late', 'eth0')).toMatch(/^10\.10\.0\.\d+\/24$/);
+  });
+});
+
+describe('Docker configured but unreachable (no engine on the socket)', () => {
+  let env: AgentEnv;
+  let dockerDir: PrivateNetnsDir;
+  let agent: Agent | undefined;
+  beforeAll(async () => {
+    env = await AgentEnv.start('docker-down');
+    dockerDir = await PrivateNetnsDir.create(join(env.sb.dir, 'dnetns'));
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await dockerDir?.destroy().catch(() => undefined);
+    await env?.stop();
+  });
+
+  it('keeps running: plain namespaces are plugged, Docker\'s namespaces wait for metadata, /status says Docker is down', async () => {
+    await env.writeManifest('t.yaml', tenantYaml('blue', 100, '10.10.0.0/24', ['blue-*', `${dockerDir.dir}/*`], '  workloads:\n    - matchLabels: { tenant: blue }\n'));
+    await env.workloads.add('blue-1');
+    await dockerDir.add('0a1b2c3d4e5f');
+    agent = await Agent.start(env.config({ dockerSocket: join(env.sb.dir, 'no-docker.sock'), dockerNetnsDir: dockerDir.dir, namespaceDirs: [env.workloads.dir, dockerDir.dir] }), { logger: silentLogger(), http: false });
+    await agent.ready;
+    await eventually('blue-1 ready', async () => agent!.status().namespaces.find((n) => n.name === 'blue-1')?.state === 'ready');
+    const st = agent.status();
+    // A glob matches the file in Docker's directory, but Docker has not said whose it is: never plugged before it does.
+    expect(st.namespaces.find((n) => n.name === '0a1b2c3d4e5f')).toMatchObject({ state: 'waiting', note: 'waiting for docker metadata (runtime not reachable)' });
+    expect(st.runtimes).toEqual([expect.objectContaining({ runtime: 'docker', connected: false, synced: false })]);
+    expect(st.runtimes![0]!.error).toMatch(/ENOENT|ECONNREFUSED/);
+    expect((await env.ownedInterfaces()).map((i) => i.ids['nsvswitch-netns'])).toEqual([env.workloads.path('blue-1')]);
+  });
+});
