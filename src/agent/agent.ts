@@ -239,6 +239,7 @@ export class Agent {
       },
       onInitialScan: () => firstScan(),
       recheck$: this.workloads.recheck$,
+      runtimeDirs: this.workloads.runtimeDirs(config.namespaceDirs),
     }).pipe(
       tap((ev) => {
         const key = namespaceKey(ev.ns);

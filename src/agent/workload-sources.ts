@@ -50,6 +50,12 @@ export class AgentWorkloads {
     );
   }
 
+  /** The watched namespace directories that are a runtime's (stale unmounted files there are routine). */
+  runtimeDirs(namespaceDirs: readonly string[]): string[] {
+    const mine = new Set(this.sources.flatMap((s) => s.netnsDirs));
+    return namespaceDirs.filter((d) => mine.has(dirname(this.normalise(join(d, 'x')))));
+  }
+
   /** Plumbing found this namespace file gone: let the namespace source look again now. */
   noteGone(path: string): void {
     this.gone.next(path);

@@ -84,6 +84,8 @@ export function structureFault(pattern: string): string | undefined {
     }
     if (c === '*') {
       while (pattern[i + 1] === '*') i++;
+      // "**(…)": picomatch reads the last star and the group as the repetition *(…).
+      if (pattern[i + 1] === '(') return `uses the repetition *(…), which can make matching take exponential time; list the names or use "*"`;
       variable++;
     }
   }

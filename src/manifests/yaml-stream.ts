@@ -4,6 +4,7 @@
 // compares every key of a mapping with every earlier one.
 import { Composer, Parser, isAlias, isMap, isPair, isScalar, isSeq, type Alias, type Document, type LineCounter, type Node } from 'yaml';
 import { MAX_ALIASES_PER_FILE, MAX_DEPTH, MAX_DOCUMENTS_PER_FILE } from './limits.js';
+import { readFastDocuments } from './yaml-fast.js';
 
 /** One problem found while reading, at a source offset (the caller turns it into a line). */
 export interface YamlIssue {
@@ -86,17 +87,27 @@ function walk(doc: Document.Parsed, aliasBudget: number, maxDepth: number): { al
   return { aliases, issues };
 }
 
+/** The documents of `text` from the fast reader (yaml-fast.ts) if the text is in its subset, else from the yaml package. */
+function documentsOf(text: string, lineCounter: LineCounter, maxDocuments: number, fast: boolean): Iterable<Document.Parsed> {
+  const read = fast ? readFastDocuments(text, maxDocuments) : undefined;
+  if (!read) {
+    // uniqueKeys: false — the walk finds duplicates in linear time (yaml's own check is quadratic per mapping).
+    return new Composer({ uniqueKeys: false }).compose(new Parser(lineCounter.addNewLine).parse(text));
+  }
+  for (const start of read.lineStarts) lineCounter.addNewLine(start);
+  return read.docs;
+}
+
 /**
  * Reads the documents of `text` one at a time (the rest of the text is never parsed once a budget is
- * exceeded). `lineCounter` collects line starts for the caller's offset → line lookups.
+ * exceeded). `lineCounter` collects line starts for the caller's offset → line lookups. `fast: false`
+ * skips the fast reader (tests compare both).
  */
-export function readYamlDocuments(text: string, lineCounter: LineCounter, budgets: YamlBudgets = DEFAULT_BUDGETS): YamlRead {
+export function readYamlDocuments(text: string, lineCounter: LineCounter, budgets: YamlBudgets = DEFAULT_BUDGETS, opts: { readonly fast?: boolean } = {}): YamlRead {
   const docs: YamlDocument[] = [];
-  // uniqueKeys: false — the walk finds duplicates in linear time (yaml's own check is quadratic per mapping).
-  const composer = new Composer({ uniqueKeys: false });
   let aliasesLeft = budgets.maxAliases;
   try {
-    for (const doc of composer.compose(new Parser(lineCounter.addNewLine).parse(text))) {
+    for (const doc of documentsOf(text, lineCounter, budgets.maxDocuments, opts.fast ?? true)) {
       if (docs.length >= budgets.maxDocuments) {
         return { docs, overBudget: { offset: offsetOf(doc.contents, doc.range[0]), message: `more than ${budgets.maxDocuments} YAML documents in this file: split it into several files` } };
       }

@@ -125,6 +125,11 @@ export function dirEvents$(dir: string, o: ResolvedOptions): Observable<FoundEve
         if (sig.type === 'recheck') request({ kind: 'names', names: sig.names });
         else {
           const { report } = sig;
+          // A runtime's directory keeps stopped containers' files, unmounted: routine, one info line.
+          if (o.runtimeDirs.includes(dir)) {
+            log.info({ count: report.count, namespaces: report.examples }, `ignoring ${report.count} stale file${report.count === 1 ? '' : 's'} (unmounted by the container runtime)`);
+            return;
+          }
           log.warn(
             { err: new NamespaceNotMountedError(dir, report, o.readinessMaxWaitMs), count: report.count, namespaces: report.examples },
             report.count === 1 ? 'ignoring a file that is not a namespace' : `ignoring ${report.count} files that are not namespaces`,

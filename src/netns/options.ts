@@ -57,6 +57,12 @@ export interface WatchNamespacesOptions {
    * file without any inotify event). Each is probed at once in its directory, instead of at the next rescan.
    */
   readonly recheck$?: Observable<string>;
+  /**
+   * Directories where a container runtime pins namespaces and leaves the files behind, unmounted, when a
+   * container stops (Docker): files there that are not namespaces are expected, so they are reported at
+   * info, not as a warning.
+   */
+  readonly runtimeDirs?: readonly string[];
   /** Called once, after every directory was looked at once and the namespaces found were emitted. */
   readonly onInitialScan?: () => void;
   /** Virtual time in marble tests. */
@@ -94,6 +100,7 @@ export function resolveOptions(opts: WatchNamespacesOptions): ResolvedOptions {
     onRefusal: opts.onRefusal ?? (() => undefined),
     onInitialScan: opts.onInitialScan ?? (() => undefined),
     recheck$: opts.recheck$ ?? EMPTY,
+    runtimeDirs: opts.runtimeDirs ?? [],
     hostNetns: opts.hostNetns,
   };
 }

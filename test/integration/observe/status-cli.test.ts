@@ -41,7 +41,7 @@ describe('nsvswitch status (real CLI against a real endpoint)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('nsvswitch 0.1.0 on bridge br-nsv: ready, OVSDB connected');
     expect(r.stdout).toMatch(/^blue\s+100\s+10\.10\.0\.0\/24\s+2\s+1$/m);
-    expect(r.stdout).toMatch(/^\/run\/netns\/blue-1\s+blue\s+ready\s+10\.10\.0\.2\s+02:00:00:00:00:02\s+nsv0123456789ab\s+3$/m);
+    expect(r.stdout).toMatch(/^\/run\/netns\/blue-1\s+-\s+blue\s+ready\s+10\.10\.0\.2\s+02:00:00:00:00:02\s+nsv0123456789ab\s+3$/m);
     expect(r.stdout).toContain('/etc/nsvswitch/tenants.d/bad.yaml:4');
     // A hostile namespace name cannot inject terminal escapes or fake rows.
     expect(r.stdout).toContain('/run/netns/blue-\\x1b[31mevil\\n');
