@@ -51,6 +51,9 @@ interface Work {
   error?: Error;
 }
 
+/** What became of one line of a host batch. */
+type BatchOutcome = { readonly kind: 'ok' } | { readonly kind: 'failed' | 'stopped'; readonly reason: string };
+
 const NO_DEVICE = /Cannot find device|No such device/;
 const EXISTS = /File exists/;
 
@@ -172,30 +175,18 @@ export class IpPlumbing implements Plumbing {
 
   // One `ip -force -batch` for all veths (host ends stay down); each line's failure is attributed to its spec.
   private async createVeths(work: Work[]): Promise<void> {
-    if (work.length === 0) return;
-    const lines = work.map((w) => hostLine(w.spec, (w.pin as PinnedNamespace).ref));
-    let res: RunResult;
-    try {
-      res = await this.hostIp(['-force', '-batch', '-'], batchText(lines));
-    } catch (err) {
-      for (const w of work) w.error = new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'create veth', (err as Error).message, { cause: err });
-      return;
-    }
-    const errs = parseBatchErrors(res.stderr);
-    const fatal = res.exitCode !== 0 && res.exitCode !== 1;
+    const outcomes = await this.hostBatch(work, 'create veth', work.map((w) => hostLine(w.spec, (w.pin as PinnedNamespace).ref)));
     work.forEach((w, i) => {
-      const msg = errs.byLine.get(i + 1);
-      if (msg !== undefined) {
-        w.error = EXISTS.test(msg)
-          ? new HostInterfaceExistsError(w.spec.nsPath, w.spec.hostIf)
-          : new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'create veth', plainReason(msg));
-      } else if (fatal) {
-        // ip stopped early: this line may or may not have run. Treat it as created so rollback removes it.
-        w.created = true;
-        w.error = new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'create veth', `ip stopped early (exit ${res.exitCode}): ${errs.trailing}`);
-      } else {
-        w.created = true;
+      const o = outcomes[i];
+      if (o === undefined || o.kind === 'failed') {
+        if (o !== undefined) {
+          w.error = EXISTS.test(o.reason) ? new HostInterfaceExistsError(w.spec.nsPath, w.spec.hostIf) : new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'create veth', plainReason(o.reason));
+        }
+        return;
       }
+      // A line of a batch that stopped early may or may not have run: treated as created so rollback removes it.
+      w.created = true;
+      if (o.kind === 'stopped') w.error = new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'create veth', o.reason);
     });
   }
 
@@ -227,20 +218,33 @@ export class IpPlumbing implements Plumbing {
 
   // One `ip -force -batch` bringing the sealed host ends up.
   private async hostUp(work: Work[]): Promise<void> {
-    if (work.length === 0) return;
+    const outcomes = await this.hostBatch(work, 'host end up', work.map((w) => hostUpLine(w.spec)));
+    work.forEach((w, i) => {
+      const o = outcomes[i];
+      if (o !== undefined && o.kind !== 'ok') w.error = new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'host end up', o.kind === 'failed' ? plainReason(o.reason) : o.reason);
+    });
+  }
+
+  /**
+   * One host `ip -force -batch`, line i for work[i]: each line's outcome (its own error, or "stopped" when
+   * ip gave up before the end). A batch that could not run at all fails every item here and yields none.
+   */
+  private async hostBatch(work: Work[], step: string, lines: readonly BatchLine[]): Promise<BatchOutcome[]> {
+    if (work.length === 0) return [];
     let res: RunResult;
     try {
-      res = await this.hostIp(['-force', '-batch', '-'], batchText(work.map((w) => hostUpLine(w.spec))));
+      res = await this.hostIp(['-force', '-batch', '-'], batchText(lines));
     } catch (err) {
-      for (const w of work) w.error = new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'host end up', (err as Error).message, { cause: err });
-      return;
+      for (const w of work) w.error = new PlugStepError(w.spec.nsPath, w.spec.hostIf, step, (err as Error).message, { cause: err });
+      return [];
     }
     const errs = parseBatchErrors(res.stderr);
     const fatal = res.exitCode !== 0 && res.exitCode !== 1;
-    work.forEach((w, i) => {
+    return work.map((_, i): BatchOutcome => {
       const msg = errs.byLine.get(i + 1);
-      if (msg !== undefined) w.error = new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'host end up', plainReason(msg));
-      else if (fatal) w.error = new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'host end up', `ip stopped early (exit ${res.exitCode}): ${errs.trailing}`);
+      if (msg !== undefined) return { kind: 'failed', reason: msg };
+      if (fatal) return { kind: 'stopped', reason: `ip stopped early (exit ${res.exitCode}): ${errs.trailing}` };
+      return { kind: 'ok' };
     });
   }
 
