@@ -72,13 +72,15 @@ export class NftHostGuard implements HostGuard {
 
   async release(hostIfs: readonly string[]): Promise<void> {
     if (!this.opts.ingressDrop || hostIfs.length === 0) return;
-    const { sealed, other } = await this.list();
-    const present = hostIfs.filter((n) => sealed.has(n) || other.has(n));
-    if (present.length === 0) return;
-    await this.nft(guardScript(this.table, [], present)).catch((err: Error) => {
-      // Older kernels delete a device's chain with the device: a race is harmless, the next sync settles it.
-      this.opts.logger?.debug({ table: this.table, ports: present, err: err.message }, 'host guard chains not deleted');
-    });
+    // The links are gone already: a chain left behind drops nothing of value, and the next full
+    // sync deletes it. So a failure here (listing or deleting) is logged, never thrown at the unplug.
+    try {
+      const { sealed, other } = await this.list();
+      const present = hostIfs.filter((n) => sealed.has(n) || other.has(n));
+      if (present.length > 0) await this.nft(guardScript(this.table, [], present));
+    } catch (err) {
+      this.opts.logger?.debug({ table: this.table, ports: hostIfs.length, err: (err as Error).message }, 'host guard chains not deleted');
+    }
   }
 
   async sync(hostIfs: readonly string[]): Promise<{ added: number; removed: number }> {
