@@ -2,7 +2,8 @@ import type { Observable } from 'rxjs';
 import type { Logger } from '../observe/logger.js';
 import type { DbRows } from './data/row-types.js';
 import type { DbSchema } from './schema/db-schema.js';
-import type { MonitorRequests, Operation, OperationResult } from './wire/wire-types.js';
+import type { TlsMaterial } from './rpc/endpoint.js';
+import type { MonitorCondition, MonitorRequests, Operation, OperationResult } from './wire/wire-types.js';
 import type { VswitchSnapshot } from './vswitch/vswitch-rows.js';
 
 /**
@@ -35,7 +36,11 @@ export interface OvsdbClientOptions {
   readonly reconnectMaxMs?: number;
   /** A request without a reply after this long fails with OvsdbRequestTimeoutError. Default 30000. */
   readonly requestTimeoutMs?: number;
-  /** A server message larger than this drops the connection (then reconnects). Default 64 MiB. */
+  /**
+   * A safety bound on one server message: a larger one drops the connection; a
+   * monitor whose initial reply it was ends with OvsdbFrameTooLargeError (no
+   * reconnect loop). Default 256 MiB, far above any normal database.
+   */
   readonly maxMessageBytes?: number;
   /** How long connect() keeps retrying the first connection. Default 10000. */
   readonly connectTimeoutMs?: number;
@@ -49,6 +54,20 @@ export interface OvsdbClientOptions {
   readonly warnWindowMs?: number;
   /** Called for each anomaly in what the server sent (for a metric); never throws into the client. */
   readonly onAnomaly?: (kind: OvsdbAnomalyKind) => void;
+  /** Order in which remotes are tried: 'shuffle' (once, at start; spreads clients over members) or 'ordered'. Default 'shuffle'. */
+  readonly remoteOrder?: 'shuffle' | 'ordered';
+  /** Only the Raft leader of a clustered database is used (writers; the default). false: any member with quorum (follower reads). */
+  readonly leaderOnly?: boolean;
+  /** Databases whose `_Server` row decides whether a member is usable. Default: every clustered database of the member. */
+  readonly databases?: readonly string[];
+  /** Requests made while no member is usable wait this long for one, then fail (not sent). 0: fail at once. Default 5000. */
+  readonly holdMs?: number;
+  /** At most this many requests wait; more fail at once (not sent). Default 1000. */
+  readonly maxHeldRequests?: number;
+  /** While members answer but none is usable (an election), cycles through the remotes are at most this far apart. Default 100. */
+  readonly electionPollMaxMs?: number;
+  /** Key, certificate and CA for `ssl:` remotes. */
+  readonly tls?: TlsMaterial;
 }
 
 export interface RequestOptions {
@@ -80,10 +99,16 @@ export interface OvsdbMonitorApi {
   readonly lastTxnId: string | undefined;
   /** Current rows, synchronously. */
   rows(): DbRows;
-  /** One event per applied update, including the resync after each reconnect. Hot: subscribe before you need it, or read rows(). */
+  /**
+   * One event per applied update, including the resync after each reconnect. Hot: subscribe before you need it, or read rows().
+   * Errors (and ends) when the monitor cannot continue: its tables left the schema (OvsdbSchemaError), or its initial reply
+   * outgrew maxMessageBytes (OvsdbFrameTooLargeError).
+   */
   readonly updates$: Observable<MonitorUpdate>;
   /** Sends monitor_cancel (if connected) and completes updates$. */
   cancel(): Promise<void>;
+  /** monitor_cond_change: new where-conditions for some tables, without a full download. */
+  changeConditions(where: Readonly<Record<string, readonly MonitorCondition[] | undefined>>): Promise<void>;
 }
 
 export interface LockEvent {
@@ -111,6 +136,8 @@ export interface OvsdbClientApi {
   /** Takes a lock from its owner (who gets 'stolen'). */
   steal(lock: string): Promise<void>;
   unlock(lock: string): Promise<void>;
+  /** The server's id (get_server_id). */
+  getServerId(): Promise<string>;
   /** Closes the connection for good; pending requests fail with OvsdbDisconnectedError. */
   close(): Promise<void>;
 }

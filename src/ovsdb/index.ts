@@ -11,7 +11,10 @@ export { OvsdbMonitor } from './client/ovsdb-monitor.js';
 export { VswitchReplica, VSWITCH_DB } from './vswitch/vswitch-replica.js';
 export { Txn, nextCfgFromResult } from './txn/txn.js';
 export { transactAndWait } from './txn/transact-and-wait.js';
-export { parseEndpoint } from './rpc/endpoint.js';
+export { parseEndpoint, parseRemotes } from './rpc/endpoint.js';
+export type { TlsMaterial, EndpointAddress } from './rpc/endpoint.js';
+export { PersistentMap, PersistentMapBuilder } from './data/persistent-map.js';
+export type { DatabaseStatus } from './client/server-status.js';
 export type {
   OvsdbAnomalyKind, OvsdbClientApi, OvsdbClientOptions, RequestOptions, TransactionInfo, OvsdbMonitorApi, MonitorUpdate, MonitorMethod, LockEvent, VswitchReplicaApi,
 } from './contract.js';
@@ -59,3 +62,4 @@ export { OvsdbCurCfgTimeoutError } from './errors/cur-cfg-timeout-error.js';
 export { OvsdbMissingRowError } from './errors/ovsdb-missing-row-error.js';
 export { OvsdbSchemaError } from './errors/ovsdb-schema-error.js';
 export { OvsdbDatumError } from './errors/ovsdb-datum-error.js';
+export { OvsdbInvalidLockNameError } from './errors/ovsdb-invalid-lock-name-error.js';

@@ -3,14 +3,17 @@ import type { Logger } from '../../observe/logger.js';
 import type { MonitorMethod, MonitorUpdate, OvsdbAnomalyKind, OvsdbMonitorApi } from '../contract.js';
 import { applyRowDiff, decodeRow } from '../data/datum-codec.js';
 import type { DbRows, Row } from '../data/row-types.js';
+import { PersistentMap } from '../data/persistent-map.js';
 import { OvsdbDatumError } from '../errors/ovsdb-datum-error.js';
 import { OvsdbProtocolError } from '../errors/ovsdb-protocol-error.js';
 import { OvsdbRpcError } from '../errors/ovsdb-rpc-error.js';
+import { OvsdbSchemaError } from '../errors/ovsdb-schema-error.js';
+import { OvsdbDisconnectedError } from '../errors/ovsdb-disconnected-error.js';
 import { tableSchema, type DbSchema, type TableSchema } from '../schema/db-schema.js';
 import type { RpcConnection } from '../rpc/rpc-connection.js';
 import { LogThrottle } from '../../observe/log-throttle.js';
 import { isUuid } from '../wire/uuid.js';
-import { ZERO_UUID, type MonitorRequests, type RowUpdate1, type RowUpdate2, type TableUpdates, type WireRow } from '../wire/wire-types.js';
+import { ZERO_UUID, type MonitorCondition, type MonitorRequests, type RowUpdate1, type RowUpdate2, type TableUpdates, type WireRow } from '../wire/wire-types.js';
 
 /** The client side a monitor needs: cancel sends monitor_cancel, forget unregisters it. */
 export interface MonitorHost {
@@ -38,7 +41,7 @@ function isObject(x: unknown): x is Record<string, unknown> {
  * never mutated: each update copies only the tables it touches.
  */
 export class OvsdbMonitor implements OvsdbMonitorApi {
-  private tables: Map<string, ReadonlyMap<string, Row>>;
+  private tables: Map<string, PersistentMap<Row>>;
   private readonly subject = new Subject<MonitorUpdate>();
   readonly updates$: Observable<MonitorUpdate> = this.subject.asObservable();
   private methodIndex = 0;
@@ -50,16 +53,77 @@ export class OvsdbMonitor implements OvsdbMonitorApi {
   private readonly badRows = new LogThrottle(Infinity, 1000);
   private readonly throttle: LogThrottle;
 
+  private currentSchema: DbSchema;
+  private requests: MonitorRequests;
+
   constructor(
     private readonly host: MonitorHost,
     readonly id: string,
     readonly db: string,
-    readonly schema: DbSchema,
-    private readonly requests: MonitorRequests,
+    schema: DbSchema,
+    requests: MonitorRequests,
   ) {
     for (const t of Object.keys(requests)) tableSchema(schema, t);
+    this.currentSchema = schema;
+    this.requests = requests;
     this.throttle = host.throttle ?? new LogThrottle(10_000);
-    this.tables = new Map(Object.keys(requests).map((t) => [t, new Map<string, Row>()]));
+    this.tables = new Map(Object.keys(requests).map((t) => [t, PersistentMap.empty<Row>()]));
+  }
+
+  /** The schema rows are decoded with; replaced when the database is converted. */
+  get schema(): DbSchema {
+    return this.currentSchema;
+  }
+
+  /** True once the monitor ended (cancelled, client closed, or failed: see updates$'s error). */
+  get ended(): boolean {
+    return this.cancelled;
+  }
+
+  /**
+   * Takes a new schema (the database was converted): throws OvsdbSchemaError if
+   * a monitored table or column is gone; otherwise the next establish() rebuilds
+   * the rows under the new schema.
+   */
+  setSchema(schema: DbSchema): void {
+    for (const [t, r] of Object.entries(this.requests)) {
+      const ts = tableSchema(schema, t);
+      for (const c of r.columns ?? []) {
+        if (!ts.columns.has(c)) throw new OvsdbSchemaError(`column ${t}.${c} monitored on ${this.db} is gone from the converted schema`);
+      }
+    }
+    this.currentSchema = schema;
+    this.txnId = undefined;
+  }
+
+  /** Ends the monitor with an error on updates$ (it will not be re-established). */
+  fail(err: Error): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.host.forget(this.id);
+    this.subject.error(err);
+  }
+
+  /**
+   * monitor_cond_change: new `where` conditions for some tables (undefined: all
+   * rows) without a new full download; the server sends the rows that enter and
+   * leave the condition as inserts and deletes. Needs monitor_cond or
+   * monitor_cond_since; the conditions are kept for later resyncs.
+   */
+  async changeConditions(where: Readonly<Record<string, readonly MonitorCondition[] | undefined>>): Promise<void> {
+    if (this.cancelled) throw new OvsdbSchemaError(`monitor ${this.id} on ${this.db} has ended`);
+    if (this.method === 'monitor') throw new OvsdbSchemaError(`the server of ${this.db} only supports monitor (v1): no monitor_cond_change`);
+    for (const t of Object.keys(where)) {
+      if (!(t in this.requests)) throw new OvsdbSchemaError(`table ${t} is not monitored by ${this.id} on ${this.db}`);
+    }
+    const conn = this.host.currentConnection();
+    if (!conn) throw new OvsdbDisconnectedError(this.host.endpoint, 'monitor_cond_change', 'not connected');
+    const upd: Record<string, unknown[]> = {};
+    for (const [t, w] of Object.entries(where)) upd[t] = [{ where: w ?? [true] }];
+    await conn.request('monitor_cond_change', [this.id, this.id, upd]);
+    const next: Record<string, MonitorRequests[string]> = { ...this.requests };
+    for (const [t, w] of Object.entries(where)) next[t] = { ...this.requests[t], where: w };
+    this.requests = next;
   }
 
   get method(): MonitorMethod {
@@ -222,10 +286,11 @@ export class OvsdbMonitor implements OvsdbMonitorApi {
 
   private applyUpdates2(updates: unknown, reset: boolean): void {
     if (!isObject(updates)) throw new OvsdbProtocolError(this.host.endpoint, 'monitor update is not an object');
-    this.apply(updates as TableUpdates<RowUpdate2>, reset, (ts, table, id, ru, old) => {
+    this.apply(updates as TableUpdates<RowUpdate2>, reset, (ts, table, id, ru, oldRow) => {
       const row = ru.initial ?? ru.insert;
       if (row !== undefined) return decodeRow(ts, id, row, this.columns(table));
       if (ru.modify !== undefined) {
+        const old = oldRow();
         if (!old) {
           const t = this.throttle.hit('modify-unknown-row');
           if (t.log) this.host.logger.warn({ endpoint: this.host.endpoint, db: this.db, table, uuid: id.slice(0, 64), alsoSeen: t.suppressed }, 'OVSDB modify for a row not in the replica; ignored');
@@ -248,18 +313,19 @@ export class OvsdbMonitor implements OvsdbMonitorApi {
     );
   }
 
-  // Copy-on-write: only touched tables get new maps; rows not in the update keep their identity.
+  // Structural sharing: a touched table gets a new persistent map that shares all but O(log n) nodes per changed row
+  // with the old one, so readers keep valid snapshots and an update costs O(change), not O(table).
   private apply<R>(
     updates: TableUpdates<R>,
     reset: boolean,
-    next: (ts: TableSchema, table: string, id: string, ru: R, old: Row | undefined) => Row | undefined,
+    next: (ts: TableSchema, table: string, id: string, ru: R, old: () => Row | undefined) => Row | undefined,
   ): void {
     const changed = new Map<string, Set<string>>();
     const tables = new Map(this.tables);
     if (reset) {
       for (const [t, rows] of this.tables) {
         changed.set(t, new Set(rows.keys()));
-        tables.set(t, new Map());
+        tables.set(t, PersistentMap.empty());
       }
     }
     for (const [table, rowUpdates] of Object.entries(updates)) {
@@ -270,14 +336,17 @@ export class OvsdbMonitor implements OvsdbMonitorApi {
         this.badRow(table, '*', new OvsdbDatumError('table update is not an object'));
         continue;
       }
-      const rows = new Map(current);
+      const rows = current.builder();
       const ids = changed.get(table) ?? new Set<string>();
-      for (const [id, ru] of Object.entries(rowUpdates)) {
+      const oldRow = (id: string) => (): Row | undefined => rows.get(id);
+      for (const id in rowUpdates) {
+        if (!Object.hasOwn(rowUpdates, id)) continue;
+        const ru = (rowUpdates as Record<string, unknown>)[id];
         // One bad row never costs the others, nor the connection: it is skipped (and logged once).
         let row: Row | undefined;
         try {
           if (!isObject(ru)) throw new OvsdbDatumError('row update is not an object');
-          row = next(ts, table, id, ru as R, rows.get(id));
+          row = next(ts, table, id, ru as R, oldRow(id));
         } catch (err) {
           this.badRow(table, id, err);
           continue;
@@ -286,7 +355,7 @@ export class OvsdbMonitor implements OvsdbMonitorApi {
         else rows.delete(id);
         ids.add(id);
       }
-      tables.set(table, rows);
+      tables.set(table, rows.build());
       changed.set(table, ids);
     }
     this.tables = tables;

@@ -134,7 +134,8 @@ export function decodeValue(t: ColumnType, value: WireValue | unknown): Value {
   if (isOptional(t)) {
     return atoms.length === 0 ? undefined : decodeAtom(atoms[0], t.key);
   }
-  return atoms.map((a) => decodeAtom(a, t.key));
+  // One order for every set, whatever the server sent: initial rows and diffs (applyColumnDiff) alike.
+  return atoms.map((a) => decodeAtom(a, t.key)).sort(compareAtoms);
 }
 
 /** The schema default of a column (what initial/insert updates leave out). */
@@ -172,12 +173,23 @@ export function decodeRow(table: TableSchema, id: string, wire: WireRow | unknow
   for (const name of columns ?? table.columns.keys()) {
     const col = table.columns.get(name);
     if (!col || name === '_uuid') continue;
-    row[name] = Object.hasOwn(wire, name) ? withColumn(name, () => decodeValue(col.type, wire[name])) : defaultValue(col.type);
+    if (!Object.hasOwn(wire, name)) {
+      row[name] = defaultValue(col.type);
+      continue;
+    }
+    // Inline rather than withColumn(): no closure per column of every row of an initial load.
+    try {
+      row[name] = decodeValue(col.type, wire[name]);
+    } catch (err) {
+      if (err instanceof OvsdbDatumError && err.column === undefined) throw new OvsdbDatumError(err.message.replace(/^bad OVSDB value: /, ''), name);
+      throw err;
+    }
   }
   return row as Row;
 }
 
-function compareAtoms(a: Atom, b: Atom): number {
+/** The one element order of decoded sets: strings and uuids by code unit, numbers numerically, false before true. */
+export function compareAtoms(a: Atom, b: Atom): number {
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
   const x = a as number | bigint;

@@ -78,6 +78,11 @@ export class RpcConnection {
     return this.closed;
   }
 
+  /** Requests sent and not answered yet. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
   /** Sends a request; resolves with its result, rejects with OvsdbRpcError, a timeout, cancel or disconnect. */
   request(method: string, params: readonly unknown[], call: CallOptions = {}): Promise<unknown> {
     if (this.closed) return Promise.reject(new OvsdbDisconnectedError(this.opts.endpoint, method, 'not connected'));
@@ -122,7 +127,7 @@ export class RpcConnection {
     const why = reason ? `connection lost (${reason.message})` : 'connection closed';
     for (const id of [...this.pending.keys()]) {
       const p = this.settle(id);
-      p?.reject(new OvsdbDisconnectedError(this.opts.endpoint, p.method, why, reason ? { cause: reason } : undefined));
+      p?.reject(new OvsdbDisconnectedError(this.opts.endpoint, p.method, why, { cause: reason, sent: true }));
     }
     this.opts.onClose(reason);
   }

@@ -2,6 +2,7 @@ import { filter, firstValueFrom, race, Subject, timer, map, type Observable, typ
 import { silentLogger, type Logger } from '../../observe/logger.js';
 import type { MonitorUpdate, OvsdbMonitorApi, VswitchReplicaApi } from '../contract.js';
 import type { Row, TableRows } from '../data/row-types.js';
+import { PersistentMap } from '../data/persistent-map.js';
 import { OvsdbCurCfgTimeoutError } from '../errors/cur-cfg-timeout-error.js';
 import { OvsdbDisconnectedError } from '../errors/ovsdb-disconnected-error.js';
 import type { OvsdbClient } from '../client/ovsdb-client.js';
@@ -11,20 +12,24 @@ import { VSWITCH_COLUMNS, type VswitchSnapshot } from './vswitch-rows.js';
 export const VSWITCH_DB = 'Open_vSwitch';
 export const DEFAULT_CUR_CFG_TIMEOUT_MS = 30_000;
 
-const EMPTY: VswitchSnapshot = { openVSwitch: undefined, bridges: new Map(), ports: new Map(), interfaces: new Map() };
+const EMPTY: VswitchSnapshot = { openVSwitch: undefined, bridges: PersistentMap.empty(), ports: PersistentMap.empty(), interfaces: PersistentMap.empty() };
 
-// Re-maps only the changed rows of one table; everything else keeps its identity.
+// Re-maps only the changed rows of one table (O(change), structural sharing); everything else keeps its identity.
 function remap<T>(prev: ReadonlyMap<string, T>, rows: TableRows | undefined, changed: ReadonlySet<string> | undefined, reset: boolean, f: (r: Row) => T): ReadonlyMap<string, T> {
   if (!rows) return prev;
-  if (reset) return new Map([...rows].map(([id, r]) => [id, f(r)]));
+  if (reset) {
+    const b = PersistentMap.empty<T>().builder();
+    for (const [id, r] of rows) b.set(id, f(r));
+    return b.build();
+  }
   if (!changed || changed.size === 0) return prev;
-  const next = new Map(prev);
+  const next = (prev instanceof PersistentMap ? (prev as PersistentMap<T>) : PersistentMap.from(prev)).builder();
   for (const id of changed) {
     const r = rows.get(id);
     if (r) next.set(id, f(r));
     else next.delete(id);
   }
-  return next;
+  return next.build();
 }
 
 /**
@@ -47,6 +52,10 @@ export class VswitchReplica implements VswitchReplicaApi {
     this.apply({ reset: true, changed: new Map(), rows: monitor.rows() });
     this.sub = monitor.updates$.subscribe({
       next: (u) => this.apply(u),
+      error: (err: unknown) => {
+        this.logger.error({ err }, 'OVSDB replica monitor ended with an error');
+        this.markStopped();
+      },
       complete: () => this.markStopped(),
     });
   }

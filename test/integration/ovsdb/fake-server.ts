@@ -42,7 +42,10 @@ export async function fakeServer(scripts: Script[], onConnection?: (sock: Socket
     sock.on('data', (d) => {
       buf += d.toString();
       // Client requests are small and arrive whole in these tests.
-      for (const m of buf.split(/(?<=\})(?=\{)/)) script(sock, JSON.parse(m) as Record<string, unknown>);
+      for (const m of buf.split(/(?<=\})(?=\{)/)) {
+        const req = JSON.parse(m) as Record<string, unknown>;
+        if (!preamble(sock, req)) script(sock, req);
+      }
       buf = '';
     });
   });
@@ -50,6 +53,23 @@ export async function fakeServer(scripts: Script[], onConnection?: (sock: Socket
   const addr = state.server.address();
   state.endpoint = `tcp:127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   return state;
+}
+
+/**
+ * What the client sends on every connection before anything else is answered
+ * here like an old standalone server: set_db_change_aware accepted, no _Server
+ * database (so the member check passes).
+ */
+function preamble(sock: Socket, req: Record<string, unknown>): boolean {
+  if (req.method === 'set_db_change_aware') {
+    sock.write(JSON.stringify({ id: req.id, result: {}, error: null }));
+    return true;
+  }
+  if (req.method === 'monitor' && Array.isArray(req.params) && req.params[0] === '_Server') {
+    sock.write(JSON.stringify({ id: req.id, result: null, error: { error: 'unknown database', details: '_Server' } }));
+    return true;
+  }
+  return false;
 }
 
 /** Answers list_dbs and echo like a server with one database "Fake". */

@@ -182,11 +182,13 @@ describe('OvsdbClient facing a lying server', () => {
   });
 
   it('backs off more and more from a server that accepts and closes at once (no reset after a connection that never lasted)', async () => {
-    const fake = await fakeServer([() => undefined], (sock) => sock.destroy());
+    // The first connection works; every later one is closed as soon as it is accepted.
+    const fake = await fakeServer([() => undefined], (sock, n) => n > 0 && sock.destroy());
     toClose.push(fake);
     const { logger, lines } = capturingLogger();
     const client = await OvsdbClient.connect(fake.endpoint, { logger, reconnectMinMs: 20, reconnectMaxMs: 2_000 });
     toClose.push(client);
+    client.dropConnection('test: the server turns hostile');
     await new Promise((r) => setTimeout(r, 2_000));
     // Delays of ~20, 40, 80, ... ms: about 7 attempts in 2 s (a reset per attempt would make ~100).
     expect(fake.connections).toBeGreaterThanOrEqual(3);
@@ -220,10 +222,10 @@ describe('OvsdbClient facing a lying server', () => {
 
   it('drops a message nested a million levels deep before parsing it (no memory blow-up), and reconnects', async () => {
     const depth = 1_000_000;
-    const deep = `{"id":1,"result":${'['.repeat(depth)}${']'.repeat(depth)},"error":null}`;
+    const deep = (id: unknown): string => `{"id":${String(id)},"result":${'['.repeat(depth)}${']'.repeat(depth)},"error":null}`;
     const fake = await fakeServer([
       (sock, req) => {
-        if (req.method === 'list_dbs') sock.write(deep);
+        if (req.method === 'list_dbs') sock.write(deep(req.id));
       },
       (sock, req) => {
         if (req.method === 'list_dbs') sock.write(JSON.stringify({ id: req.id, result: ['Fake'], error: null }));

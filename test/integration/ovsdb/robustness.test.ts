@@ -11,7 +11,7 @@ describe('OvsdbClient facing a misbehaving server', () => {
   });
 
   it('delivers the good message, then drops the connection on the garbage after it (logged), reconnects, and works again', async () => {
-    const fake = await fakeServer([(sock) => sock.write('{"id":1,"result":["x"],"error":null}}garbage'), answer]);
+    const fake = await fakeServer([(sock, req) => sock.write(`{"id":${String(req.id)},"result":["x"],"error":null}}garbage`), answer]);
     toClose.push(fake);
     const { logger, lines } = capturingLogger();
     const client = await OvsdbClient.connect(fake.endpoint, { logger, reconnectMinMs: 20, reconnectMaxMs: 50 });
@@ -26,7 +26,7 @@ describe('OvsdbClient facing a misbehaving server', () => {
   });
 
   it('fails the in-flight request with OvsdbDisconnectedError when invalid JSON arrives, then reconnects', async () => {
-    const fake = await fakeServer([(sock) => sock.write('{"id":1,"result":[tru],"error":null}'), answer]);
+    const fake = await fakeServer([(sock, req) => sock.write(`{"id":${String(req.id)},"result":[tru],"error":null}`), answer]);
     toClose.push(fake);
     const { logger, lines } = capturingLogger();
     const client = await OvsdbClient.connect(fake.endpoint, { logger, reconnectMinMs: 20, reconnectMaxMs: 50 });
@@ -42,8 +42,8 @@ describe('OvsdbClient facing a misbehaving server', () => {
 
   it('drops a connection whose message grows beyond maxMessageBytes, without buffering it all', async () => {
     const fake = await fakeServer([
-      (sock) => {
-        sock.write('{"id":1,"result":["');
+      (sock, req) => {
+        sock.write(`{"id":${String(req.id)},"result":["`);
         // 1 MiB of string, never finished: the client must give up at its limit, not wait for the end.
         sock.write('x'.repeat(1 << 20));
       },
@@ -93,6 +93,6 @@ describe('OvsdbClient facing a misbehaving server', () => {
     const endpoint = fake.endpoint;
     await fake.close();
     await expect(OvsdbClient.connect(endpoint, { connectTimeoutMs: 300, reconnectMinMs: 20, reconnectMaxMs: 50 })).rejects.toBeInstanceOf(OvsdbConnectError);
-    await expect(OvsdbClient.connect('http://nope')).rejects.toThrow(/unix:PATH or tcp:HOST:PORT/);
+    await expect(OvsdbClient.connect('http://nope')).rejects.toThrow(/unix:PATH, tcp:HOST:PORT or ssl:HOST:PORT/);
   });
 });

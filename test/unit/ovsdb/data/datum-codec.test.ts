@@ -101,3 +101,15 @@ describe('update2 modify diffs', () => {
     expect(old).toEqual({ _uuid: U1, next_cfg: 1, bridges: [] });
   });
 });
+
+describe('one element order for sets', () => {
+  it('decodes a set in the same order whatever order the server sent, and a diff keeps that order', () => {
+    const t: ColumnType = { key: { type: 'string' as const }, min: 0, max: Infinity };
+    const a = decodeValue(t, ['set', ['c', 'a', 'b']]);
+    expect(a).toEqual(['a', 'b', 'c']);
+    expect(decodeValue(t, ['set', ['b', 'c', 'a']])).toEqual(a);
+    expect(applyColumnDiff(t, a, ['set', ['0', 'b']])).toEqual(['0', 'a', 'c']);
+    const ints: ColumnType = { key: { type: 'integer' as const }, min: 0, max: Infinity };
+    expect(decodeValue(ints, ['set', [10, 2, 33]])).toEqual([2, 10, 33]);
+  });
+});
