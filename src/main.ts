@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Composition root of the command line: one file per command under cli/.
 import { commands, printUsage } from './cli/commands.js';
+import { version } from './version.js';
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -9,7 +10,6 @@ async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-V') {
-    const { version } = await import('./version.js');
     process.stdout.write(`nsvswitch ${version}\n`);
     return 0;
   }

@@ -1,3 +1,5 @@
+import { backoffDelay } from '../reconcile/backoff.js';
+
 /** First retry delay of a failing namespace; doubles per failure up to the max. */
 export const RETRY_MIN_MS = 500;
 export const RETRY_MAX_MS = 30_000;
@@ -17,7 +19,7 @@ export class FailureBook {
   record(key: string, reason: string, message: string, nowMs: number): Failure {
     const prev = this.byKey.get(key);
     const attempts = (prev?.attempts ?? 0) + 1;
-    const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (attempts - 1));
+    const delay = backoffDelay(attempts - 1, RETRY_MIN_MS, RETRY_MAX_MS);
     const f: Failure = { reason, message, attempts, sinceMs: prev?.sinceMs ?? nowMs, nextAtMs: nowMs + delay };
     this.byKey.set(key, f);
     return f;

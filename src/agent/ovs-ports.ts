@@ -1,14 +1,17 @@
-import { Txn, transactAndWait, ovsSet, ovsMap, uuid, byUuid, mutation, VSWITCH_DB, type OvsdbClient, type VswitchReplica } from '../ovsdb/index.js';
+import type { Observable } from 'rxjs';
+import { Txn, transactAndWait, ovsSet, ovsMap, uuid, byUuid, mutation, VSWITCH_DB, type OvsdbClient, type VswitchReplica, type VswitchSnapshot } from '../ovsdb/index.js';
 import type { AgentConfig } from '../config/types.js';
 import type { DesiredPort, OwnedPort } from '../core/model.js';
 import { ExternalIds, OWNER_KEY, OWNER_VALUE } from '../core/ownership.js';
 import { interfaceRecord } from '../core/owned-ports.js';
 import { BridgeSetupError } from './errors/bridge-setup-error.js';
+import type { DesiredGateway } from '../core/gateway/desired-gateways.js';
+import { addGateways } from './ovs-gateways.js';
+import type { PortStore } from './port-store.js';
+import { APPLY_TIMEOUT_MS } from './ovs-apply.js';
 
 /** OpenFlow versions the bridge must speak: 1.3 for tools, 1.5 for our bundles. */
 export const BRIDGE_PROTOCOLS = ['OpenFlow13', 'OpenFlow15'] as const;
-/** How long to wait for ovs-vswitchd to apply a change (cur_cfg). */
-export const APPLY_TIMEOUT_MS = 30_000;
 
 /**
  * Creates the bridge if missing (fail_mode=secure, OpenFlow13+15, configured
@@ -46,47 +49,69 @@ export async function ensureBridge(client: OvsdbClient, replica: VswitchReplica,
   return { uuid: txn.uuidOf(results, br), wrote: true };
 }
 
-/**
- * Records new ports (veths already plugged) in one transaction and waits
- * until ovs-vswitchd applied it. `ofportRequests[i]` asks for port i's
- * OpenFlow number, so its flows can go in before ovs-vswitchd is done.
- */
-export async function addPorts(client: OvsdbClient, replica: VswitchReplica, bridgeUuid: string, ports: readonly DesiredPort[], ofportRequests: readonly (number | undefined)[] = []): Promise<void> {
-  if (ports.length === 0) return;
-  const txn = new Txn();
-  const refs = ports.map((d, i) => {
-    const req = ofportRequests[i];
-    const iface = txn.insert('Interface', { name: d.hostIf, external_ids: ovsMap(interfaceRecord(d)), ...(req !== undefined ? { ofport_request: req } : {}) }, `i${i}`);
-    return txn.insert('Port', { name: d.hostIf, interfaces: ovsSet([iface]), external_ids: ovsMap({ [OWNER_KEY]: OWNER_VALUE }) }, `p${i}`);
-  });
-  txn.mutate('Bridge', [byUuid(bridgeUuid)], [mutation('ports', 'insert', ovsSet(refs))]);
-  txn.comment(`nsvswitch: add ${ports.length} port(s)`);
-  await transactAndWait(client, replica, txn.ops(), { timeoutMs: APPLY_TIMEOUT_MS });
-}
+/** The PortStore on a live OVSDB connection and its replica. */
+export class OvsPorts implements PortStore {
+  constructor(private readonly client: OvsdbClient, private readonly replica: VswitchReplica) {}
 
-/**
- * Detaches ports from the bridge (OVSDB garbage-collects their Port and
- * Interface rows). With `waitFor`, also waits until ovs-vswitchd applied the
- * removal (cur_cfg). That is required before a link of the same name is
- * re-created and recorded: ovs-vswitchd matches interfaces by name, and when
- * one reconfiguration shows it the removal and the re-add together it keeps
- * its handle on the deleted link ("error receiving data ...: Network is
- * down"), so the new port is recorded and numbered but carries no packet.
- */
-export async function removePorts(client: OvsdbClient, bridgeUuid: string, ports: readonly Pick<OwnedPort, 'portUuid'>[], waitFor?: VswitchReplica): Promise<void> {
-  if (ports.length === 0) return;
-  const txn = new Txn();
-  txn.mutate('Bridge', [byUuid(bridgeUuid)], [mutation('ports', 'delete', ovsSet(ports.map((p) => uuid(p.portUuid))))]);
-  txn.comment(`nsvswitch: remove ${ports.length} port(s)`);
-  if (waitFor) await transactAndWait(client, waitFor, txn.ops(), { timeoutMs: APPLY_TIMEOUT_MS });
-  else await client.transact(VSWITCH_DB, txn.ops());
-}
+  snapshot(): VswitchSnapshot {
+    return this.replica.snapshot();
+  }
 
-/** Sets the ready marker on ports whose plumbing and flows are in. */
-export async function markInstalled(client: OvsdbClient, ifaceUuids: readonly string[]): Promise<void> {
-  if (ifaceUuids.length === 0) return;
-  const txn = new Txn();
-  const marker = mutation('external_ids', 'insert', ovsMap({ [ExternalIds.installed]: 'true' }));
-  for (const u of ifaceUuids) txn.mutate('Interface', [byUuid(u)], [marker]);
-  await client.transact(VSWITCH_DB, txn.ops());
+  get changes$(): Observable<VswitchSnapshot> {
+    return this.replica.changes$;
+  }
+
+  /** `ofportRequests[i]` asks for port i's OpenFlow number, so its flows can go in before ovs-vswitchd is done. */
+  async addPorts(bridgeUuid: string, ports: readonly DesiredPort[], ofportRequests: readonly (number | undefined)[] = []): Promise<void> {
+    if (ports.length === 0) return;
+    const txn = new Txn();
+    const refs = ports.map((d, i) => {
+      const req = ofportRequests[i];
+      const iface = txn.insert('Interface', { name: d.hostIf, external_ids: ovsMap(interfaceRecord(d)), ...(req !== undefined ? { ofport_request: req } : {}) }, `i${i}`);
+      return txn.insert('Port', { name: d.hostIf, interfaces: ovsSet([iface]), external_ids: ovsMap({ [OWNER_KEY]: OWNER_VALUE }) }, `p${i}`);
+    });
+    txn.mutate('Bridge', [byUuid(bridgeUuid)], [mutation('ports', 'insert', ovsSet(refs))]);
+    txn.comment(`nsvswitch: add ${ports.length} port(s)`);
+    await transactAndWait(this.client, this.replica, txn.ops(), { timeoutMs: APPLY_TIMEOUT_MS });
+  }
+
+  addGateways(bridgeUuid: string, gws: readonly DesiredGateway[], ofportRequests: readonly (number | undefined)[] = []): Promise<void> {
+    return addGateways(this.client, this.replica, bridgeUuid, gws, ofportRequests);
+  }
+
+  /**
+   * Detaches ports from the bridge (OVSDB garbage-collects their Port and
+   * Interface rows). `waitApplied` also waits until ovs-vswitchd applied the
+   * removal (cur_cfg). That is required before a link of the same name is
+   * re-created and recorded: ovs-vswitchd matches interfaces by name, and when
+   * one reconfiguration shows it the removal and the re-add together it keeps
+   * its handle on the deleted link ("error receiving data ...: Network is
+   * down"), so the new port is recorded and numbered but carries no packet.
+   */
+  async removePorts(bridgeUuid: string, ports: readonly Pick<OwnedPort, 'portUuid'>[], opts: { readonly waitApplied?: boolean; readonly comment?: string } = {}): Promise<void> {
+    if (ports.length === 0) return;
+    const txn = new Txn();
+    txn.mutate('Bridge', [byUuid(bridgeUuid)], [mutation('ports', 'delete', ovsSet(ports.map((p) => uuid(p.portUuid))))]);
+    txn.comment(opts.comment ?? `nsvswitch: remove ${ports.length} port(s)`);
+    if (opts.waitApplied) await transactAndWait(this.client, this.replica, txn.ops(), { timeoutMs: APPLY_TIMEOUT_MS });
+    else await this.client.transact(VSWITCH_DB, txn.ops());
+  }
+
+  async markInstalled(ifaceUuids: readonly string[]): Promise<void> {
+    if (ifaceUuids.length === 0) return;
+    const txn = new Txn();
+    const marker = mutation('external_ids', 'insert', ovsMap({ [ExternalIds.installed]: 'true' }));
+    for (const u of ifaceUuids) txn.mutate('Interface', [byUuid(u)], [marker]);
+    await this.client.transact(VSWITCH_DB, txn.ops());
+  }
+
+  /** Deletes a whole bridge (its ports go with it) and waits until ovs-vswitchd applied it: `nsvswitch uninstall` of a bridge we created. */
+  async removeBridge(bridgeUuid: string, comment: string): Promise<void> {
+    const root = this.replica.snapshot().openVSwitch;
+    if (!root) return;
+    const txn = new Txn();
+    txn.mutate('Open_vSwitch', [byUuid(root._uuid)], [mutation('bridges', 'delete', ovsSet([uuid(bridgeUuid)]))]);
+    txn.comment(comment);
+    await transactAndWait(this.client, this.replica, txn.ops(), { timeoutMs: APPLY_TIMEOUT_MS });
+  }
 }

@@ -7,24 +7,25 @@ import { HOST_IF_PREFIX } from '../core/names.js';
 import { freeOfports } from '../core/ofports.js';
 import { earlyFlowPorts, ownedFlowPort } from '../core/flow-ports.js';
 import { pipelineFlows, hasUsableOfport } from '../core/pipeline/index.js';
-import type { NamespaceInfo } from '../netns/types.js';
+import { namespaceKey, type NamespaceEvent, type NamespaceInfo } from '../netns/types.js';
 import type { TenantSet } from '../manifests/types.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import { diffFlows, expectedByWatchKey, foreignChange, uniqueFlows, type Flow, type FlowDriver, type FlowEvent, type FlowSync } from '../openflow/index.js';
-import { setFlowGauge } from '../openflow/flow-sync.js';
-import type { OvsdbClient, VswitchReplica, VswitchSnapshot } from '../ovsdb/index.js';
+import { OWNER_COOKIE } from '../core/pipeline/cookie.js';
+import { FlowMetrics } from './flow-metrics.js';
+import type { VswitchSnapshot } from '../ovsdb/index.js';
 import { filter, firstValueFrom, map, merge, of, timeout } from 'rxjs';
 import type { Plumbing, PlugSpec } from '../plumbing/types.js';
 import { PlugError } from '../plumbing/index.js';
-import { addPorts, markInstalled, removePorts } from './ovs-ports.js';
+import type { PortStore } from './port-store.js';
 import { FailureBook } from './failures.js';
 import { desiredGateways, type DesiredGateway } from '../core/gateway/desired-gateways.js';
 import { gatewayMatches, ownedGateways, planGateways, subnetOfAddress, type OwnedGateway } from '../core/gateway/owned-gateways.js';
 import type { GatewayHost, GatewayHostSpec } from '../plumbing/gateway/gateway-host.js';
 import type { FlowPort } from '../core/pipeline/index.js';
-import { addGateways } from './ovs-gateways.js';
 import { joinWorkload, type RuntimeView } from '../workloads/join.js';
+import { workloadIdentity } from '../workloads/identity.js';
 import type { WorkloadInfo, WorkloadJoin } from '../workloads/types.js';
 
 /** Why a pass runs. `full` also re-reads the kernel's links and dumps the flows. */
@@ -47,8 +48,8 @@ export interface PassSummary {
 export interface ReconcilerDeps {
   readonly config: AgentConfig;
   readonly bridgeUuid: () => string;
-  readonly client: OvsdbClient;
-  readonly replica: VswitchReplica;
+  /** OVSDB: the replica's view and the port transactions (OvsPorts, or a fake in unit tests). */
+  readonly ovs: PortStore;
   readonly plumbing: Plumbing;
   readonly flowDriver: FlowDriver;
   readonly flowSync: FlowSync;
@@ -64,6 +65,14 @@ export interface ReconcilerDeps {
   readonly onNamespaceGone?: (path: string) => void;
   /** Namespace paths as the runtimes report them (symlinked directories resolved); default: as is. */
   readonly normalisePath?: (path: string) => string;
+}
+
+/** What one pass works from: taken at once, never changed under it (the sources keep folding into the next one). */
+export interface PassInput {
+  readonly namespaces: ReadonlyMap<string, NamespaceInfo>;
+  readonly tenants: TenantSet;
+  /** Keys removed (and maybe re-created) since the last pass that went through: replugged. */
+  readonly stale: ReadonlySet<string>;
 }
 
 /**
@@ -83,11 +92,12 @@ export const OFPORT_WAIT_MS = 10_000;
  * recorded with backoff and never fail the pass for others.
  */
 export class Reconciler {
-  readonly namespaces = new Map<string, NamespaceInfo>();
-  tenants: TenantSet = { tenants: new Map(), problems: [] };
+  /** The namespaces the source admitted, by key (noteNamespace keeps it). */
+  private readonly known = new Map<string, NamespaceInfo>();
+  private tenantSet: TenantSet = { tenants: new Map(), problems: [] };
+  /** Keys that saw a "removed" event since the last pass that went through (their veths died with the namespace). */
+  private readonly stale = new Set<string>();
   readonly failures = new FailureBook();
-  /** Keys that saw a "removed" event since the last pass (their veths died with the namespace). */
-  readonly removedSincePass = new Set<string>();
   lastDesired: DesiredState = { ports: new Map(), verdicts: new Map() };
   /** The tenant gateways wanted by the last pass, and those in place after it (for /status). */
   lastGateways: { readonly desired: readonly DesiredGateway[]; readonly owned: readonly OwnedGateway[] } = { desired: [], owned: [] };
@@ -103,17 +113,53 @@ export class Reconciler {
   /** The container runtimes' metadata (src/workloads), set by the agent as it changes. */
   private runtimeViews: readonly RuntimeView[] = [];
   /**
-   * The address and MAC each runtime workload last had, by runtime/id: a restarted container (a new
+   * The address and MAC each runtime workload last had, by runtime/id (a pod: its uid): a restarted container or pod (a new
    * sandbox, so a new namespace key) gets them back, and its neighbours' ARP caches stay right.
    * Kept while the runtime lists the workload (stopped included), dropped once it is removed.
    */
   private readonly workloadAddresses = new Map<string, HeldAddress>();
-  /** When each key was first seen by the agent (for attach latency); outlives ns restarts of the watcher. */
   private readonly log: Logger;
+  private readonly flowMetrics: FlowMetrics;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.now = deps.now ?? Date.now;
+    this.flowMetrics = new FlowMetrics(deps.metrics);
     this.log = deps.logger.child({ bridge: deps.config.bridge });
+  }
+
+  /** Folds one event of the namespace source into the next pass's input. */
+  noteNamespace(ev: NamespaceEvent): void {
+    const key = namespaceKey(ev.ns);
+    if (ev.type === 'added') this.known.set(key, ev.ns);
+    else {
+      this.known.delete(key);
+      this.stale.add(key);
+    }
+  }
+
+  /** The tenant set in force (the manifest source's latest). */
+  setTenants(set: TenantSet): void {
+    this.tenantSet = set;
+  }
+
+  get namespaces(): ReadonlyMap<string, NamespaceInfo> {
+    return this.known;
+  }
+
+  get tenants(): TenantSet {
+    return this.tenantSet;
+  }
+
+  /** Keys whose namespace was removed (and possibly re-created) since the last pass that went through. */
+  get removedSincePass(): ReadonlySet<string> {
+    return this.stale;
+  }
+
+  /** The next pass's input; its stale keys are handed over (a failed pass gives them back). */
+  private takeInput(): PassInput {
+    const input: PassInput = { namespaces: new Map(this.known), tenants: this.tenantSet, stale: new Set(this.stale) };
+    this.stale.clear();
+    return input;
   }
 
   /** The runtimes' current metadata (the agent sets it on every change of a workload source). */
@@ -132,13 +178,13 @@ export class Reconciler {
   }
 
   /** The previous pass's addresses by namespace key, plus those of known workloads whose namespace is new (a restart). */
-  private rememberedWithWorkloads(): Map<string, HeldAddress> {
+  private rememberedWithWorkloads(namespaces: ReadonlyMap<string, NamespaceInfo>): Map<string, HeldAddress> {
     const out = remembered(this.lastDesired);
     if (this.workloadAddresses.size === 0) return out;
-    for (const [key, ns] of this.namespaces) {
+    for (const [key, ns] of namespaces) {
       if (out.has(key)) continue;
       const j = this.workloadOf(ns);
-      const held = j.kind === 'known' ? this.workloadAddresses.get(`${j.workload.runtime}/${j.workload.id}`) : undefined;
+      const held = j.kind === 'known' ? this.workloadAddresses.get(workloadIdentity(j.workload)) : undefined;
       if (held) out.set(key, held);
     }
     return out;
@@ -147,10 +193,10 @@ export class Reconciler {
   private noteWorkloadAddresses(desired: DesiredState): void {
     if (this.runtimeViews.length === 0) return;
     for (const d of desired.ports.values()) {
-      if (d.workload) this.workloadAddresses.set(`${d.workload.runtime}/${d.workload.id}`, { tenant: d.tenant, cidr: `${d.ip}/${d.prefixLen}`, mac: d.mac });
+      if (d.workload) this.workloadAddresses.set(workloadIdentity(d.workload), { tenant: d.tenant, cidr: `${d.ip}/${d.prefixLen}`, mac: d.mac });
     }
     const listed = new Set<string>();
-    for (const v of this.runtimeViews) for (const w of v.state?.workloads.values() ?? []) listed.add(`${w.runtime}/${w.id}`);
+    for (const v of this.runtimeViews) for (const w of v.state?.workloads.values() ?? []) listed.add(workloadIdentity(w));
     for (const k of this.workloadAddresses.keys()) if (!listed.has(k)) this.workloadAddresses.delete(k);
   }
 
@@ -177,33 +223,33 @@ export class Reconciler {
   foreignFlowChange(ev: FlowEvent): ReturnType<typeof foreignChange> {
     if (this.expectedFlows === undefined) return undefined;
     this.expectedByKey ??= expectedByWatchKey(this.expectedFlows);
-    return foreignChange(ev, this.expectedByKey);
+    return foreignChange(ev, this.expectedByKey, OWNER_COOKIE);
   }
 
   async pass(triggers: readonly Trigger[]): Promise<PassSummary> {
-    const { replica, plumbing, config, metrics, client } = this.deps;
+    const { ovs, plumbing, config, metrics } = this.deps;
     const full = triggers.some((t) => t.full);
     if (full) this.installedFlows = undefined;
     const stop = metrics.reconcileDuration.startTimer();
     const summary = { plugged: 0, removed: 0, failed: 0, deferred: 0, markedReady: 0, flowMods: 0, ovsdbWrites: 0 };
-    let stale = new Set<string>();
+    let stale: ReadonlySet<string> = new Set<string>();
     try {
       const bridgeUuid = this.deps.bridgeUuid();
-      const read = (): { readonly owned: readonly OwnedPort[]; readonly broken: readonly { portUuid: string; name: string }[] } => ownedPorts(replica.snapshot(), config.bridge);
+      const read = (): { readonly owned: readonly OwnedPort[]; readonly broken: readonly { portUuid: string; name: string }[] } => ownedPorts(ovs.snapshot(), config.bridge);
       let { owned, broken } = read();
-      const hostLinks = full ? withoutForeign(await plumbing.listHostLinks(HOST_IF_PREFIX), replica.snapshot(), owned, broken) : undefined;
+      const hostLinks = full ? withoutForeign(await plumbing.listHostLinks(HOST_IF_PREFIX), ovs.snapshot(), owned, broken) : undefined;
       const core = this.runtimeViews.length > 0 ? { ...this.deps.core, workloadOf: (ns: NamespaceInfo) => this.workloadOf(ns) } : this.deps.core;
-      const desired = computeDesired(this.tenants.tenants, this.namespaces.values(), owned, core, this.rememberedWithWorkloads());
+      const input = this.takeInput();
+      stale = input.stale;
+      const desired = computeDesired(input.tenants.tenants, input.namespaces.values(), owned, core, this.rememberedWithWorkloads(input.namespaces));
       this.lastDesired = desired;
       this.noteWorkloadAddresses(desired);
-      stale = new Set(this.removedSincePass);
-      this.removedSincePass.clear();
       const p = plan(desired, owned, hostLinks, stale);
-      const gwDesired = desiredGateways(this.tenants.tenants, config.bridge);
-      const gp = planGateways(gwDesired, ownedGateways(replica.snapshot(), config.bridge));
+      const gwDesired = desiredGateways(input.tenants.tenants, config.bridge);
+      const gp = planGateways(gwDesired, ownedGateways(ovs.snapshot(), config.bridge));
       const now = this.now();
-      this.failures.retain(new Set(this.namespaces.keys()));
-      for (const [key, v] of desired.verdicts) this.noteVerdict(key, v, now);
+      this.failures.retain(new Set(input.namespaces.keys()));
+      for (const [key, v] of desired.verdicts) this.noteVerdict(key, v, now, input.namespaces.get(key)?.path);
 
       // 1. Remove: rows first (one transaction), then their links and orphans (one ip batch).
       const removeRows = [...p.remove, ...broken];
@@ -212,7 +258,7 @@ export class Reconciler {
         // the old interface before the link is re-created, or it keeps a handle on the dead one.
         const replugNames = new Set([...p.plug.map((d) => d.hostIf), ...gp.add.map((g) => g.name)]);
         const sameName = [...removeRows, ...gp.remove].some((r) => replugNames.has(r.name));
-        await removePorts(client, bridgeUuid, [...removeRows, ...gp.remove], sameName ? replica : undefined);
+        await ovs.removePorts(bridgeUuid, [...removeRows, ...gp.remove], { waitApplied: sameName });
         summary.ovsdbWrites++;
         summary.removed = removeRows.length + gp.remove.length;
         for (const g of gp.remove) this.log.info({ port: g.name, tenant: g.tenant, ip: g.cidr }, 'tenant gateway removed');
@@ -227,7 +273,7 @@ export class Reconciler {
 
       // 1b. Tenant gateways: their ports (OVS internal ports), then the host side (nftables first).
       if (gp.add.length > 0) {
-        await addGateways(client, replica, bridgeUuid, gp.add, freeOfports(replica.snapshot().interfaces.values(), gp.add.length));
+        await ovs.addGateways(bridgeUuid, gp.add, freeOfports(ovs.snapshot().interfaces.values(), gp.add.length));
         summary.ovsdbWrites++;
         await this.waitForOfports(gp.add.map((g) => g.name));
         for (const g of gp.add) this.log.info({ port: g.name, tenant: g.tenant, ip: `${g.ip}/${g.prefixLen}`, mac: g.mac, snat: g.snat }, 'tenant gateway added');
@@ -269,12 +315,12 @@ export class Reconciler {
       // 3. Record them (one transaction; wait until ovs-vswitchd applied it) and, at the
       // same time, install their flows under the OpenFlow numbers we ask ovs-vswitchd for.
       if (plugged.length > 0) {
-        const requests = freeOfports(replica.snapshot().interfaces.values(), plugged.length);
+        const requests = freeOfports(ovs.snapshot().interfaces.values(), plugged.length);
         const earlyFlows = this.syncFlows(pipelineFlows(earlyFlowPorts(p.keep, plugged, requests), this.gatewayFlowPorts(gwDesired))).then((n) => {
           summary.flowMods += n;
         });
         try {
-          await addPorts(client, replica, bridgeUuid, plugged, requests);
+          await ovs.addPorts(bridgeUuid, plugged, requests);
           summary.ovsdbWrites++;
           summary.plugged = plugged.length;
           for (const d of plugged) {
@@ -301,13 +347,13 @@ export class Reconciler {
       // 5. Ready marker for ports whose flows are now in.
       const ready = owned.filter((o) => !o.installed && o.ofport !== undefined && desired.ports.has(o.key));
       if (ready.length > 0) {
-        await markInstalled(client, ready.map((o) => o.ifaceUuid));
+        await ovs.markInstalled(ready.map((o) => o.ifaceUuid));
         summary.ovsdbWrites++;
         summary.markedReady = ready.length;
         const t = this.now();
         for (const o of ready) {
           this.failures.clear(o.key);
-          const ns = this.namespaces.get(o.key);
+          const ns = input.namespaces.get(o.key);
           if (ns) metrics.attachLatency.observe(Math.max(0, (t - ns.firstSeenMs) / 1000));
           this.log.info({ namespace: o.nsPath, tenant: o.tenant, port: o.name, ofport: o.ofport, ip: o.cidr, ...this.workloadFields(o.nsPath) }, 'port ready');
         }
@@ -317,12 +363,12 @@ export class Reconciler {
         const pluggedNow = new Set(plugged.map((d) => d.hostIf));
         await this.guardHostEnds(read().owned.map((o) => o.name).filter((n) => hostLinks.has(n) || pluggedNow.has(n)));
       }
-      this.updateGauges(desired, read().owned);
-      this.lastGateways = { desired: gwDesired, owned: ownedGateways(replica.snapshot(), config.bridge) };
+      this.updateGauges(desired, read().owned, input.tenants);
+      this.lastGateways = { desired: gwDesired, owned: ownedGateways(ovs.snapshot(), config.bridge) };
       return summary;
     } catch (err) {
       // Keys still stale: the next pass must replug them too.
-      for (const k of stale) this.removedSincePass.add(k);
+      for (const k of stale) this.stale.add(k);
       throw err;
     } finally {
       stop();
@@ -331,7 +377,7 @@ export class Reconciler {
 
   /** Gateway ports in place and as desired, as the pipeline sees them (ports without an ofport yet are left out). */
   private gatewayFlowPorts(desired: readonly DesiredGateway[]): FlowPort[] {
-    return ownedGateways(this.deps.replica.snapshot(), this.deps.config.bridge).flatMap((o) => {
+    return ownedGateways(this.deps.ovs.snapshot(), this.deps.config.bridge).flatMap((o) => {
       const d = desired.find((g) => g.tenant === o.tenant);
       if (!d || !gatewayMatches(o, d) || o.ofport === undefined) return [];
       return [{ portName: o.name, ofport: o.ofport, mac: o.mac, ip: d.ip, tenantId: o.tenantId, tenant: o.tenant }];
@@ -369,13 +415,13 @@ export class Reconciler {
     }
   }
 
-  private noteVerdict(key: string, v: NamespaceVerdict, now: number): void {
+  private noteVerdict(key: string, v: NamespaceVerdict, now: number, path: string | undefined): void {
     if (v.kind === 'error') {
       const prev = this.failures.get(key);
       if (!prev || prev.message !== v.message) {
         this.failures.record(key, v.reason, v.message, now);
         this.deps.metrics.reconcileErrors.inc({ reason: v.reason });
-        this.log.warn({ namespace: this.namespaces.get(key)?.path, tenant: v.tenant, err: v.message }, 'namespace not plugged');
+        this.log.warn({ namespace: path, tenant: v.tenant, err: v.message }, 'namespace not plugged');
       }
     } else if (v.kind !== 'desired') {
       this.failures.clear(key);
@@ -384,7 +430,7 @@ export class Reconciler {
 
   /** Applies the flow difference: against what we know is installed (one process), or dump-and-diff when we don't know. */
   private async syncFlows(desired: readonly Flow[]): Promise<number> {
-    const { flowDriver, flowSync, config, metrics } = this.deps;
+    const { flowDriver, flowSync, config } = this.deps;
     // Before anything is sent: updates of our own change then agree with what we expect.
     this.expectedFlows = desired;
     this.expectedByKey = undefined;
@@ -401,26 +447,23 @@ export class Reconciler {
     }
     const add = [...diff.add, ...diff.modify];
     if (add.length === 0 && diff.del.length === 0) return 0;
-    const stop = metrics.flowSyncDuration.startTimer();
+    const started = performance.now();
     try {
       await flowDriver.apply(config.bridge, { add, del: diff.del });
     } catch (err) {
       this.installedFlows = undefined;
       throw err;
     } finally {
-      stop();
+      this.flowMetrics.took((performance.now() - started) / 1000);
     }
     this.installedFlows = uniqueFlows(desired);
-    setFlowGauge(metrics, this.installedFlows);
-    metrics.flowMods.inc({ op: 'add' }, diff.add.length);
-    metrics.flowMods.inc({ op: 'modify' }, diff.modify.length);
-    metrics.flowMods.inc({ op: 'delete' }, diff.del.length);
+    this.flowMetrics.synced({ added: diff.add.length, modified: diff.modify.length, deleted: diff.del.length }, this.installedFlows);
     return add.length + diff.del.length;
   }
 
   /** Waits until the replica shows an ofport for each new port (ovs-vswitchd opened the device). */
   private async waitForOfports(names: readonly string[]): Promise<void> {
-    const { replica } = this.deps;
+    const { ovs } = this.deps;
     const pending = (snap: VswitchSnapshot): string[] => {
       const left = new Set(names);
       for (const i of snap.interfaces.values()) if (i.ofport !== undefined && i.ofport > 0) left.delete(i.name);
@@ -428,24 +471,24 @@ export class Reconciler {
     };
     // Checked again only when the replica changes (ovs-vswitchd writes the ofports), never polled.
     const left = await firstValueFrom(
-      merge(of(replica.snapshot()), replica.changes$).pipe(
+      merge(of(ovs.snapshot()), ovs.changes$).pipe(
         map(pending),
         filter((l) => l.length === 0),
-        timeout({ first: OFPORT_WAIT_MS, with: () => of(pending(replica.snapshot())) }),
+        timeout({ first: OFPORT_WAIT_MS, with: () => of(pending(ovs.snapshot())) }),
       ),
-      { defaultValue: pending(replica.snapshot()) },
+      { defaultValue: pending(ovs.snapshot()) },
     );
     if (left.length > 0) this.log.warn({ ports: left.slice(0, 10), count: left.length }, 'ovs-vswitchd has not assigned ofports yet; the next pass retries');
   }
 
-  private updateGauges(desired: DesiredState, owned: readonly OwnedPort[]): void {
+  private updateGauges(desired: DesiredState, owned: readonly OwnedPort[], tenants: TenantSet): void {
     const { metrics } = this.deps;
     const counts = { matched: 0, unmatched: 0, conflict: 0, error: 0, waiting: 0 };
     for (const v of desired.verdicts.values()) counts[v.kind === 'desired' ? 'matched' : v.kind]++;
     for (const [state, n] of Object.entries(counts)) metrics.namespaces.set({ state }, n);
     metrics.ports.reset();
     const byTenant = new Map<string, { ready: number; pending: number }>();
-    for (const t of this.tenants.tenants.keys()) byTenant.set(t, { ready: 0, pending: 0 });
+    for (const t of tenants.tenants.keys()) byTenant.set(t, { ready: 0, pending: 0 });
     for (const o of owned) {
       const c = byTenant.get(o.tenant) ?? { ready: 0, pending: 0 };
       c[o.installed ? 'ready' : 'pending']++;
@@ -455,7 +498,7 @@ export class Reconciler {
       metrics.ports.set({ tenant, state: 'ready' }, c.ready);
       metrics.ports.set({ tenant, state: 'pending' }, c.pending);
     }
-    metrics.tenants.set(this.tenants.tenants.size);
+    metrics.tenants.set(tenants.tenants.size);
     metrics.workloadPorts.reset();
     const ownedByKey = new Map(owned.map((o) => [o.key, o]));
     for (const d of desired.ports.values()) {

@@ -5,9 +5,12 @@ import { FlagError } from '../config/flag-error.js';
 import { ConfigError } from '../config/config-error.js';
 import { run } from '../exec/run.js';
 import { ExternalIds, OWNER_VALUE } from '../core/ownership.js';
-import { findPortsByNamespace, inSubnetOf, isIpv4, parseTracedPorts, type TracedPort } from '../core/pipeline/trace/traced-port.js';
+import { findPortsByNamespace, inSubnetOf, type TracedPort } from '../core/pipeline/trace/traced-port.js';
+import { parseTracedPorts } from './traced-ports-vsctl.js';
+import { isIpv4 } from '../net/ipv4.js';
 import { parseProto, parseVlan, tracePacket, type TraceProto, type TraceTarget } from '../core/pipeline/trace/trace-packet.js';
-import { explainTrace, parseTrace } from '../core/pipeline/trace/explain-trace.js';
+import { explainTrace } from '../core/pipeline/trace/explain-trace.js';
+import { parseTrace } from '../openflow/ofproto-trace.js';
 
 /** Exit codes of `nsvswitch trace` (documented in --help). */
 export const TRACE_EXIT = { allowed: 0, dropped: 1, usage: 2 } as const;
@@ -16,8 +19,8 @@ const USAGE = `Usage: nsvswitch trace SRC DST [--proto icmp|tcp/PORT|udp/PORT|ar
 
 Explains what the switch does with a packet from namespace SRC to DST, using
 ovs-appctl ofproto/trace on the agent's bridge: the verdict, the table that
-decided, and why. SRC and DST are namespace names or paths, or container names
-(Docker workloads); DST may also be an IPv4 address. The packet carries SRC's own MAC and address, and DST's MAC.
+decided, and why. SRC and DST are namespace names or paths, container names
+(Docker workloads) or pods as namespace/pod (CRI workloads); DST may also be an IPv4 address. The packet carries SRC's own MAC and address, and DST's MAC.
 
 Options:
   --proto P   icmp (default), tcp/PORT, udp/PORT, or arp (the request for DST's address)

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { configFromArgs } from './agent-config-args.js';
-import { OvsdbClient, VswitchReplica, Txn, byUuid, mutation, ovsSet, uuid, transactAndWait } from '../ovsdb/index.js';
+import { OvsdbClient, VswitchReplica } from '../ovsdb/index.js';
+import { OvsPorts } from '../agent/ovs-ports.js';
 import { ownedPorts } from '../core/owned-ports.js';
 import { OWNER_KEY, OWNER_VALUE } from '../core/ownership.js';
 import { HOST_IF_PREFIX } from '../core/names.js';
@@ -8,6 +9,7 @@ import { FlowSync, OfctlDriver } from '../openflow/index.js';
 import { IpPlumbing, NftGatewayHost, gatewayTableName, guardTableName } from '../plumbing/index.js';
 import { ownedGateways, subnetOfAddress } from '../core/gateway/owned-gateways.js';
 import { hostGuardFor } from '../agent/host-guard.js';
+import { OWNER_COOKIE } from '../core/pipeline/cookie.js';
 
 const USAGE = `Usage: nsvswitch uninstall [--yes] [--config FILE] [flags]
 
@@ -61,15 +63,10 @@ export default async function uninstall(argv: string[]): Promise<number> {
       }
       const env = { OVS_RUNDIR: config.ovsRundir };
       const hostNetns = config.hostNetns ? { hostNetns: config.hostNetns } : {};
-      if (!dropBridge) await new FlowSync(new OfctlDriver({ ovsRundir: config.ovsRundir, env, ...hostNetns })).sync(config.bridge, []);
-      const txn = new Txn();
-      if (dropBridge && snap.openVSwitch) {
-        txn.mutate('Open_vSwitch', [byUuid(snap.openVSwitch._uuid)], [mutation('bridges', 'delete', ovsSet([uuid(bridge._uuid)]))]);
-      } else if (ours.length > 0) {
-        txn.mutate('Bridge', [byUuid(bridge._uuid)], [mutation('ports', 'delete', ovsSet(ours.map((p) => uuid(p.portUuid))))]);
-      }
-      txn.comment('nsvswitch uninstall');
-      if (txn.length > 1) await transactAndWait(client, replica, txn.ops());
+      if (!dropBridge) await new FlowSync(new OfctlDriver({ ovsRundir: config.ovsRundir, cookie: OWNER_COOKIE, env, ...hostNetns })).sync(config.bridge, []);
+      const ovs = new OvsPorts(client, replica);
+      if (dropBridge) await ovs.removeBridge(bridge._uuid, 'nsvswitch uninstall');
+      else await ovs.removePorts(bridge._uuid, ours, { waitApplied: true, comment: 'nsvswitch uninstall' });
       const plumbing = new IpPlumbing(hostNetns);
       const links = await plumbing.listHostLinks(HOST_IF_PREFIX);
       const ourNames = new Set(ours.map((p) => p.name));

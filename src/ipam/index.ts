@@ -1,13 +1,13 @@
 // IP address allocation per tenant: pure functions, no I/O. Allocations themselves live in OVSDB
 // (the port's external_ids), so callers pass in the addresses already used.
 import type { Tenant } from '../manifests/types.js';
-import { cidrsOverlap, formatIpv4, parseCidr, parseIpv4, rangeOf, type Cidr } from './ipv4.js';
+import { cidrsOverlap, formatIpv4, parseCidr, parseIpv4, rangeOf, type Cidr } from '../net/ipv4.js';
 import { InvalidCidrError } from './invalid-cidr-error.js';
 import { IpamExhaustedError } from './ipam-exhausted-error.js';
 import { StaticAddressInUseError } from './static-address-in-use-error.js';
 
 export { InvalidCidrError, IpamExhaustedError, StaticAddressInUseError };
-export { parseIpv4, formatIpv4, parseCidr } from './ipv4.js';
+export { parseIpv4, formatIpv4, parseCidr, ipInSubnet } from '../net/ipv4.js';
 
 export type IpamError = IpamExhaustedError | StaticAddressInUseError;
 export type AllocateResult = { ok: true; ip: string } | { ok: false; error: IpamError };
@@ -48,15 +48,6 @@ export function subnetInfo(cidr: string): SubnetInfo {
     firstHost: formatIpv4(tiny ? first : first + 1),
     lastHost: formatIpv4(tiny ? last : last - 1),
   };
-}
-
-/** True if the IPv4 address lies inside the CIDR (network and broadcast included); false for malformed input. */
-export function ipInSubnet(ip: string, cidr: string): boolean {
-  const a = parseIpv4(ip);
-  const c = parseCidr(cidr);
-  if (a === undefined || !c) return false;
-  const [first, last] = rangeOf(c);
-  return a >= first && a <= last;
 }
 
 /** True if two CIDRs share at least one address. Throws InvalidCidrError. */

@@ -8,19 +8,14 @@ export const TOP_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec'] as const;
 export const METADATA_FIELDS = ['name', 'labels', 'annotations'] as const;
 export const SPEC_FIELDS = ['id', 'subnet', 'gateway', 'namespaces', 'workloads', 'interface', 'staticAddresses', 'egress'] as const;
 /** Fields of one spec.workloads entry (a selector on runtime workloads; see workload-selector.ts). */
-export const WORKLOAD_SELECTOR_FIELDS = ['runtime', 'names', 'matchLabels', 'matchExpressions'] as const;
+export const WORKLOAD_SELECTOR_FIELDS = ['runtime', 'names', 'k8sNamespaces', 'matchLabels', 'matchExpressions', 'networkAnnotation'] as const;
 export const LABEL_EXPRESSION_FIELDS = ['key', 'operator', 'values'] as const;
 /** Runtimes a selector may name (src/workloads). */
-export const WORKLOAD_RUNTIMES = ['docker'] as const;
+export const WORKLOAD_RUNTIMES = ['docker', 'cri'] as const;
 /** Fields of spec.egress (the tenant gateway's policy; see docs/manifests.md). */
 export const EGRESS_FIELDS = ['snat', 'allowTenants', 'hostServices'] as const;
 export const INTERFACE_FIELDS = ['name', 'mtu', 'secondaryName'] as const;
 
-export const TENANT_ID_MIN = 1;
-/** 24 bits: a tenant id fits a VXLAN VNI later. */
-export const TENANT_ID_MAX = 16_777_215;
-export const MTU_MIN = 68;
-export const MTU_MAX = 65_535;
 export const NAME_MAX = 63;
 
 export const DEFAULT_INTERFACE = Object.freeze({ name: 'eth0', mtu: 1500 });

@@ -9,4 +9,5 @@ export { matchNamespace, tenantMatches, GLOB_OPTIONS, type NamespaceMatch, type 
 export { ManifestPathError } from './manifest-path-error.js';
 export { MAX_ALIASES_PER_FILE, MAX_DIR_BYTES, MAX_DOCUMENTS_PER_FILE, MAX_FILE_BYTES, MAX_PROBLEMS_PER_FILE } from './limits.js';
 export { patternFault } from './pattern-rules.js';
-export { API_VERSION, KIND, TENANT_ID_MAX, DEFAULT_INTERFACE, isManifestFileName } from './fields.js';
+export { API_VERSION, KIND, DEFAULT_INTERFACE, isManifestFileName } from './fields.js';
+export { TENANT_ID_MAX } from '../net/tenant-id.js';

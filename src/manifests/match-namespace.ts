@@ -32,7 +32,7 @@ function matcherOf(tenant: Tenant): (ns: NamespaceRef) => boolean {
     const name = byName.length ? picomatch(byName, GLOB_OPTIONS) : () => false;
     const path = byPath.length ? picomatch(byPath, GLOB_OPTIONS) : () => false;
     const workloads = tenant.workloads;
-    m = (ns) => name(ns.name) || path(ns.path) || anySelectorMatches(workloads, ns.workload);
+    m = (ns) => name(ns.name) || path(ns.path) || anySelectorMatches(workloads, ns.workload, tenant.name);
     compiled.set(tenant, m);
   }
   return m;

@@ -6,11 +6,11 @@ import {
 import { FULL_SCAN, type DirState, type FoundEvent, type Observation, type Probe, type ScanRequest } from './observation.js';
 import { foldRequest, type ScanBatch } from './scan-batch.js';
 import type { ResolvedOptions } from './options.js';
-import { coalesceRequests } from './operators/coalesce-requests.js';
+import { coalesceRequests } from '../reconcile/coalesce-requests.js';
 import { debounceMaxWait } from './operators/debounce-max-wait.js';
 import { diffObservations } from './operators/diff-observations.js';
 import { readinessRetry } from './operators/readiness-retry.js';
-import { backoffDelay } from './operators/backoff.js';
+import { backoffDelay } from '../reconcile/backoff.js';
 import { NamespaceDirUnreadableError } from './errors/namespace-dir-unreadable-error.js';
 import { NamespaceNotMountedError } from './errors/namespace-not-mounted-error.js';
 import { NamespaceWatchError } from './errors/namespace-watch-error.js';

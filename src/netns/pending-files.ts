@@ -1,5 +1,5 @@
 import type { Observation } from './observation.js';
-import { backoffDelay } from './operators/backoff.js';
+import { backoffDelay } from '../reconcile/backoff.js';
 
 /** How many names a stray-file report carries as examples (the count is exact). */
 export const STRAY_EXAMPLES = 5;

@@ -1,5 +1,5 @@
 import { canonicalMatch, splitTopLevel } from './canonical-match.js';
-import { isOurCookie } from './cookie.js';
+import { cookieMatches, type CookieFilter } from './cookie-filter.js';
 import type { Flow } from './flow.js';
 
 /**
@@ -69,13 +69,13 @@ export function expectedByWatchKey(flows: readonly Flow[]): Map<string, Flow> {
  * the flows we want (set before each of our own changes is sent, so our own
  * updates always agree with it): one of them deleted, its actions or cookie
  * rewritten, or a flow posing with our cookie that we do not want. Only
- * updates carrying our cookie are ours to judge (every flow we install has
- * it, and an update shows the flow's cookie); a flow someone re-cookied is
+ * updates whose cookie is inside `ours` are judged (every flow we install
+ * is, and an update shows the flow's cookie); a flow someone re-cookied is
  * left to the periodic resync. Returns why, or undefined when the update is
  * our own change or none of our business.
  */
-export function foreignChange(ev: FlowEvent, expected: ReadonlyMap<string, Flow>): 'deleted' | 'modified' | 'added' | undefined {
-  if (!isOurCookie(ev.cookie)) return undefined;
+export function foreignChange(ev: FlowEvent, expected: ReadonlyMap<string, Flow>, ours: CookieFilter): 'deleted' | 'modified' | 'added' | undefined {
+  if (!cookieMatches(ours, ev.cookie)) return undefined;
   const want = expected.get(watchKey(ev.table, ev.match));
   if (ev.kind === 'DELETED') return want !== undefined ? 'deleted' : undefined;
   if (want === undefined) return 'added';

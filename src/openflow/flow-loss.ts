@@ -1,8 +1,10 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { join } from 'node:path';
+import { basename } from 'node:path';
 import { Observable } from 'rxjs';
 import type { Logger } from '../observe/logger.js';
 import { openSwitchConnection } from './switch-connection.js';
+import { mgmtSocketPath } from './mgmt-target.js';
+import { backoffDelay } from '../reconcile/backoff.js';
 
 /** First retry after the switch went away; doubles up to the maximum. */
 export const FLOW_LOSS_RETRY_MIN_MS = 50;
@@ -13,9 +15,6 @@ export interface FlowLossOptions {
   /** Directory holding `<bridge>.mgmt` (OVS_RUNDIR). */
   readonly ovsRundir: string;
   readonly bridge: string;
-  /** Accepted for symmetry with OfctlDriver; a unix socket is reached from any namespace. */
-  readonly hostNetns?: string;
-  readonly env?: Readonly<Record<string, string>>;
   readonly logger?: Logger;
 }
 
@@ -30,12 +29,12 @@ export interface FlowLossOptions {
  */
 export function flowLoss$(opts: FlowLossOptions): Observable<void> {
   return new Observable<void>((subscriber) => {
-    const socketName = `${opts.bridge}.mgmt`;
-    const socketPath = join(opts.ovsRundir, socketName);
+    const socketPath = mgmtSocketPath(opts.ovsRundir, opts.bridge);
+    const socketName = basename(socketPath);
     const log = opts.logger?.child({ bridge: opts.bridge, socket: socketPath });
     let stopped = false;
     let lostBefore = false;
-    let delay = FLOW_LOSS_RETRY_MIN_MS;
+    let attempt = 0;
     let timer: NodeJS.Timeout | undefined;
     let close: (() => void) | undefined;
     let connecting = false;
@@ -47,7 +46,7 @@ export function flowLoss$(opts: FlowLossOptions): Observable<void> {
       close = openSwitchConnection(socketPath, {
         onReady: () => {
           connecting = false;
-          delay = FLOW_LOSS_RETRY_MIN_MS;
+          attempt = 0;
           if (lostBefore) {
             lostBefore = false;
             log?.warn('switch is back: its flows are gone, replay needed');
@@ -69,8 +68,7 @@ export function flowLoss$(opts: FlowLossOptions): Observable<void> {
 
     const schedule = (): void => {
       if (stopped || timer !== undefined) return;
-      timer = setTimeout(connect, delay);
-      delay = Math.min(delay * 2, FLOW_LOSS_RETRY_MAX_MS);
+      timer = setTimeout(connect, backoffDelay(attempt++, FLOW_LOSS_RETRY_MIN_MS, FLOW_LOSS_RETRY_MAX_MS));
     };
 
     // A new socket file means a new switch: try right away instead of waiting out the backoff.

@@ -1,9 +1,7 @@
 import type { Logger } from '../observe/logger.js';
-import type { Metrics } from '../observe/metrics.js';
 import type { Flow } from './flow.js';
 import type { FlowDriver } from './flow-driver.js';
 import { diffFlows, uniqueFlows } from './flow-diff.js';
-import { decodeCookie } from './cookie.js';
 
 export interface FlowSyncResult {
   /** Flows the switch lacked. */
@@ -15,9 +13,17 @@ export interface FlowSyncResult {
   readonly total: number;
 }
 
+/** Told about every sync (the agent turns this into metrics; this layer keeps none). */
+export interface FlowSyncObserver {
+  /** A sync finished: what changed, and the flows now on the switch (duplicates dropped). */
+  synced(result: FlowSyncResult, installed: readonly Flow[]): void;
+  /** How long a sync took, whether it succeeded or not. */
+  took(seconds: number): void;
+}
+
 export interface FlowSyncOptions {
   readonly logger?: Logger;
-  readonly metrics?: Metrics;
+  readonly observer?: FlowSyncObserver;
 }
 
 /**
@@ -49,8 +55,8 @@ export class FlowSync {
   }
 
   private async syncNow(bridge: string, desired: readonly Flow[]): Promise<FlowSyncResult> {
-    const { logger, metrics } = this.opts;
-    const stopTimer = metrics?.flowSyncDuration.startTimer();
+    const { logger, observer } = this.opts;
+    const started = performance.now();
     try {
       const actual = await this.driver.dump(bridge);
       const diff = diffFlows(desired, actual);
@@ -61,31 +67,14 @@ export class FlowSync {
       if (add.length > 0 || diff.del.length > 0) {
         await this.driver.apply(bridge, { add, del: diff.del });
       }
-      metrics?.flowMods.inc({ op: 'add' }, diff.add.length);
-      metrics?.flowMods.inc({ op: 'modify' }, diff.modify.length);
-      metrics?.flowMods.inc({ op: 'delete' }, diff.del.length);
       const total = desired.length - diff.duplicates.length;
-      if (metrics) setFlowGauge(metrics, uniqueFlows(desired));
       const result = { added: diff.add.length, modified: diff.modify.length, deleted: diff.del.length, total };
+      observer?.synced(result, uniqueFlows(desired));
       if (add.length > 0 || diff.del.length > 0) logger?.info({ bridge, ...result }, 'flows synced');
       else logger?.debug({ bridge, total }, 'flows already in sync');
       return result;
     } finally {
-      stopTimer?.();
+      observer?.took((performance.now() - started) / 1000);
     }
   }
-}
-
-/** Our flows by tenant id and table, as the nsvswitch_flows gauge. */
-export function setFlowGauge(metrics: Metrics, flows: readonly Flow[]): void {
-  const counts = new Map<string, { tenant: string; table: string; n: number }>();
-  for (const f of flows) {
-    const tenant = String(decodeCookie(f.cookie).tenantId);
-    const key = `${tenant}|${f.table}`;
-    const c = counts.get(key);
-    if (c) c.n++;
-    else counts.set(key, { tenant, table: String(f.table), n: 1 });
-  }
-  metrics.flows.reset();
-  for (const c of counts.values()) metrics.flows.set({ tenant: c.tenant, table: c.table }, c.n);
 }

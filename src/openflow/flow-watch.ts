@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { join } from 'node:path';
 import { Observable } from 'rxjs';
 import { commandArgv } from '../exec/run.js';
 import type { Logger } from '../observe/logger.js';
+import { mgmtTarget } from './mgmt-target.js';
+import { backoffDelay } from '../reconcile/backoff.js';
 import { parseMonitorLine, type FlowEvent, type FlowEventsLost } from './flow-events.js';
 
 /** First restart delay after the monitor exited; doubles up to the maximum. */
@@ -35,11 +36,11 @@ export interface FlowWatchOptions {
 export function flowWatch$(opts: FlowWatchOptions): Observable<FlowEvent | FlowEventsLost> {
   return new Observable<FlowEvent | FlowEventsLost>((subscriber) => {
     const log = opts.logger?.child({ bridge: opts.bridge, component: 'flow-watch' });
-    const target = `unix:${join(opts.ovsRundir, `${opts.bridge}.mgmt`)}`;
+    const target = mgmtTarget(opts.ovsRundir, opts.bridge);
     let stopped = false;
     let child: ChildProcess | undefined;
     let timer: NodeJS.Timeout | undefined;
-    let delay = FLOW_WATCH_RETRY_MIN_MS;
+    let attempt = 0;
     let runs = 0;
 
     const start = (): void => {
@@ -58,7 +59,7 @@ export function flowWatch$(opts: FlowWatchOptions): Observable<FlowEvent | FlowE
         if (!announced) {
           // The first line is the monitor's reply: it runs. Anything missed while it was down is unknown.
           announced = true;
-          delay = FLOW_WATCH_RETRY_MIN_MS;
+          attempt = 0;
           log?.debug({ pid: c.pid }, 'watching the flow table');
           if (restarted) subscriber.next({ kind: 'LOST' });
         }
@@ -76,9 +77,9 @@ export function flowWatch$(opts: FlowWatchOptions): Observable<FlowEvent | FlowE
         ended = true;
         if (child === c) child = undefined;
         if (stopped) return;
+        const delay = backoffDelay(attempt++, FLOW_WATCH_RETRY_MIN_MS, FLOW_WATCH_RETRY_MAX_MS);
         log?.debug({ ...why, retryInMs: delay }, 'flow monitor ended; restarting');
         timer = setTimeout(start, delay);
-        delay = Math.min(delay * 2, FLOW_WATCH_RETRY_MAX_MS);
       };
       c.on('error', (err) => {
         log?.warn({ err: err.message }, 'flow monitor could not start');

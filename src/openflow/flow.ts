@@ -1,4 +1,4 @@
-import { hex } from './cookie.js';
+import { hex } from './cookie-filter.js';
 
 /**
  * One OpenFlow flow in ovs-ofctl's text form. `match` is the comma-separated

@@ -1,10 +1,10 @@
-import { join } from 'node:path';
 import { run } from '../exec/run.js';
 import type { Flow } from './flow.js';
 import { flowToStrictDeleteText, flowToText } from './flow.js';
 import type { FlowChange, FlowDriver } from './flow-driver.js';
 import { parseDumpFlows } from './parse-dump.js';
-import { ownerCookieFilter } from './cookie.js';
+import { mgmtTarget } from './mgmt-target.js';
+import { cookieFilterArg, type CookieFilter } from './cookie-filter.js';
 import { FlowApplyError } from './errors/flow-apply-error.js';
 import { FlowDumpError } from './errors/flow-dump-error.js';
 
@@ -16,6 +16,8 @@ export const OFCTL_TIMEOUT_MS = 60_000;
 export interface OfctlDriverOptions {
   /** Directory holding `<bridge>.mgmt` sockets (OVS_RUNDIR). */
   readonly ovsRundir: string;
+  /** The flows this driver dumps (the caller's own, by cookie); flows outside it are never read, changed or deleted. */
+  readonly cookie: CookieFilter;
   /** Namespace to run ovs-ofctl in (unix sockets work from anywhere; kept for tcp targets). */
   readonly hostNetns?: string;
   readonly env?: Readonly<Record<string, string>>;
@@ -37,13 +39,13 @@ export class OfctlDriver implements FlowDriver {
 
   /** `unix:` management socket of a bridge. */
   target(bridge: string): string {
-    return `unix:${join(this.opts.ovsRundir, `${bridge}.mgmt`)}`;
+    return mgmtTarget(this.opts.ovsRundir, bridge);
   }
 
   async dump(bridge: string): Promise<Flow[]> {
     let out: string;
     try {
-      out = (await this.ofctl(['-O', OFCTL_PROTOCOL, '--no-stats', '--no-names', 'dump-flows', this.target(bridge), ownerCookieFilter()])).stdout;
+      out = (await this.ofctl(['-O', OFCTL_PROTOCOL, '--no-stats', '--no-names', 'dump-flows', this.target(bridge), cookieFilterArg(this.opts.cookie)])).stdout;
     } catch (err) {
       throw new FlowDumpError(bridge, { cause: err });
     }

@@ -1,4 +1,5 @@
-import { Observable, from, type ObservableInput, type OperatorFunction } from 'rxjs';
+import { EMPTY, catchError, defer, type ObservableInput, type OperatorFunction } from 'rxjs';
+import { coalesceRequests } from './coalesce-requests.js';
 
 /**
  * Runs `work` one batch at a time: triggers that arrive while a run is in
@@ -10,59 +11,18 @@ export function runCoalesced<T, R>(
   work: (batch: readonly T[]) => ObservableInput<R>,
   onError: (err: unknown, batch: readonly T[]) => void = () => undefined,
 ): OperatorFunction<T, R> {
-  return (source) =>
-    new Observable<R>((subscriber) => {
-      let pending: T[] = [];
-      let running = false;
-      let sourceDone = false;
-      let inner: { unsubscribe(): void } | undefined;
-
-      const next = (): void => {
-        if (running) return;
-        if (pending.length === 0) {
-          if (sourceDone) subscriber.complete();
-          return;
-        }
-        const batch = pending;
-        pending = [];
-        running = true;
-        const finish = (): void => {
-          running = false;
-          inner = undefined;
-          next();
-        };
-        let result: ObservableInput<R>;
-        try {
-          result = work(batch);
-        } catch (err) {
+  return coalesceRequests<T, T[], R>(
+    (batch) =>
+      defer(() => work(batch)).pipe(
+        catchError((err: unknown) => {
           onError(err, batch);
-          finish();
-          return;
-        }
-        inner = from(result).subscribe({
-          next: (v) => subscriber.next(v),
-          error: (err: unknown) => {
-            onError(err, batch);
-            finish();
-          },
-          complete: finish,
-        });
-      };
-
-      const sub = source.subscribe({
-        next: (v) => {
-          pending.push(v);
-          next();
-        },
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => {
-          sourceDone = true;
-          if (!running) next();
-        },
-      });
-      return () => {
-        sub.unsubscribe();
-        inner?.unsubscribe();
-      };
-    });
+          return EMPTY;
+        }),
+      ),
+    (batch, trigger) => {
+      if (batch === undefined) return [trigger];
+      batch.push(trigger);
+      return batch;
+    },
+  );
 }

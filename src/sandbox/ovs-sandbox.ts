@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { run, type RunResult } from '../exec/run.js';
 import { PrivateNetnsDir } from './private-netns-dir.js';
+import { mgmtTarget } from '../openflow/mgmt-target.js';
 import { killByPidFile, readPidFile } from './pid-file.js';
 
 export const VSWITCH_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
@@ -69,7 +70,7 @@ export class OvsSandbox {
 
   /** `unix:` target of a bridge's OpenFlow management socket. */
   mgmt(bridge: string): string {
-    return `unix:${join(this.dir, `${bridge}.mgmt`)}`;
+    return mgmtTarget(this.dir, bridge);
   }
 
   async startOvsdb(): Promise<void> {

@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -313,7 +313,6 @@ export { tmpdir };
 
 /** Flow monitor children (`ovs-ofctl monitor`) whose command line names this bridge socket. */
 export async function monitorPids(mgmt: string): Promise<number[]> {
-  const { readdir, readFile } = await import('node:fs/promises');
   const out: number[] = [];
   for (const d of await readdir('/proc')) {
     if (!/^\d+$/.test(d)) continue;

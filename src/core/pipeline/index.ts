@@ -1,7 +1,9 @@
 import type { Flow } from '../../openflow/index.js';
-import { encodeCookie } from '../../openflow/cookie.js';
+import { encodeCookie } from './cookie.js';
+import { isUsableOfport } from '../../net/ofport.js';
 import { Category, MULTICAST_DST, Priority, Table, UNTAGGED } from './tables.js';
 
+export { COOKIE_OWNER, COOKIE_OWNER_MASK, OWNER_COOKIE, decodeCookie, encodeCookie, isOurCookie, type CookieParts } from './cookie.js';
 export { Category, Priority, Table, MULTICAST_DST, UNTAGGED, categoryName, type CategoryName } from './tables.js';
 
 /** A workload port as the pipeline needs it (ofport from OVSDB, the rest from our external_ids). */
@@ -14,9 +16,6 @@ export interface FlowPort {
   readonly tenant: string;
 }
 
-/** OpenFlow's last usable port number; 0xff00 and above are reserved ports. */
-const MAX_OFPORT = 0xfeff;
-
 /** Flows every port contributes; the pipeline never grows faster than this per port. */
 export const FLOWS_PER_PORT = 5;
 /** Flows every tenant with at least one port contributes. */
@@ -26,7 +25,7 @@ export const FLOWS_PER_GATEWAY = 5;
 
 /** Ports whose ofport OVS has assigned (new ports read -1 or [] until ovs-vswitchd picks one). */
 export function hasUsableOfport(p: FlowPort): boolean {
-  return Number.isInteger(p.ofport) && p.ofport >= 1 && p.ofport <= MAX_OFPORT;
+  return isUsableOfport(p.ofport);
 }
 
 function metadata(tenantId: number): string {

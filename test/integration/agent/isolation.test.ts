@@ -5,8 +5,7 @@ import { execa } from 'execa';
 import { Agent } from '../../../src/agent/agent.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import { run } from '../../../src/exec/run.js';
-import { Category } from '../../../src/core/pipeline/index.js';
-import { decodeCookie } from '../../../src/openflow/index.js';
+import { Category, decodeCookie } from '../../../src/core/pipeline/index.js';
 import { AgentEnv, BRIDGE, eventually, pool, tenantYaml } from '../../helpers/agent-env.js';
 import { trafficMatrix, trafficProblems, type TrafficPair } from '../../helpers/traffic.js';
 

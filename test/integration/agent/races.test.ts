@@ -99,13 +99,15 @@ describe('agent races and manifest changes', () => {
     await eventually('tk-2 ready', async () => agent!.status().namespaces.find((n) => n.path === env.workloads.path('tk-2'))?.state === 'ready');
     // tk-1 is retried with backoff, and each try holds a veth for a moment (created, sealed, refused
     // inside, rolled back): the invariant is that none stays, so look until a snapshot falls between tries.
-    const c = await eventually('no veth without a row between retries', async () => {
+    // The namespace's own links are read in the same moment: a try may move its temporary peer in meanwhile.
+    const { c, inside } = await eventually('no veth without a row, and no peer left inside, between retries', async () => {
       const snap = await consistent();
-      return snap.problems.length === 0 ? snap : undefined;
+      const links = await env.nsLinks('tk-1');
+      const settled = snap.problems.length === 0 && links.length === 3 && (await consistent()).problems.length === 0;
+      return settled ? { c: snap, inside: links } : undefined;
     }, 10_000, 100);
     expect(c.problems).toEqual([]);
     expect(c.rows.filter((r) => r.ids['nsvswitch-netns'] === tk1)).toEqual([]);
-    const inside = await env.nsLinks('tk-1');
     expect(inside.map((l) => l.name).sort()).toEqual(['eth0', 'eth0peer', 'lo']);
     expect(inside.find((l) => l.name === 'eth0')?.addrs).toEqual([]);
 

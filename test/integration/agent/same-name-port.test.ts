@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removePorts } from '../../../src/agent/ovs-ports.js';
+import { OvsPorts } from '../../../src/agent/ovs-ports.js';
 import { run } from '../../../src/exec/run.js';
 import { OvsdbClient, VswitchReplica } from '../../../src/ovsdb/index.js';
 import { OvsSandbox } from '../../../src/sandbox/ovs-sandbox.js';
@@ -68,7 +68,7 @@ describe('a port re-created under the same name', () => {
   });
 
   it('works when removePorts() waited for ovs-vswitchd before the link was re-created', async () => {
-    await removePorts(client!, bridgeUuid(), [{ portUuid: portUuid('snvb') }], replica);
+    await new OvsPorts(client!, replica!).removePorts(bridgeUuid(), [{ portUuid: portUuid('snvb') }], { waitApplied: true });
     await sb.inHost('ip', ['link', 'del', 'snvb']);
     await veth('snvb', pb, MAC.b, '10.90.0.2/24');
     await sb.vsctl('add-port', BR, 'snvb');

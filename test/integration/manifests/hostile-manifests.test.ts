@@ -46,7 +46,8 @@ describe('watchManifests$ against hostile manifests', () => {
   it('rejects a file that would put working namespaces into conflict; they keep their tenant, and /status lists the problem', async () => {
     const dir = await dirWith('conflict', { 'blue.yaml': tenant('blue', 100, '10.10.0.0/24', ['blue-*']), 'shop.yaml': tenant('shop', 200, '10.20.0.0/24', ['shop-*']) });
     const reconciler = new Reconciler({ config: DEFAULT_CONFIG, logger: silentLogger() } as unknown as ReconcilerDeps);
-    for (const p of ['/run/netns/blue-web', '/run/netns/shop-web', '/run/netns/blue-db']) reconciler.namespaces.set(p, { ...ns(p), inode: 1, firstSeenMs: 0 });
+    const seen = ['/run/netns/blue-web', '/run/netns/shop-web', '/run/netns/blue-db'].map((p) => ({ ...ns(p), inode: 1, firstSeenMs: 0 }));
+    for (const n of seen) reconciler.noteNamespace({ type: 'added', ns: n });
     const until = start(dir, { namespaces: () => reconciler.namespaces.values() });
     await until((s) => s.tenants.size === 2);
     const hostile = join(dir, 'zz-web.yaml');
@@ -57,14 +58,13 @@ describe('watchManifests$ against hostile manifests', () => {
     expect(set.problems[0]?.message).toContain('matches namespace /run/netns/blue-web, which pattern "blue-*" of tenant "blue"');
     expect(set.files?.find((f) => f.file === hostile)).toMatchObject({ state: 'rejected', tenants: [] });
     // What /status shows: the agent puts this set in reconciler.tenants; buildStatus lists its problems.
-    reconciler.tenants = set;
+    reconciler.setTenants(set);
     const snapshot = { bridges: new Map(), ports: new Map(), interfaces: new Map() } as unknown as VswitchSnapshot;
     const status = buildStatus({ version: 't', bridge: 'br-nsv', ready: true, ovsdbConnected: true, reconciler, snapshot });
     expect(status.problems).toEqual(set.problems);
     expect(status.tenants.map((t) => t.name)).toEqual(['blue', 'shop']);
     // The workloads go away: the file is retried and taken.
-    reconciler.namespaces.delete('/run/netns/blue-web');
-    reconciler.namespaces.delete('/run/netns/shop-web');
+    for (const n of seen.slice(0, 2)) reconciler.noteNamespace({ type: 'removed', ns: n });
     const later = await until((s) => s.tenants.has('web'));
     expect(later.problems).toEqual([]);
   });

@@ -40,6 +40,23 @@ describe('nsvswitch validate', () => {
     );
   });
 
+  it('refuses every interface name plumbing would refuse, with file:line', async () => {
+    const names = ['eth#0', '-eth0', "e'0", 'lo', 'eth0'];
+    const docs = names.map((n, i) => `apiVersion: nsvswitch/v1\nkind: Tenant\nmetadata: { name: t${i} }\nspec:\n  id: ${i + 1}\n  subnet: 10.${i}.0.0/24\n  namespaces: ["t${i}-*"]\n  interface: { name: ${JSON.stringify(n)} }\n`);
+    const file = join(dir, 'ifnames.yaml');
+    await writeFile(file, docs.join('---\n'));
+    const r = await nsvswitch('validate', file);
+    expect(r.exitCode).toBe(1);
+    const rule = 'is not a valid Linux interface name: 1 to 15 characters from A-Z a-z 0-9 _ . + -, starting with a letter, digit or "_"';
+    expect(r.stdout).toBe(
+      `${file}:8: spec.interface.name "eth#0" ${rule}\n` +
+        `${file}:17: spec.interface.name "-eth0" ${rule}\n` +
+        `${file}:26: spec.interface.name "e'0" ${rule}\n` +
+        `${file}:35: spec.interface.name "lo" is reserved (the loopback interface)\n` +
+        '4 problems in 1 of 1 file\n',
+    );
+  });
+
   it('reports a conflict with the shipped examples, naming both files', async () => {
     const clash = join(dir, 'clash.yaml');
     await writeFile(clash, 'apiVersion: nsvswitch/v1\nkind: Tenant\nmetadata: { name: teal }\nspec:\n  id: 100\n  subnet: 10.40.0.0/24\n  namespaces: ["teal-*"]\n');

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstValueFrom, take, timeout, toArray } from 'rxjs';
 import { OvsSandbox } from '../../../src/sandbox/ovs-sandbox.js';
 import { Metrics } from '../../../src/observe/metrics.js';
-import { pipelineFlows, type FlowPort } from '../../../src/core/pipeline/index.js';
+import { OWNER_COOKIE, pipelineFlows, type FlowPort } from '../../../src/core/pipeline/index.js';
+import { FlowMetrics } from '../../../src/agent/flow-metrics.js';
 import { FlowApplyError, FlowDumpError, FlowSync, OfctlDriver, diffFlows, flowLoss$, parseDumpFlows } from '../../../src/openflow/index.js';
 import { addSecureBridge } from './workloads.js';
 
@@ -28,7 +29,7 @@ describe('FlowSync on a real ovs-vswitchd', () => {
   beforeAll(async () => {
     sb = await OvsSandbox.start({ label: 'of-sync' });
     await addSecureBridge(sb, bridge);
-    driver = new OfctlDriver({ ovsRundir: sb.dir, env: sb.env, onSpawn: () => spawns++ });
+    driver = new OfctlDriver({ ovsRundir: sb.dir, cookie: OWNER_COOKIE, env: sb.env, onSpawn: () => spawns++ });
   });
   afterAll(async () => {
     await sb?.stop();
@@ -36,7 +37,7 @@ describe('FlowSync on a real ovs-vswitchd', () => {
 
   it('installs the pipeline, and what the switch prints back diffs to nothing', async () => {
     const metrics = new Metrics({ defaultMetrics: false });
-    const sync = new FlowSync(driver, { metrics });
+    const sync = new FlowSync(driver, { observer: new FlowMetrics(metrics) });
     const desired = pipelineFlows(fakePorts(40, 4));
     spawns = 0;
     expect(await sync.sync(bridge, desired)).toEqual({ added: desired.length, modified: 0, deleted: 0, total: desired.length });
@@ -51,7 +52,7 @@ describe('FlowSync on a real ovs-vswitchd', () => {
 
   it('sends zero flow-mods (and spawns only the dump) when nothing changed', async () => {
     const metrics = new Metrics({ defaultMetrics: false });
-    const sync = new FlowSync(driver, { metrics });
+    const sync = new FlowSync(driver, { observer: new FlowMetrics(metrics) });
     spawns = 0;
     expect(await sync.sync(bridge, pipelineFlows(fakePorts(40, 4)))).toMatchObject({ added: 0, modified: 0, deleted: 0 });
     expect(spawns).toBe(1);

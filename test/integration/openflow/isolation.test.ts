@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OvsSandbox } from '../../../src/sandbox/ovs-sandbox.js';
-import { Category, pipelineFlows } from '../../../src/core/pipeline/index.js';
-import { FlowSync, OfctlDriver, decodeCookie, flowLoss$, parseDumpFlows } from '../../../src/openflow/index.js';
+import { Category, OWNER_COOKIE, decodeCookie, pipelineFlows } from '../../../src/core/pipeline/index.js';
+import { FlowSync, OfctlDriver, flowLoss$, parseDumpFlows } from '../../../src/openflow/index.js';
 import { firstValueFrom, timeout } from 'rxjs';
 import { describeTraffic, traffic, trafficMatrix, trafficProblems } from '../../helpers/traffic.js';
 import { addSecureBridge, inNs, neighbour, nsIp, ping, plugWorkloads, pool, readOfports, ipReceived, type Workload, type WorkloadSpec } from './workloads.js';
@@ -62,7 +62,7 @@ describe('tenant isolation with real traffic', () => {
     sb = await OvsSandbox.start({ label: 'of-iso' });
     await addSecureBridge(sb, bridge);
     w = await plugWorkloads(sb, bridge, SPECS);
-    driver = new OfctlDriver({ ovsRundir: sb.dir, env: sb.env });
+    driver = new OfctlDriver({ ovsRundir: sb.dir, cookie: OWNER_COOKIE, env: sb.env });
     sync = new FlowSync(driver);
     await sync.sync(bridge, pipelineFlows(w));
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OvsSandbox } from '../../../src/sandbox/ovs-sandbox.js';
-import { pipelineFlows } from '../../../src/core/pipeline/index.js';
+import { OWNER_COOKIE, pipelineFlows } from '../../../src/core/pipeline/index.js';
 import { FlowSync, OfctlDriver } from '../../../src/openflow/index.js';
 import { run } from '../../../src/exec/run.js';
 import trace from '../../../src/cli/trace.js';
@@ -38,7 +38,7 @@ describe('nsvswitch trace on a real switch', () => {
       { ns: 'green-new', portName: 'vtr3', mac: '02:00:00:0a:00:04', ip: '10.8.0.4', tenant: 'green', tenantId: 23 },
     ]);
     // green-new is in OVSDB but not programmed yet: its flows are left out.
-    await new FlowSync(new OfctlDriver({ ovsRundir: sb.dir, env: sb.env })).sync(bridge, pipelineFlows(w.slice(0, 3)));
+    await new FlowSync(new OfctlDriver({ ovsRundir: sb.dir, cookie: OWNER_COOKIE, env: sb.env })).sync(bridge, pipelineFlows(w.slice(0, 3)));
     cfg = ['--ovsdb', sb.dbEndpoint, '--ovs-rundir', sb.dir, '--bridge', bridge];
   });
   afterAll(async () => {

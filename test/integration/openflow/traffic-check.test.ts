@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OvsSandbox } from '../../../src/sandbox/ovs-sandbox.js';
-import { pipelineFlows } from '../../../src/core/pipeline/index.js';
+import { OWNER_COOKIE, pipelineFlows } from '../../../src/core/pipeline/index.js';
 import { FlowSync, OfctlDriver } from '../../../src/openflow/index.js';
 import { describeTraffic, traffic, trafficMatrix, trafficProblems } from '../../helpers/traffic.js';
 import { addSecureBridge, ping, plugWorkloads, setTxChecksumOffload, txChecksumOffload, type Workload } from './workloads.js';
@@ -26,7 +26,7 @@ describe('the TCP/UDP traffic check', () => {
       { ns: 'tc-a1', portName: 'vtc1', mac: '02:00:00:0c:00:02', ip: '10.12.0.2', tenant: 'tca', tenantId: 21 },
       { ns: 'tc-b0', portName: 'vtc2', mac: '02:00:00:0c:00:03', ip: '10.12.0.3', tenant: 'tcb', tenantId: 22 },
     ], { txChecksumOffload: true });
-    await new FlowSync(new OfctlDriver({ ovsRundir: sb.dir, env: sb.env })).sync(bridge, pipelineFlows(w));
+    await new FlowSync(new OfctlDriver({ ovsRundir: sb.dir, cookie: OWNER_COOKIE, env: sb.env })).sync(bridge, pipelineFlows(w));
   });
   afterAll(async () => {
     await sb?.stop();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OvsSandbox } from '../../../src/sandbox/ovs-sandbox.js';
-import { Category, UNTAGGED, pipelineFlows } from '../../../src/core/pipeline/index.js';
-import { FlowSync, OfctlDriver, decodeCookie, diffFlows, expectedByWatchKey, flowWatch$, foreignChange, parseDumpFlows, type FlowEvent, type FlowEventsLost } from '../../../src/openflow/index.js';
+import { Category, OWNER_COOKIE, UNTAGGED, decodeCookie, pipelineFlows } from '../../../src/core/pipeline/index.js';
+import { FlowSync, OfctlDriver, diffFlows, expectedByWatchKey, flowWatch$, foreignChange, parseDumpFlows, type FlowEvent, type FlowEventsLost } from '../../../src/openflow/index.js';
 import { eventually, monitorPids } from '../../helpers/agent-env.js';
 import { addSecureBridge, plugWorkloads, type Workload } from './workloads.js';
 import { sendFrames, startCapture, type Received } from './raw-frames.js';
@@ -38,7 +38,7 @@ describe('port security drops VLAN-tagged frames and unexpected ethertypes (real
     sb = await OvsSandbox.start({ label: 'of-vlan' });
     await addSecureBridge(sb, bridge);
     w = await plugWorkloads(sb, bridge, SPECS);
-    driver = new OfctlDriver({ ovsRundir: sb.dir, env: sb.env });
+    driver = new OfctlDriver({ ovsRundir: sb.dir, cookie: OWNER_COOKIE, env: sb.env });
     await new FlowSync(driver).sync(bridge, pipelineFlows(w));
   });
   afterAll(async () => {
@@ -76,7 +76,7 @@ describe('port security drops VLAN-tagged frames and unexpected ethertypes (real
         return a.length === allow.length && a;
       }, 5_000, 20);
       const expected = expectedByWatchKey(flows);
-      expect(added.map((e) => foreignChange(e, expected))).toEqual(allow.map(() => undefined));
+      expect(added.map((e) => foreignChange(e, expected, OWNER_COOKIE))).toEqual(allow.map(() => undefined));
     } finally {
       sub.unsubscribe();
     }

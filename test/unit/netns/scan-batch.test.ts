@@ -3,7 +3,7 @@ import { map, Observable, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { foldRequest, type ScanBatch } from '../../../src/netns/scan-batch.js';
 import { FULL_SCAN, type ScanRequest } from '../../../src/netns/observation.js';
-import { coalesceRequests } from '../../../src/netns/operators/coalesce-requests.js';
+import { coalesceRequests } from '../../../src/reconcile/coalesce-requests.js';
 
 const names = (...n: string[]): ScanRequest => ({ kind: 'names', names: new Set(n) });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectedByWatchKey, foreignChange, parseMonitorLine, watchKey, type FlowEvent } from '../../../src/openflow/flow-events.js';
-import { encodeCookie } from '../../../src/openflow/cookie.js';
+import { OWNER_COOKIE, encodeCookie } from '../../../src/core/pipeline/cookie.js';
 import type { Flow } from '../../../src/openflow/flow.js';
 
 const ours = encodeCookie(0x21c, 0x30);
@@ -36,20 +36,20 @@ describe('foreignChange', () => {
   });
 
   it('sees our own changes as ours: a wanted flow added or rewritten to what we want, an unwanted one deleted', () => {
-    expect(foreignChange(ev('ADDED'), expected)).toBeUndefined();
-    expect(foreignChange(ev('MODIFIED'), expected)).toBeUndefined();
-    expect(foreignChange(ev('DELETED', { match: 'metadata=0x21c,dl_dst=02:00:00:00:00:09' }), expected)).toBeUndefined();
+    expect(foreignChange(ev('ADDED'), expected, OWNER_COOKIE)).toBeUndefined();
+    expect(foreignChange(ev('MODIFIED'), expected, OWNER_COOKIE)).toBeUndefined();
+    expect(foreignChange(ev('DELETED', { match: 'metadata=0x21c,dl_dst=02:00:00:00:00:09' }), expected, OWNER_COOKIE)).toBeUndefined();
   });
 
   it('sees a wanted flow deleted, rewritten, or a flow posing with our cookie as foreign', () => {
-    expect(foreignChange(ev('DELETED'), expected)).toBe('deleted');
-    expect(foreignChange(ev('MODIFIED', { actions: 'drop' }), expected)).toBe('modified');
-    expect(foreignChange(ev('MODIFIED', { cookie: encodeCookie(0x21c, 0x31) }), expected)).toBe('modified');
-    expect(foreignChange(ev('ADDED', { table: 0, match: 'udp', actions: 'drop' }), expected)).toBe('added');
+    expect(foreignChange(ev('DELETED'), expected, OWNER_COOKIE)).toBe('deleted');
+    expect(foreignChange(ev('MODIFIED', { actions: 'drop' }), expected, OWNER_COOKIE)).toBe('modified');
+    expect(foreignChange(ev('MODIFIED', { cookie: encodeCookie(0x21c, 0x31) }), expected, OWNER_COOKIE)).toBe('modified');
+    expect(foreignChange(ev('ADDED', { table: 0, match: 'udp', actions: 'drop' }), expected, OWNER_COOKIE)).toBe('added');
   });
 
   it('leaves flows without our cookie alone', () => {
-    expect(foreignChange(ev('ADDED', { cookie: 0x1234n, table: 0, match: 'tcp' }), expected)).toBeUndefined();
-    expect(foreignChange(ev('DELETED', { cookie: 0n }), expected)).toBeUndefined();
+    expect(foreignChange(ev('ADDED', { cookie: 0x1234n, table: 0, match: 'tcp' }), expected, OWNER_COOKIE)).toBeUndefined();
+    expect(foreignChange(ev('DELETED', { cookie: 0n }), expected, OWNER_COOKIE)).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { checkPlugSpec, isSafeIfName } from '../../../src/plumbing/spec-check.js';
+import { checkPlugSpec } from '../../../src/plumbing/spec-check.js';
+import { isSafeIfName } from '../../../src/net/ifname.js';
 import { InvalidPlugSpecError } from '../../../src/plumbing/errors/invalid-plug-spec-error.js';
 import { hostLine, namespaceLines } from '../../../src/plumbing/batch-text.js';
 import { spec } from './fixtures.js';

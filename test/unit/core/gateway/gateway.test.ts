@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { desiredGateways, gatewayMac, gatewayName, isGatewayName } from '../../../../src/core/gateway/desired-gateways.js';
 import { gatewayRecord, ownedGateways, planGateways, subnetOfAddress, type OwnedGateway } from '../../../../src/core/gateway/owned-gateways.js';
 import { ownedPorts } from '../../../../src/core/owned-ports.js';
-import { Category, FLOWS_PER_GATEWAY, baseFlows, gatewayFlows, pipelineFlows, type FlowPort } from '../../../../src/core/pipeline/index.js';
-import { decodeCookie } from '../../../../src/openflow/index.js';
+import { Category, FLOWS_PER_GATEWAY, baseFlows, decodeCookie, gatewayFlows, pipelineFlows, type FlowPort } from '../../../../src/core/pipeline/index.js';
 import type { Tenant, TenantEgress } from '../../../../src/manifests/types.js';
 
 function tenant(name: string, id: number, n: number, egress?: Partial<TenantEgress>, gateway = true): Tenant {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Category, FLOWS_PER_PORT, Table, UNTAGGED, baseFlows, pipelineFlows, portFlows, tenantFlows, type FlowPort } from '../../../../src/core/pipeline/index.js';
-import { decodeCookie, diffFlows, flowKey, isOurCookie, parseDumpFlows, type Flow } from '../../../../src/openflow/index.js';
+import { Category, FLOWS_PER_PORT, Table, UNTAGGED, baseFlows, decodeCookie, isOurCookie, pipelineFlows, portFlows, tenantFlows, type FlowPort } from '../../../../src/core/pipeline/index.js';
+import { diffFlows, flowKey, parseDumpFlows, type Flow } from '../../../../src/openflow/index.js';
 import { canonicalMatch } from '../../../../src/openflow/canonical-match.js';
 
 function port(ofport: number, tenantId: number): FlowPort {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { explainTrace, parseTrace, tracedOutputs } from '../../../../src/core/pipeline/trace/explain-trace.js';
+import { explainTrace } from '../../../../src/core/pipeline/trace/explain-trace.js';
+import { parseTrace, tracedOutputs } from '../../../../src/openflow/ofproto-trace.js';
+import { parseTracedPorts } from '../../../../src/cli/traced-ports-vsctl.js';
 import { parseProto, parseVlan, tracePacket } from '../../../../src/core/pipeline/trace/trace-packet.js';
-import { findPortsByNamespace, isIpv4, parseTracedPorts, type TracedPort } from '../../../../src/core/pipeline/trace/traced-port.js';
+import { findPortsByNamespace, type TracedPort } from '../../../../src/core/pipeline/trace/traced-port.js';
+import { isIpv4 } from '../../../../src/net/ipv4.js';
 
 // Verbatim `ovs-vsctl --format=json --columns=name,ofport,external_ids find Interface ...` shape (OVS 3.1).
 const VSCTL_JSON = JSON.stringify({

@@ -60,3 +60,17 @@ export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
   const [b0, b1] = rangeOf(b);
   return a0 <= b1 && b0 <= a1;
 }
+
+/** Whether `text` is a strict dotted quad (the only IPv4 form nsvswitch reads or writes). */
+export function isIpv4(text: string): boolean {
+  return parseIpv4(text) !== undefined;
+}
+
+/** True if `ip` lies inside `cidr` (host bits of the CIDR ignored); false if either is malformed. */
+export function ipInSubnet(ip: string, cidr: string): boolean {
+  const a = parseIpv4(ip);
+  const c = parseCidr(cidr);
+  if (a === undefined || !c) return false;
+  const [first, last] = rangeOf(c);
+  return a >= first && a <= last;
+}

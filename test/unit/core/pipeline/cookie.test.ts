@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { COOKIE_OWNER_MASK, decodeCookie, encodeCookie, isOurCookie, ownerCookieFilter } from '../../../src/openflow/cookie.js';
+import { COOKIE_OWNER_MASK, OWNER_COOKIE, decodeCookie, encodeCookie, isOurCookie } from '../../../../src/core/pipeline/cookie.js';
+import { cookieFilterArg, cookieMatches } from '../../../../src/openflow/cookie-filter.js';
 
 describe('flow cookies', () => {
   it('carry owner magic in the high 16 bits, then tenant id, then category', () => {
@@ -29,6 +30,8 @@ describe('flow cookies', () => {
     expect(isOurCookie(0n)).toBe(false);
     expect(isOurCookie(0x1234_000064_000031n)).toBe(false);
     expect(COOKIE_OWNER_MASK).toBe(0xffff_000000_000000n);
-    expect(ownerCookieFilter()).toBe('cookie=0x6e73000000000000/0xffff000000000000');
+    expect(cookieFilterArg(OWNER_COOKIE)).toBe('cookie=0x6e73000000000000/0xffff000000000000');
+    expect(cookieMatches(OWNER_COOKIE, encodeCookie(7, 1))).toBe(true);
+    expect(cookieMatches(OWNER_COOKIE, 0x1234_000064_000031n)).toBe(false);
   });
 });

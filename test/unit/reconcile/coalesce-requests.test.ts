@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { map, timer, of, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { coalesceRequests } from '../../../../src/netns/operators/coalesce-requests.js';
+import { coalesceRequests } from '../../../src/reconcile/coalesce-requests.js';
 
 const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 const concatNames = (a: string | undefined, b: string) => [...new Set([...(a ?? ''), ...b])].sort().join('');
