@@ -29,6 +29,10 @@ if [ "${1:-}" = "--test" ]; then
   # Docker workloads (test/integration/workloads): a real dockerd, and busybox-static for a registry-free image.
   [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ] || need+=(docker.io)
   [ -x /bin/busybox ] || need+=(busybox-static)
+  # Kubernetes pods (test/integration/workloads/cri-*, bench/cri.ts): containerd with its CRI plugin, and
+  # the CNI plugins (ptp, host-local) that stand in for the cluster's primary network.
+  { [ -x /usr/bin/containerd ] && [ -x /usr/bin/ctr ]; } || need+=(containerd)
+  { [ -x /usr/lib/cni/ptp ] && [ -x /usr/lib/cni/host-local ] && [ -x /usr/lib/cni/loopback ]; } || need+=(containernetworking-plugins)
 fi
 if [ "${#need[@]}" -gt 0 ]; then
   echo "bootstrap: installing ${need[*]}" >&2

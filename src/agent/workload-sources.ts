@@ -6,11 +6,16 @@ import { EMPTY, firstValueFrom, map, merge, Observable, Subject, tap, timeout, c
 import type { AgentConfig } from '../config/types.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
-import { dockerSource, pathNormaliser, type RuntimeView, type WorkloadSource, type WorkloadSourceState } from '../workloads/index.js';
+import { criSource, dockerSource, pathNormaliser, type RuntimeView, type WorkloadSource, type WorkloadSourceState } from '../workloads/index.js';
 import type { Reconciler, Trigger } from './reconciler.js';
+import type { NamespaceRef } from '../manifests/match-namespace.js';
+import type { WorkloadJoin } from '../workloads/types.js';
 
 /** Docker's namespace directory unless configured (dockerd's default exec root + /netns). */
 export const DEFAULT_DOCKER_NETNS_DIR = '/run/docker/netns';
+
+/** Where a CRI runtime (containerd, CRI-O) pins pod namespace files unless configured. */
+export const DEFAULT_CRI_NETNS_DIR = '/run/netns';
 
 /** How long the first pass waits for a runtime's first answer (a listing, or a failure) before going on without it. */
 export const FIRST_METADATA_WAIT_MS = 10_000;
@@ -32,6 +37,17 @@ export class AgentWorkloads {
         netnsDirs: [dirname(this.normalise(join(config.dockerNetnsDir ?? DEFAULT_DOCKER_NETNS_DIR, 'x')))],
         logger,
         normalise: this.normalise,
+      }));
+    }
+    if (config.criSocket !== undefined) {
+      // The runtime names its own path (/var/run/netns/cni-…); the agent may see that directory elsewhere
+      // (a DaemonSet mounts the host's /run/netns): the file name joins them.
+      const dir = dirname(this.normalise(join(config.criNetnsDir ?? DEFAULT_CRI_NETNS_DIR, 'x')));
+      sources.push(criSource({
+        socketPath: config.criSocket,
+        netnsDirs: [dir],
+        logger,
+        mapPath: (p) => join(dir, basename(p)),
       }));
     }
     this.sources = sources;
@@ -69,7 +85,7 @@ export class AgentWorkloads {
   /** One trigger per change of any source's state; the reconciler's runtime views are updated first. */
   triggers$(reconciler: Reconciler): Observable<Trigger> {
     if (this.sources.length === 0) return EMPTY;
-    const views = (): RuntimeView[] => this.sources.map((s) => ({ runtime: s.runtime, netnsDirs: s.netnsDirs, state: this.states.get(s.runtime) }));
+    const views = (): RuntimeView[] => this.sources.map((s) => ({ runtime: s.runtime, netnsDirs: s.netnsDirs, state: this.states.get(s.runtime), ...(s.claims ? { claims: s.claims } : {}) }));
     reconciler.setRuntimes(views());
     return merge(...[...this.shared].map(([s, s$]) => s$.pipe(
       tap((st) => {
@@ -83,5 +99,17 @@ export class AgentWorkloads {
       }),
       map((): Trigger => ({ reason: 'workloads' })),
     )));
+  }
+}
+
+/**
+ * The namespaces that exist, each with its workload when a runtime has said whose it is: what the
+ * manifest loader checks a changed file against (a change that would put a running container or pod
+ * into conflict is rejected, not applied).
+ */
+export function* namespacesWithWorkloads(namespaces: Iterable<{ readonly name: string; readonly dir: string; readonly path: string }>, workloadOf: (ns: { readonly path: string }) => WorkloadJoin): Iterable<NamespaceRef> {
+  for (const ns of namespaces) {
+    const j = workloadOf(ns);
+    yield j.kind === 'known' ? { name: ns.name, dir: ns.dir, path: ns.path, workload: j.workload } : ns;
   }
 }

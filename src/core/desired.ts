@@ -34,13 +34,14 @@ function gate(j: WorkloadJoin): { reason: string; hold: boolean; workload?: Work
   if (j.kind === 'none') return undefined;
   if (j.kind === 'unknown') {
     // Listed by a runtime that answers: not a running workload's namespace (yet). Else nothing is known: keep what is there.
-    if (j.connected && j.synced) return { reason: `not a running ${j.runtime} container's namespace (yet)`, hold: false };
+    if (j.connected && j.synced) return { reason: `not a running ${j.runtime} ${j.runtime === 'cri' ? 'pod' : 'container'}'s namespace (yet)`, hold: false };
     return { reason: `waiting for ${j.runtime} metadata (${j.connected ? 'not listed yet' : 'runtime not reachable'})`, hold: true };
   }
   const w = j.workload;
   if (w.state === 'running') return undefined;
-  if (w.state === 'starting') return { reason: `${w.runtime} container ${w.name} is not running yet`, hold: true, workload: w };
-  return { reason: `${w.runtime} container ${w.name} stopped`, hold: false, workload: w };
+  const what = w.k8sNamespace !== undefined ? 'pod' : 'container';
+  if (w.state === 'starting') return { reason: `${w.runtime} ${what} ${w.name} is not running yet`, hold: true, workload: w };
+  return { reason: `${w.runtime} ${what} ${w.name} stopped`, hold: false, workload: w };
 }
 
 /** The name a tenant's staticAddresses know this namespace by: its workload's name if listed, else the file name. */

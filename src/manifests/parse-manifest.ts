@@ -6,8 +6,7 @@ import picomatch from 'picomatch';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, type Alias, type Document, type Node, type YAMLMap } from 'yaml';
 import { didYouMean } from '../config/did-you-mean.js';
 import { describeValue } from '../config/describe-value.js';
-import { IFNAME_RULE, isValidIfName } from '../config/ifname.js';
-import { formatIpv4, networkOf, parseCidr, parseIpv4, rangeOf } from '../ipam/ipv4.js';
+import { MTU_MAX, MTU_MIN, TENANT_ID_MAX, TENANT_ID_MIN, formatIpv4, networkOf, parseCidr, parseIpv4, rangeOf, workloadIfNameFault } from '../net/index.js';
 import type { ManifestProblem, Tenant } from './types.js';
 import type { ParsedFile, ParsedTenant } from './parsed-tenant.js';
 import { TenantIndex } from './tenant-conflicts.js';
@@ -19,8 +18,8 @@ import { parseEgress } from './parse-egress.js';
 import { parseWorkloads } from './parse-workloads.js';
 import { workloadNameMayMatch } from './workload-selector.js';
 import {
-  API_VERSION, DEFAULT_INTERFACE, DEFAULT_SECONDARY_INTERFACE, RUNTIME_IFNAME, DNS_LABEL, INTERFACE_FIELDS, KIND, METADATA_FIELDS, MTU_MAX, MTU_MIN, NAME_MAX,
-  SPEC_FIELDS, TENANT_ID_MAX, TENANT_ID_MIN, TOP_FIELDS,
+  API_VERSION, DEFAULT_INTERFACE, DEFAULT_SECONDARY_INTERFACE, RUNTIME_IFNAME, DNS_LABEL, INTERFACE_FIELDS, KIND, METADATA_FIELDS, NAME_MAX,
+  SPEC_FIELDS, TOP_FIELDS,
 } from './fields.js';
 
 type Doc = Document.Parsed;
@@ -269,7 +268,8 @@ function parseTenantDoc(ctx: Ctx, root: Node, docLine: number): ParsedTenant | u
       const n = get(inf, 'name');
       if (n) {
         const s = stringValue(ctx, n.node, n.line, 'spec.interface.name');
-        if (s !== undefined && !isValidIfName(s)) ctx.report(n.line, `spec.interface.name ${JSON.stringify(s)} is not a valid Linux interface name: ${IFNAME_RULE}`);
+        const fault = s === undefined ? undefined : workloadIfNameFault(s);
+        if (fault !== undefined) ctx.report(n.line, `spec.interface.name ${JSON.stringify(s)} ${fault}`);
         else if (s !== undefined) ifName = s;
       }
       const m = get(inf, 'mtu');
@@ -277,7 +277,8 @@ function parseTenantDoc(ctx: Ctx, root: Node, docLine: number): ParsedTenant | u
       const sn = get(inf, 'secondaryName');
       if (sn) {
         const s = stringValue(ctx, sn.node, sn.line, 'spec.interface.secondaryName');
-        if (s !== undefined && !isValidIfName(s)) ctx.report(sn.line, `spec.interface.secondaryName ${JSON.stringify(s)} is not a valid Linux interface name: ${IFNAME_RULE}`);
+        const fault = s === undefined ? undefined : workloadIfNameFault(s);
+        if (fault !== undefined) ctx.report(sn.line, `spec.interface.secondaryName ${JSON.stringify(s)} ${fault}`);
         else if (s !== undefined && RUNTIME_IFNAME.test(s)) ctx.report(sn.line, `spec.interface.secondaryName ${JSON.stringify(s)} is a name Docker gives its own interfaces (eth0, eth1... one per network): it would collide; use e.g. "${DEFAULT_SECONDARY_INTERFACE}"`);
         else if (s !== undefined) secondaryName = s;
       }
@@ -297,8 +298,10 @@ function parseTenantDoc(ctx: Ctx, root: Node, docLine: number): ParsedTenant | u
       const keyNode = ctx.resolve(pair.key);
       const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
       const keyLine = ctx.line(keyNode, saF.line);
-      if (key === undefined || key === '' || key.includes('/') || key === '.' || key === '..') {
-        ctx.report(keyLine, `spec.staticAddresses key ${key === undefined ? '?' : JSON.stringify(key)} must be a namespace name (a file name, without "/")`);
+      // A namespace file name, a container name, or a pod as "namespace/pod" (one "/", a Kubernetes namespace name before it).
+      const podKey = key !== undefined && /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?\/[^/]+$/.test(key);
+      if (key === undefined || key === '' || (key.includes('/') && !podKey) || key === '.' || key === '..') {
+        ctx.report(keyLine, `spec.staticAddresses key ${key === undefined ? '?' : JSON.stringify(key)} must be a namespace name (a file name, without "/"), a container name, or a pod as "namespace/pod"`);
         continue;
       }
       const valueNode = ctx.resolve(pair.value);

@@ -1,5 +1,5 @@
-// spec.workloads of a tenant manifest: selectors on runtime workloads (containers) by runtime, name globs
-// and labels. Validated from the plain value of the field, each problem on the line of its entry.
+// spec.workloads of a tenant manifest: selectors on runtime workloads (containers, Kubernetes pods) by
+// runtime, name globs, pod namespaces, labels and the pods' networks annotation. Validated from the plain value of the field, each problem on the line of its entry.
 import { describeValue } from '../config/describe-value.js';
 import { didYouMean } from '../config/did-you-mean.js';
 import { patternFault } from './pattern-rules.js';
@@ -7,12 +7,14 @@ import { LABEL_OPERATORS, type LabelExpression, type LabelOperator, type Workloa
 import { WORKLOAD_RUNTIMES, WORKLOAD_SELECTOR_FIELDS, LABEL_EXPRESSION_FIELDS } from './fields.js';
 
 /** Most selectors per tenant, names per selector, labels/expressions per selector and values per expression. */
-export const WORKLOAD_LIMITS = Object.freeze({ selectors: 64, names: 64, labels: 32, expressions: 32, values: 64 });
+export const WORKLOAD_LIMITS = Object.freeze({ selectors: 64, names: 64, labels: 32, expressions: 32, values: 64, k8sNamespaces: 64 });
 /** Longest label key (a Kubernetes prefix/name is at most 253 + 1 + 63) and value accepted in a selector. */
 export const LABEL_KEY_MAX = 317;
 export const LABEL_VALUE_MAX = 1024;
-/** Longest container name glob (Docker names are far shorter). */
-export const WORKLOAD_NAME_PATTERN_MAX = 255;
+/** Longest workload name glob (Docker names are far shorter; a pod's "namespace/pod" is at most 63 + 1 + 253). */
+export const WORKLOAD_NAME_PATTERN_MAX = 320;
+/** Longest Kubernetes namespace glob (a namespace name is at most 63 characters). */
+export const K8S_NAMESPACE_PATTERN_MAX = 63;
 
 export interface WorkloadsProblem {
   /** Index of the selector it concerns (for its line), or -1 for the field as a whole. */
@@ -49,7 +51,7 @@ function ownRecord(entries: readonly (readonly [string, string])[]): Record<stri
 
 function parseSelector(raw: unknown, at: string, report: (m: string) => void): WorkloadSelector | undefined {
   if (!isRecord(raw)) {
-    report(`${at} must be a mapping with runtime, names, matchLabels or matchExpressions, got ${describeValue(raw)}`);
+    report(`${at} must be a mapping with runtime, names, k8sNamespaces, matchLabels, matchExpressions or networkAnnotation, got ${describeValue(raw)}`);
     return undefined;
   }
   const before = { n: 0 };
@@ -62,7 +64,7 @@ function parseSelector(raw: unknown, at: string, report: (m: string) => void): W
     const near = didYouMean(key, WORKLOAD_SELECTOR_FIELDS);
     r(`unknown field "${key}" in ${at}; ${near === undefined ? `known fields: ${WORKLOAD_SELECTOR_FIELDS.join(', ')}` : `did you mean "${near}"?`}`);
   }
-  const sel: { runtime?: string; names?: string[]; matchLabels?: Record<string, string>; matchExpressions?: LabelExpression[] } = {};
+  const sel: { runtime?: string; names?: string[]; k8sNamespaces?: string[]; matchLabels?: Record<string, string>; matchExpressions?: LabelExpression[]; networkAnnotation?: boolean } = {};
   const runtime = raw.runtime ?? undefined;
   if (runtime !== undefined) {
     if (typeof runtime !== 'string' || !(WORKLOAD_RUNTIMES as readonly string[]).includes(runtime)) r(`${at}.runtime must be one of ${WORKLOAD_RUNTIMES.map((x) => `"${x}"`).join(', ')}, got ${describeValue(runtime)}`);
@@ -77,12 +79,41 @@ function parseSelector(raw: unknown, at: string, report: (m: string) => void): W
       names.forEach((p: unknown, i) => {
         if (typeof p !== 'string' || p.trim() === '') return r(`${at}.names[${i}] must be a non-empty string, got ${describeValue(p)}`);
         if (p.length > WORKLOAD_NAME_PATTERN_MAX) return r(`${at}.names[${i}] is longer than ${WORKLOAD_NAME_PATTERN_MAX} characters`);
-        if (p.includes('/')) return r(`${at}.names[${i}] ${JSON.stringify(p)} contains "/": container names have none (namespace paths go in spec.namespaces)`);
+        // A pod's name is "namespace/pod": one "/" inside; a leading "/" or two are a namespace path (spec.namespaces).
+        if (p.startsWith('/') || p.split('/').length > 2 || p.endsWith('/')) {
+          return r(`${at}.names[${i}] ${JSON.stringify(p)} is not a workload name glob: container names have no "/", pod names are "namespace/pod" (namespace paths go in spec.namespaces)`);
+        }
         const fault = patternFault(p);
         if (fault !== undefined) return r(`${at}.names[${i}] ${JSON.stringify(p)} ${fault}`);
         ok.push(p);
       });
       sel.names = ok;
+    }
+  }
+  const kn = raw.k8sNamespaces ?? undefined;
+  if (kn !== undefined) {
+    if (!Array.isArray(kn) || kn.length === 0) r(`${at}.k8sNamespaces must be a non-empty list of globs on Kubernetes namespace names, got ${describeValue(kn)}`);
+    else if (kn.length > WORKLOAD_LIMITS.k8sNamespaces) r(`${at}.k8sNamespaces has ${kn.length} entries, more than ${WORKLOAD_LIMITS.k8sNamespaces}`);
+    else {
+      const ok: string[] = [];
+      kn.forEach((p: unknown, i) => {
+        if (typeof p !== 'string' || p.trim() === '') return r(`${at}.k8sNamespaces[${i}] must be a non-empty string, got ${describeValue(p)}`);
+        if (p.length > K8S_NAMESPACE_PATTERN_MAX) return r(`${at}.k8sNamespaces[${i}] is longer than ${K8S_NAMESPACE_PATTERN_MAX} characters`);
+        if (p.includes('/')) return r(`${at}.k8sNamespaces[${i}] ${JSON.stringify(p)} contains "/": a Kubernetes namespace name has none`);
+        const fault = patternFault(p);
+        if (fault !== undefined) return r(`${at}.k8sNamespaces[${i}] ${JSON.stringify(p)} ${fault}`);
+        ok.push(p);
+      });
+      sel.k8sNamespaces = ok;
+    }
+    if (sel.runtime === 'docker') r(`${at}.k8sNamespaces selects Kubernetes pods, but ${at}.runtime is "docker"`);
+  }
+  const na = raw.networkAnnotation ?? undefined;
+  if (na !== undefined) {
+    if (typeof na !== 'boolean') r(`${at}.networkAnnotation must be true or false, got ${describeValue(na)}`);
+    else if (na) {
+      sel.networkAnnotation = true;
+      if (sel.runtime === 'docker') r(`${at}.networkAnnotation lets Kubernetes pods choose the tenant, but ${at}.runtime is "docker"`);
     }
   }
   const ml = raw.matchLabels ?? undefined;
@@ -140,8 +171,8 @@ function parseSelector(raw: unknown, at: string, report: (m: string) => void): W
     }
   }
   if (before.n > 0) return undefined;
-  if (sel.names === undefined && sel.matchLabels === undefined && sel.matchExpressions === undefined && sel.runtime === undefined) {
-    report(`${at} selects nothing: give runtime, names, matchLabels or matchExpressions`);
+  if (sel.names === undefined && sel.k8sNamespaces === undefined && sel.matchLabels === undefined && sel.matchExpressions === undefined && sel.runtime === undefined && sel.networkAnnotation === undefined) {
+    report(`${at} selects nothing: give runtime, names, k8sNamespaces, matchLabels, matchExpressions or networkAnnotation`);
     return undefined;
   }
   return sel;
@@ -152,7 +183,7 @@ export function parseWorkloads(value: unknown): { selectors: WorkloadSelector[];
   const problems: WorkloadsProblem[] = [];
   if (value === null || value === undefined) return { selectors: [], problems };
   if (!Array.isArray(value) || value.length === 0) {
-    problems.push({ index: -1, message: `spec.workloads must be a non-empty list of selectors (runtime, names, matchLabels, matchExpressions), got ${describeValue(value)}` });
+    problems.push({ index: -1, message: `spec.workloads must be a non-empty list of selectors (runtime, names, k8sNamespaces, matchLabels, matchExpressions, networkAnnotation), got ${describeValue(value)}` });
     return { selectors: [], problems };
   }
   if (value.length > WORKLOAD_LIMITS.selectors) {

@@ -64,9 +64,19 @@ function namesShared(a: readonly string[] | undefined, b: readonly string[] | un
   return undefined;
 }
 
-/** A name both selectors admit, if they provably select a common workload ("*" when neither constrains names). */
+/**
+ * A name both selectors admit, if they provably select a common workload ("*" when neither constrains
+ * names). Two selectors that both need the pod's networks annotation to name their (different) tenants
+ * meet only on a pod that names both: that is the pod's doing, reported at run time as a conflict.
+ */
 export function selectorsOverlap(a: WorkloadSelector, b: WorkloadSelector): string | undefined {
   if (a.runtime !== undefined && b.runtime !== undefined && a.runtime !== b.runtime) return undefined;
+  if (a.networkAnnotation === true && b.networkAnnotation === true) return undefined;
+  // Pod namespaces (and a pod's name "namespace/pod") never belong to a Docker container.
+  const podOnly = (s: WorkloadSelector): boolean => (s.k8sNamespaces?.length ?? 0) > 0 || s.networkAnnotation === true || (s.names ?? []).some((n) => n.includes('/'));
+  const containerOnly = (s: WorkloadSelector): boolean => s.runtime === 'docker' || ((s.names?.length ?? 0) > 0 && s.names!.every((n) => !n.includes('/') && !n.includes('**')) && s.runtime !== 'cri');
+  if ((podOnly(a) && containerOnly(b)) || (podOnly(b) && containerOnly(a))) return undefined;
+  if (namesShared(a.k8sNamespaces, b.k8sNamespaces) === undefined) return undefined;
   if (!labelsCompatible(a, b)) return undefined;
   return namesShared(a.names, b.names);
 }
@@ -76,6 +86,8 @@ export function describeSelector(s: WorkloadSelector): string {
   const parts: string[] = [];
   if (s.runtime !== undefined) parts.push(`runtime ${s.runtime}`);
   if (s.names && s.names.length > 0) parts.push(`names ${JSON.stringify(s.names)}`);
+  if (s.k8sNamespaces && s.k8sNamespaces.length > 0) parts.push(`k8sNamespaces ${JSON.stringify(s.k8sNamespaces)}`);
+  if (s.networkAnnotation === true) parts.push('networkAnnotation');
   const eq = Object.entries(s.matchLabels ?? {});
   if (eq.length > 0) parts.push(`labels ${eq.map(([k, v]) => `${k}=${v}`).join(',')}`);
   for (const e of s.matchExpressions ?? []) parts.push(`${e.key} ${e.operator}${e.values.length > 0 ? ` (${e.values.join(',')})` : ''}`);

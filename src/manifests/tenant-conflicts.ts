@@ -2,7 +2,7 @@
 // one file and across files, and always report on the candidate's side naming the other's file:line.
 // Indexed (maps by name, id, subnet prefix and pattern), so checking a tenant costs a few lookups whatever
 // the number of tenants already in: 10,000 tenants are checked in linear time, not pairwise.
-import { maskOf, parseCidr } from '../ipam/ipv4.js';
+import { maskOf, parseCidr } from '../net/ipv4.js';
 import type { ManifestProblem } from './types.js';
 import type { ParsedTenant } from './parsed-tenant.js';
 import { PatternIndex, type PatternOwner } from './pattern-overlaps.js';
@@ -72,7 +72,7 @@ export class TenantIndex {
         const other = o.workloads![j]!;
         problem(candidate.lines.workloads?.[i] ?? candidate.lines.doc,
           `spec.workloads[${i}] of tenant "${c.name}" (${describeSelector(sel)}) and spec.workloads[${j}] of tenant "${o.name}" (${describeSelector(other)}, ` +
-          `${ref.file}:${ref.pt.lines.workloads?.[j] ?? ref.pt.lines.doc}) can both select one container (e.g. one named ${JSON.stringify(selectorsOverlap(sel, other))} with labels both accept): it would belong to both`);
+          `${ref.file}:${ref.pt.lines.workloads?.[j] ?? ref.pt.lines.doc}) can both select one workload (e.g. one named ${JSON.stringify(selectorsOverlap(sel, other))} with labels both accept): it would belong to both`);
         break;
       }
     });

@@ -6,6 +6,7 @@ import picomatch from 'picomatch';
 import { GLOB_OPTIONS, tenantMatches, type NamespaceRef } from './match-namespace.js';
 import type { ManifestProblem } from './types.js';
 import type { ParsedTenant } from './parsed-tenant.js';
+import { selectorMatches } from './workload-selector.js';
 
 /** Namespaces reported per file; the rest are counted in the last message. */
 const MAX_REPORTED = 10;
@@ -17,9 +18,20 @@ export interface TenantsInForce {
   readonly previous: readonly ParsedTenant[];
 }
 
-function patternLine(pt: ParsedTenant, ns: NamespaceRef): { line: number; pattern: string } {
+/** What of the tenant matches the namespace: a namespace pattern, or (for a runtime's workload) a spec.workloads entry. */
+function patternLine(pt: ParsedTenant, ns: NamespaceRef): { line: number; pattern: string; what: string } {
   const i = pt.tenant.namespaces.findIndex((p) => picomatch(p, GLOB_OPTIONS)(p.includes('/') ? ns.path : ns.name));
-  return { line: pt.lines.namespaces[Math.max(i, 0)] ?? pt.lines.doc, pattern: pt.tenant.namespaces[Math.max(i, 0)] ?? '' };
+  if (i < 0 && ns.workload) {
+    const j = (pt.tenant.workloads ?? []).findIndex((sel) => selectorMatches(sel, ns.workload!, pt.tenant.name));
+    if (j >= 0) return { line: pt.lines.workloads?.[j] ?? pt.lines.doc, pattern: `spec.workloads[${j}]`, what: `spec.workloads[${j}]` };
+  }
+  const pattern = pt.tenant.namespaces[Math.max(i, 0)] ?? '';
+  return { line: pt.lines.namespaces[Math.max(i, 0)] ?? pt.lines.doc, pattern, what: `namespace pattern "${pattern}"` };
+}
+
+/** The namespace as messages name it: with its workload (a container, a pod as namespace/pod) when known. */
+function nsLabel(ns: NamespaceRef): string {
+  return ns.workload ? `${ns.path} (${ns.workload.runtime} workload ${ns.workload.name})` : ns.path;
 }
 
 /**
@@ -49,7 +61,7 @@ export function workloadConflicts(file: string, candidate: readonly ParsedTenant
       line: at.line,
       tenant: c.tenant.name,
       message:
-        `namespace pattern "${at.pattern}" of tenant "${c.tenant.name}" matches namespace ${ns.path}, which pattern "${rivalAt.pattern}" of tenant "${rival.pt.tenant.name}" ` +
+        `${at.what} of tenant "${c.tenant.name}" matches namespace ${nsLabel(ns)}, which ${rivalAt.what.replace(/^namespace /, '')} of tenant "${rival.pt.tenant.name}" ` +
         `(${rival.file}:${rivalAt.line}) also matches: the namespace would be in conflict and unplugged, so this version of the file is not taken`,
     });
   }

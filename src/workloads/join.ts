@@ -1,4 +1,4 @@
-import { sep } from 'node:path';
+import { basename, sep } from 'node:path';
 import type { WorkloadJoin, WorkloadSourceState } from './types.js';
 
 /** A runtime's state and the directories where it pins namespace files. */
@@ -6,6 +6,8 @@ export interface RuntimeView {
   readonly netnsDirs: readonly string[];
   readonly state: WorkloadSourceState | undefined;
   readonly runtime: string;
+  /** Which file names there are the runtime's (absent: all). */
+  readonly claims?: (fileName: string) => boolean;
 }
 
 function inDir(path: string, dir: string): boolean {
@@ -24,7 +26,7 @@ export function joinWorkload(nsPath: string, runtimes: readonly RuntimeView[]): 
     if (w) return { kind: 'known', workload: w };
   }
   for (const r of runtimes) {
-    if (r.netnsDirs.some((d) => inDir(nsPath, d))) return { kind: 'unknown', runtime: r.runtime, connected: r.state?.connected ?? false, synced: r.state?.synced ?? false };
+    if (r.netnsDirs.some((d) => inDir(nsPath, d)) && (r.claims?.(basename(nsPath)) ?? true)) return { kind: 'unknown', runtime: r.runtime, connected: r.state?.connected ?? false, synced: r.state?.synced ?? false };
   }
   return { kind: 'none' };
 }

@@ -6,7 +6,7 @@ import type { Observable } from 'rxjs';
  * names and labels are data, bounded and never interpolated into commands.
  */
 export interface WorkloadInfo {
-  /** Which source told us: "docker" (later "cri"). */
+  /** Which source told us: "docker" or "cri" (a Kubernetes pod sandbox). */
   readonly runtime: string;
   /** The runtime's id of the workload (Docker: the 64-hex container id). */
   readonly id: string;
@@ -25,6 +25,16 @@ export interface WorkloadInfo {
   readonly runtimeNetworked: boolean;
   /** Lifecycle, folded to what matters here (see WorkloadState). */
   readonly state: WorkloadState;
+  /** A pod's Kubernetes namespace (CRI only; `name` is then "namespace/pod"). */
+  readonly k8sNamespace?: string;
+  /** A pod's uid (CRI only). */
+  readonly podUid?: string;
+  /** A pod's annotations (CRI only; bounded, a null-prototype record). */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Tenants the pod asks for by name in its k8s.v1.cni.cncf.io/networks annotation (CRI only). */
+  readonly networks?: readonly string[];
+  /** Why that annotation could not be read (it then names no tenant). */
+  readonly networksFault?: string;
 }
 
 /**
@@ -61,6 +71,11 @@ export interface WorkloadSource {
    * the runtime), and ports already in place are kept while it is unknown.
    */
   readonly netnsDirs: readonly string[];
+  /**
+   * Which file names in netnsDirs are the runtime's (absent: all). A directory the runtime shares with
+   * others (containerd's /run/netns, also `ip netns`'s) claims only the names the runtime gives.
+   */
+  readonly claims?: (fileName: string) => boolean;
   /** Cold: subscribing connects; emits the whole state on every change; never errors (reconnects with backoff). */
   readonly state$: Observable<WorkloadSourceState>;
   /** Paths of namespace files the runtime has just let go (a stopped container's): worth a fresh look now. */

@@ -5,7 +5,7 @@
 import { Observable, Subject } from 'rxjs';
 import type { Logger } from '../../observe/logger.js';
 import { mapLimit } from '../../plumbing/map-limit.js';
-import { backoffDelay } from '../../netns/operators/backoff.js';
+import { backoffDelay } from '../../reconcile/backoff.js';
 import { RuntimeApiError } from '../errors/runtime-api-error.js';
 import type { WorkloadInfo, WorkloadSource, WorkloadSourceState } from '../types.js';
 import { HttpDockerApi, type DockerApi, type EventStream } from './docker-api.js';

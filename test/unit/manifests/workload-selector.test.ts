@@ -74,9 +74,9 @@ describe('spec.workloads in manifests', () => {
   });
 
   it.each([
-    ['an unknown selector field', '  workloads:\n    - labels: { a: b }\n', 8, 'unknown field "labels" in spec.workloads[0]; known fields: runtime, names, matchLabels, matchExpressions'],
-    ['an empty selector', '  workloads:\n    - {}\n', 8, 'spec.workloads[0] selects nothing: give runtime, names, matchLabels or matchExpressions'],
-    ['an unknown runtime', '  workloads:\n    - runtime: podman\n', 8, 'spec.workloads[0].runtime must be one of "docker", got string "podman"'],
+    ['an unknown selector field', '  workloads:\n    - labels: { a: b }\n', 8, 'unknown field "labels" in spec.workloads[0]; known fields: runtime, names, k8sNamespaces, matchLabels, matchExpressions, networkAnnotation'],
+    ['an empty selector', '  workloads:\n    - {}\n', 8, 'spec.workloads[0] selects nothing: give runtime, names, k8sNamespaces, matchLabels, matchExpressions or networkAnnotation'],
+    ['an unknown runtime', '  workloads:\n    - runtime: podman\n', 8, 'spec.workloads[0].runtime must be one of "docker", "cri", got string "podman"'],
     ['In without values', '  workloads:\n    - matchExpressions: [{ key: a, operator: In }]\n', 8, 'spec.workloads[0].matchExpressions[0].values is missing (a non-empty list of strings for operator In)'],
     ['Exists with values', '  workloads:\n    - matchExpressions: [{ key: a, operator: Exists, values: [x] }]\n', 8, 'spec.workloads[0].matchExpressions[0].values must be absent for operator Exists'],
     ['a bad operator', '  workloads:\n    - matchExpressions: [{ key: a, operator: Equals, values: [x] }]\n', 8, 'spec.workloads[0].matchExpressions[0].operator must be one of In, NotIn, Exists, DoesNotExist, got string "Equals"'],
@@ -96,7 +96,7 @@ describe('spec.workloads in manifests', () => {
       doc('red', 2, '10.2.0.0/24', '  workloads:\n    - names: ["red-*"]\n'),
     ].join('---\n'));
     expect(both.problems).toHaveLength(1);
-    expect(both.problems[0]!.message).toContain('can both select one container');
+    expect(both.problems[0]!.message).toContain('can both select one workload');
     const apart = parseManifestFile('t.yaml', [
       doc('blue', 1, '10.1.0.0/24', '  workloads:\n    - matchLabels: { tenant: blue }\n'),
       doc('red', 2, '10.2.0.0/24', '  workloads:\n    - matchLabels: { tenant: red }\n      names: ["red-*"]\n'),

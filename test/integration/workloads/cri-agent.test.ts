@@ -1,0 +1,335 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Counter } from 'prom-client';
+import { pino } from 'pino';
+import { Agent } from '../../../src/agent/agent.js';
+import { Metrics } from '../../../src/observe/metrics.js';
+import { silentLogger } from '../../../src/observe/logger.js';
+import type { NamespaceStatus } from '../../../src/observe/status-types.js';
+import { run } from '../../../src/exec/run.js';
+import { PrivateNetnsDir } from '../../../src/sandbox/private-netns-dir.js';
+import { AgentEnv, eventually, tenantYaml } from '../../helpers/agent-env.js';
+import { CriEnv, criAvailable, type Pod } from '../../helpers/cri-env.js';
+import { describeTraffic, traffic, trafficMatrix, trafficProblems } from '../../helpers/traffic.js';
+import trace from '../../../src/cli/trace.js';
+
+/** `nsvswitch trace` in-process, its output captured. */
+async function traceCmd(argv: string[]): Promise<{ code: number; out: string }> {
+  const out: string[] = [];
+  const o = process.stdout.write.bind(process.stdout);
+  const e = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((x: string | Uint8Array) => out.push(String(x)) > 0) as typeof process.stdout.write;
+  process.stderr.write = ((x: string | Uint8Array) => out.push(String(x)) > 0) as typeof process.stderr.write;
+  try {
+    return { code: await trace(argv), out: out.join('') };
+  } finally {
+    process.stdout.write = o;
+    process.stderr.write = e;
+  }
+}
+
+async function counterSum<L extends string>(c: Counter<L>, labels: Partial<Record<L, string>> = {}): Promise<number> {
+  const { values } = await c.get();
+  return values.filter((v) => Object.entries(labels).every(([k, want]) => (v.labels as Record<string, unknown>)[k] === want)).reduce((s, v) => s + v.value, 0);
+}
+
+// blue: every pod of Kubernetes namespace team-a. red and green: pods of team-b, by label. green also
+// takes team-c pods that ask for it by the networks annotation. team-c pods that do not ask: untouched.
+const MANIFEST = `apiVersion: nsvswitch/v1
+kind: Tenant
+metadata: { name: blue }
+spec:
+  id: 100
+  subnet: 10.10.0.0/24
+  workloads:
+    - runtime: cri
+      k8sNamespaces: [team-a]
+---
+apiVersion: nsvswitch/v1
+kind: Tenant
+metadata: { name: red }
+spec:
+  id: 200
+  subnet: 10.20.0.0/24
+  workloads:
+    - k8sNamespaces: ["team-b"]
+      matchLabels: { tenant: red }
+---
+apiVersion: nsvswitch/v1
+kind: Tenant
+metadata: { name: green }
+spec:
+  id: 300
+  subnet: 10.30.0.0/24
+  interface: { secondaryName: tnt0 }
+  workloads:
+    - k8sNamespaces: ["team-b"]
+      matchLabels: { tenant: green }
+    - k8sNamespaces: ["team-c"]
+      networkAnnotation: true
+  staticAddresses:
+    team-b/db: 10.30.0.50
+`;
+
+interface Link { ifname: string; addr_info?: { family: string; local: string; prefixlen: number }[] }
+
+describe.skipIf(process.env.NSVS_SKIP_CRI === '1')('Kubernetes pods as workloads (real containerd CRI)', () => {
+  it('has containerd, the CNI plugins and busybox-static', () => {
+    expect(criAvailable(), 'install containerd, containernetworking-plugins and busybox-static (scripts/bootstrap.sh --test does)').toBe(true);
+  });
+
+  let env: AgentEnv;
+  let cri: CriEnv;
+  let agent: Agent | undefined;
+  let metrics: Metrics;
+  const pods = new Map<string, Pod>();
+  const logLines: { level: number; msg: string; [k: string]: unknown }[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as (typeof logLines)[number]) });
+
+  async function startAgent(): Promise<Agent> {
+    metrics = new Metrics({ defaultMetrics: false });
+    const a = await Agent.start(env.config({ criSocket: cri.socket, criNetnsDir: cri.netnsDir, namespaceDirs: [env.workloads.dir, cri.netnsDir] }), { logger, http: false, metrics });
+    await a.ready;
+    return a;
+  }
+
+  const pod = (key: string): Pod => {
+    const p = pods.get(key);
+    if (!p) throw new Error(`no pod ${key}`);
+    return p;
+  };
+
+  async function links(key: string): Promise<Link[]> {
+    return JSON.parse((await run('ip', ['-j', 'addr', 'show'], { netns: pod(key).netns })).stdout) as Link[];
+  }
+
+  async function addrOf(key: string, ifName: string): Promise<string | undefined> {
+    const a = (await links(key)).find((x) => x.ifname === ifName)?.addr_info?.find((x) => x.family === 'inet');
+    return a ? `${a.local}/${a.prefixlen}` : undefined;
+  }
+
+  const ip = (cidr: string): string => cidr.split('/')[0]!;
+
+  function podStatus(key: string): NamespaceStatus | undefined {
+    return agent?.status().namespaces.find((n) => n.workload?.name === key);
+  }
+
+  async function runPod(namespace: string, name: string, o: Parameters<CriEnv['runPod']>[2] = {}): Promise<Pod> {
+    const p = await cri.runPod(namespace, name, o);
+    pods.set(`${namespace}/${name}`, p);
+    return p;
+  }
+
+  beforeAll(async () => {
+    env = await AgentEnv.start('cri');
+    try {
+      cri = await CriEnv.start(join(env.sb.dir, 'cri'), env.sb.hostNetns);
+    } catch (err) {
+      await env.stop();
+      throw err;
+    }
+    await env.writeManifest('tenants.yaml', MANIFEST);
+    agent = await startAgent();
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await cri?.stop().finally(() => env?.stop());
+    if (process.env.NSVS_SHOW_LOG) for (const l of logLines) if (l.level >= 30) console.log(JSON.stringify(l));
+  });
+
+  it('plugs pods into the tenants their namespace, labels or annotation choose, beside the cluster network', async () => {
+    const t0 = Date.now();
+    await Promise.all([
+      runPod('team-a', 'web-1'),
+      runPod('team-a', 'web-2', { labels: { app: 'web' } }),
+      runPod('team-b', 'cache', { labels: { tenant: 'red' } }),
+      runPod('team-b', 'db', { labels: { tenant: 'green' } }),
+      runPod('team-b', 'app', { labels: { tenant: 'green' } }),
+      runPod('team-c', 'picky', { annotations: { 'k8s.v1.cni.cncf.io/networks': 'green' } }),
+      runPod('team-c', 'plain'),
+    ]);
+    const started = Date.now();
+    await eventually('6 pod ports ready', async () => agent!.status().namespaces.filter((n) => n.state === 'ready' && n.workload).length === 6);
+    console.log(`RunPodSandbox x7 in parallel: ${started - t0} ms; all returned → 6 ports ready: ${Date.now() - started} ms`);
+
+    // Secondary interfaces: net1 (tenant default) or the manifest's name; the static address by namespace/pod.
+    const web1 = (await addrOf('team-a/web-1', 'net1'))!;
+    const web2 = (await addrOf('team-a/web-2', 'net1'))!;
+    const cache = (await addrOf('team-b/cache', 'net1'))!;
+    expect(web1).toMatch(/^10\.10\.0\.\d+\/24$/);
+    expect(web2).toMatch(/^10\.10\.0\.\d+\/24$/);
+    expect(cache).toMatch(/^10\.20\.0\.\d+\/24$/);
+    expect(await addrOf('team-b/db', 'tnt0')).toBe('10.30.0.50/24');
+    const app = (await addrOf('team-b/app', 'tnt0'))!;
+    const picky = (await addrOf('team-c/picky', 'tnt0'))!;
+    expect(app).toMatch(/^10\.30\.0\.\d+\/24$/);
+    expect(picky).toMatch(/^10\.30\.0\.\d+\/24$/);
+    // Not selected: untouched.
+    expect((await links('team-c/plain')).map((l) => l.ifname).sort()).toEqual(['eth0', 'lo']);
+    expect(podStatus('team-c/plain')?.state).toBe('unmatched');
+
+    // The cluster network is untouched: eth0 from the CNI, the default route through it; ours has the tenant subnet only.
+    for (const key of ['team-a/web-1', 'team-b/db']) {
+      expect(await addrOf(key, 'eth0')).toMatch(/^172\.30\.240\.\d+\/24$/);
+      const routes = (await run('ip', ['route', 'show'], { netns: pod(key).netns })).stdout;
+      expect(routes).toMatch(/^default via 172\.30\.240\.1 dev eth0/m);
+      expect(routes.split('\n').filter((l) => /dev (net1|tnt0)/.test(l))).toEqual([expect.stringMatching(/^10\.(10|30)\.0\.0\/24 dev (net1|tnt0) proto kernel scope link/)]);
+    }
+
+    // Status, metrics, records and trace name pods namespace/pod.
+    const st = podStatus('team-a/web-1')!;
+    expect(st).toMatchObject({ tenant: 'blue', state: 'ready', workload: { runtime: 'cri', name: 'team-a/web-1', id: pod('team-a/web-1').id, state: 'running', secondary: true } });
+    expect(agent!.status().runtimes).toEqual([expect.objectContaining({ runtime: 'cri', connected: true, synced: true })]);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/nsvswitch_workload_port_info\{runtime="cri",container="team-a\/web-1",container_id="[0-9a-f]{12}",tenant="blue",port="nsv[^"]+"\} 1/);
+    expect(text).toContain('nsvswitch_runtime_connected{runtime="cri"} 1');
+    const row = (await env.ownedInterfaces()).find((i) => i.ids['nsvswitch-workload'] === 'team-a/web-1')!;
+    expect(row.ids).toMatchObject({ 'nsvswitch-runtime': 'cri', 'nsvswitch-ifname': 'net1' });
+    const c = env.config();
+    const cfg = ['--ovsdb', c.ovsdb, '--ovs-rundir', c.ovsRundir, '--bridge', c.bridge, '--host-netns', env.sb.hostNetns];
+    const allowed = await traceCmd(['team-a/web-1', 'team-a/web-2', ...cfg]);
+    expect(allowed.code, allowed.out).toBe(0);
+    expect((await traceCmd(['team-a/web-1', 'team-b/cache', ...cfg])).code).toBe(1);
+
+    // Same tenant: ping, then TCP and UDP both ways over the tenant interface, bytes checked.
+    const ns = (k: string): string => pod(k).netns;
+    const ping = async (from: string, to: string): Promise<boolean> =>
+      (await run('ping', ['-c', '1', '-W', '1', '-I', from.includes('team-a') || from.includes('cache') ? 'net1' : 'tnt0', to], { netns: ns(from), okExitCodes: [1, 2] })).exitCode === 0;
+    expect(await ping('team-a/web-1', ip(web2))).toBe(true);
+    expect(await ping('team-c/picky', '10.30.0.50')).toBe(true);
+    const same = await trafficMatrix([
+      { from: ns('team-a/web-1'), to: ns('team-a/web-2'), ip: ip(web2), label: 'web-1 -> web-2' },
+      { from: ns('team-a/web-2'), to: ns('team-a/web-1'), ip: ip(web1), label: 'web-2 -> web-1' },
+      { from: ns('team-c/picky'), to: ns('team-b/db'), ip: '10.30.0.50', label: 'picky -> db' },
+      { from: ns('team-b/app'), to: ns('team-c/picky'), ip: ip(picky), label: 'app -> picky' },
+    ]);
+    expect(trafficProblems(same, () => true), same.map(describeTraffic).join('\n')).toEqual([]);
+    // The cluster network still carries traffic (eth0 to eth0 through the node's routes).
+    const plainPrimary = ip((await addrOf('team-c/plain', 'eth0'))!);
+    const primary = await traffic(ns('team-a/web-1'), ns('team-c/plain'), plainPrimary, { label: 'web-1 -> plain over the cluster network' });
+    expect(trafficProblems([primary], () => true)).toEqual([]);
+
+    // Across tenants: on-link routes both ways over the tenant interfaces; the switch drops everything.
+    await run('ip', ['route', 'replace', `${ip(cache)}/32`, 'dev', 'net1'], { netns: ns('team-a/web-1') });
+    await run('ip', ['route', 'replace', `${ip(web1)}/32`, 'dev', 'net1'], { netns: ns('team-b/cache') });
+    const cross = await trafficMatrix([
+      { from: ns('team-a/web-1'), to: ns('team-b/cache'), ip: ip(cache), label: 'web-1 -> cache' },
+      { from: ns('team-b/cache'), to: ns('team-a/web-1'), ip: ip(web1), label: 'cache -> web-1' },
+    ]);
+    expect(trafficProblems(cross, () => false)).toEqual([]);
+    expect(await ping('team-a/web-1', ip(cache))).toBe(false);
+    expect(await ping('team-b/cache', ip(web1))).toBe(false);
+  });
+
+  it('a stopped pod sandbox is unplugged within 1 s, as routine churn', async () => {
+    const port = podStatus('team-b/cache')!.port!;
+    const errorsBefore = await counterSum(metrics.reconcileErrors);
+    await cri.api.stopPodSandbox(pod('team-b/cache').id);
+    // Measured from the stop call returning (what the kubelet sees as done); removal follows.
+    const t0 = Date.now();
+    const gone = await eventually('cache port removed', async () => !(await env.ownedInterfaces()).some((i) => i.name === port) && Date.now(), 5000, 20);
+    console.log(`port gone ${gone - t0} ms after StopPodSandbox returned`);
+    expect(gone - t0).toBeLessThan(1000);
+    await cri.api.removePodSandbox(pod('team-b/cache').id);
+    expect(podStatus('team-b/cache')).toBeUndefined();
+    expect((await env.hostLinks()).includes(port)).toBe(false);
+    expect(await counterSum(metrics.reconcileErrors)).toBe(errorsBefore);
+  });
+
+  it('a pod given a new sandbox (as the kubelet restarts it) is replugged with its address and MAC', async () => {
+    const before = pod('team-a/web-2');
+    const addrBefore = await addrOf('team-a/web-2', 'net1');
+    const macBefore = (await env.ownedInterfaces()).find((i) => i.ids['nsvswitch-workload'] === 'team-a/web-2')!.ids['nsvswitch-mac'];
+    // The kubelet's order: stop the old sandbox, run a new one (same pod uid, next attempt), remove the old one later.
+    await cri.api.stopPodSandbox(before.id);
+    const after = await runPod('team-a', 'web-2', { labels: { app: 'web' }, attempt: 1, uid: before.uid });
+    expect(after.netns).not.toBe(before.netns);
+    await eventually('web-2 ready again', async () => {
+      const s = podStatus('team-a/web-2');
+      return s?.state === 'ready' && s.workload?.id === after.id;
+    });
+    await cri.api.removePodSandbox(before.id);
+    // Same address and MAC as before: the neighbours' ARP caches stay right.
+    expect(await addrOf('team-a/web-2', 'net1')).toBe(addrBefore);
+    expect((await env.ownedInterfaces()).find((i) => i.ids['nsvswitch-workload'] === 'team-a/web-2')!.ids['nsvswitch-mac']).toBe(macBefore);
+    const owned = (await env.ownedInterfaces()).filter((i) => i.ids['nsvswitch-tenant'] === 'blue');
+    expect(owned.map((i) => i.ids['nsvswitch-netns']).sort()).toEqual([after.netns, pod('team-a/web-1').netns].sort());
+    const r = await trafficMatrix([
+      { from: after.netns, to: pod('team-a/web-1').netns, ip: ip((await addrOf('team-a/web-1', 'net1'))!) },
+      { from: pod('team-a/web-1').netns, to: after.netns, ip: ip(addrBefore!) },
+    ]);
+    expect(trafficProblems(r, () => true), r.map(describeTraffic).join('\n')).toEqual([]);
+  });
+
+  it('an agent restart adopts every pod port with zero writes', async () => {
+    const rowsBefore = (await env.ownedInterfaces()).map((i) => JSON.stringify(i)).sort();
+    await agent!.stop();
+    agent = await startAgent();
+    await new Promise((r) => setTimeout(r, 800));
+    agent.resync();
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await counterSum(metrics.ovsdbTransactions, { kind: 'write' })).toBe(0);
+    expect(await counterSum(metrics.flowMods)).toBe(0);
+    expect((await env.ownedInterfaces()).map((i) => JSON.stringify(i)).sort()).toEqual(rowsBefore);
+    expect(agent.status().namespaces.filter((n) => n.state === 'ready' && n.workload).map((n) => n.workload!.name).sort())
+      .toEqual(['team-a/web-1', 'team-a/web-2', 'team-b/app', 'team-b/db', 'team-c/picky']);
+  });
+
+  it('containerd restarted under the agent: ports kept while it is down, /status says so, resync after', async () => {
+    const rowsBefore = (await env.ownedInterfaces()).map((i) => i.name).sort();
+    const writes = await counterSum(metrics.ovsdbTransactions, { kind: 'write' });
+    await cri.stopDaemon();
+    await eventually('status shows the CRI down', async () => agent!.status().runtimes?.[0]?.connected === false, 5000);
+    expect(agent!.status().runtimes![0]!.error).toBeTruthy();
+    // Pod sandboxes live on without containerd (their shims): their ports stay and carry traffic.
+    const r = await traffic(pod('team-a/web-1').netns, pod('team-b/db').netns, '10.30.0.50', { connectTimeoutMs: 800 });
+    expect(r.tcp.connected).toBe(false); // different tenants: still apart
+    const same = await traffic(pod('team-c/picky').netns, pod('team-b/db').netns, '10.30.0.50');
+    expect(trafficProblems([same], () => true)).toEqual([]);
+    agent!.resync();
+    await new Promise((res) => setTimeout(res, 300));
+    expect((await env.ownedInterfaces()).map((i) => i.name).sort()).toEqual(rowsBefore);
+    expect(await counterSum(metrics.ovsdbTransactions, { kind: 'write' })).toBe(writes);
+
+    await cri.startDaemon();
+    await eventually('CRI reconnected', async () => agent!.status().runtimes?.[0]?.connected === true, 15_000);
+    expect((await env.ownedInterfaces()).map((i) => i.name).sort()).toEqual(rowsBefore);
+    await runPod('team-a', 'late');
+    await eventually('late ready', async () => podStatus('team-a/late')?.state === 'ready');
+    expect(await addrOf('team-a/late', 'net1')).toMatch(/^10\.10\.0\.\d+\/24$/);
+    const warnings = logLines.filter((l) => l.level >= 40).map((l) => l.msg);
+    expect(warnings.filter((m) => !/IPv4 forwarding was off|CRI runtime unreachable/.test(m))).toEqual([]);
+  });
+});
+
+describe('CRI configured but unreachable (no runtime on the socket)', () => {
+  let env: AgentEnv;
+  let podDir: PrivateNetnsDir;
+  let agent: Agent | undefined;
+  beforeAll(async () => {
+    env = await AgentEnv.start('cri-down');
+    podDir = await PrivateNetnsDir.create(join(env.sb.dir, 'pnetns'));
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await podDir?.destroy().catch(() => undefined);
+    await env?.stop();
+  });
+
+  it('keeps running: plain namespaces are plugged, pod namespaces wait for metadata, /status says the CRI is down', async () => {
+    await env.writeManifest('t.yaml', tenantYaml('blue', 100, '10.10.0.0/24', ['blue-*', `${podDir.dir}/*`], '  workloads:\n    - k8sNamespaces: [team-a]\n'));
+    await env.workloads.add('blue-1');
+    const podFile = 'cni-0a1b2c3d-0000-4000-8000-000000000001';
+    // The runtime's directory is /run/netns, shared with `ip netns`: only the runtime's names wait.
+    await podDir.add(podFile, 'blue-ipnetns');
+    agent = await Agent.start(env.config({ criSocket: join(env.sb.dir, 'no-cri.sock'), criNetnsDir: podDir.dir, namespaceDirs: [env.workloads.dir, podDir.dir] }), { logger: silentLogger(), http: false });
+    await agent.ready;
+    await eventually('blue-1 and blue-ipnetns ready', async () => ['blue-1', 'blue-ipnetns'].every((f) => agent!.status().namespaces.find((n) => n.name === f)?.state === 'ready'));
+    const st = agent.status();
+    expect(st.namespaces.find((n) => n.name === podFile)).toMatchObject({ state: 'waiting', note: 'waiting for cri metadata (runtime not reachable)' });
+    expect(st.runtimes).toEqual([expect.objectContaining({ runtime: 'cri', connected: false, synced: false })]);
+    expect(st.runtimes![0]!.error).toMatch(/ENOENT|ECONNREFUSED|No connection|UNAVAILABLE|connect/i);
+    expect((await env.ownedInterfaces()).map((i) => i.ids['nsvswitch-netns']).sort()).toEqual([env.workloads.path('blue-1'), podDir.path('blue-ipnetns')].sort());
+  });
+});
