@@ -20,6 +20,7 @@ interface Waiter {
 export class InterfaceMonitor {
   readonly replica: InterfaceReplica = new Map();
   private readonly waiters = new Set<Waiter>();
+  private readonly listeners = new Set<(replica: InterfaceReplica, atMs: number) => void>();
   private buffer = '';
   private exited: Error | undefined;
   private stderr = '';
@@ -84,6 +85,12 @@ export class InterfaceMonitor {
     });
   }
 
+  /** Calls `fn` after every update that changed the replica (with the time it arrived); returns the unsubscribe. */
+  onUpdate(fn: (replica: InterfaceReplica, atMs: number) => void): () => void {
+    this.listeners.add(fn);
+    return () => void this.listeners.delete(fn);
+  }
+
   async stop(): Promise<void> {
     await this.undo();
   }
@@ -99,6 +106,7 @@ export class InterfaceMonitor {
     }
     if (!changed) return;
     const at = nowMs();
+    for (const fn of [...this.listeners]) fn(this.replica, at);
     for (const w of [...this.waiters]) {
       if (w.done(this.replica)) {
         this.waiters.delete(w);

@@ -1,5 +1,5 @@
 import { catchError, combineLatest, defer, filter, map, merge, Observable, of, switchMap, tap } from 'rxjs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { namespaceKey, type NamespaceEvent, type NamespaceInfo } from './types.js';
 import { DEFAULTS, resolveOptions, type WatchNamespacesOptions } from './options.js';
 import { dirEvents$ } from './dir-source.js';
@@ -62,6 +62,10 @@ export function watchNamespaces$(opts: WatchNamespacesOptions): Observable<Names
       ),
     );
     const refusal = (e: NamespaceRefusedError) => ({ err: e, path: e.path, namespace: e.namespace, reason: e.reason });
+    // Docker pins the host namespace in its own directory ("default") once a host-network container exists: routine there.
+    const runtimeDirs = new Set(o.runtimeDirs.map((d) => resolve(d)));
+    const routine = (e: NamespaceRefusedError) =>
+      (e.reason === 'host-namespace' || e.reason === 'agent-namespace') && runtimeDirs.has(resolve(dirname(e.path)));
     return protected$.pipe(
       switchMap((prot) => {
         const notLooked = new Set(dirs);
@@ -71,7 +75,9 @@ export function watchNamespaces$(opts: WatchNamespacesOptions): Observable<Names
           tap((s) => {
             switch (s.type) {
               case 'refused':
-                log.warn(refusal(s.error), 'refusing namespace file: it is never plugged');
+                // Routine: one info line with the message, no stack trace.
+                if (routine(s.error)) log.info({ path: s.error.path, namespace: s.error.namespace, reason: s.error.reason, error: s.error.message }, 'namespace file is the host namespace pinned by a runtime: never plugged');
+                else log.warn(refusal(s.error), 'refusing namespace file: it is never plugged');
                 o.onRefusal(s.error.path, s.error);
                 break;
               case 'refusal-updated':

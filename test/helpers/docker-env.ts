@@ -41,7 +41,13 @@ export class DockerEnv {
   private child: ChildProcess | undefined;
   private log = '';
 
-  private constructor(readonly dir: string, readonly hostNetns: string, readonly bridge: string, private readonly liveRestore: boolean) {}
+  private constructor(
+    readonly dir: string,
+    readonly hostNetns: string,
+    readonly bridge: string,
+    private readonly liveRestore: boolean,
+    private readonly sharedNetnsDir: boolean,
+  ) {}
 
   get socket(): string {
     return join(this.dir, 'd.sock');
@@ -55,11 +61,20 @@ export class DockerEnv {
     return join(this.dir, 'dockerd.pid');
   }
 
-  /** Starts dockerd in `hostNetns`; the bridge `bridge` (with `bridgeCidr`) is created there first. */
-  static async start(dir: string, hostNetns: string, opts: { bridgeCidr?: string; liveRestore?: boolean } = {}): Promise<DockerEnv> {
+  /**
+   * Starts dockerd in `hostNetns`; the bridge `bridge` (with `bridgeCidr`) is created there first.
+   * `sharedNetnsDir`: the namespace dir is made a shared mount first (as / is on a systemd host), so a
+   * container that mounts it with `rslave` propagation sees the namespace files made after it started.
+   */
+  static async start(dir: string, hostNetns: string, opts: { bridgeCidr?: string; liveRestore?: boolean; sharedNetnsDir?: boolean } = {}): Promise<DockerEnv> {
     await mkdir(dir, { recursive: true });
-    const env = new DockerEnv(dir, hostNetns, 'nsvsdbr0', opts.liveRestore ?? false);
+    const env = new DockerEnv(dir, hostNetns, 'nsvsdbr0', opts.liveRestore ?? false, opts.sharedNetnsDir ?? false);
     try {
+      if (env.sharedNetnsDir) {
+        await mkdir(env.netnsDir, { recursive: true });
+        await run('mount', ['--bind', env.netnsDir, env.netnsDir]);
+        await run('mount', ['--make-shared', env.netnsDir]);
+      }
       await run('ip', ['link', 'add', env.bridge, 'type', 'bridge'], { netns: hostNetns });
       await run('ip', ['addr', 'add', opts.bridgeCidr ?? '172.31.250.1/24', 'dev', env.bridge], { netns: hostNetns });
       await run('ip', ['link', 'set', env.bridge, 'up'], { netns: hostNetns });
@@ -198,8 +213,10 @@ export class DockerEnv {
     const mounts = await this.mountsLeft();
     for (const m of [...mounts].reverse()) await run('umount', ['-l', m], { okExitCodes: [32, 1] });
     // dockerd bind-mounts its data root onto itself (mount propagation) and, with live-restore, leaves it
-    // mounted at shutdown by design; anything else left is a leak.
-    const left = mounts.filter((m) => !(this.liveRestore && m === join(this.dir, 'data')));
+    // mounted at shutdown by design; anything else left (but the two below) is a leak.
+    // A container on the host network makes Docker pin the host namespace as netns/default, and keep it.
+    const expected = new Set([...(this.liveRestore ? [join(this.dir, 'data')] : []), ...(this.sharedNetnsDir ? [this.netnsDir] : []), join(this.netnsDir, 'default')]);
+    const left = mounts.filter((m) => !expected.has(m));
     await run('ip', ['link', 'del', this.bridge], { netns: this.hostNetns, okExitCodes: [1, 2] }).catch(() => undefined);
     await rm(this.dir, { recursive: true, force: true });
     if (left.length > 0) throw new Error(`dockerd left mounts under ${this.dir}: ${left.join(', ')}`);

@@ -95,6 +95,11 @@ describe.skipIf(process.env.NSVS_SKIP_DOCKER === '1')('Docker containers as work
 
   const ip = (cidr: string): string => cidr.split('/')[0]!;
 
+  /** True when any of three pings from inside a container's namespace is answered. */
+  async function ping(from: string, to: string): Promise<boolean> {
+    return (await docker.inNetns(from, 'ping', ['-n', '-q', '-c', '3', '-i', '0.2', '-W', '2', to], [1, 2])).exitCode === 0;
+  }
+
   async function containerStatus(name: string): Promise<NamespaceStatus | undefined> {
     return agent?.status().namespaces.find((n) => n.workload?.name === name);
   }
@@ -178,6 +183,9 @@ describe.skipIf(process.env.NSVS_SKIP_DOCKER === '1')('Docker containers as work
       { from: await ns('blue-none'), to: await ns('blue-web'), ip: ip(blueWeb), label: 'blue-none -> blue-web' },
     ]);
     expect(trafficProblems(same, () => true), same.map(describeTraffic).join('\n')).toEqual([]);
+    // And ping, both ways (ICMP and ARP through the tenant's flows).
+    expect(await ping('blue-web', '10.10.0.50')).toBe(true);
+    expect(await ping('blue-none', ip(blueWeb))).toBe(true);
     // Docker's own network still carries traffic (blue-web's eth0 to plain's eth0 over Docker's bridge).
     const plainDocker = ip((await addrOf('plain', 'eth0'))!);
     const viaDocker = await traffic(await ns('blue-web'), await ns('plain'), plainDocker, { label: 'blue-web -> plain over docker0' });
@@ -191,6 +199,8 @@ describe.skipIf(process.env.NSVS_SKIP_DOCKER === '1')('Docker containers as work
       { from: await ns('red-web'), to: await ns('blue-web'), ip: ip(blueWeb), label: 'red-web -> blue-web' },
     ]);
     expect(trafficProblems(cross, () => false)).toEqual([]);
+    expect(await ping('blue-web', ip(redWeb))).toBe(false);
+    expect(await ping('red-web', ip(blueWeb))).toBe(false);
   });
 
   it('docker rm unplugs within 1 s, as routine churn (no reconcile error)', async () => {

@@ -38,7 +38,8 @@ function simulate(
       .subscribe((e) => seen.push(`${ts.now()} ${e.type} ${e.ns.path}#${e.ns.inode}`));
   });
   const warnings = records.filter((r) => r.level === 40);
-  return { seen, refusals, warnings, initialScans };
+  const infos = records.filter((r) => r.level === 30);
+  return { seen, refusals, warnings, infos, initialScans };
 }
 
 describe('watchNamespaces$ refusals (fake fs, virtual time)', () => {
@@ -69,6 +70,24 @@ describe('watchNamespaces$ refusals (fake fs, virtual time)', () => {
     expect(seen).toEqual(['2 added /d/blue-1#30', '2 initial-scan']);
     expect(refusals).toEqual(['2 /d/host host-namespace', '2 /d/self agent-namespace']);
     expect(warnings.map((w) => (w.err as { type: string }).type)).toEqual(['HostNamespaceFileError', 'HostNamespaceFileError']);
+  });
+
+  it("refuses the host namespace a runtime pins in its own directory with one info line, no warning and no stack", () => {
+    const { seen, refusals, warnings, infos } = simulate(['/docker/netns', '/d'], 1500, (fs) => {
+      fs.mkdir('/docker/netns');
+      fs.mkdir('/d');
+      fs.outside.set('/host/netns', `${NSFS_DEV}:777`);
+      fs.add('/docker/netns', 'default', 777);
+      fs.add('/d', 'host', 777);
+    }, { hostNetns: '/host/netns', runtimeDirs: ['/docker/netns'] });
+    expect(seen).toEqual(['2 initial-scan']);
+    expect(refusals).toEqual(['2 /docker/netns/default host-namespace', '2 /d/host host-namespace']);
+    // Outside a runtime's directory the same file is still a warning with the error.
+    expect(warnings.map((w) => w.path)).toEqual(['/d/host']);
+    const routine = infos.filter((r) => r.path === '/docker/netns/default');
+    expect(routine).toHaveLength(1);
+    expect(routine[0]).toMatchObject({ reason: 'host-namespace' });
+    expect(routine[0]?.err).toBeUndefined();
   });
 
   it('refuses an alias in another directory seen later; when the first path goes, the alias takes over', () => {
