@@ -1,7 +1,7 @@
 import { Txn, transactAndWait, ovsSet, ovsMap, byUuid, mutation, type OvsdbClient, type VswitchReplica } from '../ovsdb/index.js';
 import type { DesiredGateway } from '../core/gateway/desired-gateways.js';
 import { gatewayRecord } from '../core/gateway/owned-gateways.js';
-import { APPLY_TIMEOUT_MS } from './ovs-ports.js';
+import { APPLY_TIMEOUT_MS } from './ovs-apply.js';
 
 /**
  * Records tenant gateway ports in one transaction and waits until

@@ -1,4 +1,4 @@
-import { formatIpv4, networkOf, parseCidr } from '../../ipam/ipv4.js';
+import { formatIpv4, networkOf, parseCidr } from '../../net/ipv4.js';
 import { ExternalIds, OWNER_KEY, OWNER_VALUE } from '../ownership.js';
 import type { PortRecordSource } from '../owned-ports.js';
 import type { DesiredGateway } from './desired-gateways.js';

@@ -3,12 +3,21 @@ import { CommandError } from '../../errors/command-error.js';
 import type { Logger } from '../../observe/logger.js';
 import { batchText, type BatchLine } from '../batch-text.js';
 import { parseBatchErrors, plainReason } from '../batch-errors.js';
-import { isSafeIfName } from '../spec-check.js';
+import { isSafeIfName } from '../../net/index.js';
 import { GatewayHostError } from '../errors/gateway-host-error.js';
-import { deleteScript, gatewayRuleset, gatewayTableName, parseGatewayTable, replaceScript, type GatewayRules, type GatewayRuleset } from './gateway-nft-text.js';
+import { deleteScript, gatewayRuleset, gatewayTableName, parseGatewayCounters, parseGatewayTable, replaceScript, withCanon, type GatewayCounterName, type GatewayRules, type GatewayRuleset, type ListedGatewayTable } from './gateway-nft-text.js';
 
 /** Time limit of one ip, nft, sysctl or conntrack process, ms. */
 export const GATEWAY_TIMEOUT_MS = 30_000;
+
+/** Packets and bytes through one named counter of a tenant gateway. */
+export interface GatewayCount {
+  readonly packets: number;
+  readonly bytes: number;
+}
+
+/** Tenant id → counter → count, as the kernel holds them now (reset when the table is rewritten). */
+export type GatewayCounters = ReadonlyMap<number, ReadonlyMap<GatewayCounterName, GatewayCount>>;
 
 /** One tenant gateway as the host sees it: its interface (the OVS internal port), address and policy. */
 export interface GatewayHostSpec extends GatewayRules {
@@ -36,6 +45,8 @@ export interface GatewayHost {
   forget(subnets: readonly string[]): Promise<void>;
   /** Removes the table (uninstall); interfaces go with their OVS ports. */
   removeAll(): Promise<void>;
+  /** The gateways' named counters (one `nft -j list counters`); empty when there is no table. */
+  readCounters(): Promise<GatewayCounters>;
 }
 
 export interface NftGatewayHostOptions {
@@ -119,6 +130,8 @@ export class NftGatewayHost implements GatewayHost {
   readonly table: string;
   /** Fingerprint of the ruleset last written or verified; undefined = read the kernel first. */
   private applied: string | undefined;
+  /** How this host's nft lists a ruleset (fingerprint → canonical hash), when it differs from the predicted one. */
+  private readonly listedCanon = new Map<string, string>();
   /** Gateway interfaces whose address, state and sysctls were last found or made right. */
   private readonly configured = new Set<string>();
   private forwardingKnownOn = false;
@@ -197,12 +210,40 @@ export class NftGatewayHost implements GatewayHost {
     this.configured.clear();
   }
 
-  /** Replaces the table unless it already holds exactly this ruleset (fingerprint, chain and rule counts). */
-  private async replaceIfDifferent(r: GatewayRuleset): Promise<boolean> {
+  async readCounters(): Promise<GatewayCounters> {
+    this.opts.onSpawn?.('nft');
+    try {
+      const res = await run('nft', ['-j', 'list', 'counters', 'table', 'inet', this.table], this.runOpts());
+      return parseGatewayCounters(res.stdout);
+    } catch (err) {
+      if (err instanceof CommandError && NO_SUCH.test(err.message)) return new Map();
+      throw new GatewayHostError(this.table, [], 'nft list counters', (err as Error).message, { cause: err });
+    }
+  }
+
+  /**
+   * Replaces the table unless it holds exactly this ruleset: written for it
+   * (the comment's fingerprint) and not edited since (the listing still
+   * hashes to what the comment recorded). An edit in place (a rule replaced,
+   * deleted or added, a chain's policy, a counter, the table made dormant)
+   * is found here and undone by the rewrite.
+   */
+  private async replaceIfDifferent(wanted: GatewayRuleset): Promise<boolean> {
     const current = await this.listTable();
-    if (current && current.fingerprint === r.fingerprint && current.chains === r.chains && current.rules === r.rules) return false;
+    if (current && current.fingerprint === wanted.fingerprint && current.recordedCanon === current.canon) return false;
+    const known = this.listedCanon.get(wanted.fingerprint);
+    const r = known !== undefined ? withCanon(wanted, known) : wanted;
     await this.nft(replaceScript(r), 'nft replace table');
-    this.opts.logger?.info({ table: `inet ${this.table}`, fingerprint: r.fingerprint, chains: r.chains, rules: r.rules, was: current?.fingerprint ?? 'absent' }, 'gateway nftables table written');
+    const edited = current?.fingerprint === wanted.fingerprint;
+    this.opts.logger?.[edited ? 'warn' : 'info']({ table: `inet ${this.table}`, fingerprint: r.fingerprint, chains: r.chains, rules: r.rules, was: current ? `${current.fingerprint ?? 'no fingerprint'}${edited ? ' (edited in place)' : ''}` : 'absent' },
+      edited ? 'gateway nftables table edited by someone else: rewritten' : 'gateway nftables table written');
+    // This nft may list the table otherwise than predicted: record how it does, so the next look finds it intact.
+    const after = await this.listTable();
+    if (after && after.fingerprint === r.fingerprint && after.canon !== r.canon) {
+      this.listedCanon.set(r.fingerprint, after.canon);
+      await this.nft(replaceScript(withCanon(r, after.canon)), 'nft replace table');
+      this.opts.logger?.debug({ table: `inet ${this.table}`, predicted: r.canon, listed: after.canon }, 'gateway nftables table: listing differs from the text written; recorded as listed');
+    }
     return true;
   }
 
@@ -216,10 +257,11 @@ export class NftGatewayHost implements GatewayHost {
     }
   }
 
-  private async listTable(): Promise<ReturnType<typeof parseGatewayTable> | undefined> {
+  private async listTable(): Promise<ListedGatewayTable | undefined> {
     this.opts.onSpawn?.('nft');
     try {
-      const res = await run('nft', ['list', 'table', 'inet', this.table], this.runOpts());
+      // -s: without counter values, so the listing of an untouched table never changes.
+      const res = await run('nft', ['-s', 'list', 'table', 'inet', this.table], this.runOpts());
       return parseGatewayTable(res.stdout);
     } catch (err) {
       if (err instanceof CommandError && NO_SUCH.test(err.message)) return undefined;

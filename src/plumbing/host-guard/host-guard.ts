@@ -6,7 +6,7 @@ import { loadNative, type NativeAddon } from '../../native/native.js';
 import type { Logger } from '../../observe/logger.js';
 import { HostGuardError } from '../errors/host-guard-error.js';
 import { mapLimit } from '../map-limit.js';
-import { dropTableScript, guardScript, guardTableName, parseGuardChains } from './nft-text.js';
+import { dropTableScript, guardScript, guardTableName, parseGuardTable, rebuildScript, type ListedGuardTable } from './nft-text.js';
 import { hostEndSysctls } from './sysctls.js';
 
 /** Time limit of one nft or sysctl process, ms. */
@@ -92,7 +92,13 @@ export class NftHostGuard implements HostGuard {
     }
     if (!this.opts.ingressDrop) return { added: 0, removed: 0 };
     const want = new Set(hostIfs);
-    const { sealed, other } = await this.list();
+    const { sealed, other, tableChanged } = await this.list();
+    if (tableChanged) {
+      // The table itself was changed (made dormant, given a set or a flowtable): rebuilt whole, atomically.
+      await this.nft(rebuildScript(this.table, hostIfs));
+      this.opts.logger?.warn({ table: `netdev ${this.table}`, ports: hostIfs.length }, 'host guard table changed by someone else: rebuilt');
+      return { added: hostIfs.length, removed: sealed.size + other.size };
+    }
     const add = hostIfs.filter((n) => !sealed.has(n));
     // Tampered chains (in `other`) are deleted and, when wanted, added again.
     const remove = [...sealed].filter((n) => !want.has(n)).concat([...other]);
@@ -108,13 +114,13 @@ export class NftHostGuard implements HostGuard {
     });
   }
 
-  private async list(): Promise<ReturnType<typeof parseGuardChains>> {
+  private async list(): Promise<ListedGuardTable> {
     this.opts.onSpawn?.('nft');
     try {
-      const res = await run('nft', ['-j', 'list', 'table', 'netdev', this.table], this.runOpts());
-      return parseGuardChains(res.stdout);
+      const res = await run('nft', ['-s', 'list', 'table', 'netdev', this.table], this.runOpts());
+      return parseGuardTable(res.stdout);
     } catch (err) {
-      if (err instanceof CommandError && NO_SUCH.test(err.message)) return { sealed: new Set(), other: new Set() };
+      if (err instanceof CommandError && NO_SUCH.test(err.message)) return { sealed: new Set(), other: new Set(), tableChanged: false };
       throw new HostGuardError(this.table, [], 'nft list table', (err as Error).message, { cause: err });
     }
   }

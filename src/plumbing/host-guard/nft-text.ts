@@ -1,4 +1,4 @@
-import { isSafeIfName } from '../spec-check.js';
+import { isSafeIfName } from '../../net/index.js';
 
 /**
  * The nftables side of sealing host veth ends, as pure text: one `netdev`
@@ -48,38 +48,80 @@ export function guardScript(table: string, add: readonly string[], remove: reado
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The whole table rebuilt in one atomic script: exactly one sealing chain
+ * per interface and nothing else (after someone changed the table itself:
+ * made it dormant, added a set, a counter, a flowtable).
+ */
+export function rebuildScript(table: string, hostIfs: readonly string[]): string {
+  const t = checkTable(table);
+  const lines = [`add table netdev ${t}`, `delete table netdev ${t}`, `add table netdev ${t}`];
+  for (const name of [...hostIfs].sort()) {
+    const n = checkIf(name);
+    lines.push(`add chain netdev ${t} ${n} { type filter hook ingress device "${n}" priority ${INGRESS_PRIORITY}; policy drop; }`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 export function dropTableScript(table: string): string {
   return `delete table netdev ${checkTable(table)}\n`;
 }
 
-interface NftJsonItem {
-  readonly chain?: { readonly name?: unknown; readonly hook?: unknown; readonly policy?: unknown };
-  readonly rule?: { readonly chain?: unknown };
+/** What `nft -s list table netdev T` shows: chains exactly as we add them, chains changed, and anything else. */
+export interface ListedGuardTable {
+  /** Chains hooked at ingress of the interface they are named after, priority -500, policy drop, no rule. */
+  readonly sealed: Set<string>;
+  /** Chains that differ in any way (policy, a rule, another device, priority or hook, a regular chain). */
+  readonly other: Set<string>;
+  /** The table holds more than chains (flags such as dormant, sets, counters, a comment): rebuild it whole. */
+  readonly tableChanged: boolean;
 }
 
 /**
- * Chain names of `nft -j list table netdev T` whose hook is ingress and whose
- * policy is drop and that hold no rule (ours never do): only those count as
- * sealing. A chain someone changed (policy accept, a rule added) is in
- * `other`, to be replaced.
+ * Reads the text listing (`nft -s list table netdev T`; nft 1.0's JSON
+ * leaves out a netdev chain's device and garbles table flags). A sealing
+ * chain is exactly two lines in the listing, so every in-place edit (policy
+ * accept, a rule added, a device added) shows as a difference.
  */
-export function parseGuardChains(json: string): { sealed: Set<string>; other: Set<string> } {
+export function parseGuardTable(text: string): ListedGuardTable {
   const sealed = new Set<string>();
   const other = new Set<string>();
-  const text = json.trim();
-  if (text === '') return { sealed, other };
-  const doc: unknown = JSON.parse(text);
-  const items = (doc as { nftables?: unknown }).nftables;
-  if (!Array.isArray(items)) throw new TypeError('nft -j: expected {"nftables": [...]}');
-  for (const item of items as NftJsonItem[]) {
-    const c = item.chain;
-    if (!c || typeof c.name !== 'string') continue;
-    if (c.hook === 'ingress' && c.policy === 'drop') sealed.add(c.name);
-    else other.add(c.name);
+  let tableChanged = false;
+  let chain: { name: string; lines: string[] } | undefined;
+  let depth = 0;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '') continue;
+    if (depth === 0) {
+      if (/^table netdev \S+ \{$/.test(line)) depth = 1;
+      else tableChanged = true;
+      continue;
+    }
+    if (depth === 1) {
+      const c = /^chain (\S+) \{$/.exec(line);
+      if (c) {
+        chain = { name: c[1]!.replace(/^"(.*)"$/, '$1'), lines: [] };
+        depth = 2;
+      } else if (line === '}') depth = 0;
+      else {
+        tableChanged = true;
+        if (line.endsWith('{')) depth = 3;
+      }
+      continue;
+    }
+    if (depth === 3) {
+      if (line === '}') depth = 1;
+      continue;
+    }
+    // depth 2: inside a chain
+    if (line === '}') {
+      const ch = chain!;
+      const want = `type filter hook ingress device "${ch.name}" priority ${INGRESS_PRIORITY}; policy drop;`;
+      if (ch.lines.length === 1 && ch.lines[0] === want) sealed.add(ch.name);
+      else other.add(ch.name);
+      chain = undefined;
+      depth = 1;
+    } else chain!.lines.push(line);
   }
-  for (const item of items as NftJsonItem[]) {
-    const chain = item.rule?.chain;
-    if (typeof chain === 'string' && sealed.delete(chain)) other.add(chain);
-  }
-  return { sealed, other };
+  return { sealed, other, tableChanged };
 }

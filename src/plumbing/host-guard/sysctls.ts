@@ -1,4 +1,4 @@
-import { isSafeIfName } from '../spec-check.js';
+import { isSafeIfName } from '../../net/index.js';
 
 /**
  * Per-interface sysctls of a host veth end: no IPv6 at all (no link-local,

@@ -23,6 +23,13 @@ const NAMES = ['ga-0', 'ga-1', 'gb-0', 'gc-0'];
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'nsvswitch.js');
 const PYTHON = '/usr/bin/python3';
 
+/** Whether a TCP connection from namespace `ns` to ip:port is accepted within a second. */
+async function tcpConnects(ns: string, ip: string, port: number): Promise<boolean> {
+  const script = 'const s = require("node:net").connect({ host: process.argv[1], port: Number(process.argv[2]) }); s.setTimeout(1000, () => { console.log("timeout"); process.exit(0); }); s.on("connect", () => { console.log("connected"); process.exit(0); }); s.on("error", (e) => { console.log(e.code); process.exit(0); });';
+  const r = await run(process.execPath, ['-e', script, ip, String(port)], { netns: ns, timeoutMs: 10_000 });
+  return r.stdout.trim() === 'connected';
+}
+
 async function counterSum(c: Counter): Promise<number> {
   return (await c.get()).values.reduce((n, v) => n + v.value, 0);
 }
@@ -123,6 +130,20 @@ describe('tenant gateways: egress with SNAT, stateful, tenants apart, host prote
     expect(trafficProblems(results, (r) => r.label.includes('listed udp/53') || r.label.includes('(control)'))).toEqual([]);
   });
 
+  it('ovsdb-server listening on TCP on every host address is closed to workloads through any gateway address; the outside reaches it (control)', async () => {
+    const port = 16640;
+    await g.env.sb.appctl('ovsdb-server', 'ovsdb-server/add-remote', `ptcp:${port}`);
+    try {
+      await eventually('ovsdb-server on TCP', async () => (await run('ss', ['-Htln', 'sport', '=', `:${port}`], { netns: g.env.sb.hostNetns })).stdout.trim() !== '');
+      const attempts = [['ga-0', GA.gateway], ['ga-0', HOST.ip4], ['ga-0', HOST.other4], ['gb-0', GB.gateway], ['gc-0', GC.gateway], ['gc-0', HOST.ip4]] as const;
+      const reached = await pool([...attempts], 3, async ([from, ip]) => ({ from, ip, ok: await tcpConnects(ns(from), ip, port) }));
+      expect(reached.filter((r) => r.ok)).toEqual([]);
+      expect(await tcpConnects(g.upstream, HOST.ip4, port)).toBe(true);
+    } finally {
+      await g.env.sb.appctl('ovsdb-server', 'ovsdb-server/remove-remote', `ptcp:${port}`);
+    }
+  });
+
   it('a spoofed source never leaves (another tenant\'s address, an arbitrary one); the real source does (control)', async () => {
     const spoofs = ['10.82.0.9', '203.0.113.77'];
     await g.ipBatch(ns('ga-1'), spoofs.map((a) => `addr add ${a}/32 dev eth0`));
@@ -167,7 +188,8 @@ describe('tenant gateways: egress with SNAT, stateful, tenants apart, host prote
     let client: ReturnType<typeof execa> | undefined;
     try {
       await eventually('iperf3 server', async () => (await run('ss', ['-Htln', 'sport', '=', `:${port}`], { netns: g.upstream })).stdout.trim() !== '');
-      const tableBefore = await run('nft', ['-a', 'list', 'table', 'inet', GW_TABLE], { netns: g.env.sb.hostNetns });
+      // -s: counter values move with the transfer; handles show whether the table was rewritten.
+      const tableBefore = await run('nft', ['-a', '-s', 'list', 'table', 'inet', GW_TABLE], { netns: g.env.sb.hostNetns });
       const linksBefore = await g.env.sb.inHost('ip', ['-br', 'link', 'show']);
       client = execa('nsenter', [`--net=${ns('ga-1')}`, '--', 'iperf3', '-c', OUTSIDE, '-p', port, '-t', '6', '-b', '200M', '-J'], { reject: false, stdin: 'ignore' });
       await new Promise((r) => setTimeout(r, 1500));
@@ -179,7 +201,7 @@ describe('tenant gateways: egress with SNAT, stateful, tenants apart, host prote
       const writes = (await g.metrics.ovsdbTransactions.get()).values.filter((v) => v.labels.kind === 'write').reduce((n, v) => n + v.value, 0);
       expect(writes).toBe(0);
       expect(await counterSum(g.metrics.flowMods as unknown as Counter)).toBe(0);
-      expect((await run('nft', ['-a', 'list', 'table', 'inet', GW_TABLE], { netns: g.env.sb.hostNetns })).stdout).toBe(tableBefore.stdout);
+      expect((await run('nft', ['-a', '-s', 'list', 'table', 'inet', GW_TABLE], { netns: g.env.sb.hostNetns })).stdout).toBe(tableBefore.stdout);
       expect((await g.env.sb.inHost('ip', ['-br', 'link', 'show'])).stdout).toBe(linksBefore.stdout);
       const [c, s] = await Promise.all([client, server]);
       const cj = JSON.parse(String(c.stdout)) as { error?: string; end: { sum_sent: { bytes: number; retransmits?: number } } };

@@ -1,4 +1,5 @@
 import { Agent } from '../../../src/agent/agent.js';
+import type { AgentConfig } from '../../../src/config/index.js';
 import { Metrics } from '../../../src/observe/metrics.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import { run } from '../../../src/exec/run.js';
@@ -33,14 +34,15 @@ export class GatewayEnv {
   agent: Agent | undefined;
   metrics = new Metrics({ defaultMetrics: false });
 
-  private constructor(readonly env: AgentEnv, readonly host: RealisticHost, readonly upstream: string) {}
+  private constructor(readonly env: AgentEnv, readonly host: RealisticHost, readonly upstream: string, private readonly agentConfig: Partial<AgentConfig>) {}
 
-  static async start(label: string): Promise<GatewayEnv> {
-    const env = await AgentEnv.start(label);
+  /** `vswitchdOtherConfig` as for AgentEnv; `agentConfig`: config keys over the test defaults. */
+  static async start(label: string, opts: { vswitchdOtherConfig?: Readonly<Record<string, string>>; agentConfig?: Partial<AgentConfig> } = {}): Promise<GatewayEnv> {
+    const env = await AgentEnv.start(label, opts.vswitchdOtherConfig ? { vswitchdOtherConfig: opts.vswitchdOtherConfig } : {});
     try {
       const [upstream] = await env.sb.netnsDir.add('upstream');
       const host = await RealisticHost.build(env.sb.hostNetns, upstream!, env.sb.dir, label);
-      return new GatewayEnv(env, host, upstream!);
+      return new GatewayEnv(env, host, upstream!, opts.agentConfig ?? {});
     } catch (err) {
       await env.stop();
       throw err;
@@ -49,7 +51,7 @@ export class GatewayEnv {
 
   async startAgent(): Promise<Agent> {
     this.metrics = new Metrics({ defaultMetrics: false });
-    this.agent = await Agent.start(this.env.config(), { logger: silentLogger(), http: false, metrics: this.metrics });
+    this.agent = await Agent.start(this.env.config(this.agentConfig), { logger: silentLogger(), http: false, metrics: this.metrics });
     await this.agent.ready;
     return this.agent;
   }

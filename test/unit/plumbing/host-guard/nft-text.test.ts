@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { guardScript, guardTableName, parseGuardChains, dropTableScript } from '../../../../src/plumbing/host-guard/nft-text.js';
+import { guardScript, guardTableName, parseGuardTable, rebuildScript, dropTableScript } from '../../../../src/plumbing/host-guard/nft-text.js';
 import { hostEndSysctls } from '../../../../src/plumbing/host-guard/sysctls.js';
 
 describe('guardTableName', () => {
@@ -28,26 +28,44 @@ describe('guardScript', () => {
   });
 });
 
-describe('parseGuardChains', () => {
-  const doc = (items: unknown[]) => JSON.stringify({ nftables: [{ metainfo: { version: '1.0.6' } }, ...items] });
+describe('parseGuardTable', () => {
+  const chain = (name: string, ...lines: string[]) => [`\tchain ${name} {`, ...lines.map((l) => `\t\t${l}`), '\t}', ''];
+  const seal = (name: string, dev = name, policy = 'drop', prio = -500) => `type filter hook ingress device "${dev}" priority ${prio}; policy ${policy};`;
+  const table = (...body: string[][]) => ['table netdev t {', ...body.flat(), '}', ''].join('\n');
 
-  it('counts ingress chains with policy drop and no rule as sealed; anything else as tampered', () => {
-    const json = doc([
-      { table: { family: 'netdev', name: 't' } },
-      { chain: { family: 'netdev', table: 't', name: 'ok', type: 'filter', hook: 'ingress', prio: -500, policy: 'drop' } },
-      { chain: { family: 'netdev', table: 't', name: 'accepting', type: 'filter', hook: 'ingress', prio: -500, policy: 'accept' } },
-      { chain: { family: 'netdev', table: 't', name: 'ruled', type: 'filter', hook: 'ingress', prio: -500, policy: 'drop' } },
-      { rule: { family: 'netdev', table: 't', chain: 'ruled', expr: [{ accept: null }] } },
-      { chain: { family: 'netdev', table: 't', name: 'regular' } },
-    ]);
-    const { sealed, other } = parseGuardChains(json);
+  it('counts a chain as sealed only when it is exactly what we add; any edit in place makes it other', () => {
+    const { sealed, other, tableChanged } = parseGuardTable(table(
+      chain('ok', seal('ok')),
+      chain('accepting', seal('accepting', 'accepting', 'accept')),
+      chain('ruled', seal('ruled'), 'meta l4proto tcp accept'),
+      chain('elsewhere', seal('elsewhere', 'eth9')),
+      chain('later', seal('later', 'later', 'drop', 10)),
+      chain('regular'),
+    ));
     expect([...sealed]).toEqual(['ok']);
-    expect([...other].sort()).toEqual(['accepting', 'regular', 'ruled']);
+    expect([...other].sort()).toEqual(['accepting', 'elsewhere', 'later', 'regular', 'ruled']);
+    expect(tableChanged).toBe(false);
   });
 
-  it('reads empty output as no chains and rejects a non-nft document', () => {
-    expect(parseGuardChains('').sealed.size).toBe(0);
-    expect(() => parseGuardChains('{"x":1}')).toThrow(/expected/);
+  it('reports a table that holds more than chains (dormant, a set, a comment) as changed', () => {
+    expect(parseGuardTable(table(['\tflags dormant'], chain('ok', seal('ok')))).tableChanged).toBe(true);
+    const withSet = parseGuardTable(table(['\tset s {', '\t\ttype ipv4_addr', '\t}'], chain('ok', seal('ok'))));
+    expect(withSet).toMatchObject({ tableChanged: true });
+    expect([...withSet.sealed]).toEqual(['ok']);
+    expect(parseGuardTable(table(['\tcomment "x"'])).tableChanged).toBe(true);
+  });
+
+  it('reads empty output as no chains', () => {
+    expect(parseGuardTable('')).toEqual({ sealed: new Set(), other: new Set(), tableChanged: false });
+  });
+});
+
+describe('rebuildScript', () => {
+  it('replaces the table whole with one sealing chain per interface', () => {
+    expect(rebuildScript('nsvswitch_br', ['nsvaaaaaaaaaaaa'])).toBe([
+      'add table netdev nsvswitch_br', 'delete table netdev nsvswitch_br', 'add table netdev nsvswitch_br',
+      'add chain netdev nsvswitch_br nsvaaaaaaaaaaaa { type filter hook ingress device "nsvaaaaaaaaaaaa" priority -500; policy drop; }', '',
+    ].join('\n'));
   });
 });
 
