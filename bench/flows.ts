@@ -13,9 +13,10 @@
  */
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { FLOWS_PER_PORT, FLOWS_PER_TENANT, baseFlows, pipelineFlows, portFlows, type FlowPort } from '../src/core/pipeline/index.js';
-import { FlowSync, OfctlDriver, bundleText, diffFlows, ownerCookieFilter, type Flow } from '../src/openflow/index.js';
+import { FLOWS_PER_PORT, FLOWS_PER_TENANT, OWNER_COOKIE, baseFlows, pipelineFlows, portFlows, type FlowPort } from '../src/core/pipeline/index.js';
+import { FlowSync, OfctlDriver, bundleText, cookieFilterArg, diffFlows, type Flow } from '../src/openflow/index.js';
 import { run } from '../src/exec/run.js';
+import { NativeFlowDriver } from '../src/openflow/native/native-driver.js';
 import { installSignalCleanup, isInterrupted, runAllCleanups } from './lib/cleanup.js';
 import { startBenchSandbox } from './lib/sandbox.js';
 import { machineInfo, writeResult } from './lib/results.js';
@@ -46,6 +47,11 @@ interface Sample {
   noopFloor: number;
   joinOurs: number;
   joinFloor: number;
+  installNative: number;
+  noopNative: number;
+  joinNative: number;
+  bundleNative: number;
+  dumpNative: number;
 }
 
 interface Results {
@@ -56,6 +62,8 @@ interface Results {
   readonly pureMs: { pipelineFlows: Summary; diffNoop: Summary };
   readonly ms: Record<keyof Sample, Summary>;
   readonly ratios: { install: number; noop: number; join: number };
+  /** The in-process OpenFlow driver (same FlowSync) against the same ovs-ofctl floors. */
+  readonly nativeRatios: { install: number; noop: number; join: number; bundle: number; dump: number };
   readonly spawns: { install: number; noop: number; join: number };
   readonly noopFlowMods: number;
 }
@@ -69,11 +77,14 @@ async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const machine = await machineInfo();
   const { sb, stop } = await startBenchSandbox('flows');
+  let native: NativeFlowDriver | undefined;
   try {
     await sb.addBridge(BRIDGE, '--', 'set', 'Bridge', BRIDGE, 'fail_mode=secure', 'protocols=OpenFlow13,OpenFlow15');
     let spawns = 0;
-    const driver = new OfctlDriver({ ovsRundir: sb.dir, env: sb.env, onSpawn: () => spawns++ });
+    const driver = new OfctlDriver({ ovsRundir: sb.dir, cookie: OWNER_COOKIE, env: sb.env, onSpawn: () => spawns++ });
     const sync = new FlowSync(driver);
+    native = new NativeFlowDriver({ ovsRundir: sb.dir, cookie: OWNER_COOKIE });
+    const nativeSync = new FlowSync(native);
     const ports = fakePorts(nPorts, nTenants);
     const joiner: FlowPort = { ...fakePorts(nPorts + 1, nTenants)[nPorts]! };
     const pureBuild: number[] = [];
@@ -101,7 +112,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < runs; i++) {
       await clear();
       const [installFloor] = await timed(() => ofctl(['-O', 'OpenFlow15', '--bundle', 'add-flows', target, '-'], fullText));
-      const [noopFloor] = await timed(() => ofctl(['-O', 'OpenFlow15', '--no-stats', 'dump-flows', target, ownerCookieFilter()]));
+      const [noopFloor] = await timed(() => ofctl(['-O', 'OpenFlow15', '--no-stats', 'dump-flows', target, cookieFilterArg(OWNER_COOKIE)]));
       const [joinFloor] = await timed(() => ofctl(['-O', 'OpenFlow15', '--bundle', 'add-flows', target, '-'], joinText));
       await clear();
       spawns = 0;
@@ -116,7 +127,20 @@ async function main(): Promise<void> {
       const [joinOurs, r3] = await timed(() => sync.sync(BRIDGE, withJoiner));
       spawnCounts.join = spawns;
       if (r3.added !== FLOWS_PER_PORT || r3.modified !== 1 || r3.deleted !== 0) throw new Error(`join changed ${JSON.stringify(r3)}`);
-      samples.push({ installOurs, installFloor, noopOurs, noopFloor, joinOurs, joinFloor });
+      await clear();
+      const [installNative, n1] = await timed(() => nativeSync.sync(BRIDGE, desired));
+      if (n1.added !== desired.length) throw new Error(`native install added ${n1.added}, expected ${desired.length}`);
+      const [noopNative, n2] = await timed(() => nativeSync.sync(BRIDGE, desired));
+      noopFlowMods += n2.added + n2.modified + n2.deleted;
+      const [joinNative, n3] = await timed(() => nativeSync.sync(BRIDGE, withJoiner));
+      if (n3.added !== FLOWS_PER_PORT || n3.modified !== 1 || n3.deleted !== 0) throw new Error(`native join changed ${JSON.stringify(n3)}`);
+      // The driver alone, like the floors: one bundle of the same flows, one dump of them (no FlowSync diff around it).
+      await clear();
+      const [bundleNative] = await timed(() => native!.apply(BRIDGE, { add: desired, del: [] }));
+      const [dumpNative, dumped] = await timed(() => native!.dump(BRIDGE));
+      if (dumped.length !== desired.length) throw new Error(`native dump read ${dumped.length} flows, expected ${desired.length}`);
+      samples.push({ installOurs, installFloor, noopOurs, noopFloor, joinOurs, joinFloor, installNative, noopNative, joinNative, bundleNative, dumpNative });
+      process.stderr.write(`run ${i + 1}/${runs} native: install ${installNative.toFixed(0)} ms, no-op ${noopNative.toFixed(0)} ms, join ${joinNative.toFixed(0)} ms\n`);
       process.stderr.write(`run ${i + 1}/${runs}: install ${installOurs.toFixed(0)} ms (floor ${installFloor.toFixed(0)}), no-op ${noopOurs.toFixed(0)} ms (floor ${noopFloor.toFixed(0)}), join ${joinOurs.toFixed(0)} ms (floor ${joinFloor.toFixed(0)})\n`);
     }
     const ms = Object.fromEntries((Object.keys(samples[0]!) as (keyof Sample)[]).map((k) => [k, summarize(samples.map((s) => s[k]))])) as Record<keyof Sample, Summary>;
@@ -128,6 +152,7 @@ async function main(): Promise<void> {
       pureMs: { pipelineFlows: summarize(pureBuild), diffNoop: summarize(pureDiff) },
       ms,
       ratios: { install: ms.installOurs.p50 / ms.installFloor.p50, noop: ms.noopOurs.p50 / ms.noopFloor.p50, join: ms.joinOurs.p50 / ms.joinFloor.p50 },
+      nativeRatios: { install: ms.installNative.p50 / ms.installFloor.p50, noop: ms.noopNative.p50 / ms.noopFloor.p50, join: ms.joinNative.p50 / ms.joinFloor.p50, bundle: ms.bundleNative.p50 / ms.installFloor.p50, dump: ms.dumpNative.p50 / ms.noopFloor.p50 },
       spawns: spawnCounts,
       noopFlowMods,
     };
@@ -135,17 +160,19 @@ async function main(): Promise<void> {
     const summary: Table[] = [
       {
         title: `Flow programming, ${nPorts} ports in ${nTenants} tenants (${desired.length} flows; median of ${runs} runs, ms)`,
-        headers: ['operation', 'nsvswitch FlowSync', 'floor (one ovs-ofctl)', 'ratio', 'spawns'],
+        headers: ['operation', 'nsvswitch FlowSync (ovs-ofctl)', 'floor (one ovs-ofctl)', 'ratio', 'spawns', 'FlowSync native', 'native ratio'],
         rows: [
-          ['install pipeline on an empty bridge', f(ms.installOurs.p50), f(ms.installFloor.p50), `${results.ratios.install.toFixed(2)}x`, String(spawnCounts.install)],
-          ['no-op sync (nothing changed)', f(ms.noopOurs.p50), f(ms.noopFloor.p50), `${results.ratios.noop.toFixed(2)}x`, String(spawnCounts.noop)],
-          ['one port joins (5 adds + 1 flood rewrite)', f(ms.joinOurs.p50), f(ms.joinFloor.p50), `${results.ratios.join.toFixed(2)}x`, String(spawnCounts.join)],
+          ['install pipeline on an empty bridge', f(ms.installOurs.p50), f(ms.installFloor.p50), `${results.ratios.install.toFixed(2)}x`, String(spawnCounts.install), f(ms.installNative.p50), `${results.nativeRatios.install.toFixed(2)}x`],
+          ['no-op sync (nothing changed)', f(ms.noopOurs.p50), f(ms.noopFloor.p50), `${results.ratios.noop.toFixed(2)}x`, String(spawnCounts.noop), f(ms.noopNative.p50), `${results.nativeRatios.noop.toFixed(2)}x`],
+          ['one port joins (5 adds + 1 flood rewrite)', f(ms.joinOurs.p50), f(ms.joinFloor.p50), `${results.ratios.join.toFixed(2)}x`, String(spawnCounts.join), f(ms.joinNative.p50), `${results.nativeRatios.join.toFixed(2)}x`],
+          ['driver only: one bundle of all flows / one dump', '', `${f(ms.installFloor.p50)} / ${f(ms.noopFloor.p50)}`, '', '0', `${f(ms.bundleNative.p50)} / ${f(ms.dumpNative.p50)}`, `${results.nativeRatios.bundle.toFixed(2)}x / ${results.nativeRatios.dump.toFixed(2)}x`],
         ],
         notes: [
           'floor: install = one --bundle add-flows of the same flows; no-op = one dump-flows (what any diff-based sync must read); join = one bundle of only the changed flows',
           `flows per port ${results.flowsPerPort}, per tenant ${results.flowsPerTenant}, base ${results.baseFlows}; flow-mods sent by no-op syncs: ${noopFlowMods}`,
           `pure pipelineFlows ${f(results.pureMs.pipelineFlows.p50)} ms, canonical diff of ${desired.length} vs ${desired.length} ${f(results.pureMs.diffNoop.p50)} ms`,
           'ports are fake ofports (OVS accepts output to missing ports): flow programming only, no veths',
+          'native: the same FlowSync over the in-process OpenFlow 1.5 driver (one connection to BRIDGE.mgmt: flow-stats dump, one atomic bundle), 0 spawns; ratios against the same ovs-ofctl floors',
         ],
       },
     ];
@@ -154,6 +181,7 @@ async function main(): Promise<void> {
     const file = await writeResult({ name: 'flows', startedAt, finishedAt: new Date().toISOString(), machine, params: { ports: nPorts, tenants: nTenants, runs }, results, summary });
     process.stdout.write(`\nwrote ${file}\n`);
   } finally {
+    native?.close();
     await stop();
   }
 }
