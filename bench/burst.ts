@@ -3,7 +3,7 @@
  * one machine, by OVS's own ovs-docker loop (the peer), the hand-batched
  * floor and nsvswitch, each in its own fresh OVS sandbox.
  *
- *   npx tsx bench/burst.ts --n 100,1000 [--contenders peer,floor,nsvswitch]
+ *   npx tsx bench/burst.ts --n 100,1000 [--contenders peer,floor,nsvswitch,nsvswitch-process]
  *     [--rounds 3] [--peer-rounds 1] [--peer-sample 1000] [--floor-concurrency 8] [--timeout-s S] [--agent-bin bin/nsvswitch.js]
  */
 import { resolve } from 'node:path';
@@ -58,6 +58,7 @@ async function main(): Promise<number> {
     peer: peerContender({ sampleLimit: peerSample }),
     floor: floorContender({ concurrency: floorConcurrency }),
     nsvswitch: nsvswitchContender(values['agent-bin'] !== undefined ? { agentBin: resolve(values['agent-bin']) } : {}),
+    'nsvswitch-process': nsvswitchContender({ ...(values['agent-bin'] !== undefined ? { agentBin: resolve(values['agent-bin']) } : {}), plumbing: 'process', name: 'nsvswitch-process' }),
   };
   const startedAt = new Date().toISOString();
   const machine = await machineInfo();

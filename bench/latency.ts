@@ -6,7 +6,11 @@
  * metrics, scraped after every namespace (outside the timed window).
  *
  *   npx tsx bench/latency.ts [--n 200] [--quick] [--gap-ms 100] [--floor-n N]
- *     [--preload P] [--timeout-s 30] [--totals-only] [--agent-bin PATH]
+ *     [--preload P] [--timeout-s 30] [--totals-only] [--agent-bin PATH] [--plumbing native,process]
+ *
+ * --plumbing runs the series once per agent plumbing mode, in the same run:
+ * native (in-process rtnetlink; the agent refuses to start without the addon) beside process
+ * (ip and nsenter processes); the first mode gets the stage breakdown.
  *
  * --preload P plugs P namespaces (one burst) before the series: the attach
  * latency of a bridge that already carries P ports (the floor's bridge gets
@@ -31,6 +35,15 @@ import { nowMs, withTimeout } from './lib/timing.js';
 const BRIDGE = 'br-bench';
 /** The issue's goal: p50 attach latency under this on a 2-core machine. */
 const GOAL_P50_MS = 25;
+
+/** One agent series: its plumbing mode, the attaches, and the agent's metrics around them. */
+interface Series {
+  readonly mode: string;
+  readonly attaches: readonly Attach[];
+  readonly before: PromSamples;
+  readonly after: PromSamples;
+  readonly agentStart: number;
+}
 
 interface Attach {
   readonly creationMs: number;
@@ -60,8 +73,11 @@ async function main(): Promise<number> {
       'timeout-s': { type: 'string', default: '30' },
       'totals-only': { type: 'boolean', default: false },
       'agent-bin': { type: 'string' },
+      plumbing: { type: 'string', default: 'native,process' },
     },
   });
+  const modes = [...new Set((values.plumbing ?? '').split(',').map((m) => m.trim()).filter((m) => m !== ''))];
+  if (modes.length === 0 || modes.some((m) => !['auto', 'native', 'process'].includes(m))) throw new Error('--plumbing: a comma-separated list of auto, native, process');
   const quick = quickMode(values.quick);
   const n = benchSize(values.n, quick, { full: 200, quick: 20 });
   const floorN = benchSize(values['floor-n'], quick, { full: n, quick: Math.min(n, 20) }, '--floor-n');
@@ -82,49 +98,60 @@ async function main(): Promise<number> {
 
   // Whole-run budget: generous per namespace, so only a hang hits it.
   const budgetMs = 120_000 + n * (perNsTimeoutMs + gapMs + 2_000) + preload * 500;
-  const bench = await AgentBench.create({ label: 'latency-nsvs', bridge: BRIDGE, agentBin: entry.bin });
-  const attaches: Attach[] = [];
-  let before: PromSamples;
-  let after: PromSamples;
-  let agentStart: number;
-  try {
-    const started = await bench.startAgent();
-    agentStart = started.readyAt - started.spawnedAt;
-    log(`agent pid ${started.agent.pid ?? '?'} ready in ${formatMs(agentStart)}`);
-    if (preload > 0) {
-      const p0 = nowMs();
-      const pre = await bench.sb.netnsDir.add(...benchNames('bench-pre-', preload));
-      await bench.waitReady(`${preload} preloaded ports ready`, pre, 120_000 + preload * 500);
-      log(`${preload} ports preloaded in ${formatMs(nowMs() - p0)}`);
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-    before = await bench.scrape();
-    let prev = before;
-    await withTimeout(`latency: ${n} sequential namespaces`, (async () => {
-      for (const name of benchNames('bench-', n)) {
-        if (isInterrupted()) return;
-        const a0 = nowMs();
-        const [path] = await bench.sb.netnsDir.add(name);
-        const created = nowMs();
-        const ready = await bench.waitReady(`namespace ${name} ready`, [path as string], perNsTimeoutMs);
-        const attach: Attach = { creationMs: created - a0, totalMs: ready - a0 };
-        if (perNs) {
-          const now = await bench.scrape();
-          attaches.push({ ...attach, stages: agentStages(prev, now) });
-          prev = now;
-        } else {
-          attaches.push(attach);
-        }
-        if (attaches.length % 50 === 0) log(`${attaches.length}/${n}: last ${formatMs(attach.totalMs)}`);
-        if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+  // One series per plumbing mode, each with a fresh OVS sandbox and agent.
+  const runSeries = async (mode: string): Promise<Series> => {
+    const bench = await AgentBench.create({ label: `latency-nsvs-${mode}`, bridge: BRIDGE, agentBin: entry.bin, agentArgs: ['--plumbing', mode] });
+    const attaches: Attach[] = [];
+    let before: PromSamples;
+    let after: PromSamples;
+    let agentStart: number;
+    try {
+      const started = await bench.startAgent();
+      agentStart = started.readyAt - started.spawnedAt;
+      log(`plumbing ${mode}: agent pid ${started.agent.pid ?? '?'} ready in ${formatMs(agentStart)}`);
+      if (preload > 0) {
+        const p0 = nowMs();
+        const pre = await bench.sb.netnsDir.add(...benchNames('bench-pre-', preload));
+        await bench.waitReady(`${preload} preloaded ports ready`, pre, 120_000 + preload * 500);
+        log(`${preload} ports preloaded in ${formatMs(nowMs() - p0)}`);
       }
-    })(), budgetMs);
-    await new Promise((r) => setTimeout(r, 500));
-    after = await bench.scrape();
-  } finally {
-    await bench.stop();
+      await new Promise((r) => setTimeout(r, 1000));
+      before = await bench.scrape();
+      let prev = before;
+      await withTimeout(`latency: ${n} sequential namespaces (plumbing ${mode})`, (async () => {
+        for (const name of benchNames('bench-', n)) {
+          if (isInterrupted()) return;
+          const a0 = nowMs();
+          const [path] = await bench.sb.netnsDir.add(name);
+          const created = nowMs();
+          const ready = await bench.waitReady(`namespace ${name} ready`, [path as string], perNsTimeoutMs);
+          const attach: Attach = { creationMs: created - a0, totalMs: ready - a0 };
+          if (perNs) {
+            const now = await bench.scrape();
+            attaches.push({ ...attach, stages: agentStages(prev, now) });
+            prev = now;
+          } else {
+            attaches.push(attach);
+          }
+          if (attaches.length % 50 === 0) log(`plumbing ${mode} ${attaches.length}/${n}: last ${formatMs(attach.totalMs)}`);
+          if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+        }
+      })(), budgetMs);
+      await new Promise((r) => setTimeout(r, 500));
+      after = await bench.scrape();
+    } finally {
+      await bench.stop();
+    }
+    return { mode, attaches, before, after, agentStart };
+  };
+  const series: Series[] = [];
+  for (const mode of modes) {
+    if (isInterrupted()) break;
+    series.push(await runSeries(mode));
   }
-  if (isInterrupted()) return 130;
+  const first = series[0];
+  if (isInterrupted() || !first) return 130;
+  const { attaches, before, after, agentStart } = first;
 
   log(`floor: ${floorN} namespaces one at a time`);
   let floor: FloorAttach[] = [];
@@ -158,9 +185,13 @@ async function main(): Promise<number> {
     title: `Attach latency: ${n} namespaces one at a time, creation start to ready (${gapMs} ms pause between${preload > 0 ? `; ${preload} ports already on the bridge` : ''})`,
     headers: ['what', 'count', 'p50', 'p95', 'p99', 'mean', 'max'],
     rows: [
-      latencyRow('nsvswitch: creation to ready marker', total),
+      latencyRow(`nsvswitch (plumbing ${first.mode}): creation to ready marker`, total),
       latencyRow('  of which namespace creation (unshare)', creation),
       latencyRow('  beyond creation (agent share, approx.)', beyond),
+      ...series.slice(1).flatMap((o) => [
+        latencyRow(`nsvswitch (plumbing ${o.mode}): creation to ready marker`, summarize(o.attaches.map((a) => a.totalMs))),
+        latencyRow('  beyond creation (agent share, approx.)', summarize(o.attaches.map((a) => a.totalMs - a.creationMs))),
+      ]),
       ...(floorTotal && floorBeyond ? [latencyRow('floor: creation to flows in (by hand)', floorTotal), latencyRow('  floor beyond creation', floorBeyond)] : []),
     ],
     notes: [
@@ -168,6 +199,12 @@ async function main(): Promise<number> {
       `nsvswitch / floor (p50): ${formatRatio(ratio(total.p50, floorTotal?.p50))}; beyond creation: ${formatRatio(ratio(beyond.p50, floorBeyond?.p50))}`,
       `agent's own histogram (namespace first seen -> ready): mean ${formatMs(agentMean)}, p50 ${bound(agentP50)}, p95 ${bound(agentP95)} (bucket bounds)`,
       `agent start (spawn to /readyz 200, empty bridge): ${formatMs(agentStart)}; agent: ${entry.kind}`,
+      ...series.slice(1).map((o) => {
+        const other = summarize(o.attaches.map((a) => a.totalMs));
+        const whole = agentStages(o.before, o.after);
+        const per = (program: string): string => ((whole.spawnsByProgram[program] ?? 0) / Math.max(1, o.attaches.length)).toFixed(2);
+        return `plumbing ${o.mode} / plumbing ${first.mode} (p50): ${formatRatio(ratio(other.p50, total.p50))}, (p99): ${formatRatio(ratio(other.p99, total.p99))}; spawns per namespace with ${o.mode}: ip ${per('ip')}, nsenter ${per('nsenter')}`;
+      }),
       ...(floorError ? [`floor failed: ${floorError}`] : []),
     ],
   };
@@ -193,7 +230,7 @@ async function main(): Promise<number> {
         stageRow('agent CPU', col((s) => s.cpuMs), 'ms'),
       ],
       notes: [
-        'reconcile pass time includes the OVSDB and flow times below it; the rest is plumbing (ip processes) and waits for ovs-vswitchd',
+        `plumbing ${first.mode}; reconcile pass time includes the OVSDB and flow times below it; the rest is plumbing and waits for ovs-vswitchd`,
         `whole run: ${whole.passes} passes, ${whole.ovsdbWrites} OVSDB writes, ${whole.flowSyncs} flow syncs, ${whole.spawns} spawns, ${whole.reconcileErrors} reconcile errors, agent CPU ${formatMs(whole.cpuMs)}`,
       ],
     });
@@ -215,9 +252,17 @@ async function main(): Promise<number> {
     startedAt,
     finishedAt: new Date().toISOString(),
     machine,
-    params: { n, quick, gapMs, floorN, preload, perNsTimeoutMs, perNsMetrics: perNs, bridge: BRIDGE, datapathType: 'netdev', agent: { kind: entry.kind, note: entry.note }, goalP50Ms: GOAL_P50_MS },
+    params: { n, quick, gapMs, floorN, preload, perNsTimeoutMs, perNsMetrics: perNs, bridge: BRIDGE, datapathType: 'netdev', agent: { kind: entry.kind, note: entry.note }, goalP50Ms: GOAL_P50_MS, plumbing: modes },
     results: {
-      nsvswitch: { total, creation, beyondCreation: beyond, agentStartMs: agentStart, agentHistogram: { meanMs: agentMean, p50BoundS: agentP50, p95BoundS: agentP95 }, wholeRun: whole, perNamespace: attaches },
+      nsvswitch: { plumbing: first.mode, total, creation, beyondCreation: beyond, agentStartMs: agentStart, agentHistogram: { meanMs: agentMean, p50BoundS: agentP50, p95BoundS: agentP95 }, wholeRun: whole, perNamespace: attaches },
+      otherPlumbing: series.slice(1).map((o) => ({
+        plumbing: o.mode,
+        total: summarize(o.attaches.map((a) => a.totalMs)),
+        beyondCreation: summarize(o.attaches.map((a) => a.totalMs - a.creationMs)),
+        agentStartMs: o.agentStart,
+        wholeRun: agentStages(o.before, o.after),
+        perNamespace: o.attaches,
+      })),
       floor: floorTotal ? { total: floorTotal, beyondCreation: floorBeyond, perNamespace: floor } : { error: floorError },
       ratios: { p50OverGoal: ratio(total.p50, GOAL_P50_MS), p50OverFloor: ratio(total.p50, floorTotal?.p50), beyondCreationP50OverFloor: ratio(beyond.p50, floorBeyond?.p50) },
     },

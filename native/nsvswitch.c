@@ -7,6 +7,7 @@
  *   setTxChecksum(netnsFd, ifname, on)  ethtool ETHTOOL_STXCSUM (like `ethtool -K IF tx on|off`)
  *   getTxChecksum(netnsFd, ifname)      ethtool ETHTOOL_GTXCSUM
  *   writeNetnsFile(netnsFd, path, text) write a /proc/sys/net file as seen from that namespace
+ *   rtnl*                               rtnetlink: veths, addresses, routes (rtnl.c)
  *
  * netnsFd < 0 means "the calling thread's own namespace". Errors are thrown
  * as Error objects whose `code` is the errno name (ENODEV, EPERM, ...).
@@ -28,6 +29,9 @@
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 
+#include "netns.h"
+#include "rtnl.h"
+
 #define PATH_MAX_LEN 512
 #define TEXT_MAX_LEN 256
 
@@ -40,7 +44,7 @@ static napi_value throw_errno(napi_env env, int err, const char *what, const cha
 }
 
 /* Enters netns `fd` on this thread; *saved gets the fd to return with (or -1 when nothing was entered). */
-static int enter_netns(int fd, int *saved) {
+int nsvs_enter_netns(int fd, int *saved) {
   *saved = -1;
   if (fd < 0) return 0;
   int cur = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -55,7 +59,7 @@ static int enter_netns(int fd, int *saved) {
 }
 
 /* A thread left in a tenant's namespace would do everything after this in the wrong place: never continue. */
-static void leave_netns(int saved) {
+void nsvs_leave_netns(int saved) {
   if (saved < 0) return;
   if (setns(saved, CLONE_NEWNET) < 0) {
     fprintf(stderr, "nsvswitch native: cannot return to the agent's network namespace: %s\n", strerror(errno));
@@ -66,11 +70,11 @@ static void leave_netns(int saved) {
 
 /* A datagram socket bound to netns `fd`: ioctls on it name interfaces of that namespace. */
 static int socket_in(int fd, int *sock) {
-  int saved, err = enter_netns(fd, &saved);
+  int saved, err = nsvs_enter_netns(fd, &saved);
   if (err) return err;
   *sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   err = *sock < 0 ? errno : 0;
-  leave_netns(saved);
+  nsvs_leave_netns(saved);
   return err;
 }
 
@@ -154,11 +158,11 @@ static napi_value write_netns_file(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "EINVAL", "only /proc/sys/net/ files may be written");
     return NULL;
   }
-  int saved, err = enter_netns(netns, &saved);
+  int saved, err = nsvs_enter_netns(netns, &saved);
   if (err) return throw_errno(env, err, "enter namespace to write", path);
   int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
   err = fd < 0 ? errno : 0;
-  leave_netns(saved);
+  nsvs_leave_netns(saved);
   if (err) return throw_errno(env, err, "open", path);
   size_t len = strlen(text);
   ssize_t n = write(fd, text, len);
@@ -175,6 +179,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "writeNetnsFile", NULL, write_netns_file, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  nsvs_rtnl_define(env, exports);
   return exports;
 }
 

@@ -2,11 +2,42 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** What the native addon (native/nsvswitch.c) exports; netnsFd -1 = the agent's own namespace. */
+/** A failed rtnetlink request (returned, not thrown, by per-item calls): the kernel's errno and the step. */
+export interface NativeOpError extends Error {
+  /** errno name, e.g. EEXIST, ENODEV. */
+  readonly code: string;
+  readonly errno: number;
+  /** The step that failed, e.g. "create veth", "rename", "default route". */
+  readonly op: string;
+  /** The kernel's extended-ack message, or strerror(errno). */
+  readonly reason: string;
+}
+
+/** A link as the kernel lists it (rtnlListLinks). */
+export interface NativeLink {
+  readonly name: string;
+  readonly ifindex: number;
+  readonly mtu: number;
+  readonly up: boolean;
+}
+
+/** What the native addon (native/nsvswitch.c, native/rtnl.c) exports; netnsFd -1 = the agent's own namespace. */
 export interface NativeAddon {
   setTxChecksum(netnsFd: number, ifname: string, on: boolean): void;
   getTxChecksum(netnsFd: number, ifname: string): boolean;
   writeNetnsFile(netnsFd: number, path: string, text: string): void;
+  /** A NETLINK_ROUTE socket bound to that namespace; close it with rtnlClose. Throws a NativeOpError. */
+  rtnlOpen(netnsFd: number): number;
+  rtnlClose(sock: number): void;
+  /** A veth `name` with its peer created directly in peerNetnsFd (peer MAC and both MTUs set, both ends down). */
+  rtnlCreateVeth(sock: number, name: string, mtu: number, peer: string, peerMac: string, peerNetnsFd: number): NativeOpError | null;
+  /** `ip link set NAME addrgenmode none up`. */
+  rtnlHostUp(sock: number, name: string): NativeOpError | null;
+  rtnlDeleteLink(sock: number, name: string): NativeOpError | null;
+  /** Links whose names start with prefix. Throws a NativeOpError. */
+  rtnlListLinks(sock: number, prefix: string): NativeLink[];
+  /** Inside the namespace: rename tmp to ifName, address ip/prefixLen, lo up, link up, default route via gateway (when given). */
+  rtnlConfigure(netnsFd: number, tmp: string, ifName: string, ip: string, prefixLen: number, gateway: string | null): NativeOpError | null;
 }
 
 /** Set NSVSWITCH_NATIVE=off to run without the addon (the process fallback); tests use it to cover that path. */

@@ -1,5 +1,8 @@
 export type { HostLink, Plumbing, PlugResult, PlugSpec } from './types.js';
 export { IpPlumbing, DEFAULT_PLUG_CONCURRENCY, type IpPlumbingOptions } from './ip-plumbing.js';
+export { NetlinkPlumbing, hasNetlink, type NetlinkPlumbingOptions } from './netlink-plumbing.js';
+export { selectPlumbing, type SelectedPlumbing } from './select-plumbing.js';
+export { NativePlumbingUnavailableError } from './errors/native-plumbing-unavailable-error.js';
 export { PlugError, type PlugErrorKind } from './errors/plug-error.js';
 export { NamespaceGoneError } from './errors/namespace-gone-error.js';
 export { InterfaceNameTakenError } from './errors/interface-name-taken-error.js';

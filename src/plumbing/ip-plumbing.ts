@@ -7,7 +7,8 @@ import { parseBatchErrors, plainReason } from './batch-errors.js';
 import { parseHostLinks } from './host-links.js';
 import { mapLimit } from './map-limit.js';
 import { pinNamespace, type PinnedNamespace } from './pinned-namespace.js';
-import { checkPlugSpec, isSafeIfName } from './spec-check.js';
+import { checkPlugSpec } from './spec-check.js';
+import { isSafeIfName } from '../net/ifname.js';
 import { HostInterfaceExistsError } from './errors/host-interface-exists-error.js';
 import { InterfaceNameTakenError } from './errors/interface-name-taken-error.js';
 import { InvalidPlugSpecError } from './errors/invalid-plug-spec-error.js';
@@ -43,7 +44,7 @@ export interface IpPlumbingOptions {
 }
 
 /** One spec in flight: its pinned namespace, whether its veth exists because of us, its failure. */
-interface Work {
+export interface Work {
   readonly index: number;
   readonly spec: PlugSpec;
   pin?: PinnedNamespace;
@@ -77,12 +78,12 @@ const EXISTS = /File exists/;
  *   plugs only what is missing and unplugs leftovers first.
  */
 export class IpPlumbing implements Plumbing {
-  private readonly hostNetns: string | undefined;
-  private readonly logger: Logger | undefined;
+  protected readonly hostNetns: string | undefined;
+  protected readonly logger: Logger | undefined;
   private readonly onSpawn: (program: string) => void;
   private readonly concurrency: number;
   private readonly maxPinned: number;
-  private readonly guard: HostGuard | undefined;
+  protected readonly guard: HostGuard | undefined;
   private readonly offload: TxChecksumOffload | undefined;
 
   constructor(opts: IpPlumbingOptions = {}) {
@@ -174,7 +175,7 @@ export class IpPlumbing implements Plumbing {
   }
 
   // One `ip -force -batch` for all veths (host ends stay down); each line's failure is attributed to its spec.
-  private async createVeths(work: Work[]): Promise<void> {
+  protected async createVeths(work: Work[]): Promise<void> {
     const outcomes = await this.hostBatch(work, 'create veth', work.map((w) => hostLine(w.spec, (w.pin as PinnedNamespace).ref)));
     work.forEach((w, i) => {
       const o = outcomes[i];
@@ -217,7 +218,7 @@ export class IpPlumbing implements Plumbing {
   }
 
   // One `ip -force -batch` bringing the sealed host ends up.
-  private async hostUp(work: Work[]): Promise<void> {
+  protected async hostUp(work: Work[]): Promise<void> {
     const outcomes = await this.hostBatch(work, 'host end up', work.map((w) => hostUpLine(w.spec)));
     work.forEach((w, i) => {
       const o = outcomes[i];
@@ -249,7 +250,7 @@ export class IpPlumbing implements Plumbing {
   }
 
   // One `nsenter ip -batch` inside the namespace: rename, address, lo up, link up, default route.
-  private async configure(w: Work): Promise<void> {
+  protected async configure(w: Work): Promise<void> {
     const lines = namespaceLines(w.spec);
     const ref = (w.pin as PinnedNamespace).ref;
     let res: RunResult;

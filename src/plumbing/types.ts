@@ -31,7 +31,7 @@ export interface HostLink {
   readonly up: boolean;
 }
 
-/** Effects on kernel links: the only place that spawns `ip`. */
+/** Effects on kernel links: in-process rtnetlink (NetlinkPlumbing) or `ip` processes (IpPlumbing), the only place that does either. */
 export interface Plumbing {
   /** Plugs many namespaces with as few processes as possible; one failure never fails the others. */
   plug(specs: readonly PlugSpec[]): Promise<PlugResult[]>;

@@ -101,6 +101,10 @@ function ready(row: InterfaceRow): boolean {
 export interface NsvswitchOptions {
   /** The agent's CLI entry (default: this checkout's bin/nsvswitch.js), e.g. to bench a built copy. */
   readonly agentBin?: string;
+  /** The agent's `--plumbing` mode (default: its own default, auto). */
+  readonly plumbing?: 'auto' | 'native' | 'process';
+  /** The name the outcome carries (default nsvswitch). */
+  readonly name?: 'nsvswitch' | 'nsvswitch-process';
 }
 
 /**
@@ -109,6 +113,7 @@ export interface NsvswitchOptions {
  * it) until every port carries the ready marker.
  */
 export function nsvswitchContender(opts: NsvswitchOptions = {}): Contender {
+  const name = opts.name ?? 'nsvswitch';
   return async ({ n, bridge, timeoutMs, log }) => {
     const names = benchNames(NS_PREFIX, n);
     const { sb, stop } = await startBenchSandbox('burst-nsvs');
@@ -119,7 +124,7 @@ export function nsvswitchContender(opts: NsvswitchOptions = {}): Contender {
       await mkdir(manifestDir, { recursive: true });
       await writeFile(join(manifestDir, 'bench.yaml'), benchManifest());
       agent = AgentProcess.start(
-        agentArgs({ dbEndpoint: sb.dbEndpoint, ovsRundir: sb.dir, bridge, manifestDir, namespaceDir: sb.netnsDir.dir, hostNetns: sb.hostNetns }),
+        [...agentArgs({ dbEndpoint: sb.dbEndpoint, ovsRundir: sb.dir, bridge, manifestDir, namespaceDir: sb.netnsDir.dir, hostNetns: sb.hostNetns }), ...(opts.plumbing ? ['--plumbing', opts.plumbing] : [])],
         sb.hostNetns,
         sb.env,
         opts.agentBin,
@@ -184,9 +189,9 @@ export function nsvswitchContender(opts: NsvswitchOptions = {}): Contender {
         if (recorded !== undefined && !have.includes(recorded)) problems.push(`namespace ${nsPath}: ${AGENT_IF_NAME} lacks the recorded address ${recorded}`);
         if (!have.some((ip) => inSubnet(ip, BENCH_SUBNET))) problems.push(`namespace ${nsPath}: no address in ${BENCH_SUBNET}`);
       }
-      if (problems.length) throw new VerificationError('nsvswitch', problems);
+      if (problems.length) throw new VerificationError(name, problems);
       return {
-        contender: 'nsvswitch',
+        contender: name,
         status: 'ok',
         n,
         measuredN: n,

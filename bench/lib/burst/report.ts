@@ -17,6 +17,8 @@ export interface BurstRatios {
   /** The same with namespace creation taken out of nsvswitch's time. */
   readonly nsvswitchBeyondCreationOverFloor?: number;
   readonly peerOverFloor?: number;
+  /** How many times faster the default (in-process netlink) agent is than the same agent on the process path. */
+  readonly processOverNative?: number;
 }
 
 function ok(o: ContenderOutcome | undefined): ContenderOk | undefined {
@@ -33,6 +35,7 @@ export function burstRatios(outcomes: Partial<Record<ContenderName, ContenderOut
     nsvswitchOverFloor: ratio(nsvs?.totalMs, floor),
     nsvswitchBeyondCreationOverFloor: ratio(nsvs?.beyondCreationMs, floor),
     peerOverFloor: ratio(peer, floor),
+    processOverNative: ratio(ok(outcomes['nsvswitch-process'])?.totalMs, nsvs?.totalMs),
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as BurstRatios;
 }
@@ -67,26 +70,27 @@ export function burstTimesTable(runs: readonly BurstRun[]): Table {
 export function burstRatiosTable(runs: readonly BurstRun[]): Table {
   return {
     title: 'Burst ratios (same run, same machine)',
-    headers: ['N', 'peer / nsvswitch (goal >= 10x)', 'nsvswitch / floor (goal <= 1.5x)', 'nsvswitch beyond creation / floor', 'peer / floor'],
+    headers: ['N', 'peer / nsvswitch (goal >= 10x)', 'nsvswitch / floor (goal <= 1.5x)', 'nsvswitch beyond creation / floor', 'peer / floor', 'nsvswitch --plumbing process / nsvswitch'],
     rows: runs.map((r) => [
       String(r.n),
       formatRatio(r.ratios.peerOverNsvswitch),
       formatRatio(r.ratios.nsvswitchOverFloor),
       formatRatio(r.ratios.nsvswitchBeyondCreationOverFloor),
       formatRatio(r.ratios.peerOverFloor),
+      formatRatio(r.ratios.processOverNative),
     ]),
   };
 }
 
 /** Where nsvswitch's time went at each N, from the agent's own metrics (rows: metric; columns: N). */
 export function agentBreakdownTable(runs: readonly BurstRun[]): Table | undefined {
-  const withMetrics = runs.map((r) => ({ n: r.n, m: ok(r.outcomes.nsvswitch)?.agentMetrics })).filter((x) => x.m !== undefined);
+  const withMetrics = runs.flatMap((r) => (['nsvswitch', 'nsvswitch-process'] as const).map((c) => ({ n: r.n, c, m: ok(r.outcomes[c])?.agentMetrics }))).filter((x) => x.m !== undefined);
   if (withMetrics.length === 0) return undefined;
   const keys = [...new Set(withMetrics.flatMap((x) => Object.keys(x.m ?? {})))];
   const fmt = (v: number | undefined): string => (v === undefined ? 'n/a' : Number.isInteger(v) ? String(v) : v.toFixed(3));
   return {
     title: 'nsvswitch during the burst, from its metrics (after - before)',
-    headers: ['metric', ...withMetrics.map((x) => `N=${x.n}`)],
+    headers: ['metric', ...withMetrics.map((x) => `N=${x.n}${x.c === 'nsvswitch' ? '' : ` (${x.c})`}`)],
     rows: keys.map((k) => [k, ...withMetrics.map((x) => fmt(x.m?.[k]))]),
   };
 }

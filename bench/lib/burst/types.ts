@@ -1,5 +1,6 @@
-export type ContenderName = 'peer' | 'floor' | 'nsvswitch';
-export const CONTENDERS: readonly ContenderName[] = ['peer', 'floor', 'nsvswitch'];
+/** nsvswitch: its default (in-process netlink when the addon loads); nsvswitch-process: the same agent with `--plumbing process`. */
+export type ContenderName = 'peer' | 'floor' | 'nsvswitch' | 'nsvswitch-process';
+export const CONTENDERS: readonly ContenderName[] = ['peer', 'floor', 'nsvswitch', 'nsvswitch-process'];
 
 /** What every contender gets: the burst size and its budget. */
 export interface BurstParams {

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { OvsSandbox } from '../../../src/sandbox/ovs-sandbox.js';
 import { run } from '../../../src/exec/run.js';
 import { hostIfName, macFor, peerTmpName } from '../../../src/core/names.js';
-import { IpPlumbing, NftHostGuard, TxChecksumOffload, type PlugSpec } from '../../../src/plumbing/index.js';
+import { IpPlumbing, NetlinkPlumbing, NftHostGuard, TxChecksumOffload, hasNetlink, type PlugSpec } from '../../../src/plumbing/index.js';
 import { loadNative } from '../../../src/native/native.js';
 
 /** `ethtool -k` says whether tx checksumming is on for `dev` inside the namespace. */
@@ -41,7 +41,10 @@ describe.each([
     sb = await OvsSandbox.start({ label: `seal-${native === null ? 'fallback' : 'native'}` });
     const onSpawn = (p: string): void => void spawns.push(p);
     guard = new NftHostGuard({ bridge: 'br-seal', hostNetns: sb.hostNetns, ingressDrop: true, native, onSpawn });
-    plumbing = new IpPlumbing({ hostNetns: sb.hostNetns, guard, offload: new TxChecksumOffload({ native, onSpawn }), onSpawn });
+    const opts = { hostNetns: sb.hostNetns, guard, offload: new TxChecksumOffload({ native, onSpawn }), onSpawn };
+    // The native addon also plugs (rtnetlink); the fallback runs everything as processes.
+    const addon = loadNative().addon;
+    plumbing = native === null || !hasNetlink(addon) ? new IpPlumbing(opts) : new NetlinkPlumbing(addon, opts);
   });
   afterAll(async () => {
     await sb?.stop();
@@ -49,7 +52,7 @@ describe.each([
 
   it(`uses the path it was asked to (${mode})`, () => {
     if (native === null) expect(new TxChecksumOffload({ native }).inProcess).toBe(false);
-    else expect(loadNative().addon, `addon not loaded: ${loadNative().reason}`).toBeDefined();
+    else expect(plumbing, `addon not loaded or without rtnetlink: ${loadNative().reason}`).toBeInstanceOf(NetlinkPlumbing);
   });
 
   it('plugs with tx checksum offload off inside, the host end sealed (ingress drop, no IPv6, no ARP answers) before it is up', async () => {
@@ -59,9 +62,10 @@ describe.each([
     const results = await plumbing.plug(specs);
     expect(results.map((r) => r.ok)).toEqual([true, true]);
     const processes = spawns.filter((p) => p !== 'nsenter').sort();
-    // One nft for all chains, two ip batches; the fallback adds one sysctl process (and ethtool per namespace, counted as nsenter).
-    expect(processes).toEqual(native === null ? ['ip', 'ip', 'nft', 'sysctl'] : ['ip', 'ip', 'nft']);
-    expect(spawns.filter((p) => p === 'nsenter')).toHaveLength(native === null ? 4 : 2);
+    // One nft for all chains; the fallback adds two ip batches, one sysctl process, and per namespace
+    // one ip batch and one ethtool (counted as nsenter). The addon does links, sysctls and offloads in-process.
+    expect(processes).toEqual(native === null ? ['ip', 'ip', 'nft', 'sysctl'] : ['nft']);
+    expect(spawns.filter((p) => p === 'nsenter')).toHaveLength(native === null ? 4 : 0);
     const listing = await chains(sb, guard.table);
     for (const s of specs) {
       expect(await txChecksum(s.nsPath, 'eth0')).toBe('off');

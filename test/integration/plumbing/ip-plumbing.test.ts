@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readlinkSync, rmSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OvsSandbox } from '../../../src/sandbox/ovs-sandbox.js';
@@ -12,8 +12,14 @@ import {
   InvalidPlugSpecError,
   IpPlumbing,
   NamespaceGoneError,
+  NetlinkPlumbing,
+  NftHostGuard,
+  hasNetlink,
+  type NetlinkPlumbingOptions,
   type PlugSpec,
 } from '../../../src/plumbing/index.js';
+import { loadNative } from '../../../src/native/native.js';
+import { Metrics } from '../../../src/observe/metrics.js';
 
 interface IpAddrJson {
   ifname: string;
@@ -40,7 +46,27 @@ function inet4(link: IpAddrJson | undefined): string[] {
   return (link?.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => a.local);
 }
 
-describe('IpPlumbing (real kernel, private host namespace)', () => {
+/** Both plumbing paths: `ip`/`nsenter` processes, and in-process rtnetlink through the native addon. */
+const PATHS = [
+  {
+    path: 'process',
+    make: (o: NetlinkPlumbingOptions): IpPlumbing => new IpPlumbing(o),
+    /** Options that run `fn` just as a namespace's own configuration step starts. */
+    beforeConfigure: (fn: () => void): NetlinkPlumbingOptions => ({ onSpawn: (p) => p === 'nsenter' && fn() }),
+  },
+  {
+    path: 'netlink',
+    make: (o: NetlinkPlumbingOptions): IpPlumbing => {
+      const { addon, reason } = loadNative();
+      if (!hasNetlink(addon)) throw new Error(`native addon without rtnetlink: ${reason}`);
+      return new NetlinkPlumbing(addon, o);
+    },
+    beforeConfigure: (fn: () => void): NetlinkPlumbingOptions => ({ beforeConfigure: () => fn() }),
+  },
+] as const;
+
+describe.each(PATHS)('plumbing on the $path path (real kernel, private host namespace)', ({ path, make, beforeConfigure }) => {
+  const native = path === 'netlink';
   let sb: OvsSandbox;
   let plumbing: IpPlumbing;
   const spawns: string[] = [];
@@ -62,21 +88,21 @@ describe('IpPlumbing (real kernel, private host namespace)', () => {
   }
 
   beforeAll(async () => {
-    sb = await OvsSandbox.start({ label: 'plumbing' });
-    plumbing = new IpPlumbing({ hostNetns: sb.hostNetns, onSpawn: (p) => spawns.push(p) });
+    sb = await OvsSandbox.start({ label: `plumbing-${path}` });
+    plumbing = make({ hostNetns: sb.hostNetns, onSpawn: (p) => spawns.push(p) });
   });
   afterAll(async () => {
     await sb?.stop();
   });
 
-  it('plugs 3 namespaces with two host processes and one process per namespace, configured as specified', async () => {
+  it(native ? 'plugs 3 namespaces without any process, configured as specified' : 'plugs 3 namespaces with two host processes and one process per namespace, configured as specified', async () => {
     const paths = await sb.netnsDir.add('ok-a', 'ok-b', 'ok-c');
     const specs = await Promise.all(paths.map((p, i) => specFor(p, i === 2 ? { gateway: undefined, ifName: 'net1', mtu: 9000 } : {})));
     spawns.length = 0;
     const results = await plumbing.plug(specs);
     expect(results).toEqual(specs.map((s) => ({ key: s.key, ok: true })));
-    // One host batch creates the veths, one brings the (sealed) host ends up; offloads go in-process.
-    expect(spawns.sort()).toEqual(['ip', 'ip', 'nsenter', 'nsenter', 'nsenter']);
+    // Process path: one host batch creates the veths, one brings the (sealed) host ends up; offloads go in-process.
+    expect(spawns.sort()).toEqual(native ? [] : ['ip', 'ip', 'nsenter', 'nsenter', 'nsenter']);
 
     for (const s of specs) {
       const { links, routes } = await inside(s.nsPath);
@@ -98,15 +124,16 @@ describe('IpPlumbing (real kernel, private host namespace)', () => {
     for (const s of specs) expect((await sb.inHost('ip', ['-6', 'addr', 'show', 'dev', s.hostIf])).stdout.trim()).toBe('');
   });
 
-  it('plugs a burst bigger than one round in several rounds, two host processes per round, results in order', async () => {
+  it('plugs a burst bigger than one round in several rounds, results in order', async () => {
     const paths = await sb.netnsDir.add('round-1', 'round-2', 'round-3', 'round-4', 'round-5');
     const specs = await Promise.all(paths.map((p) => specFor(p)));
     const seen: string[] = [];
-    const rounds = new IpPlumbing({ hostNetns: sb.hostNetns, maxPinned: 2, concurrency: 2, onSpawn: (p) => seen.push(p) });
+    const rounds = make({ hostNetns: sb.hostNetns, maxPinned: 2, concurrency: 2, onSpawn: (p) => seen.push(p) });
     const results = await rounds.plug(specs);
     expect(results).toEqual(specs.map((s) => ({ key: s.key, ok: true })));
-    expect(seen.filter((p) => p === 'ip')).toHaveLength(6);
-    expect(seen.filter((p) => p === 'nsenter')).toHaveLength(5);
+    // Process path: two host processes per round, one per namespace.
+    expect(seen.filter((p) => p === 'ip')).toHaveLength(native ? 0 : 6);
+    expect(seen.filter((p) => p === 'nsenter')).toHaveLength(native ? 0 : 5);
     for (const s of specs) expect(inet4((await inside(s.nsPath)).links.get('eth0'))).toEqual([s.ip]);
   });
 
@@ -132,15 +159,15 @@ describe('IpPlumbing (real kernel, private host namespace)', () => {
     const specs = await Promise.all(paths.map((p) => specFor(p)));
     let first = true;
     // Deletes gone-a the way `ip netns del` does, just as its per-namespace step starts.
-    const racing = new IpPlumbing({
+    const racing = make({
       hostNetns: sb.hostNetns,
       concurrency: 1,
-      onSpawn: (p) => {
-        if (p !== 'nsenter' || !first) return;
+      ...beforeConfigure(() => {
+        if (!first) return;
         first = false;
         execFileSync('umount', ['-l', specs[0]!.nsPath]);
         rmSync(specs[0]!.nsPath);
-      },
+      }),
     });
     const results = await racing.plug(specs);
     expect(first).toBe(false);
@@ -230,7 +257,7 @@ describe('IpPlumbing (real kernel, private host namespace)', () => {
     expect((await plumbing.plug(specs)).every((r) => r.ok)).toBe(true);
     spawns.length = 0;
     await plumbing.unplug([...specs.map((s) => s.hostIf), 'nsvnotthere0000']);
-    expect(spawns).toEqual(['ip']);
+    expect(spawns).toEqual(native ? [] : ['ip']);
     const host = await hostLinkNames();
     for (const s of specs) {
       expect(host).not.toContain(s.hostIf);
@@ -248,5 +275,42 @@ describe('IpPlumbing (real kernel, private host namespace)', () => {
     for (const s of specs) await sb.vsctl('add-port', 'br-plumb', s.hostIf);
     const ping = await run('ping', ['-c', '1', '-W', '5', specs[1]!.ip], { netns: specs[0]!.nsPath });
     expect(ping.stdout).toContain('1 received');
+  });
+
+  it(native ? 'plugs a burst sealed and offloaded as the agent does with 0 ip and 0 nsenter spawns (nsvswitch_process_spawns_total)' : 'counts the ip and nsenter spawns of a sealed, offloaded burst (nsvswitch_process_spawns_total: the counter the native path must keep at 0)', async () => {
+    const names = Array.from({ length: 24 }, (_, i) => `burst-${i}`);
+    const paths = await sb.netnsDir.add(...names);
+    const specs = await Promise.all(paths.map((p) => specFor(p)));
+    const metrics = new Metrics();
+    const onSpawn = (program: string): void => metrics.processSpawns.inc({ program });
+    const guard = new NftHostGuard({ bridge: 'br-burst', hostNetns: sb.hostNetns, ingressDrop: true, onSpawn });
+    const agentLike = make({ hostNetns: sb.hostNetns, guard, onSpawn });
+    const ownNs = readlinkSync('/proc/thread-self/ns/net');
+    expect((await agentLike.plug(specs)).filter((r) => !r.ok)).toEqual([]);
+    await agentLike.unplug(specs.slice(0, 4).map((s) => s.hostIf));
+    const spawned = new Map((await metrics.processSpawns.get()).values.map((v) => [v.labels.program, v.value]));
+    if (native) {
+      expect(spawned.get('ip') ?? 0).toBe(0);
+      expect(spawned.get('nsenter') ?? 0).toBe(0);
+    } else {
+      // The process path: host batches, and one nsenter per namespace (the control for the native zero).
+      expect(spawned.get('ip') ?? 0).toBeGreaterThan(0);
+      expect(spawned.get('nsenter') ?? 0).toBeGreaterThanOrEqual(names.length);
+    }
+    expect(readlinkSync('/proc/thread-self/ns/net')).toBe(ownNs);
+    for (const s of specs.slice(4)) expect(inet4((await inside(s.nsPath)).links.get('eth0')), s.nsPath).toEqual([s.ip]);
+    await guard.removeAll();
+  });
+
+  it('leaves the agent thread in its own namespace after every kind of failure', async () => {
+    const ownNs = readlinkSync('/proc/thread-self/ns/net');
+    const [taken, gone] = await sb.netnsDir.add('thread-taken', 'thread-gone');
+    await run('ip', ['link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'other0'], { netns: taken! });
+    const specs = [await specFor(taken!), await specFor(gone!)];
+    await sb.netnsDir.remove('thread-gone');
+    const results = await plumbing.plug(specs);
+    expect((results[0] as { error: Error }).error).toBeInstanceOf(InterfaceNameTakenError);
+    expect((results[1] as { error: Error }).error).toBeInstanceOf(NamespaceGoneError);
+    expect(readlinkSync('/proc/thread-self/ns/net')).toBe(ownNs);
   });
 });

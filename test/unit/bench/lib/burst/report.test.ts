@@ -18,6 +18,11 @@ describe('burstRatios', () => {
     expect(r.peerOverFloor).toBeCloseTo(16.1667);
   });
 
+  it('puts the agent on the process path beside its in-process default', () => {
+    const r = burstRatios({ nsvswitch: ok('nsvswitch', 500), 'nsvswitch-process': ok('nsvswitch-process', 1500) });
+    expect(r.processOverNative).toBeCloseTo(3);
+  });
+
   it('leaves out every ratio that involves a failed contender', () => {
     const r = burstRatios({ peer: ok('peer', 9700), floor: ok('floor', 600), nsvswitch: { contender: 'nsvswitch', status: 'failed', n: 100, reason: 'agent exited' } });
     expect(r).toEqual({ peerOverFloor: 9700 / 600 });
@@ -43,7 +48,7 @@ describe('burst tables', () => {
   });
 
   it('prints n/a for ratios that could not be measured', () => {
-    expect(burstRatiosTable(runs).rows[0]).toEqual(['100', 'n/a', 'n/a', 'n/a', 'n/a']);
+    expect(burstRatiosTable(runs).rows[0]).toEqual(['100', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a']);
   });
 });
 

@@ -1,0 +1,496 @@
+/*
+ * rtnetlink over a plain NETLINK_ROUTE socket: the link, address and route
+ * requests `ip` would send, without a process. A netlink socket stays bound
+ * to the namespace it was created in, so a socket for another namespace is
+ * made by entering it on this thread for exactly one socket() call.
+ *
+ *   rtnlOpen(netnsFd) -> sock                       NETLINK_ROUTE socket in that namespace (-1: the caller's own)
+ *   rtnlClose(sock)
+ *   rtnlCreateVeth(sock, name, mtu, peer, peerMac, peerNetnsFd) -> err|null
+ *                                                   veth whose peer is created straight in peerNetnsFd
+ *   rtnlHostUp(sock, name) -> err|null              addrgenmode none + up (like `ip link set NAME addrgenmode none up`)
+ *   rtnlDeleteLink(sock, name) -> err|null
+ *   rtnlListLinks(sock, prefix) -> [{name, ifindex, mtu, up}]
+ *   rtnlConfigure(netnsFd, tmpName, ifName, ip, prefixLen, gateway|null) -> err|null
+ *                                                   inside the namespace: rename, address, lo up, link up, default route
+ *
+ * Per-item operations return null or an error object {op, errno, code,
+ * message} (a failed item is routine: the caller attributes it to its
+ * namespace); rtnlOpen and rtnlListLinks throw errors with the same fields.
+ */
+#define _GNU_SOURCE
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+
+#include "netns.h"
+#include "rtnl.h"
+
+/* Longest a request may wait for the kernel's answer; a sync call never hangs the agent for longer. */
+#define RTNL_TIMEOUT_S 10
+#define REQ_CAP 1024
+#define RECV_CAP 65536
+#define REASON_CAP 256
+
+static uint32_t next_seq = 1;
+
+struct req {
+  struct nlmsghdr *h;
+  char buf[REQ_CAP];
+};
+
+/* The outcome of one request: 0, or an errno with the kernel's extended-ack text when it gave one. */
+struct outcome {
+  int err;
+  char reason[REASON_CAP];
+};
+
+static struct nlmsghdr *req_init(struct req *r, uint16_t type, uint16_t flags, const void *body, size_t len) {
+  memset(r->buf, 0, sizeof r->buf);
+  r->h = (struct nlmsghdr *)r->buf;
+  r->h->nlmsg_len = NLMSG_LENGTH(len);
+  r->h->nlmsg_type = type;
+  r->h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+  memcpy(NLMSG_DATA(r->h), body, len);
+  return r->h;
+}
+
+/* Appends an attribute; false when the request would not fit (never with the bounded names used here). */
+static int put(struct req *r, uint16_t type, const void *data, size_t len) {
+  size_t at = NLMSG_ALIGN(r->h->nlmsg_len);
+  if (at + RTA_SPACE(len) > sizeof r->buf) return 0;
+  struct rtattr *a = (struct rtattr *)(r->buf + at);
+  a->rta_type = type;
+  a->rta_len = RTA_LENGTH(len);
+  if (len) memcpy(RTA_DATA(a), data, len);
+  r->h->nlmsg_len = at + RTA_SPACE(len);
+  return 1;
+}
+
+/* Appends bytes that are not an attribute (the ifinfomsg that opens a veth peer nest). */
+static int raw(struct req *r, const void *data, size_t len) {
+  size_t at = NLMSG_ALIGN(r->h->nlmsg_len);
+  if (at + NLMSG_ALIGN(len) > sizeof r->buf) return 0;
+  memcpy(r->buf + at, data, len);
+  r->h->nlmsg_len = at + NLMSG_ALIGN(len);
+  return 1;
+}
+
+static int put_str(struct req *r, uint16_t type, const char *s) { return put(r, type, s, strlen(s) + 1); }
+static int put_u32(struct req *r, uint16_t type, uint32_t v) { return put(r, type, &v, sizeof v); }
+
+static struct rtattr *nest(struct req *r, uint16_t type) {
+  struct rtattr *a = (struct rtattr *)(r->buf + NLMSG_ALIGN(r->h->nlmsg_len));
+  return put(r, type | NLA_F_NESTED, NULL, 0) ? a : NULL;
+}
+
+static void nest_end(struct req *r, struct rtattr *a) {
+  a->rta_len = (unsigned short)((char *)r->h + r->h->nlmsg_len - (char *)a);
+}
+
+/* The extended-ack message (NLMSGERR_ATTR_MSG) after an error, if the kernel sent one. */
+static void ext_ack_reason(struct nlmsghdr *h, struct outcome *o) {
+  if (!(h->nlmsg_flags & NLM_F_ACK_TLVS)) return;
+  struct nlmsgerr *e = NLMSG_DATA(h);
+  size_t off = sizeof *e + ((h->nlmsg_flags & NLM_F_CAPPED) ? 0 : e->msg.nlmsg_len - NLMSG_HDRLEN);
+  size_t hdr = NLMSG_HDRLEN + NLMSG_ALIGN(off);
+  if (hdr >= h->nlmsg_len) return;
+  int left = (int)(h->nlmsg_len - hdr);
+  for (struct rtattr *a = (struct rtattr *)((char *)h + hdr); RTA_OK(a, left); a = RTA_NEXT(a, left)) {
+    if ((a->rta_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG && RTA_PAYLOAD(a) > 1) {
+      snprintf(o->reason, sizeof o->reason, "%.*s", (int)RTA_PAYLOAD(a) - 1, (const char *)RTA_DATA(a));
+      return;
+    }
+  }
+}
+
+typedef void (*on_msg)(struct nlmsghdr *h, void *ctx);
+
+/*
+ * Sends one request and reads until its ack (or, for a dump, NLMSG_DONE);
+ * replies of this sequence number go to `cb`, stale ones are skipped.
+ */
+static void talk(int sock, struct req *r, on_msg cb, void *ctx, struct outcome *o) {
+  o->err = 0;
+  o->reason[0] = '\0';
+  uint32_t seq = __atomic_fetch_add(&next_seq, 1, __ATOMIC_RELAXED);
+  r->h->nlmsg_seq = seq;
+  struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+  ssize_t n;
+  do n = sendto(sock, r->buf, r->h->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) { o->err = errno; return; }
+  int dump = (r->h->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+  char *buf = malloc(RECV_CAP);
+  if (!buf) { o->err = ENOMEM; return; }
+  for (;;) {
+    do n = recv(sock, buf, RECV_CAP, 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) { o->err = (errno == EAGAIN || errno == EWOULDBLOCK) ? ETIMEDOUT : errno; break; }
+    if (n == 0) { o->err = EIO; break; }
+    int len = (int)n, done = 0;
+    for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+      if (h->nlmsg_seq != seq) continue;
+      if (h->nlmsg_type == NLMSG_ERROR) {
+        struct nlmsgerr *e = NLMSG_DATA(h);
+        if (h->nlmsg_len < NLMSG_LENGTH(sizeof *e)) o->err = EIO;
+        else if (e->error != 0) { o->err = -e->error; ext_ack_reason(h, o); }
+        done = 1;
+        break;
+      }
+      if (h->nlmsg_type == NLMSG_DONE) { done = dump; if (done) break; continue; }
+      if (cb) cb(h, ctx);
+    }
+    if (done) break;
+  }
+  free(buf);
+}
+
+static int open_route_socket(int *sock) {
+  int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (s < 0) return errno;
+  struct timeval tv = { .tv_sec = RTNL_TIMEOUT_S, .tv_usec = 0 };
+  int one = 1, big = 1 << 20;
+  if (setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0) { int e = errno; close(s); return e; }
+  setsockopt(s, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
+  setsockopt(s, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+  setsockopt(s, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+  *sock = s;
+  return 0;
+}
+
+/* A route socket bound to netns `fd` (-1: the caller's own); the thread is back in its own namespace on return. */
+static int socket_in_netns(int fd, int *sock) {
+  int saved, err = nsvs_enter_netns(fd, &saved);
+  if (err) return err;
+  err = open_route_socket(sock);
+  nsvs_leave_netns(saved);
+  return err;
+}
+
+/* ---- requests ---- */
+
+static void link_lookup_cb(struct nlmsghdr *h, void *ctx) {
+  if (h->nlmsg_type != RTM_NEWLINK) return;
+  struct ifinfomsg *ifi = NLMSG_DATA(h);
+  *(int *)ctx = ifi->ifi_index;
+}
+
+static void link_index(int sock, const char *name, int *index, struct outcome *o) {
+  struct req r;
+  struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+  req_init(&r, RTM_GETLINK, 0, &ifi, sizeof ifi);
+  *index = 0;
+  if (!put_str(&r, IFLA_IFNAME, name)) { o->err = EMSGSIZE; return; }
+  talk(sock, &r, link_lookup_cb, index, o);
+  if (!o->err && *index <= 0) o->err = ENODEV;
+}
+
+/* RTM_NEWLINK on an existing link (by index, or by name when index is 0). */
+static void link_set(int sock, int index, const char *by_name, const char *new_name, int up, int addrgen_none, struct outcome *o) {
+  struct req r;
+  struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = index };
+  if (up) { ifi.ifi_change = IFF_UP; ifi.ifi_flags = IFF_UP; }
+  req_init(&r, RTM_NEWLINK, 0, &ifi, sizeof ifi);
+  int ok = 1;
+  if (by_name) ok = ok && put_str(&r, IFLA_IFNAME, by_name);
+  if (new_name) ok = ok && put_str(&r, IFLA_IFNAME, new_name);
+  if (addrgen_none) {
+    struct rtattr *af = nest(&r, IFLA_AF_SPEC), *in6 = af ? nest(&r, AF_INET6) : NULL;
+    uint8_t mode = IN6_ADDR_GEN_MODE_NONE;
+    ok = ok && in6 && put(&r, IFLA_INET6_ADDR_GEN_MODE, &mode, 1);
+    if (ok) { nest_end(&r, in6); nest_end(&r, af); }
+  }
+  if (!ok) { o->err = EMSGSIZE; return; }
+  talk(sock, &r, NULL, NULL, o);
+}
+
+static void create_veth(int sock, const char *name, uint32_t mtu, const char *peer, const unsigned char mac[6], int peer_netns, struct outcome *o) {
+  struct req r;
+  struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+  req_init(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof ifi);
+  int ok = put_str(&r, IFLA_IFNAME, name) && put_u32(&r, IFLA_MTU, mtu);
+  struct rtattr *info = ok ? nest(&r, IFLA_LINKINFO) : NULL;
+  ok = info && put_str(&r, IFLA_INFO_KIND, "veth");
+  struct rtattr *data = ok ? nest(&r, IFLA_INFO_DATA) : NULL;
+  struct rtattr *pe = data ? nest(&r, VETH_INFO_PEER) : NULL;
+  struct ifinfomsg peer_ifi = { .ifi_family = AF_UNSPEC };
+  /* The peer nest starts with an ifinfomsg of its own, then the peer's attributes. */
+  ok = pe && raw(&r, &peer_ifi, sizeof peer_ifi);
+  ok = ok && put_str(&r, IFLA_IFNAME, peer) && put(&r, IFLA_ADDRESS, mac, 6) && put_u32(&r, IFLA_MTU, mtu) &&
+       put_u32(&r, IFLA_NET_NS_FD, (uint32_t)peer_netns);
+  if (!ok) { o->err = EMSGSIZE; return; }
+  nest_end(&r, pe);
+  nest_end(&r, data);
+  nest_end(&r, info);
+  talk(sock, &r, NULL, NULL, o);
+}
+
+static void add_address(int sock, int index, struct in_addr ip, int prefix, struct outcome *o) {
+  struct req r;
+  struct ifaddrmsg ifa = { .ifa_family = AF_INET, .ifa_prefixlen = (unsigned char)prefix, .ifa_scope = RT_SCOPE_UNIVERSE, .ifa_index = (unsigned)index };
+  req_init(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof ifa);
+  if (!put(&r, IFA_LOCAL, &ip, 4) || !put(&r, IFA_ADDRESS, &ip, 4)) { o->err = EMSGSIZE; return; }
+  talk(sock, &r, NULL, NULL, o);
+}
+
+static void add_default_route(int sock, int index, struct in_addr gw, struct outcome *o) {
+  struct req r;
+  struct rtmsg rtm = {
+    .rtm_family = AF_INET, .rtm_table = RT_TABLE_MAIN, .rtm_protocol = RTPROT_BOOT,
+    .rtm_scope = RT_SCOPE_UNIVERSE, .rtm_type = RTN_UNICAST,
+  };
+  req_init(&r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rtm, sizeof rtm);
+  if (!put(&r, RTA_GATEWAY, &gw, 4) || !put_u32(&r, RTA_OIF, (uint32_t)index)) { o->err = EMSGSIZE; return; }
+  talk(sock, &r, NULL, NULL, o);
+}
+
+static void delete_link(int sock, const char *name, struct outcome *o) {
+  struct req r;
+  struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+  req_init(&r, RTM_DELLINK, 0, &ifi, sizeof ifi);
+  if (!put_str(&r, IFLA_IFNAME, name)) { o->err = EMSGSIZE; return; }
+  talk(sock, &r, NULL, NULL, o);
+}
+
+/* ---- N-API glue ---- */
+
+static napi_value make_error(napi_env env, const char *op, const char *subject, const struct outcome *o) {
+  char msg[512];
+  const char *code = strerrorname_np(o->err);
+  snprintf(msg, sizeof msg, "%s %s: %s", op, subject, o->reason[0] ? o->reason : strerror(o->err));
+  napi_value m, c, err, v;
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
+  napi_create_string_utf8(env, code ? code : "EUNKNOWN", NAPI_AUTO_LENGTH, &c);
+  napi_create_error(env, c, m, &err);
+  napi_set_named_property(env, err, "code", c);
+  napi_create_int32(env, o->err, &v);
+  napi_set_named_property(env, err, "errno", v);
+  napi_create_string_utf8(env, op, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, err, "op", v);
+  napi_create_string_utf8(env, o->reason[0] ? o->reason : strerror(o->err), NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, err, "reason", v);
+  return err;
+}
+
+static napi_value result(napi_env env, const char *op, const char *subject, const struct outcome *o) {
+  napi_value v;
+  if (o->err == 0) { napi_get_null(env, &v); return v; }
+  return make_error(env, op, subject, o);
+}
+
+static napi_value throw_outcome(napi_env env, const char *op, const char *subject, const struct outcome *o) {
+  napi_throw(env, make_error(env, op, subject, o));
+  return NULL;
+}
+
+static int args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
+    napi_throw_type_error(env, "EINVAL", "missing arguments");
+    return -1;
+  }
+  return 0;
+}
+
+static int int_arg(napi_env env, napi_value v, int *out, const char *what) {
+  if (napi_get_value_int32(env, v, out) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", what);
+    return -1;
+  }
+  return 0;
+}
+
+/* A string of 1..cap-2 bytes (longer ones are refused, never truncated). */
+static int str_arg(napi_env env, napi_value v, char *buf, size_t cap, const char *what) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, buf, cap, &len) != napi_ok || len == 0 || len >= cap - 1 || strlen(buf) != len) {
+    napi_throw_type_error(env, "EINVAL", what);
+    return -1;
+  }
+  return 0;
+}
+
+#define IFNAME_ARG(env, v, buf) str_arg(env, v, buf, sizeof buf, "interface name must be 1-15 bytes")
+
+static int ipv4_arg(napi_env env, napi_value v, struct in_addr *out, const char *what) {
+  char text[INET_ADDRSTRLEN + 2];
+  if (str_arg(env, v, text, sizeof text, what)) return -1;
+  if (inet_pton(AF_INET, text, out) != 1) {
+    napi_throw_type_error(env, "EINVAL", what);
+    return -1;
+  }
+  return 0;
+}
+
+static napi_value js_open(napi_env env, napi_callback_info info) {
+  napi_value argv[1], out;
+  int netns, sock;
+  if (args(env, info, 1, argv) || int_arg(env, argv[0], &netns, "expected an integer file descriptor")) return NULL;
+  struct outcome o = { .err = socket_in_netns(netns, &sock) };
+  o.reason[0] = '\0';
+  if (o.err) return throw_outcome(env, "open route socket in", "namespace", &o);
+  napi_create_int32(env, sock, &out);
+  return out;
+}
+
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int sock;
+  if (args(env, info, 1, argv) || int_arg(env, argv[0], &sock, "expected a socket")) return NULL;
+  if (sock >= 0) close(sock);
+  return NULL;
+}
+
+static napi_value js_create_veth(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  int sock, mtu, peer_netns;
+  char name[IFNAMSIZ + 1], peer[IFNAMSIZ + 1], mac_text[20];
+  unsigned char mac[6];
+  if (args(env, info, 6, argv) || int_arg(env, argv[0], &sock, "expected a socket")) return NULL;
+  if (IFNAME_ARG(env, argv[1], name) || int_arg(env, argv[2], &mtu, "expected an MTU")) return NULL;
+  if (IFNAME_ARG(env, argv[3], peer) || str_arg(env, argv[4], mac_text, sizeof mac_text, "expected a MAC address")) return NULL;
+  if (int_arg(env, argv[5], &peer_netns, "expected an integer file descriptor")) return NULL;
+  if (mtu < 68 || mtu > 65535 || peer_netns < 0 ||
+      sscanf(mac_text, "%2hhx:%2hhx:%2hhx:%2hhx:%2hhx:%2hhx", &mac[0], &mac[1], &mac[2], &mac[3], &mac[4], &mac[5]) != 6) {
+    napi_throw_type_error(env, "EINVAL", "invalid MTU, MAC address or namespace descriptor");
+    return NULL;
+  }
+  struct outcome o;
+  create_veth(sock, name, (uint32_t)mtu, peer, mac, peer_netns, &o);
+  return result(env, "create veth", name, &o);
+}
+
+static napi_value js_host_up(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int sock;
+  char name[IFNAMSIZ + 1];
+  if (args(env, info, 2, argv) || int_arg(env, argv[0], &sock, "expected a socket") || IFNAME_ARG(env, argv[1], name)) return NULL;
+  struct outcome o;
+  link_set(sock, 0, name, NULL, 1, 1, &o);
+  return result(env, "host end up", name, &o);
+}
+
+static napi_value js_delete_link(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int sock;
+  char name[IFNAMSIZ + 1];
+  if (args(env, info, 2, argv) || int_arg(env, argv[0], &sock, "expected a socket") || IFNAME_ARG(env, argv[1], name)) return NULL;
+  struct outcome o;
+  delete_link(sock, name, &o);
+  return result(env, "delete veth", name, &o);
+}
+
+struct list_ctx {
+  napi_env env;
+  napi_value array;
+  uint32_t count;
+  const char *prefix;
+};
+
+static void list_cb(struct nlmsghdr *h, void *ctx) {
+  struct list_ctx *c = ctx;
+  if (h->nlmsg_type != RTM_NEWLINK) return;
+  struct ifinfomsg *ifi = NLMSG_DATA(h);
+  int len = (int)IFLA_PAYLOAD(h);
+  const char *name = NULL;
+  uint32_t mtu = 0;
+  for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+    if (a->rta_type == IFLA_IFNAME && RTA_PAYLOAD(a) >= 1 && ((char *)RTA_DATA(a))[RTA_PAYLOAD(a) - 1] == '\0') name = RTA_DATA(a);
+    else if (a->rta_type == IFLA_MTU && RTA_PAYLOAD(a) >= 4) memcpy(&mtu, RTA_DATA(a), 4);
+  }
+  if (!name || strncmp(name, c->prefix, strlen(c->prefix)) != 0) return;
+  napi_value o, v;
+  napi_create_object(c->env, &o);
+  napi_create_string_utf8(c->env, name, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(c->env, o, "name", v);
+  napi_create_int32(c->env, ifi->ifi_index, &v);
+  napi_set_named_property(c->env, o, "ifindex", v);
+  napi_create_uint32(c->env, mtu, &v);
+  napi_set_named_property(c->env, o, "mtu", v);
+  napi_get_boolean(c->env, (ifi->ifi_flags & IFF_UP) != 0, &v);
+  napi_set_named_property(c->env, o, "up", v);
+  napi_set_element(c->env, c->array, c->count++, o);
+}
+
+static napi_value js_list_links(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int sock;
+  char prefix[IFNAMSIZ + 1];
+  size_t plen = 0;
+  if (args(env, info, 2, argv) || int_arg(env, argv[0], &sock, "expected a socket")) return NULL;
+  if (napi_get_value_string_utf8(env, argv[1], prefix, sizeof prefix, &plen) != napi_ok || plen >= sizeof prefix - 1) {
+    napi_throw_type_error(env, "EINVAL", "prefix must be at most 15 bytes");
+    return NULL;
+  }
+  struct list_ctx c = { .env = env, .count = 0, .prefix = prefix };
+  napi_create_array(env, &c.array);
+  struct req r;
+  struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+  req_init(&r, RTM_GETLINK, NLM_F_DUMP, &ifi, sizeof ifi);
+  struct outcome o;
+  talk(sock, &r, list_cb, &c, &o);
+  if (o.err) return throw_outcome(env, "list links", "of the host", &o);
+  return c.array;
+}
+
+static napi_value js_configure(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  int netns, prefix;
+  char tmp[IFNAMSIZ + 1], ifname[IFNAMSIZ + 1];
+  struct in_addr ip, gw;
+  napi_valuetype gw_type;
+  if (args(env, info, 6, argv) || int_arg(env, argv[0], &netns, "expected an integer file descriptor")) return NULL;
+  if (IFNAME_ARG(env, argv[1], tmp) || IFNAME_ARG(env, argv[2], ifname)) return NULL;
+  if (ipv4_arg(env, argv[3], &ip, "expected an IPv4 address") || int_arg(env, argv[4], &prefix, "expected a prefix length")) return NULL;
+  if (napi_typeof(env, argv[5], &gw_type) != napi_ok) return NULL;
+  int has_gw = gw_type != napi_null && gw_type != napi_undefined;
+  if (has_gw && ipv4_arg(env, argv[5], &gw, "expected an IPv4 gateway")) return NULL;
+  if (prefix < 1 || prefix > 32 || netns < 0) {
+    napi_throw_type_error(env, "EINVAL", "invalid prefix length or namespace descriptor");
+    return NULL;
+  }
+  struct outcome o = { .err = 0 };
+  int sock, index = 0;
+  o.reason[0] = '\0';
+  o.err = socket_in_netns(netns, &sock);
+  if (o.err) return result(env, "enter namespace", ifname, &o);
+  /* Each step only after the previous one succeeded: after a failed rename nothing touches the name's owner. */
+  const char *op = "rename";
+  link_index(sock, tmp, &index, &o);
+  if (!o.err) link_set(sock, index, NULL, ifname, 0, 0, &o);
+  if (!o.err) { op = "address"; add_address(sock, index, ip, prefix, &o); }
+  if (!o.err) { op = "loopback up"; link_set(sock, 0, "lo", NULL, 1, 0, &o); }
+  if (!o.err) { op = "link up"; link_set(sock, index, NULL, NULL, 1, 0, &o); }
+  if (!o.err && has_gw) { op = "default route"; add_default_route(sock, index, gw, &o); }
+  close(sock);
+  return result(env, op, ifname, &o);
+}
+
+void nsvs_rtnl_define(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    { "rtnlOpen", NULL, js_open, NULL, NULL, NULL, napi_default, NULL },
+    { "rtnlClose", NULL, js_close, NULL, NULL, NULL, napi_default, NULL },
+    { "rtnlCreateVeth", NULL, js_create_veth, NULL, NULL, NULL, napi_default, NULL },
+    { "rtnlHostUp", NULL, js_host_up, NULL, NULL, NULL, napi_default, NULL },
+    { "rtnlDeleteLink", NULL, js_delete_link, NULL, NULL, NULL, napi_default, NULL },
+    { "rtnlListLinks", NULL, js_list_links, NULL, NULL, NULL, napi_default, NULL },
+    { "rtnlConfigure", NULL, js_configure, NULL, NULL, NULL, napi_default, NULL },
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+}
