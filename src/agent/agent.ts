@@ -5,24 +5,28 @@ import type { MacDeriver } from '../core/macs.js';
 import { matchNamespace } from '../manifests/index.js';
 import { watchManifests$ } from '../manifests/index.js';
 import { TenantAllocator, ipInSubnet } from '../ipam/index.js';
-import { watchNamespaces$, namespaceKey } from '../netns/index.js';
+import { watchNamespaces$ } from '../netns/index.js';
 import type { Logger } from '../observe/logger.js';
 import { Metrics } from '../observe/metrics.js';
 import { startHttpServer, type HttpServerHandle } from '../observe/http-server.js';
 import type { StatusReport } from '../observe/status-types.js';
-import { FlowSync, OfctlDriver, flowLoss$, flowWatch$, type FlowEvent } from '../openflow/index.js';
+import { FlowSync, flowLoss$, flowWatch$, type FlowEvent } from '../openflow/index.js';
+import { selectFlowDriver } from '../openflow/native/select-flow-driver.js';
 import { OvsdbClient, VswitchReplica } from '../ovsdb/index.js';
-import { IpPlumbing, NftGatewayHost, guardTableName } from '../plumbing/index.js';
+import { NftGatewayHost, guardTableName, selectPlumbing, type SelectedPlumbing } from '../plumbing/index.js';
 import { loadNative } from '../native/native.js';
 import { disablesTxChecksum, hostGuardFor } from './host-guard.js';
 import { runCoalesced } from '../reconcile/run-coalesced.js';
 import { version } from '../version.js';
-import { ensureBridge } from './ovs-ports.js';
+import { OvsPorts, ensureBridge } from './ovs-ports.js';
+import { FlowMetrics } from './flow-metrics.js';
+import { OWNER_COOKIE } from '../core/pipeline/cookie.js';
 import { Reconciler, type Trigger } from './reconciler.js';
 import { buildStatus } from './status.js';
 import { ownedStateSignature } from '../core/owned-ports.js';
 import { TenantTraffic } from './tenant-stats.js';
-import { AgentWorkloads } from './workload-sources.js';
+import { gatewayMetricsCollector } from './gateway-traffic.js';
+import { AgentWorkloads, namespacesWithWorkloads } from './workload-sources.js';
 
 /** Foreign flow changes seen within this window become one repair pass and one log line. */
 export const FOREIGN_FLOW_BATCH_MS = 50;
@@ -69,11 +73,14 @@ export class Agent {
   private stopped = false;
   readonly metrics: Metrics;
   readonly reconciler: Reconciler;
+  /** Which plumbing plugs namespaces (in-process netlink or processes), and why. */
+  readonly plumbing: SelectedPlumbing;
   /** Runtime workload metadata (Docker), when configured. */
   readonly workloads: AgentWorkloads;
   /** Resolves after the first full pass. */
   readonly ready: Promise<void>;
   private markReady!: () => void;
+  private readonly closeFlowDriver: () => void;
 
   private constructor(
     readonly config: AgentConfig,
@@ -86,22 +93,31 @@ export class Agent {
     const env = { OVS_RUNDIR: config.ovsRundir, ...opts.ovsEnv };
     const spawned = (program: string) => this.metrics.processSpawns.inc({ program });
     this.workloads = new AgentWorkloads(config, opts.logger, this.metrics);
-    const flowDriver = new OfctlDriver({ ovsRundir: config.ovsRundir, env, ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}), onSpawn: () => spawned('ovs-ofctl') });
+    const gatewayHost = new NftGatewayHost({ bridge: config.bridge, ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}), logger: opts.logger, onSpawn: spawned });
+    this.metrics.setGatewayCollector(gatewayMetricsCollector(gatewayHost, this.metrics, () => this.reconciler.tenants.tenants, opts.logger));
+    // Before anything that opens a connection: `plumbing: native` without the addon throws here.
+    this.plumbing = selectPlumbing(config.plumbing, {
+      ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}),
+      logger: opts.logger,
+      onSpawn: spawned,
+      guard: hostGuardFor(config, opts.logger, spawned),
+      disableTxChecksum: disablesTxChecksum(config),
+    });
+    this.metrics.nativeActive.set({ part: 'netlink' }, this.plumbing.path === 'netlink' ? 1 : 0);
+    const flows = selectFlowDriver(config.flowDriver, {
+      ovsRundir: config.ovsRundir, cookie: OWNER_COOKIE, env, ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}), onSpawn: () => spawned('ovs-ofctl'),
+      logger: opts.logger, onPath: (native) => this.metrics.nativeActive.set({ part: 'openflow' }, native ? 1 : 0),
+    });
+    const flowDriver = flows.driver;
+    this.closeFlowDriver = () => flows.close();
     this.reconciler = new Reconciler({
       config,
       bridgeUuid: () => this.bridgeUuid,
-      client,
-      replica,
-      plumbing: new IpPlumbing({
-        ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}),
-        logger: opts.logger,
-        onSpawn: spawned,
-        guard: hostGuardFor(config, opts.logger, spawned),
-        disableTxChecksum: disablesTxChecksum(config),
-      }),
+      ovs: new OvsPorts(client, replica),
+      plumbing: this.plumbing.plumbing,
       flowDriver,
-      flowSync: new FlowSync(flowDriver, { logger: opts.logger, metrics: this.metrics }),
-      gateways: new NftGatewayHost({ bridge: config.bridge, ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}), logger: opts.logger, onSpawn: spawned }),
+      flowSync: new FlowSync(flowDriver, { logger: opts.logger, observer: new FlowMetrics(this.metrics) }),
+      gateways: gatewayHost,
       core: opts.macCandidates ? { ...coreDeps, mac: opts.macCandidates } : coreDeps,
       logger: opts.logger,
       metrics: this.metrics,
@@ -144,7 +160,14 @@ export class Agent {
       await client.close();
       throw err;
     }
-    const agent = new Agent(config, client, replica, { ...opts, metrics });
+    let agent: Agent;
+    try {
+      agent = new Agent(config, client, replica, { ...opts, metrics });
+    } catch (err) {
+      await replica.stop();
+      await client.close();
+      throw err;
+    }
     try {
       await agent.run();
     } catch (err) {
@@ -171,6 +194,7 @@ export class Agent {
       bridge: config.bridge, bridgeUuid: this.bridgeUuid, datapathType: config.datapathType,
       hostSeal: config.datapathType === 'netdev' ? `nftables ingress drop (table netdev ${guardTableName(config.bridge)}) + sysctls` : 'sysctls',
       nativeAddon: native.addon ? 'loaded' : `not used (${native.reason}); ethtool/sysctl processes instead`,
+      plumbing: this.plumbing.path === 'netlink' ? 'in-process rtnetlink (no ip/nsenter processes)' : `ip/nsenter processes (${this.plumbing.reason})`,
       workloadTxChecksumOffload: disablesTxChecksum(config) ? 'turned off' : 'kept',
     }, 'bridge ready');
     if (config.datapathType === 'netdev' && !disablesTxChecksum(config)) await this.warnIfNoUserspaceTso();
@@ -196,14 +220,14 @@ export class Agent {
       reload$: this.manifestReload$,
       strictModes: config.manifestStrictModes,
       // A changed manifest that would put a namespace that exists now into conflict is rejected (manifests.md).
-      namespaces: () => reconciler.namespaces.values(),
+      namespaces: () => namespacesWithWorkloads(reconciler.namespaces.values(), (ns) => reconciler.workloadOf(ns)),
       onRejected: (file, problems) => {
         metrics.manifestRejections.inc({ file });
         for (const p of problems) log.warn({ file: p.file, line: p.line, tenant: p.tenant }, `manifest rejected: ${p.message}`);
       },
     }).pipe(
       tap((set) => {
-        reconciler.tenants = set;
+        reconciler.setTenants(set);
         metrics.manifestProblems.set(set.problems.length);
         log.info({ tenants: [...set.tenants.keys()], problems: set.problems.length }, 'tenants in force');
         // Never start from a manifest dir that exists but cannot be read: its tenants are
@@ -242,13 +266,8 @@ export class Agent {
       runtimeDirs: this.workloads.runtimeDirs(config.namespaceDirs),
     }).pipe(
       tap((ev) => {
-        const key = namespaceKey(ev.ns);
         metrics.namespacesSeen.inc({ event: ev.type });
-        if (ev.type === 'added') reconciler.namespaces.set(key, ev.ns);
-        else {
-          reconciler.namespaces.delete(key);
-          reconciler.removedSincePass.add(key);
-        }
+        reconciler.noteNamespace(ev);
       }),
       map((): Trigger => ({ reason: 'namespace' })),
     );
@@ -265,7 +284,7 @@ export class Agent {
       map((): Trigger => ({ reason: 'ovsdb' })),
     );
     const resync$ = timer(config.resyncIntervalMs, config.resyncIntervalMs).pipe(map((): Trigger => ({ reason: 'resync', full: true })));
-    const lost$ = flowLoss$({ ovsRundir: config.ovsRundir, bridge: config.bridge, logger: opts.logger, ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}) }).pipe(
+    const lost$ = flowLoss$({ ovsRundir: config.ovsRundir, bridge: config.bridge, logger: opts.logger }).pipe(
       tap(() => {
         metrics.flowReplays.inc();
         reconciler.invalidateFlows();
@@ -422,5 +441,6 @@ export class Agent {
     await this.http?.close().catch(() => undefined);
     await this.replica.stop().catch(() => undefined);
     await this.client.close().catch(() => undefined);
+    this.closeFlowDriver();
   }
 }

@@ -28,6 +28,8 @@ export const DEFAULT_CONFIG: AgentConfig = Object.freeze({
   bridge: 'br-nsv',
   datapathType: 'system',
   txChecksumOffload: 'auto',
+  plumbing: 'auto',
+  flowDriver: 'auto',
   manifestDir: '/etc/nsvswitch/tenants.d',
   manifestStrictModes: true,
   namespaceDirs: Object.freeze(['/run/netns', '/run/docker/netns']),

@@ -1,10 +1,10 @@
 // One table describes every agent configuration key: its flag, help text and validation, so the
 // config file, the flags, the help text and the docs cannot drift apart.
 import { isAbsolute, resolve } from 'node:path';
-import type { AgentConfig, DatapathType, LogLevel, TxChecksumOffloadMode } from './types.js';
+import type { AgentConfig, DatapathType, FlowDriverMode, LogLevel, PlumbingMode, TxChecksumOffloadMode } from './types.js';
 import { describeValue } from './describe-value.js';
 import { formatDuration, parseDuration } from './duration.js';
-import { IFNAME_RULE, isValidIfName } from './ifname.js';
+import { KERNEL_IFNAME_RULE, isKernelIfName } from '../net/ifname.js';
 
 /** Where a value came from: a config file (relative paths resolve against its dir) or a flag (against the cwd). */
 export type ValueSource = { readonly kind: 'file'; readonly baseDir: string } | { readonly kind: 'flag' };
@@ -25,6 +25,8 @@ export interface KeySpec<K extends keyof AgentConfig> {
 
 export const DATAPATH_TYPES: readonly DatapathType[] = ['system', 'netdev'];
 export const TX_CHECKSUM_OFFLOAD_MODES: readonly TxChecksumOffloadMode[] = ['auto', 'off', 'keep'];
+export const PLUMBING_MODES: readonly PlumbingMode[] = ['auto', 'native', 'process'];
+export const FLOW_DRIVER_MODES: readonly FlowDriverMode[] = ['auto', 'native', 'ofctl'];
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 export const RESYNC_MIN_MS = 100;
 export const RESYNC_MAX_MS = 86_400_000;
@@ -71,6 +73,13 @@ function ovsdbEndpoint(key: string, v: unknown, src: ValueSource): string {
   throw new InvalidValue(`${key} must be unix:PATH or tcp:HOST:PORT, got ${describeValue(v)}`);
 }
 
+/** One endpoint, or the members of a clustered database as a comma-separated list (the client follows the Raft leader). */
+function ovsdbRemotes(key: string, v: unknown, src: ValueSource): string {
+  const s = str(key, v);
+  if (!s.includes(',')) return ovsdbEndpoint(key, s, src);
+  return s.split(',').map((r) => ovsdbEndpoint(key, r.trim(), src)).join(',');
+}
+
 function listen(key: string, v: unknown): string {
   const s = str(key, v);
   if (hostPort(s)) return s;
@@ -91,8 +100,8 @@ function duration(key: string, v: unknown): number {
 export const KEY_SPECS: { readonly [K in keyof AgentConfig]-?: KeySpec<K> } = {
   ovsdb: {
     key: 'ovsdb', flag: '--ovsdb', metavar: 'ENDPOINT',
-    help: 'OVSDB endpoint of ovsdb-server: unix:PATH or tcp:HOST:PORT',
-    coerce: (v, src) => ovsdbEndpoint('ovsdb', v, src),
+    help: 'OVSDB endpoint of ovsdb-server: unix:PATH or tcp:HOST:PORT, or a comma-separated list of the members of a cluster',
+    coerce: (v, src) => ovsdbRemotes('ovsdb', v, src),
   },
   ovsRundir: {
     key: 'ovsRundir', flag: '--ovs-rundir', metavar: 'DIR',
@@ -104,7 +113,7 @@ export const KEY_SPECS: { readonly [K in keyof AgentConfig]-?: KeySpec<K> } = {
     help: 'OVS bridge nsvswitch creates and programs',
     coerce: (v) => {
       const s = str('bridge', v);
-      if (!isValidIfName(s)) throw new InvalidValue(`bridge ${JSON.stringify(s)} is not a valid interface name: ${IFNAME_RULE}`);
+      if (!isKernelIfName(s)) throw new InvalidValue(`bridge ${JSON.stringify(s)} is not a valid interface name: ${KERNEL_IFNAME_RULE}`);
       return s;
     },
   },
@@ -117,6 +126,16 @@ export const KEY_SPECS: { readonly [K in keyof AgentConfig]-?: KeySpec<K> } = {
     key: 'txChecksumOffload', flag: '--tx-checksum-offload', metavar: 'MODE',
     help: 'Tx checksum offload on workload veth ends: auto (off on netdev, kept on system), off, or keep (netdev only with ovs-vswitchd started with userspace-tso-enable=true)',
     coerce: (v) => oneOf('txChecksumOffload', v, TX_CHECKSUM_OFFLOAD_MODES),
+  },
+  plumbing: {
+    key: 'plumbing', flag: '--plumbing', metavar: 'MODE',
+    help: 'How namespaces are plugged: auto (in-process rtnetlink when the native addon loads, else ip/nsenter processes), native (refuse to start without the addon), or process',
+    coerce: (v) => oneOf('plumbing', v, PLUMBING_MODES),
+  },
+  flowDriver: {
+    key: 'flowDriver', flag: '--flow-driver', metavar: 'MODE',
+    help: 'How flows reach the switch: auto (in-process OpenFlow, ovs-ofctl when that connection fails), native (never ovs-ofctl), or ofctl (one ovs-ofctl process per dump and per bundle)',
+    coerce: (v) => oneOf('flowDriver', v, FLOW_DRIVER_MODES),
   },
   manifestDir: {
     key: 'manifestDir', flag: '--manifest-dir', metavar: 'DIR',
@@ -166,6 +185,16 @@ export const KEY_SPECS: { readonly [K in keyof AgentConfig]-?: KeySpec<K> } = {
     key: 'dockerNetnsDir', flag: '--docker-netns-dir', metavar: 'DIR',
     help: 'Where Docker pins container namespaces (its exec root + /netns; default /run/docker/netns)',
     coerce: (v, src) => path('dockerNetnsDir', v, src),
+  },
+  criSocket: {
+    key: 'criSocket', flag: '--cri-socket', metavar: 'PATH',
+    help: 'CRI runtime socket, e.g. /run/containerd/containerd.sock: select Kubernetes pods by namespace and labels (default: off)',
+    coerce: (v, src) => path('criSocket', v, src),
+  },
+  criNetnsDir: {
+    key: 'criNetnsDir', flag: '--cri-netns-dir', metavar: 'DIR',
+    help: 'Where the agent sees the CRI runtime\'s pod namespace files (default /run/netns)',
+    coerce: (v, src) => path('criNetnsDir', v, src),
   },
 };
 

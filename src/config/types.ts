@@ -1,6 +1,11 @@
+import type { FlowDriverMode } from '../openflow/native/select-flow-driver.js';
+
+export type { FlowDriverMode };
 export type DatapathType = 'system' | 'netdev';
 /** Transmit checksum offload on the workload end of each veth: auto = off on netdev, kept on system. */
 export type TxChecksumOffloadMode = 'auto' | 'off' | 'keep';
+/** How namespaces are plugged: auto = in-process rtnetlink when the native addon loads, else `ip`/`nsenter` processes. */
+export type PlumbingMode = 'auto' | 'native' | 'process';
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
 /** The agent's configuration after defaults, file and flags are merged. */
@@ -14,6 +19,10 @@ export interface AgentConfig {
   readonly datapathType: DatapathType;
   /** auto (default): turned off on netdev (the userspace datapath forwards partial checksums as they are), kept on system. */
   readonly txChecksumOffload: TxChecksumOffloadMode;
+  /** auto (default): in-process rtnetlink when the native addon loads, else processes; native: refuse to start without it; process: always processes. */
+  readonly plumbing: PlumbingMode;
+  /** auto (default): in-process OpenFlow 1.5 on the bridge's management socket, ovs-ofctl when that fails; native: never ovs-ofctl; ofctl: always ovs-ofctl. */
+  readonly flowDriver: FlowDriverMode;
   /** Directory of tenant manifests (*.yaml, *.yml). */
   readonly manifestDir: string;
   /** Refuse a manifest directory or file writable by group/others or owned by another user (sshd's StrictModes). */
@@ -31,4 +40,8 @@ export interface AgentConfig {
   readonly dockerSocket?: string;
   /** Where the Docker Engine pins container namespaces (its exec root + /netns); used with dockerSocket. Default /run/docker/netns. */
   readonly dockerNetnsDir?: string;
+  /** A CRI runtime's socket (containerd, CRI-O): read pod names, namespaces, labels and states; unset = off. */
+  readonly criSocket?: string;
+  /** Where the agent sees the CRI runtime's pod namespace files (the host's /run/netns); used with criSocket. Default /run/netns. */
+  readonly criNetnsDir?: string;
 }

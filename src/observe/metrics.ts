@@ -36,11 +36,19 @@ export class Metrics {
   readonly tenantRxBytes: Counter<'tenant'>;
   readonly tenantTxBytes: Counter<'tenant'>;
   readonly processSpawns: Counter<'program'>;
+  readonly nativeActive: Gauge<'part'>;
   readonly ready: Gauge<string>;
   readonly workloadPorts: Gauge<'runtime' | 'container' | 'container_id' | 'tenant' | 'port'>;
   readonly runtimeConnected: Gauge<'runtime'>;
   readonly runtimeWorkloads: Gauge<'runtime'>;
   readonly runtimeReconnects: Counter<'runtime'>;
+  readonly gatewayPackets: Counter<'tenant' | 'direction'>;
+  readonly gatewayBytes: Counter<'tenant' | 'direction'>;
+  readonly gatewayDroppedPackets: Counter<'tenant' | 'direction'>;
+  readonly gatewayDroppedBytes: Counter<'tenant' | 'direction'>;
+  /** Reads the gateways' nftables counters into the gateway metrics; called once per scrape (see setGatewayCollector). */
+  private gatewayCollector: (() => Promise<void>) | undefined;
+  private gatewayCollecting: Promise<void> | undefined;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registry = new Registry();
@@ -78,10 +86,31 @@ export class Metrics {
     this.tenantRxBytes = new Counter({ name: 'nsvswitch_tenant_receive_bytes_total', help: 'Bytes received by the switch from a tenant\'s ports.', labelNames: ['tenant'], registers: r });
     this.tenantTxBytes = new Counter({ name: 'nsvswitch_tenant_transmit_bytes_total', help: 'Bytes sent by the switch to a tenant\'s ports.', labelNames: ['tenant'], registers: r });
     this.processSpawns = new Counter({ name: 'nsvswitch_process_spawns_total', help: 'Child processes spawned, by program (ip, ovs-ofctl).', labelNames: ['program'], registers: r });
+    this.nativeActive = new Gauge({ name: 'nsvswitch_native_active', help: '1 when a part runs in-process through the native addon, 0 when it falls back to processes, by part (netlink: veths, addresses, routes; openflow: flows).', labelNames: ['part'], registers: r });
     this.ready = new Gauge({ name: 'nsvswitch_ready', help: '1 once the initial sync is done.', registers: r });
     this.workloadPorts = new Gauge({ name: 'nsvswitch_workload_port_info', help: 'One series per port of a runtime workload (container): runtime, container name and id (12 hex), tenant and OVS port; value 1 once ready, 0 while pending.', labelNames: ['runtime', 'container', 'container_id', 'tenant', 'port'], registers: r });
     this.runtimeConnected = new Gauge({ name: 'nsvswitch_runtime_connected', help: '1 while the container runtime\'s API answers, by runtime (docker).', labelNames: ['runtime'], registers: r });
     this.runtimeWorkloads = new Gauge({ name: 'nsvswitch_runtime_workloads', help: 'Workloads (containers) the runtime lists, by runtime.', labelNames: ['runtime'], registers: r });
+    // Read when scraped (one nft process for all four, shared by concurrent scrapes), never on a timer.
+    const collectGateways = () => this.collectGateways();
+    this.gatewayPackets = new Counter({ name: 'nsvswitch_gateway_packets_total', help: 'Packets a tenant gateway routed (nftables counters), by tenant and direction (egress: out of the tenant; ingress: into it).', labelNames: ['tenant', 'direction'], registers: r, collect: collectGateways });
+    this.gatewayBytes = new Counter({ name: 'nsvswitch_gateway_bytes_total', help: 'Bytes a tenant gateway routed, by tenant and direction (egress, ingress).', labelNames: ['tenant', 'direction'], registers: r, collect: collectGateways });
+    this.gatewayDroppedPackets = new Counter({ name: 'nsvswitch_gateway_dropped_packets_total', help: 'Packets a tenant gateway dropped, by tenant and direction (egress: from the tenant; ingress: towards it; host: to the host itself).', labelNames: ['tenant', 'direction'], registers: r, collect: collectGateways });
+    this.gatewayDroppedBytes = new Counter({ name: 'nsvswitch_gateway_dropped_bytes_total', help: 'Bytes a tenant gateway dropped, by tenant and direction (egress, ingress, host).', labelNames: ['tenant', 'direction'], registers: r, collect: collectGateways });
     this.runtimeReconnects = new Counter({ name: 'nsvswitch_runtime_reconnects_total', help: 'Connections to a container runtime\'s API lost and re-established, by runtime.', labelNames: ['runtime'], registers: r });
+  }
+
+  /** Who fills the gateway metrics when they are scraped (the agent, from the gateway table's counters). */
+  setGatewayCollector(collect: (() => Promise<void>) | undefined): void {
+    this.gatewayCollector = collect;
+  }
+
+  private collectGateways(): Promise<void> {
+    const collect = this.gatewayCollector;
+    if (!collect) return Promise.resolve();
+    this.gatewayCollecting ??= collect().finally(() => {
+      this.gatewayCollecting = undefined;
+    });
+    return this.gatewayCollecting;
   }
 }

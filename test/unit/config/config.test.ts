@@ -19,7 +19,7 @@ describe('DEFAULT_CONFIG', () => {
   it('fits a standard Debian Open vSwitch install', () => {
     expect(DEFAULT_CONFIG).toEqual({
       ovsdb: 'unix:/var/run/openvswitch/db.sock', ovsRundir: '/var/run/openvswitch', bridge: 'br-nsv', datapathType: 'system',
-      txChecksumOffload: 'auto', manifestDir: '/etc/nsvswitch/tenants.d', manifestStrictModes: true, namespaceDirs: ['/run/netns', '/run/docker/netns'], metricsListen: '127.0.0.1:9476',
+      txChecksumOffload: 'auto', plumbing: 'auto', flowDriver: 'auto', manifestDir: '/etc/nsvswitch/tenants.d', manifestStrictModes: true, namespaceDirs: ['/run/netns', '/run/docker/netns'], metricsListen: '127.0.0.1:9476',
       logLevel: 'info', resyncIntervalMs: 30000,
     });
     expect(DEFAULT_CONFIG).not.toHaveProperty('hostNetns');
