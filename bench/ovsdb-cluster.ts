@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { OvsdbClient, OvsdbDisconnectedError, OvsdbTimedOutError, ZERO_UUID, ovsSet, type Operation, type OvsdbMonitor } from '../src/ovsdb/index.js';
+import { OvsdbClient, OvsdbDisconnectedError, OvsdbOpError, ZERO_UUID, ovsSet, type Operation, type OvsdbMonitor } from '../src/ovsdb/index.js';
 import { openSocket } from '../src/ovsdb/rpc/endpoint.js';
 import { FrameScanner } from '../src/ovsdb/wire/frame-scanner.js';
 import { RaftCluster, TEST_DB } from '../test/integration/ovsdb/raft-cluster.js';
@@ -92,7 +92,7 @@ async function fill(w: OvsdbClient, from: number, to: number): Promise<void> {
         await w.transact(TEST_DB, ops, { timeoutMs: 120_000 });
         break;
       } catch (err) {
-        if (err instanceof OvsdbTimedOutError) break;
+        if (OvsdbOpError.is(err, 'timed out')) break;
         if (!(err instanceof OvsdbDisconnectedError) || attempt > 5) throw err;
       }
     }
@@ -207,7 +207,7 @@ async function failoverOurs(cluster: RaftCluster, run: number): Promise<number> 
       try {
         await c.transact(TEST_DB, insertOnce(`fo-ours-${run}-${i}`, i));
       } catch (err) {
-        if (!(err instanceof OvsdbDisconnectedError) && !(err instanceof OvsdbTimedOutError)) throw err;
+        if (!(err instanceof OvsdbDisconnectedError) && !(OvsdbOpError.is(err, 'timed out'))) throw err;
         continue;
       }
       if (killedAt && !firstAfter) firstAfter = Date.now();

@@ -124,7 +124,7 @@ export interface OvsdbClientApi {
   readonly reconnects$: Observable<number>;
   /** "locked" / "stolen" notifications from the server. */
   readonly lockEvents$: Observable<LockEvent>;
-  /** Runs ops as one transaction; throws an OvsdbOpError subclass (with .opIndex, .details) when an op fails. */
+  /** Runs ops as one transaction; throws an OvsdbOpError (with .kind, .opIndex, .details) when an op fails. */
   transact(db: string, ops: readonly Operation[], opts?: RequestOptions): Promise<OperationResult[]>;
   listDbs(): Promise<string[]>;
   getSchema(db: string): Promise<DbSchema>;

@@ -32,25 +32,8 @@ export { VSWITCH_COLUMNS } from './vswitch/vswitch-rows.js';
 
 // Errors: one class per failure.
 export { OvsdbError } from './errors/ovsdb-error.js';
-export { OvsdbOpError } from './errors/ovsdb-op-error.js';
-export { OP_ERROR_CLASSES, opErrorFromResults } from './errors/op-error-from-result.js';
-export { OvsdbReferentialIntegrityViolationError } from './errors/referential-integrity-violation-error.js';
-export { OvsdbConstraintViolationError } from './errors/constraint-violation-error.js';
-export { OvsdbResourcesExhaustedError } from './errors/resources-exhausted-error.js';
-export { OvsdbIoError } from './errors/io-error.js';
-export { OvsdbDuplicateUuidNameError } from './errors/duplicate-uuid-name-error.js';
-export { OvsdbDuplicateUuidError } from './errors/duplicate-uuid-error.js';
-export { OvsdbDomainError } from './errors/domain-error.js';
-export { OvsdbRangeError } from './errors/range-error.js';
-export { OvsdbTimedOutError } from './errors/timed-out-error.js';
-export { OvsdbNotSupportedError } from './errors/not-supported-error.js';
-export { OvsdbAbortedError } from './errors/aborted-error.js';
-export { OvsdbNotOwnerError } from './errors/not-owner-error.js';
-export { OvsdbSyntaxError } from './errors/syntax-error.js';
-export { OvsdbPermissionError } from './errors/permission-error.js';
-export { OvsdbInternalError } from './errors/internal-error.js';
-export { OvsdbUnknownColumnError } from './errors/unknown-column-error.js';
-export { OvsdbUnknownOpError } from './errors/unknown-op-error.js';
+export { OvsdbOpError, OP_ERROR_KINDS, type OvsdbOpErrorKind } from './errors/ovsdb-op-error.js';
+export { opErrorFromResults } from './errors/op-error-from-result.js';
 export { OvsdbDisconnectedError } from './errors/ovsdb-disconnected-error.js';
 export { OvsdbRequestTimeoutError } from './errors/ovsdb-request-timeout-error.js';
 export { OvsdbProtocolError } from './errors/ovsdb-protocol-error.js';

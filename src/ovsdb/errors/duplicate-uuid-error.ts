@@ -1,4 +1,0 @@
-import { OvsdbOpError } from './ovsdb-op-error.js';
-
-/** OVSDB "duplicate uuid": an insert with an explicit uuid names a row that exists. */
-export class OvsdbDuplicateUuidError extends OvsdbOpError {}

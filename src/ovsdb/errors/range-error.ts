@@ -1,4 +1,0 @@
-import { OvsdbOpError } from './ovsdb-op-error.js';
-
-/** OVSDB "range error": a mutation result is out of range (integer overflow). */
-export class OvsdbRangeError extends OvsdbOpError {}
