@@ -29,6 +29,7 @@
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 
+#include "napi-args.h"
 #include "netns.h"
 #include "rtnl.h"
 
@@ -78,32 +79,6 @@ static int socket_in(int fd, int *sock) {
   return err;
 }
 
-static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
-  size_t argc = want;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
-    napi_throw_type_error(env, "EINVAL", "missing arguments");
-    return -1;
-  }
-  return 0;
-}
-
-static int get_int(napi_env env, napi_value v, int *out) {
-  if (napi_get_value_int32(env, v, out) != napi_ok) {
-    napi_throw_type_error(env, "EINVAL", "expected an integer file descriptor");
-    return -1;
-  }
-  return 0;
-}
-
-static int get_str(napi_env env, napi_value v, char *buf, size_t cap, const char *what) {
-  size_t len = 0;
-  if (napi_get_value_string_utf8(env, v, buf, cap, &len) != napi_ok || len == 0 || len >= cap - 1) {
-    napi_throw_type_error(env, "EINVAL", what);
-    return -1;
-  }
-  return 0;
-}
-
 static int ethtool_value(int netns, const char *ifname, struct ethtool_value *ev) {
   int sock, err = socket_in(netns, &sock);
   if (err) return err;
@@ -121,8 +96,8 @@ static napi_value set_tx_checksum(napi_env env, napi_callback_info info) {
   int netns;
   char ifname[IFNAMSIZ + 1];
   bool on;
-  if (get_args(env, info, 3, argv) || get_int(env, argv[0], &netns)) return NULL;
-  if (get_str(env, argv[1], ifname, sizeof ifname, "interface name must be 1-15 bytes")) return NULL;
+  if (nsvs_args(env, info, 3, argv) || nsvs_int_arg(env, argv[0], &netns, "expected an integer file descriptor")) return NULL;
+  if (nsvs_str_arg(env, argv[1], ifname, sizeof ifname, "interface name must be 1-15 bytes")) return NULL;
   if (napi_get_value_bool(env, argv[2], &on) != napi_ok) {
     napi_throw_type_error(env, "EINVAL", "expected a boolean");
     return NULL;
@@ -137,8 +112,8 @@ static napi_value get_tx_checksum(napi_env env, napi_callback_info info) {
   napi_value argv[2], out;
   int netns;
   char ifname[IFNAMSIZ + 1];
-  if (get_args(env, info, 2, argv) || get_int(env, argv[0], &netns)) return NULL;
-  if (get_str(env, argv[1], ifname, sizeof ifname, "interface name must be 1-15 bytes")) return NULL;
+  if (nsvs_args(env, info, 2, argv) || nsvs_int_arg(env, argv[0], &netns, "expected an integer file descriptor")) return NULL;
+  if (nsvs_str_arg(env, argv[1], ifname, sizeof ifname, "interface name must be 1-15 bytes")) return NULL;
   struct ethtool_value ev = { .cmd = ETHTOOL_GTXCSUM, .data = 0 };
   int err = ethtool_value(netns, ifname, &ev);
   if (err) return throw_errno(env, err, "read tx checksum offload of", ifname);
@@ -150,9 +125,9 @@ static napi_value write_netns_file(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   int netns;
   char path[PATH_MAX_LEN], text[TEXT_MAX_LEN];
-  if (get_args(env, info, 3, argv) || get_int(env, argv[0], &netns)) return NULL;
-  if (get_str(env, argv[1], path, sizeof path, "path too long or empty")) return NULL;
-  if (get_str(env, argv[2], text, sizeof text, "text too long or empty")) return NULL;
+  if (nsvs_args(env, info, 3, argv) || nsvs_int_arg(env, argv[0], &netns, "expected an integer file descriptor")) return NULL;
+  if (nsvs_str_arg(env, argv[1], path, sizeof path, "path too long or empty")) return NULL;
+  if (nsvs_str_arg(env, argv[2], text, sizeof text, "text too long or empty")) return NULL;
   /* Only network sysctls: this is not a general file writer. */
   if (strncmp(path, "/proc/sys/net/", 14) != 0 || strstr(path, "/..") != NULL) {
     napi_throw_type_error(env, "EINVAL", "only /proc/sys/net/ files may be written");

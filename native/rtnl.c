@@ -38,6 +38,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
+#include "napi-args.h"
 #include "netns.h"
 #include "rtnl.h"
 
@@ -299,38 +300,11 @@ static napi_value throw_outcome(napi_env env, const char *op, const char *subjec
   return NULL;
 }
 
-static int args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
-  size_t argc = want;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
-    napi_throw_type_error(env, "EINVAL", "missing arguments");
-    return -1;
-  }
-  return 0;
-}
-
-static int int_arg(napi_env env, napi_value v, int *out, const char *what) {
-  if (napi_get_value_int32(env, v, out) != napi_ok) {
-    napi_throw_type_error(env, "EINVAL", what);
-    return -1;
-  }
-  return 0;
-}
-
-/* A string of 1..cap-2 bytes (longer ones are refused, never truncated). */
-static int str_arg(napi_env env, napi_value v, char *buf, size_t cap, const char *what) {
-  size_t len = 0;
-  if (napi_get_value_string_utf8(env, v, buf, cap, &len) != napi_ok || len == 0 || len >= cap - 1 || strlen(buf) != len) {
-    napi_throw_type_error(env, "EINVAL", what);
-    return -1;
-  }
-  return 0;
-}
-
-#define IFNAME_ARG(env, v, buf) str_arg(env, v, buf, sizeof buf, "interface name must be 1-15 bytes")
+#define IFNAME_ARG(env, v, buf) nsvs_str_arg(env, v, buf, sizeof buf, "interface name must be 1-15 bytes")
 
 static int ipv4_arg(napi_env env, napi_value v, struct in_addr *out, const char *what) {
   char text[INET_ADDRSTRLEN + 2];
-  if (str_arg(env, v, text, sizeof text, what)) return -1;
+  if (nsvs_str_arg(env, v, text, sizeof text, what)) return -1;
   if (inet_pton(AF_INET, text, out) != 1) {
     napi_throw_type_error(env, "EINVAL", what);
     return -1;
@@ -341,7 +315,7 @@ static int ipv4_arg(napi_env env, napi_value v, struct in_addr *out, const char 
 static napi_value js_open(napi_env env, napi_callback_info info) {
   napi_value argv[1], out;
   int netns, sock;
-  if (args(env, info, 1, argv) || int_arg(env, argv[0], &netns, "expected an integer file descriptor")) return NULL;
+  if (nsvs_args(env, info, 1, argv) || nsvs_int_arg(env, argv[0], &netns, "expected an integer file descriptor")) return NULL;
   struct outcome o = { .err = socket_in_netns(netns, &sock) };
   o.reason[0] = '\0';
   if (o.err) return throw_outcome(env, "open route socket in", "namespace", &o);
@@ -352,7 +326,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
 static napi_value js_close(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int sock;
-  if (args(env, info, 1, argv) || int_arg(env, argv[0], &sock, "expected a socket")) return NULL;
+  if (nsvs_args(env, info, 1, argv) || nsvs_int_arg(env, argv[0], &sock, "expected a socket")) return NULL;
   if (sock >= 0) close(sock);
   return NULL;
 }
@@ -362,10 +336,10 @@ static napi_value js_create_veth(napi_env env, napi_callback_info info) {
   int sock, mtu, peer_netns;
   char name[IFNAMSIZ + 1], peer[IFNAMSIZ + 1], mac_text[20];
   unsigned char mac[6];
-  if (args(env, info, 6, argv) || int_arg(env, argv[0], &sock, "expected a socket")) return NULL;
-  if (IFNAME_ARG(env, argv[1], name) || int_arg(env, argv[2], &mtu, "expected an MTU")) return NULL;
-  if (IFNAME_ARG(env, argv[3], peer) || str_arg(env, argv[4], mac_text, sizeof mac_text, "expected a MAC address")) return NULL;
-  if (int_arg(env, argv[5], &peer_netns, "expected an integer file descriptor")) return NULL;
+  if (nsvs_args(env, info, 6, argv) || nsvs_int_arg(env, argv[0], &sock, "expected a socket")) return NULL;
+  if (IFNAME_ARG(env, argv[1], name) || nsvs_int_arg(env, argv[2], &mtu, "expected an MTU")) return NULL;
+  if (IFNAME_ARG(env, argv[3], peer) || nsvs_str_arg(env, argv[4], mac_text, sizeof mac_text, "expected a MAC address")) return NULL;
+  if (nsvs_int_arg(env, argv[5], &peer_netns, "expected an integer file descriptor")) return NULL;
   if (mtu < 68 || mtu > 65535 || peer_netns < 0 ||
       sscanf(mac_text, "%2hhx:%2hhx:%2hhx:%2hhx:%2hhx:%2hhx", &mac[0], &mac[1], &mac[2], &mac[3], &mac[4], &mac[5]) != 6) {
     napi_throw_type_error(env, "EINVAL", "invalid MTU, MAC address or namespace descriptor");
@@ -380,7 +354,7 @@ static napi_value js_host_up(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   int sock;
   char name[IFNAMSIZ + 1];
-  if (args(env, info, 2, argv) || int_arg(env, argv[0], &sock, "expected a socket") || IFNAME_ARG(env, argv[1], name)) return NULL;
+  if (nsvs_args(env, info, 2, argv) || nsvs_int_arg(env, argv[0], &sock, "expected a socket") || IFNAME_ARG(env, argv[1], name)) return NULL;
   struct outcome o;
   link_set(sock, 0, name, NULL, 1, 1, &o);
   return result(env, "host end up", name, &o);
@@ -390,7 +364,7 @@ static napi_value js_delete_link(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   int sock;
   char name[IFNAMSIZ + 1];
-  if (args(env, info, 2, argv) || int_arg(env, argv[0], &sock, "expected a socket") || IFNAME_ARG(env, argv[1], name)) return NULL;
+  if (nsvs_args(env, info, 2, argv) || nsvs_int_arg(env, argv[0], &sock, "expected a socket") || IFNAME_ARG(env, argv[1], name)) return NULL;
   struct outcome o;
   delete_link(sock, name, &o);
   return result(env, "delete veth", name, &o);
@@ -433,7 +407,7 @@ static napi_value js_list_links(napi_env env, napi_callback_info info) {
   int sock;
   char prefix[IFNAMSIZ + 1];
   size_t plen = 0;
-  if (args(env, info, 2, argv) || int_arg(env, argv[0], &sock, "expected a socket")) return NULL;
+  if (nsvs_args(env, info, 2, argv) || nsvs_int_arg(env, argv[0], &sock, "expected a socket")) return NULL;
   if (napi_get_value_string_utf8(env, argv[1], prefix, sizeof prefix, &plen) != napi_ok || plen >= sizeof prefix - 1) {
     napi_throw_type_error(env, "EINVAL", "prefix must be at most 15 bytes");
     return NULL;
@@ -455,9 +429,9 @@ static napi_value js_configure(napi_env env, napi_callback_info info) {
   char tmp[IFNAMSIZ + 1], ifname[IFNAMSIZ + 1];
   struct in_addr ip, gw;
   napi_valuetype gw_type;
-  if (args(env, info, 6, argv) || int_arg(env, argv[0], &netns, "expected an integer file descriptor")) return NULL;
+  if (nsvs_args(env, info, 6, argv) || nsvs_int_arg(env, argv[0], &netns, "expected an integer file descriptor")) return NULL;
   if (IFNAME_ARG(env, argv[1], tmp) || IFNAME_ARG(env, argv[2], ifname)) return NULL;
-  if (ipv4_arg(env, argv[3], &ip, "expected an IPv4 address") || int_arg(env, argv[4], &prefix, "expected a prefix length")) return NULL;
+  if (ipv4_arg(env, argv[3], &ip, "expected an IPv4 address") || nsvs_int_arg(env, argv[4], &prefix, "expected a prefix length")) return NULL;
   if (napi_typeof(env, argv[5], &gw_type) != napi_ok) return NULL;
   int has_gw = gw_type != napi_null && gw_type != napi_undefined;
   if (has_gw && ipv4_arg(env, argv[5], &gw, "expected an IPv4 gateway")) return NULL;

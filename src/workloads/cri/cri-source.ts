@@ -8,7 +8,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { Observable, Subject } from 'rxjs';
 import type { Logger } from '../../observe/logger.js';
 import { mapLimit } from '../../plumbing/map-limit.js';
-import { backoffDelay } from '../../reconcile/backoff.js';
+import { LinkHealth } from '../link-health.js';
 import { RuntimeApiError } from '../errors/runtime-api-error.js';
 import type { WorkloadInfo, WorkloadSource, WorkloadSourceState } from '../types.js';
 import { CRI_RUNTIME, GrpcCriApi, type CriApi, type CriEventStream } from './cri-api.js';
@@ -77,13 +77,9 @@ export function criSource(o: CriSourceOptions): WorkloadSource {
     const log = o.logger.child({ runtime: CRI_RUNTIME, socket: o.socketPath });
     const now = o.now ?? Date.now;
     let byId = new Map<string, Known>();
-    let connected = false;
-    let synced = false;
-    let error: string | undefined = 'not connected yet';
-    let sinceMs = now();
+    const health = new LinkHealth({ now, ...(o.retryMinMs !== undefined ? { retryMinMs: o.retryMinMs } : {}), ...(o.retryMaxMs !== undefined ? { retryMaxMs: o.retryMaxMs } : {}) });
     let stopped = false;
     let gen = 0;
-    let attempt = 0;
     let events: CriEventStream | undefined;
     let eventsUnsupported = false;
     let timer: NodeJS.Timeout | undefined;
@@ -109,7 +105,7 @@ export function criSource(o: CriSourceOptions): WorkloadSource {
             // A pod's file appearing or going (`ip netns add` files in a shared /run/netns are not the runtime's).
             if (kind !== 'rename' || stopped || (file !== null && !isPodNetnsName(String(file)))) return;
             fastUntil = now() + (o.fastWindowMs ?? CRI_FAST_WINDOW_MS);
-            if (connected) schedule(o.fastMs ?? CRI_FAST_MS, gen);
+            if (health.connected) schedule(o.fastMs ?? CRI_FAST_MS, gen);
           });
           w.on('error', () => {
             w.close();
@@ -125,7 +121,7 @@ export function criSource(o: CriSourceOptions): WorkloadSource {
     const emit = (): void => {
       const workloads = new Map<string, WorkloadInfo>();
       for (const k of byId.values()) if (k.workload) workloads.set(k.workload.netnsPath, k.workload);
-      sub.next({ runtime: CRI_RUNTIME, connected, synced, ...(error !== undefined ? { error } : {}), sinceMs, workloads });
+      sub.next(health.state(CRI_RUNTIME, workloads));
     };
 
     let timerAt = 0;
@@ -147,14 +143,8 @@ export function criSource(o: CriSourceOptions): WorkloadSource {
       events?.close();
       events = undefined;
       const msg = err instanceof RuntimeApiError ? err.message : `cri API: ${err instanceof Error ? err.message : String(err)}`;
-      const wasConnected = connected;
-      if (connected) {
-        connected = false;
-        sinceMs = now();
-      }
-      error = msg;
-      const delay = backoffDelay(attempt++, o.retryMinMs ?? 250, o.retryMaxMs ?? 30_000);
-      if (wasConnected || attempt === 1) {
+      const { delayMs: delay, loud } = health.down(msg);
+      if (loud) {
         log.warn({ err: msg, retryInMs: delay, pods: byId.size }, 'CRI runtime unreachable: ports in place are kept, new pods wait; reconnecting');
       } else log.debug({ err: msg, retryInMs: delay }, 'CRI runtime still unreachable');
       emit();
@@ -216,13 +206,9 @@ export function criSource(o: CriSourceOptions): WorkloadSource {
         }
         for (const id of warned) if (!next.has(id)) warned.delete(id);
         byId = next;
-        if (!synced || !connected) {
-          const reconnected = synced;
-          connected = true;
-          synced = true;
-          error = undefined;
-          sinceMs = now();
-          attempt = 0;
+        const up = health.up();
+        if (up) {
+          const { reconnected } = up;
           changed = true;
           log.info({ pods: items.length, withNamespace: [...next.values()].filter((k) => k.workload).length, reconnected, events: !eventsUnsupported }, 'CRI: connected, pod sandboxes listed');
         }

@@ -5,7 +5,7 @@
 import { Observable, Subject } from 'rxjs';
 import type { Logger } from '../../observe/logger.js';
 import { mapLimit } from '../../plumbing/map-limit.js';
-import { backoffDelay } from '../../reconcile/backoff.js';
+import { LinkHealth } from '../link-health.js';
 import { RuntimeApiError } from '../errors/runtime-api-error.js';
 import type { WorkloadInfo, WorkloadSource, WorkloadSourceState } from '../types.js';
 import { HttpDockerApi, type DockerApi, type EventStream } from './docker-api.js';
@@ -53,13 +53,9 @@ export function dockerSource(o: DockerSourceOptions): WorkloadSource {
     const max = o.maxContainers ?? 10_000;
     const maxPending = o.maxPendingEvents ?? 10_000;
     let byId = new Map<string, WorkloadInfo>();
-    let connected = false;
-    let synced = false;
-    let error: string | undefined = 'not connected yet';
-    let sinceMs = now();
+    const health = new LinkHealth({ now, ...(o.retryMinMs !== undefined ? { retryMinMs: o.retryMinMs } : {}), ...(o.retryMaxMs !== undefined ? { retryMaxMs: o.retryMaxMs } : {}) });
     let stopped = false;
     let gen = 0;
-    let attempt = 0;
     let stream: EventStream | undefined;
     let timer: NodeJS.Timeout | undefined;
     /** Per container: a counter bumped by every event, so a late inspect never overwrites a newer fact. */
@@ -68,7 +64,7 @@ export function dockerSource(o: DockerSourceOptions): WorkloadSource {
     const emit = (): void => {
       const workloads = new Map<string, WorkloadInfo>();
       for (const w of byId.values()) workloads.set(w.netnsPath, w);
-      sub.next({ runtime: DOCKER_RUNTIME, connected, synced, ...(error !== undefined ? { error } : {}), sinceMs, workloads });
+      sub.next(health.state(DOCKER_RUNTIME, workloads));
     };
     const fields = (w: WorkloadInfo | undefined, id: string) => ({ container: w?.name, containerId: id.slice(0, 12) });
 
@@ -130,14 +126,8 @@ export function dockerSource(o: DockerSourceOptions): WorkloadSource {
       stream?.close();
       stream = undefined;
       const msg = err instanceof RuntimeApiError ? err.message : `docker API: ${err instanceof Error ? err.message : String(err)}`;
-      const wasConnected = connected;
-      if (connected) {
-        connected = false;
-        sinceMs = now();
-      }
-      error = msg;
-      const delay = backoffDelay(attempt++, o.retryMinMs ?? 250, o.retryMaxMs ?? 30_000);
-      if (wasConnected || attempt === 1) {
+      const { delayMs: delay, loud } = health.down(msg);
+      if (loud) {
         log.warn({ err: msg, retryInMs: delay, containers: byId.size }, 'docker API unreachable: ports in place are kept, new containers wait; reconnecting');
       } else log.debug({ err: msg, retryInMs: delay }, 'docker API still unreachable');
       emit();
@@ -175,14 +165,9 @@ export function dockerSource(o: DockerSourceOptions): WorkloadSource {
         if (g !== gen || stopped) return;
         byId = next;
         seq.clear();
-        const was = { connected, synced };
-        connected = true;
-        synced = true;
-        error = undefined;
-        sinceMs = now();
-        attempt = 0;
+        const reconnected = health.up()?.reconnected ?? true;
         syncing = false;
-        log.info({ containers: listing.ids.length, withNamespace: next.size, skipped, reconnected: was.synced }, 'docker: connected, containers listed');
+        log.info({ containers: listing.ids.length, withNamespace: next.size, skipped, reconnected }, 'docker: connected, containers listed');
         emit();
         for (const ev of pending.splice(0)) handle(ev, g);
       } catch (err) {

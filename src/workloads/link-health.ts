@@ -1,0 +1,59 @@
+// One home for how a runtime source tells its API's health: connected or not, since when, why not,
+// whether a full listing was ever read, and the backoff before the next try. The Docker and CRI
+// sources differ in how they list and watch; this part they share.
+import { backoffDelay } from '../reconcile/backoff.js';
+import type { WorkloadInfo, WorkloadSourceState } from './types.js';
+
+export interface LinkHealthOptions {
+  readonly now: () => number;
+  readonly retryMinMs?: number;
+  readonly retryMaxMs?: number;
+}
+
+export class LinkHealth {
+  connected = false;
+  /** A full listing has been read since the source started (metadata known, maybe stale while down). */
+  synced = false;
+  error: string | undefined = 'not connected yet';
+  sinceMs: number;
+  private attempt = 0;
+
+  constructor(private readonly o: LinkHealthOptions) {
+    this.sinceMs = o.now();
+  }
+
+  /**
+   * A full listing was read: connected from now. Returns whether this was a
+   * reconnection (a listing had been read before), or undefined when it was connected already.
+   */
+  up(): { reconnected: boolean } | undefined {
+    if (this.connected && this.synced) return undefined;
+    const reconnected = this.synced;
+    this.connected = true;
+    this.synced = true;
+    this.error = undefined;
+    this.sinceMs = this.o.now();
+    this.attempt = 0;
+    return { reconnected };
+  }
+
+  /**
+   * The API failed: not connected (since now, if it was), why, and how long to wait
+   * before the next try (growing). `loud` is true for the first failure of an outage: warn once, then debug.
+   */
+  down(message: string): { delayMs: number; loud: boolean } {
+    const wasConnected = this.connected;
+    if (this.connected) {
+      this.connected = false;
+      this.sinceMs = this.o.now();
+    }
+    this.error = message;
+    const delayMs = backoffDelay(this.attempt++, this.o.retryMinMs ?? 250, this.o.retryMaxMs ?? 30_000);
+    return { delayMs, loud: wasConnected || this.attempt === 1 };
+  }
+
+  /** The source's state to emit, with these workloads. */
+  state(runtime: string, workloads: ReadonlyMap<string, WorkloadInfo>): WorkloadSourceState {
+    return { runtime, connected: this.connected, synced: this.synced, ...(this.error !== undefined ? { error: this.error } : {}), sinceMs: this.sinceMs, workloads };
+  }
+}
