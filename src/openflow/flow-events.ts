@@ -24,11 +24,12 @@ const EVENT = /^\s*event=(ADDED|MODIFIED|DELETED)\s/;
 
 /**
  * Reads one line of `ovs-ofctl monitor ... watch:` output. Returns undefined
- * for headers and anything else that is not a flow update; a pause of the
- * monitor (the switch's flow control dropped updates) is LOST.
+ * for headers and anything else that is not a flow update; a pause or
+ * resume of the monitor (the switch's flow control dropped updates) is LOST.
  */
 export function parseMonitorLine(line: string): FlowEvent | FlowEventsLost | undefined {
-  if (/FLOW_MONITOR_PAUSED/.test(line)) return { kind: 'LOST' };
+  // Nicira monitors print NXT_FLOW_MONITOR_PAUSED; OpenFlow 1.4+ ones print `event=PAUSED` and, once caught up, `event=RESUMED`.
+  if (/FLOW_MONITOR_PAUSED|^\s*event=(PAUSED|RESUMED)\b/.test(line)) return { kind: 'LOST' };
   const m = EVENT.exec(line);
   if (!m) return undefined;
   // A flow that drops prints no actions at all.

@@ -58,6 +58,8 @@ export class OfConnection {
   private readonly closeListeners = new Set<(reason: string) => void>();
   /** Errors for xids nobody waits on (a bundled flow_mod's). */
   onUnmatchedError: ((xid: number, err: ErrorReply) => void) | undefined;
+  /** Messages that answer no pending request (a flow monitor's updates); a throw drops the connection as malformed. */
+  onUnsolicited: ((m: OfMessage) => void) | undefined;
   features: FeaturesReply | undefined;
 
   private constructor(
@@ -198,7 +200,10 @@ export class OfConnection {
       p.reject(new OpenFlowError(p.what, err.type, err.code));
       return;
     }
-    if (p === undefined) return; // asynchronous messages (port status...) and replies nobody waits for
+    if (p === undefined) {
+      this.onUnsolicited?.(m); // asynchronous messages (monitor updates, port status...) and replies nobody waits for
+      return;
+    }
     if (p.multipart && m.type === MsgType.multipartReply) {
       p.parts.push(m);
       p.bytes += m.bytes.length;

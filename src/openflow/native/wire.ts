@@ -43,7 +43,7 @@ export const OFPP_NAMES: ReadonlyMap<number, string> = new Map([
   [0xfffffffe, 'LOCAL'],
 ]);
 
-export const MultipartType = { flowDesc: 1 } as const;
+export const MultipartType = { flowDesc: 1, flowMonitor: 16 } as const;
 export const OFPMPF_REPLY_MORE = 1;
 
 export const BundleCtrl = {
@@ -58,6 +58,12 @@ export const BundleCtrl = {
 } as const;
 export const OFPBF_ATOMIC = 1;
 export const OFPBF_ORDERED = 2;
+
+/** ofp14_flow_monitor_request flags (OFPFMF_*): which changes are reported and how. */
+export const FlowMonitorFlag = { initial: 1, add: 2, removed: 4, modify: 8, instructions: 16, noAbbrev: 32, onlyOwn: 64 } as const;
+export const FlowMonitorCommand = { add: 0, modify: 1, delete: 2 } as const;
+/** ofp_flow_update_header events (OFPFME_*). */
+export const FlowUpdateEvent = { initial: 0, added: 1, removed: 2, modified: 3, abbrev: 4, paused: 5, resumed: 6 } as const;
 
 export const HelloElem = { versionBitmap: 1 } as const;
 

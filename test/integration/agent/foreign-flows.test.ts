@@ -11,23 +11,39 @@ import { flowsMatchRows } from '../../helpers/invariants.js';
  * beyond the test, so it cannot be what repairs. Its own changes, however
  * many, never count as foreign.
  */
-describe('flows changed by someone else are repaired at once', () => {
+describe.each(['ofctl', 'auto'] as const)('flows changed by someone else are repaired at once (flowDriver: %s)', (flowDriver) => {
   let env: AgentEnv;
   let agent: Agent | undefined;
-  const foreign = async (): Promise<Record<string, number>> =>
+  // auto runs the in-process OpenFlow monitor; ofctl the ovs-ofctl monitor child.
+  const native = flowDriver !== 'ofctl';
+  let base: Record<string, number> = {};
+  const counts = async (): Promise<Record<string, number>> =>
     Object.fromEntries((await agent!.metrics.flowForeignChanges.get()).values.map((v) => [String(v.labels.change), v.value]));
+  /** Foreign changes counted since the monitor was seen running. */
+  const foreign = async (): Promise<Record<string, number>> =>
+    Object.fromEntries(Object.entries(await counts()).map(([k, v]) => [k, v - (base[k] ?? 0)]).filter(([, v]) => v !== 0));
+  const ofctlSpawns = async (): Promise<number> =>
+    (await agent!.metrics.processSpawns.get()).values.filter((v) => v.labels.program === 'ovs-ofctl').reduce((a, v) => a + v.value, 0);
   const repaired = (what: string) => eventually(what, async () => (await flowsMatchRows(env)).length === 0, 5_000, 50);
   const rows = () => env.ownedInterfaces();
 
   beforeAll(async () => {
-    env = await AgentEnv.start('agent-foreign');
+    env = await AgentEnv.start(`agent-foreign-${flowDriver}`);
     await env.writeManifest('f.yaml', tenantYaml('ff', 540, '10.54.0.0/24', ['ff-*']));
     await env.workloads.add('ff-1', 'ff-2', 'ff-3');
-    agent = await Agent.start(env.config({ resyncIntervalMs: 600_000 }), { logger: silentLogger(), http: false });
+    agent = await Agent.start(env.config({ resyncIntervalMs: 600_000, flowDriver }), { logger: silentLogger(), http: false });
     await agent.ready;
     expect(await flowsMatchRows(env)).toEqual([]);
-    // The monitor must be up before anything is changed by hand.
-    await eventually('the flow monitor running', async () => (await monitorPids(env.sb.mgmt(BRIDGE))).length === 1);
+    // The monitor must be up before anything is changed by hand: delete one of our flows until it is seen (and repaired).
+    if (!native) await eventually('the flow monitor running', async () => (await monitorPids(env.sb.mgmt(BRIDGE))).length === 1);
+    await eventually('the flow monitor reporting', async () => {
+      const r = (await rows())[0]!;
+      await env.sb.ofctl('-O', 'OpenFlow15', '--strict', 'del-flows', env.sb.mgmt(BRIDGE), `table=0,priority=50,in_port=${r.ofport}`);
+      await new Promise((res) => setTimeout(res, 200));
+      return ((await counts()).deleted ?? 0) > 0;
+    }, 10_000, 0);
+    await eventually('the probe repaired', async () => (await flowsMatchRows(env)).length === 0, 5_000, 50);
+    base = await counts();
   });
   afterAll(async () => {
     await agent?.stop();
@@ -91,10 +107,12 @@ describe('flows changed by someone else are repaired at once', () => {
     await env.sb.kill('ovs-vswitchd');
     await env.sb.startVswitchd();
     await repaired('every flow replayed after the restart');
-    await eventually('a new flow monitor running', async () => {
-      const now = await monitorPids(env.sb.mgmt(BRIDGE));
-      return now.length === 1 && now[0] !== before[0];
-    }, 10_000, 50);
+    if (!native) {
+      await eventually('a new flow monitor running', async () => {
+        const now = await monitorPids(env.sb.mgmt(BRIDGE));
+        return now.length === 1 && now[0] !== before[0];
+      }, 10_000, 50);
+    }
     const deletedBefore = (await foreign()).deleted ?? 0;
     // The new monitor may still be starting: delete until it sees one (each try is a real edit to repair).
     await eventually('a deletion seen by the new monitor', async () => {
@@ -106,11 +124,12 @@ describe('flows changed by someone else are repaired at once', () => {
     await repaired('the spoof-drop flow back');
   });
 
-  it('ends its flow monitor when it stops', async () => {
-    const pids = await monitorPids(env.sb.mgmt(BRIDGE));
-    expect(pids).toHaveLength(1);
+  it(native ? 'spawned no ovs-ofctl in its whole life, flow monitor included, and ends its monitor when it stops' : 'runs one ovs-ofctl monitor child and ends it when it stops', async () => {
+    expect(await monitorPids(env.sb.mgmt(BRIDGE))).toHaveLength(native ? 0 : 1);
+    if (native) expect(await ofctlSpawns()).toBe(0);
+    else expect(await ofctlSpawns()).toBeGreaterThan(0);
     await agent!.stop();
     agent = undefined;
-    await eventually('the monitor gone', async () => (await monitorPids(env.sb.mgmt(BRIDGE))).length === 0, 5_000, 50);
+    await eventually('no monitor left', async () => (await monitorPids(env.sb.mgmt(BRIDGE))).length === 0, 5_000, 50);
   });
 });

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Subscription } from 'rxjs';
 import { OvsSandbox } from '../../../src/sandbox/ovs-sandbox.js';
-import { flowWatch$, type FlowEvent, type FlowEventsLost } from '../../../src/openflow/index.js';
+import { type FlowEvent, type FlowEventsLost } from '../../../src/openflow/index.js';
+import { selectFlowWatch$ } from '../../../src/openflow/native/select-flow-watch.js';
 import { eventually, monitorPids } from '../../helpers/agent-env.js';
 import { addSecureBridge } from './workloads.js';
 
-describe('flowWatch$ on a real ovs-vswitchd', () => {
+// The same behaviour from both monitors: the ovs-ofctl child and the in-process OpenFlow one.
+describe.each(['ofctl', 'native'] as const)('the %s flow monitor on a real ovs-vswitchd', (mode) => {
   let sb: OvsSandbox;
   let sub: Subscription | undefined;
   const bridge = 'br-fw';
@@ -13,10 +15,10 @@ describe('flowWatch$ on a real ovs-vswitchd', () => {
   const ofctl = (...args: string[]) => sb.ofctl('-O', 'OpenFlow15', ...args);
 
   beforeAll(async () => {
-    sb = await OvsSandbox.start({ label: 'of-watch' });
+    sb = await OvsSandbox.start({ label: `of-watch-${mode}` });
     await addSecureBridge(sb, bridge);
-    sub = flowWatch$({ ovsRundir: sb.dir, bridge, env: sb.env }).subscribe((e) => seen.push(e));
-    await eventually('the monitor running', async () => (await monitorPids(sb.mgmt(bridge))).length === 1, 10_000, 20);
+    sub = selectFlowWatch$(mode, { ovsRundir: sb.dir, bridge, env: sb.env }).subscribe((e) => seen.push(e));
+    if (mode === 'ofctl') await eventually('the monitor running', async () => (await monitorPids(sb.mgmt(bridge))).length === 1, 10_000, 20);
   });
   afterAll(async () => {
     sub?.unsubscribe();
@@ -39,6 +41,10 @@ describe('flowWatch$ on a real ovs-vswitchd', () => {
     expect(mine.filter((e) => e.kind === 'ADDED').every((e) => e.actions === 'output:7')).toBe(true);
   });
 
+  it('starts no process for the native monitor', async () => {
+    if (mode === 'native') expect(await monitorPids(sb.mgmt(bridge))).toHaveLength(0);
+  });
+
   it('restarts after ovs-vswitchd restarts and says updates were lost', async () => {
     const before = await monitorPids(sb.mgmt(bridge));
     const lostBefore = seen.filter((e) => e.kind === 'LOST').length;
@@ -46,14 +52,27 @@ describe('flowWatch$ on a real ovs-vswitchd', () => {
     await sb.startVswitchd();
     await eventually('LOST after the restart', async () => seen.filter((e) => e.kind === 'LOST').length > lostBefore, 15_000, 50);
     const after = await monitorPids(sb.mgmt(bridge));
-    expect(after).toHaveLength(1);
-    expect(after[0]).not.toBe(before[0]);
+    expect(after).toHaveLength(mode === 'ofctl' ? 1 : 0);
+    if (mode === 'ofctl') expect(after[0]).not.toBe(before[0]);
   });
 
-  it('ends its child on unsubscribe', async () => {
-    expect(await monitorPids(sb.mgmt(bridge))).toHaveLength(1);
+  it('sees changes again after the restart', async () => {
+    const n = seen.length;
+    await eventually('an update after the restart', async () => {
+      await ofctl('add-flow', sb.mgmt(bridge), 'cookie=0x6e73000000000044,table=20,priority=100,metadata=0x9,actions=drop');
+      await new Promise((r) => setTimeout(r, 100));
+      return seen.slice(n).some((e) => e.kind === 'ADDED' && e.cookie === 0x6e73000000000044n);
+    }, 10_000, 0);
+  });
+
+  it('ends its monitor on unsubscribe: no child left, no event after it', async () => {
+    expect(await monitorPids(sb.mgmt(bridge))).toHaveLength(mode === 'ofctl' ? 1 : 0);
     sub?.unsubscribe();
     sub = undefined;
     await eventually('the monitor gone', async () => (await monitorPids(sb.mgmt(bridge))).length === 0, 5_000, 20);
+    const n = seen.length;
+    await ofctl('add-flow', sb.mgmt(bridge), 'cookie=0x6e73000000000045,table=20,priority=100,metadata=0xa,actions=drop');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen.slice(n)).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OvsSandbox } from '../../../src/sandbox/ovs-sandbox.js';
 import { Category, OWNER_COOKIE, UNTAGGED, decodeCookie, pipelineFlows } from '../../../src/core/pipeline/index.js';
-import { FlowSync, OfctlDriver, diffFlows, expectedByWatchKey, flowWatch$, foreignChange, parseDumpFlows, type FlowEvent, type FlowEventsLost } from '../../../src/openflow/index.js';
+import { FlowSync, OfctlDriver, diffFlows, expectedByWatchKey, foreignChange, parseDumpFlows, type FlowEvent, type FlowEventsLost } from '../../../src/openflow/index.js';
 import { eventually, monitorPids } from '../../helpers/agent-env.js';
+import { selectFlowWatch$ } from '../../../src/openflow/native/select-flow-watch.js';
 import { addSecureBridge, plugWorkloads, type Workload } from './workloads.js';
 import { sendFrames, startCapture, type Received } from './raw-frames.js';
 
@@ -54,11 +55,11 @@ describe('port security drops VLAN-tagged frames and unexpected ethertypes (real
     expect(await new FlowSync(driver).sync(bridge, pipelineFlows(w))).toMatchObject({ added: 0, modified: 0, deleted: 0 });
   });
 
-  it('the flow monitor reports the allow flows with the same match, so the agent takes them as its own', async () => {
+  it.each(['ofctl', 'native'] as const)('the %s flow monitor reports the allow flows with the same match, so the agent takes them as its own', async (mode) => {
     const seen: (FlowEvent | FlowEventsLost)[] = [];
-    const sub = flowWatch$({ ovsRundir: sb.dir, bridge, env: sb.env }).subscribe((e) => seen.push(e));
+    const sub = selectFlowWatch$(mode, { ovsRundir: sb.dir, bridge, env: sb.env }).subscribe((e) => seen.push(e));
     try {
-      await eventually('the monitor running', async () => (await monitorPids(sb.mgmt(bridge))).length === 1, 10_000, 20);
+      if (mode === 'ofctl') await eventually('the monitor running', async () => (await monitorPids(sb.mgmt(bridge))).length === 1, 10_000, 20);
       // The monitor answers its request before it reports: wait for a first (foreign, cookie 0) change.
       await eventually('the monitor reporting', async () => {
         await sb.ofctl('-O', 'OpenFlow15', 'add-flow', sb.mgmt(bridge), 'table=50,priority=1,actions=drop');
