@@ -33,6 +33,8 @@ import { renderTable, type Table } from './lib/table.js';
 import { nowMs, withTimeout } from './lib/timing.js';
 
 const BRIDGE = 'br-bench';
+/** The agent's pass stages (nsvswitch_reconcile_stage_seconds), in pass order. */
+const PASS_STAGES = ['plan', 'remove', 'gateways', 'plug', 'record', 'ofports', 'early-flows', 'flows', 'ready', 'seal'] as const;
 /** The issue's goal: p50 attach latency under this on a 2-core machine. */
 const GOAL_P50_MS = 25;
 
@@ -220,6 +222,7 @@ async function main(): Promise<number> {
       rows: [
         stageRow('reconcile passes', col((s) => s.passes), 'count'),
         stageRow('reconcile pass time (sum)', col((s) => s.reconcileMs), 'ms'),
+        ...PASS_STAGES.filter((st) => withStages.some((a) => a.stages.passStageMs[st] !== undefined)).map((st) => stageRow(`  pass stage: ${st}`, col((s) => s.passStageMs[st] ?? 0), 'ms')),
         stageRow('OVSDB write transactions', col((s) => s.ovsdbWrites), 'count'),
         stageRow('OVSDB write time (sum)', col((s) => s.ovsdbWriteMs), 'ms'),
         stageRow('flow syncs', col((s) => s.flowSyncs), 'count'),

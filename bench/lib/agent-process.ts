@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deferCleanup } from './cleanup.js';
@@ -26,7 +27,10 @@ export class AgentProcess {
     child.stderr?.on('data', (c: string) => {
       this.stderrTail = (this.stderrTail + c).slice(-STDERR_TAIL_CHARS);
     });
-    child.stdout?.resume();
+    // NSVS_BENCH_AGENT_LOG=FILE keeps the agent's log (a pass's triggers and duration) for a closer look.
+    const keep = process.env.NSVS_BENCH_AGENT_LOG;
+    if (keep && child.stdout) child.stdout.pipe(createWriteStream(keep, { flags: 'a' }));
+    else child.stdout?.resume();
     this.exit = new Promise((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
       child.once('error', (err) => {

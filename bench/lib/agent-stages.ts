@@ -15,6 +15,8 @@ export interface AgentStages {
   readonly flowMods: number;
   readonly spawns: number;
   readonly spawnsByProgram: Readonly<Record<string, number>>;
+  /** Wall time by stage of the passes (nsvswitch_reconcile_stage_seconds{stage} sums), ms. */
+  readonly passStageMs: Readonly<Record<string, number>>;
   readonly cpuMs: number;
   readonly reconcileErrors: number;
 }
@@ -32,6 +34,11 @@ export function agentStages(before: PromSamples, after: PromSamples): AgentStage
     const m = /^nsvswitch_process_spawns_total\{program="([^"]*)"\}$/.exec(k);
     if (m?.[1] !== undefined) spawnsByProgram[m[1]] = d(k);
   }
+  const passStageMs: Record<string, number> = {};
+  for (const k of after.keys()) {
+    const m = /^nsvswitch_reconcile_stage_seconds_sum\{stage="([^"]*)"\}$/.exec(k);
+    if (m?.[1] !== undefined) passStageMs[m[1]] = d(k) * 1000;
+  }
   return {
     passes: d('nsvswitch_reconcile_duration_seconds_count'),
     reconcileMs: d('nsvswitch_reconcile_duration_seconds_sum') * 1000,
@@ -43,6 +50,7 @@ export function agentStages(before: PromSamples, after: PromSamples): AgentStage
     flowMods: s('nsvswitch_flow_mods_total'),
     spawns: s(SPAWNS),
     spawnsByProgram,
+    passStageMs,
     cpuMs: d('nsvswitch_process_cpu_seconds_total') * 1000,
     reconcileErrors: s('nsvswitch_reconcile_errors_total'),
   };

@@ -10,8 +10,9 @@ import type { Logger } from '../observe/logger.js';
 import { Metrics } from '../observe/metrics.js';
 import { startHttpServer, type HttpServerHandle } from '../observe/http-server.js';
 import type { StatusReport } from '../observe/status-types.js';
-import { FlowSync, flowLoss$, flowWatch$, type FlowEvent } from '../openflow/index.js';
+import { FlowSync, flowLoss$, type FlowEvent } from '../openflow/index.js';
 import { selectFlowDriver } from '../openflow/native/select-flow-driver.js';
+import { selectFlowWatch$ } from '../openflow/native/select-flow-watch.js';
 import { OvsdbClient, VswitchReplica } from '../ovsdb/index.js';
 import { NftGatewayHost, guardTableName, selectPlumbing, type SelectedPlumbing } from '../plumbing/index.js';
 import { loadNative } from '../native/native.js';
@@ -294,7 +295,7 @@ export class Agent {
     // Someone else's change to our flows (ovs-ofctl del-flows by hand, another controller): seen by a
     // flow monitor and repaired at once by a full pass, instead of at the next periodic resync.
     let seen: { counts: Record<string, number>; first: FlowEvent | undefined } = { counts: {}, first: undefined };
-    const foreign$ = flowWatch$({
+    const foreign$ = selectFlowWatch$(config.flowDriver, {
       ovsRundir: config.ovsRundir, bridge: config.bridge, env: { ...opts.ovsEnv }, logger: opts.logger,
       onSpawn: () => metrics.processSpawns.inc({ program: 'ovs-ofctl' }),
       ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}),

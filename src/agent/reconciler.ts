@@ -14,6 +14,7 @@ import type { Metrics } from '../observe/metrics.js';
 import { diffFlows, expectedByWatchKey, foreignChange, uniqueFlows, type Flow, type FlowDriver, type FlowEvent, type FlowSync } from '../openflow/index.js';
 import { OWNER_COOKIE } from '../core/pipeline/cookie.js';
 import { FlowMetrics } from './flow-metrics.js';
+import { stageClock } from './stage-clock.js';
 import type { VswitchSnapshot } from '../ovsdb/index.js';
 import { filter, firstValueFrom, map, merge, of, timeout } from 'rxjs';
 import type { Plumbing, PlugSpec } from '../plumbing/types.js';
@@ -231,6 +232,7 @@ export class Reconciler {
     const full = triggers.some((t) => t.full);
     if (full) this.installedFlows = undefined;
     const stop = metrics.reconcileDuration.startTimer();
+    const lap = stageClock(metrics.reconcileStage);
     const summary = { plugged: 0, removed: 0, failed: 0, deferred: 0, markedReady: 0, flowMods: 0, ovsdbWrites: 0 };
     let stale: ReadonlySet<string> = new Set<string>();
     try {
@@ -250,6 +252,7 @@ export class Reconciler {
       const now = this.now();
       this.failures.retain(new Set(input.namespaces.keys()));
       for (const [key, v] of desired.verdicts) this.noteVerdict(key, v, now, input.namespaces.get(key)?.path);
+      lap('plan');
 
       // 1. Remove: rows first (one transaction), then their links and orphans (one ip batch).
       const removeRows = [...p.remove, ...broken];
@@ -270,6 +273,7 @@ export class Reconciler {
         await plumbing.unplug(links);
         for (const l of p.orphanLinks) this.log.warn({ port: l }, 'orphan veth (no port record) deleted');
       }
+      if (removeRows.length + gp.remove.length + links.length > 0) lap('remove');
 
       // 1b. Tenant gateways: their ports (OVS internal ports), then the host side (nftables first).
       if (gp.add.length > 0) {
@@ -279,9 +283,9 @@ export class Reconciler {
         for (const g of gp.add) this.log.info({ port: g.name, tenant: g.tenant, ip: `${g.ip}/${g.prefixLen}`, mac: g.mac, snat: g.snat }, 'tenant gateway added');
       }
       const gwChanged = gp.add.length + gp.remove.length > 0;
-      if (this.deps.gateways && (full || gwChanged || this.gatewayHostPending || triggers.some((t) => t.reason === 'tenants'))) {
-        await this.syncGatewayHost(gwDesired, full, gp.remove.map((g) => g.cidr), read().owned.map((o) => o.name));
-      }
+      const gwHost = this.deps.gateways !== undefined && (full || gwChanged || this.gatewayHostPending || triggers.some((t) => t.reason === 'tenants'));
+      if (gwHost) await this.syncGatewayHost(gwDesired, full, gp.remove.map((g) => g.cidr), read().owned.map((o) => o.name));
+      if (gp.add.length > 0 || gwHost) lap('gateways');
 
       // 2. Plug what is missing, except namespaces waiting out a backoff.
       // At most MAX_PLUGS_PER_PASS, in first-seen order: a backlog (a restart facing hundreds of new
@@ -311,6 +315,7 @@ export class Reconciler {
             }
           }
         }
+        lap('plug');
       }
       // 3. Record them (one transaction; wait until ovs-vswitchd applied it) and, at the
       // same time, install their flows under the OpenFlow numbers we ask ovs-vswitchd for.
@@ -321,6 +326,7 @@ export class Reconciler {
         });
         try {
           await ovs.addPorts(bridgeUuid, plugged, requests);
+          lap('record');
           summary.ovsdbWrites++;
           summary.plugged = plugged.length;
           for (const d of plugged) {
@@ -336,19 +342,23 @@ export class Reconciler {
           throw err;
         }
         await this.waitForOfports(plugged.map((d) => d.hostIf));
+        lap('ofports');
         await earlyFlows;
+        lap('early-flows');
         ({ owned, broken } = read());
       }
 
       // 4. Flows for every port with an ofport (after an early install, normally nothing left to send).
       const desiredFlows = pipelineFlows(owned.filter((o) => desired.ports.has(o.key)).map(ownedFlowPort).filter(hasUsableOfport), this.gatewayFlowPorts(gwDesired));
       summary.flowMods += await this.syncFlows(desiredFlows);
+      lap('flows');
 
       // 5. Ready marker for ports whose flows are now in.
       const ready = owned.filter((o) => !o.installed && o.ofport !== undefined && desired.ports.has(o.key));
       if (ready.length > 0) {
         await ovs.markInstalled(ready.map((o) => o.ifaceUuid));
         summary.ovsdbWrites++;
+        lap('ready');
         summary.markedReady = ready.length;
         const t = this.now();
         for (const o of ready) {
@@ -362,6 +372,7 @@ export class Reconciler {
       if (hostLinks) {
         const pluggedNow = new Set(plugged.map((d) => d.hostIf));
         await this.guardHostEnds(read().owned.map((o) => o.name).filter((n) => hostLinks.has(n) || pluggedNow.has(n)));
+        lap('seal');
       }
       this.updateGauges(desired, read().owned, input.tenants);
       this.lastGateways = { desired: gwDesired, owned: ownedGateways(ovs.snapshot(), config.bridge) };

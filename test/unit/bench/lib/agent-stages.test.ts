@@ -12,6 +12,7 @@ nsvswitch_flow_sync_duration_seconds_sum 0.1
 nsvswitch_flow_sync_duration_seconds_count 2
 nsvswitch_flow_mods_total{op="add"} 12
 nsvswitch_process_spawns_total{program="ip"} 3
+nsvswitch_reconcile_stage_seconds_sum{stage="plug"} 0.5
 nsvswitch_attach_latency_seconds_bucket{le="0.025"} 1
 nsvswitch_attach_latency_seconds_bucket{le="0.05"} 2
 nsvswitch_attach_latency_seconds_bucket{le="+Inf"} 2
@@ -30,6 +31,8 @@ nsvswitch_flow_mods_total{op="add"} 18
 nsvswitch_flow_mods_total{op="delete"} 1
 nsvswitch_process_spawns_total{program="ip"} 4
 nsvswitch_process_spawns_total{program="ovs-ofctl"} 1
+nsvswitch_reconcile_stage_seconds_sum{stage="plug"} 0.52
+nsvswitch_reconcile_stage_seconds_sum{stage="record"} 0.004
 nsvswitch_attach_latency_seconds_bucket{le="0.025"} 1
 nsvswitch_attach_latency_seconds_bucket{le="0.05"} 5
 nsvswitch_attach_latency_seconds_bucket{le="0.1"} 6
@@ -49,6 +52,8 @@ describe('agentStages', () => {
     expect(s.flowMods).toBe(7);
     expect(s.spawns).toBe(2);
     expect(s.spawnsByProgram).toEqual({ ip: 1, 'ovs-ofctl': 1 });
+    expect(s.passStageMs.plug).toBeCloseTo(20);
+    expect(s.passStageMs.record).toBeCloseTo(4);
   });
 
   it('counts a fresh process from zero (restart: no scrape before)', () => {
