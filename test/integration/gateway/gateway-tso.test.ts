@@ -44,7 +44,13 @@ describe('tenant gateway with userspace TSO and workload offloads kept', () => {
       { from: ns('ta-1'), to: g.upstream, ip: OUTSIDE, label: 'ta-1 -> outside' },
       { from: ns('ta-0'), to: ns('ta-1'), ip: b!, label: 'ta-0 -> ta-1' },
     ];
-    const results = await trafficMatrix(allowed, { tcpBytes: 1024 * 1024 });
+    // The 1 MiB streams first, then UDP with a small stream: on the userspace datapath, 64 KiB TSO
+    // segments can fill ovs-vswitchd's packet-socket buffer (docs/performance.md, gateway egress), and a
+    // datagram sent in the same instant is then lost like any UDP under congestion. This test is about
+    // checksums and SNAT with offloads kept, not lossless UDP under a TCP burst.
+    const bulk = await trafficMatrix(allowed, { tcpBytes: 1024 * 1024, udpDatagrams: 0 });
+    expect(trafficProblems(bulk, () => true)).toEqual([]);
+    const results = await trafficMatrix(allowed);
     expect(trafficProblems(results, () => true)).toEqual([]);
     for (const r of results.filter((x) => x.label.endsWith('outside'))) expect({ tcp: r.tcp.from, udp: r.udp.from }).toEqual({ tcp: [HOST.ip4], udp: [HOST.ip4] });
     await g.ipBatch(g.upstream, [`route replace ${GT.subnet} via ${HOST.ip4}`]);
