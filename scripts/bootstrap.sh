@@ -33,6 +33,9 @@ if [ "${1:-}" = "--test" ]; then
   # the CNI plugins (ptp, host-local) that stand in for the cluster's primary network.
   { [ -x /usr/bin/containerd ] && [ -x /usr/bin/ctr ]; } || need+=(containerd)
   { [ -x /usr/lib/cni/ptp ] && [ -x /usr/lib/cni/host-local ] && [ -x /usr/lib/cni/loopback ]; } || need+=(containernetworking-plugins)
+  # Tenants across hosts (test/integration/ovn, bench/ovn.ts): OVN's clustered databases, ovn-northd and ovn-controller.
+  { command -v ovn-northd && command -v ovsdb-tool; } >/dev/null 2>&1 || need+=(ovn-central)
+  { command -v ovn-controller && command -v ovn-trace; } >/dev/null 2>&1 || need+=(ovn-host)
 fi
 if [ "${#need[@]}" -gt 0 ]; then
   echo "bootstrap: installing ${need[*]}" >&2
