@@ -1,7 +1,11 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import type { PlumbingMode } from '../config/types.js';
+import { loadNative, type NativeAddon } from '../native/native.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { Logger } from '../observe/logger.js';
 import type { GatewayCounters, GatewayHost } from '../plumbing/gateway/gateway-host.js';
-import type { GatewayCounterName } from '../plumbing/gateway/gateway-nft-text.js';
+import { gatewayTableName, parseGatewayCounters, type GatewayCounterName } from '../plumbing/gateway/gateway-nft-text.js';
+import { hasNftables } from '../plumbing/host-guard/netlink-seal.js';
 
 /** Which metric and direction each named counter of a gateway feeds. */
 const FEEDS: Record<GatewayCounterName, { readonly dropped: boolean; readonly direction: 'egress' | 'ingress' | 'host' }> = {
@@ -45,10 +49,41 @@ export class GatewayTraffic {
   }
 }
 
+type CounterReader = Pick<GatewayHost, 'readCounters'>;
+
 /**
- * The scrape-time reader of the gateway metrics: one `nft -j list counters`
- * per scrape; a failure is logged and leaves the metrics as they were (a
- * scrape never fails for it).
+ * Where a scrape reads the gateway table's counters: in-process (one
+ * nf_tables dump from the addon, no process) unless `plumbing: process` or
+ * the addon lacks nf_tables; the host's `nft -j list counters` otherwise, and
+ * for a scrape whose in-process read could not run.
+ */
+export function gatewayCounterReader(host: CounterReader, opts: { readonly plumbing: PlumbingMode; readonly bridge: string; readonly hostNetns?: string | undefined; readonly logger?: Logger | undefined; readonly addon?: NativeAddon | undefined }): CounterReader & { readonly inProcess: boolean } {
+  const addon = 'addon' in opts ? opts.addon : loadNative().addon;
+  if (opts.plumbing === 'process' || !hasNftables(addon)) return { inProcess: false, readCounters: () => host.readCounters() };
+  const table = gatewayTableName(opts.bridge);
+  return {
+    inProcess: true,
+    async readCounters(): Promise<GatewayCounters> {
+      let handle: FileHandle | undefined;
+      try {
+        if (opts.hostNetns !== undefined) handle = await open(opts.hostNetns, 'r');
+        const counters = addon.nftCounters(handle?.fd ?? -1, 'inet', table);
+        // The counter names are parsed in one place, the nft -j reader's.
+        return parseGatewayCounters(JSON.stringify({ nftables: counters.map((counter) => ({ counter })) }));
+      } catch (err) {
+        opts.logger?.debug({ table: `inet ${table}`, err: (err as Error).message }, 'gateway counters not read in-process: nft instead');
+        return host.readCounters();
+      } finally {
+        await handle?.close();
+      }
+    },
+  };
+}
+
+/**
+ * The scrape-time reader of the gateway metrics: one read of the counters
+ * per scrape (see gatewayCounterReader); a failure is logged and leaves the
+ * metrics as they were (a scrape never fails for it).
  */
 export function gatewayMetricsCollector(host: Pick<GatewayHost, 'readCounters'>, metrics: Metrics, tenants: () => ReadonlyMap<string, { readonly id: number; readonly gateway?: string }>, logger?: Logger): () => Promise<void> {
   const traffic = new GatewayTraffic();

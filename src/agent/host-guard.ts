@@ -13,6 +13,8 @@ export function hostGuardFor(config: AgentConfig, logger?: Logger, onSpawn?: (pr
   return new NftHostGuard({
     bridge: config.bridge,
     ingressDrop: config.datapathType === 'netdev',
+    // Seals go to nf_tables in-process or through `nft` as the rest of the plumbing goes (config `plumbing`).
+    nftables: config.plumbing,
     ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}),
     ...(logger ? { logger } : {}),
     ...(onSpawn ? { onSpawn } : {}),

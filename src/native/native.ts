@@ -21,7 +21,19 @@ export interface NativeLink {
   readonly up: boolean;
 }
 
-/** What the native addon (native/nsvswitch.c, native/rtnl.c) exports; netnsFd -1 = the agent's own namespace. */
+/** A message of an nf_tables transaction the kernel refused: the interface it concerned (null: the table or the whole batch). */
+export interface NativeNftFailure extends NativeOpError {
+  readonly ifname: string | null;
+}
+
+/** A named counter of an nftables table (nftCounters). */
+export interface NativeNftCounter {
+  readonly name: string;
+  readonly packets: number;
+  readonly bytes: number;
+}
+
+/** What the native addon (native/nsvswitch.c, native/rtnl.c, native/nft.c) exports; netnsFd -1 = the agent's own namespace. */
 export interface NativeAddon {
   setTxChecksum(netnsFd: number, ifname: string, on: boolean): void;
   getTxChecksum(netnsFd: number, ifname: string): boolean;
@@ -38,6 +50,23 @@ export interface NativeAddon {
   rtnlListLinks(sock: number, prefix: string): NativeLink[];
   /** Inside the namespace: rename tmp to ifName, address ip/prefixLen, lo up, link up, default route via gateway (when given). */
   rtnlConfigure(netnsFd: number, tmp: string, ifName: string, ip: string, prefixLen: number, gateway: string | null): NativeOpError | null;
+  /**
+   * rtnlConfigure for a dual-stack port: also addrgenmode eui64 before link up, ip6/prefixLen6 without DAD,
+   * and the IPv6 default route via gateway6 (when given). `ip` null: an IPv6-only port (no IPv4 address or
+   * route; `gateway` null too). Absent in addons built before IPv6.
+   */
+  rtnlConfigure6?(
+    netnsFd: number, tmp: string, ifName: string, ip: string | null, prefixLen: number, gateway: string | null,
+    ip6: string, prefixLen6: number, gateway6: string | null,
+  ): NativeOpError | null;
+  /**
+   * One nf_tables transaction in the netdev family: with `add`, table `table` (created when missing) and per name a
+   * base chain at ingress of that device, policy drop; per name in `remove` its chain flushed and deleted. The
+   * messages the kernel refused, empty when committed (all or nothing). At most 1024 names per list. Throws a NativeOpError.
+   */
+  nftNetdevChains(netnsFd: number, table: string, add: readonly string[], remove: readonly string[], priority: number): NativeNftFailure[];
+  /** The named counters of table `family table` (none when it is missing). Throws a NativeOpError. */
+  nftCounters(netnsFd: number, family: 'inet' | 'netdev', table: string): NativeNftCounter[];
 }
 
 /** Set NSVSWITCH_NATIVE=off to run without the addon (the process fallback); tests use it to cover that path. */

@@ -1,11 +1,13 @@
-import { open } from 'node:fs/promises';
-import { writeFile } from 'node:fs/promises';
+import { open, writeFile, type FileHandle } from 'node:fs/promises';
 import { run } from '../../exec/run.js';
+import type { PlumbingMode } from '../../config/types.js';
 import { CommandError } from '../../errors/command-error.js';
 import { loadNative, type NativeAddon } from '../../native/native.js';
 import type { Logger } from '../../observe/logger.js';
 import { HostGuardError } from '../errors/host-guard-error.js';
+import { NativePlumbingUnavailableError } from '../errors/native-plumbing-unavailable-error.js';
 import { mapLimit } from '../map-limit.js';
+import { addSealChains, deleteSealChains, hasNftables } from './netlink-seal.js';
 import { dropTableScript, guardScript, guardTableName, parseGuardTable, rebuildScript, type ListedGuardTable } from './nft-text.js';
 import { hostEndSysctls } from './sysctls.js';
 
@@ -34,40 +36,74 @@ export interface NftHostGuardOptions {
   readonly onSpawn?: (program: string) => void;
   /** Test seam: the addon, or null to force the process fallback. Default: loadNative(). */
   readonly native?: NativeAddon | null;
+  /**
+   * How seals and releases reach nf_tables (the agent's `plumbing` mode): `auto` in-process when the
+   * addon has nf_tables, else `nft`; `native` refuses to run without it; `process` always `nft`.
+   * The full sync (listing and repair) and removeAll always run `nft`. Default: auto.
+   */
+  readonly nftables?: PlumbingMode;
 }
 
 const NO_SUCH = /No such file or directory|does not exist/;
 
 /**
- * HostGuard on nftables (one `nft -f -` per call, never per interface) and
- * per-interface sysctls (written in-process through the native addon, or one
- * `sysctl -w` process for all of them when the addon is not there).
+ * HostGuard on nftables and per-interface sysctls. Seals and releases go to
+ * nf_tables in-process (one netlink transaction from the native addon, no
+ * process) or with one `nft -f -` per call, never per interface; the full
+ * sync lists with `nft` (full resyncs only, not per attach). Sysctls are
+ * written in-process through the addon, or with one `sysctl -w` process for
+ * all of them when the addon is not there.
  */
 export class NftHostGuard implements HostGuard {
   readonly table: string;
+  /** Whether seals and releases run in-process (nf_tables netlink) rather than as `nft` processes. */
+  readonly nftInProcess: boolean;
   private readonly native: NativeAddon | undefined;
+  private fellBack = false;
 
   constructor(private readonly opts: NftHostGuardOptions) {
     this.table = guardTableName(opts.bridge);
     this.native = opts.native === null ? undefined : (opts.native ?? loadNative().addon);
+    const mode = opts.nftables ?? 'auto';
+    this.nftInProcess = mode !== 'process' && hasNftables(this.native);
+    if (mode === 'native' && opts.ingressDrop && !this.nftInProcess) {
+      throw new NativePlumbingUnavailableError(this.native ? 'native addon built without nf_tables (rebuild it: npm run build:native)' : `native addon not used (${loadNative().reason})`);
+    }
   }
 
   async seal(hostIfs: readonly string[]): Promise<Map<string, Error>> {
     const failed = new Map<string, Error>();
     if (hostIfs.length === 0) return failed;
-    await this.applySysctls(hostIfs, failed);
-    const ok = hostIfs.filter((n) => !failed.has(n));
-    if (this.opts.ingressDrop && ok.length > 0) {
-      const err = await this.nft(guardScript(this.table, ok, [])).catch((e: Error) => e);
-      if (err) {
-        // One bad device aborts the whole transaction: find out which, one at a time.
-        await mapLimit(ok, 4, async (name) => {
-          const one = await this.nft(guardScript(this.table, [name], [])).catch((e: Error) => e);
-          if (one) failed.set(name, new HostGuardError(this.table, [name], 'nft add chain', one.message, { cause: one }));
-        });
+    await this.withHostNetns(async (fd) => {
+      await this.applySysctls(hostIfs, failed, fd);
+      const ok = hostIfs.filter((n) => !failed.has(n));
+      if (!this.opts.ingressDrop || ok.length === 0) return;
+      if (this.nftInProcess) {
+        let chains: Map<string, Error> | undefined;
+        try {
+          chains = this.inProcess('seal', ok, () => addSealChains(this.native as NativeAddon, fd, this.table, ok));
+        } catch (err) {
+          for (const name of ok) failed.set(name, err as Error);
+          return;
+        }
+        if (chains) {
+          for (const [name, err] of chains) failed.set(name, err);
+          return;
+        }
       }
-    }
+      await this.sealByProcess(ok, failed);
+    });
     return failed;
+  }
+
+  // One `nft -f -` for every chain; one bad device aborts the whole script: then one at a time to find which.
+  private async sealByProcess(ok: readonly string[], failed: Map<string, Error>): Promise<void> {
+    const err = await this.nft(guardScript(this.table, ok, [])).catch((e: Error) => e);
+    if (!err) return;
+    await mapLimit(ok, 4, async (name) => {
+      const one = await this.nft(guardScript(this.table, [name], [])).catch((e: Error) => e);
+      if (one) failed.set(name, new HostGuardError(this.table, [name], 'nft add chain', one.message, { cause: one }));
+    });
   }
 
   async release(hostIfs: readonly string[]): Promise<void> {
@@ -75,6 +111,13 @@ export class NftHostGuard implements HostGuard {
     // The links are gone already: a chain left behind drops nothing of value, and the next full
     // sync deletes it. So a failure here (listing or deleting) is logged, never thrown at the unplug.
     try {
+      if (this.nftInProcess) {
+        const done = await this.withHostNetns(async (fd) => this.inProcess('release', hostIfs, () => {
+          deleteSealChains(this.native as NativeAddon, fd, this.table, hostIfs);
+          return true;
+        }));
+        if (done) return;
+      }
       const { sealed, other } = await this.list();
       const present = hostIfs.filter((n) => sealed.has(n) || other.has(n));
       if (present.length > 0) await this.nft(guardScript(this.table, [], present));
@@ -85,7 +128,7 @@ export class NftHostGuard implements HostGuard {
 
   async sync(hostIfs: readonly string[]): Promise<{ added: number; removed: number }> {
     const failed = new Map<string, Error>();
-    await this.applySysctls(hostIfs, failed);
+    await this.withHostNetns((fd) => this.applySysctls(hostIfs, failed, fd));
     if (failed.size > 0) {
       const [name, err] = [...failed][0]!;
       this.opts.logger?.warn({ port: name, count: failed.size, err: err.message }, 'host end sysctls not applied');
@@ -138,11 +181,46 @@ export class NftHostGuard implements HostGuard {
     return { ...(this.opts.hostNetns !== undefined ? { netns: this.opts.hostNetns } : {}), timeoutMs: GUARD_TIMEOUT_MS };
   }
 
+  /**
+   * Runs an in-process step; a HostGuardError (a refusal the kernel named) is thrown as is. When the
+   * transaction could not run at all (socket, namespace, a lost answer), `auto` says so once and
+   * answers undefined so the caller runs `nft` instead (adding and deleting chains are idempotent);
+   * `native` throws it as a HostGuardError.
+   */
+  private inProcess<T>(step: string, hostIfs: readonly string[], fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof HostGuardError) throw err;
+      const wrapped = new HostGuardError(this.table, hostIfs, `nf_tables ${step}`, (err as Error).message, { cause: err });
+      if ((this.opts.nftables ?? 'auto') === 'native') throw wrapped;
+      if (!this.fellBack) this.opts.logger?.warn({ table: `netdev ${this.table}`, err: wrapped.message }, 'in-process nf_tables failed: nft process used for this call');
+      this.fellBack = true;
+      return undefined;
+    }
+  }
+
+  /** `fn` with a descriptor of the host ends' namespace (-1: the agent's own), opened once for a whole call. */
+  private async withHostNetns<T>(fn: (fd: number) => Promise<T>): Promise<T> {
+    const needFd = this.opts.hostNetns !== undefined && this.native !== undefined;
+    let handle: FileHandle | undefined;
+    try {
+      if (needFd) handle = await open(this.opts.hostNetns as string, 'r');
+    } catch (err) {
+      throw new HostGuardError(this.table, [], 'open host namespace', (err as Error).message, { cause: err });
+    }
+    try {
+      return await fn(handle?.fd ?? -1);
+    } finally {
+      await handle?.close();
+    }
+  }
+
   // A missing ipv6 directory (IPv6 disabled on the host) is not a failure; anything else is.
-  private async applySysctls(hostIfs: readonly string[], failed: Map<string, Error>): Promise<void> {
+  private async applySysctls(hostIfs: readonly string[], failed: Map<string, Error>, fd: number): Promise<void> {
     if (hostIfs.length === 0) return;
     if (this.native) {
-      await this.sysctlsNative(hostIfs, failed);
+      await this.sysctlsNative(hostIfs, failed, fd);
       return;
     }
     const args: string[] = [];
@@ -158,26 +236,20 @@ export class NftHostGuard implements HostGuard {
     }
   }
 
-  private async sysctlsNative(hostIfs: readonly string[], failed: Map<string, Error>): Promise<void> {
+  private async sysctlsNative(hostIfs: readonly string[], failed: Map<string, Error>, fd: number): Promise<void> {
     const native = this.native as NativeAddon;
-    const handle = this.opts.hostNetns !== undefined ? await open(this.opts.hostNetns, 'r') : undefined;
-    try {
-      const fd = handle?.fd ?? -1;
-      for (const name of hostIfs) {
-        for (const s of hostEndSysctls(name)) {
-          try {
-            if (fd >= 0) native.writeNetnsFile(fd, s.path, s.value);
-            else await writeFile(s.path, s.value);
-          } catch (err) {
-            const code = (err as NodeJS.ErrnoException).code;
-            if (code === 'ENOENT' && s.path.includes('/ipv6/')) continue;
-            failed.set(name, new HostGuardError(this.table, [name], `sysctl ${s.key}`, (err as Error).message, { cause: err }));
-            break;
-          }
+    for (const name of hostIfs) {
+      for (const s of hostEndSysctls(name)) {
+        try {
+          if (fd >= 0) native.writeNetnsFile(fd, s.path, s.value);
+          else await writeFile(s.path, s.value);
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT' && s.path.includes('/ipv6/')) continue;
+          failed.set(name, new HostGuardError(this.table, [name], `sysctl ${s.key}`, (err as Error).message, { cause: err }));
+          break;
         }
       }
-    } finally {
-      await handle?.close();
     }
   }
 }

@@ -25,11 +25,12 @@ describe.each([
     await env?.stop();
   });
 
-  it(`says which path it uses (nsvswitch_native_active{part="netlink"} ${active}) and spawns ${perNamespace ? 'one nsenter per namespace' : 'no ip and no nsenter'} in a burst`, async () => {
+  it(`says which path it uses (nsvswitch_native_active{part="netlink"} and {part="nftables"} ${active}) and spawns ${perNamespace ? 'one nsenter per namespace' : 'no ip, no nsenter and no nft'} in a burst`, async () => {
     agent = await Agent.start(env.config({ plumbing }), { logger: silentLogger() });
     expect(agent.plumbing.path).toBe(active ? 'netlink' : 'process');
     const scrape = async (): Promise<string> => (await fetch(`http://${agent!.httpAddress!}/metrics`)).text();
     expect(sample(await scrape(), 'nsvswitch_native_active', 'part="netlink"')).toBe(active);
+    expect(sample(await scrape(), 'nsvswitch_native_active', 'part="nftables"')).toBe(active);
     // Spawns during the burst only (the tenant's gateway is set up before it, by processes of its own).
     const spawns = (text: string, program: string): number => sample(text, 'nsvswitch_process_spawns_total', `program="${program}"`) ?? 0;
     const before = await scrape();
@@ -40,6 +41,9 @@ describe.each([
     expect(spawns(after, 'nsenter') - spawns(before, 'nsenter')).toBe(perNamespace ? 12 : 0);
     if (!perNamespace) expect(spawns(after, 'ip') - spawns(before, 'ip')).toBe(0);
     else expect(spawns(after, 'ip') - spawns(before, 'ip')).toBeGreaterThan(0);
+    // The host seal's chains and the gateway counters every scrape reads: in-process, or `nft` processes.
+    if (!perNamespace) expect(spawns(after, 'nft') - spawns(before, 'nft')).toBe(0);
+    else expect(spawns(after, 'nft') - spawns(before, 'nft')).toBeGreaterThan(0);
     expect((await env.nsInterface('blue-0'))?.addrs).toEqual([expect.stringMatching(/^10\.10\.0\.\d+\/24$/)]);
   });
 });

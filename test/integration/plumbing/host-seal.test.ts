@@ -53,6 +53,7 @@ describe.each([
   it(`uses the path it was asked to (${mode})`, () => {
     if (native === null) expect(new TxChecksumOffload({ native }).inProcess).toBe(false);
     else expect(plumbing, `addon not loaded or without rtnetlink: ${loadNative().reason}`).toBeInstanceOf(NetlinkPlumbing);
+    expect(guard.nftInProcess).toBe(native !== null);
   });
 
   it('plugs with tx checksum offload off inside, the host end sealed (ingress drop, no IPv6, no ARP answers) before it is up', async () => {
@@ -62,9 +63,10 @@ describe.each([
     const results = await plumbing.plug(specs);
     expect(results.map((r) => r.ok)).toEqual([true, true]);
     const processes = spawns.filter((p) => p !== 'nsenter').sort();
-    // One nft for all chains; the fallback adds two ip batches, one sysctl process, and per namespace
-    // one ip batch and one ethtool (counted as nsenter). The addon does links, sysctls and offloads in-process.
-    expect(processes).toEqual(native === null ? ['ip', 'ip', 'nft', 'sysctl'] : ['nft']);
+    // The fallback: one nft for all chains, two ip batches, one sysctl process, and per namespace one ip
+    // batch and one ethtool (counted as nsenter). The addon does links, sysctls, offloads and the seal's
+    // chains (one nf_tables netlink transaction) in-process: no process at all.
+    expect(processes).toEqual(native === null ? ['ip', 'ip', 'nft', 'sysctl'] : []);
     expect(spawns.filter((p) => p === 'nsenter')).toHaveLength(native === null ? 4 : 0);
     const listing = await chains(sb, guard.table);
     for (const s of specs) {

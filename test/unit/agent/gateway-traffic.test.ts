@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayTraffic, gatewayMetricsCollector } from '../../../src/agent/gateway-traffic.js';
+import { GatewayTraffic, gatewayCounterReader, gatewayMetricsCollector } from '../../../src/agent/gateway-traffic.js';
+import type { NativeAddon } from '../../../src/native/native.js';
 import { Metrics } from '../../../src/observe/metrics.js';
 import type { GatewayCounterName } from '../../../src/plumbing/gateway/gateway-nft-text.js';
 
@@ -57,5 +58,34 @@ describe('GatewayTraffic', () => {
     expect(text).toContain('nsvswitch_gateway_packets_total{tenant="blue",direction="egress"} 1');
     fail = true;
     expect(await m.registry.metrics()).toContain('nsvswitch_gateway_packets_total{tenant="blue",direction="egress"} 1');
+  });
+});
+
+describe('gatewayCounterReader (where a scrape reads the counters)', () => {
+  const viaNft = { readCounters: async () => counters({ 7: { egress: [1, 1] } }) };
+  const addon = (impl: () => unknown) => ({ nftNetdevChains: () => [], nftCounters: impl }) as unknown as NativeAddon;
+
+  it('in-process: the table\'s counters from the addon, parsed by the nft -j reader\'s rules; no process', async () => {
+    const asked: unknown[] = [];
+    const reader = gatewayCounterReader(viaNft, {
+      plumbing: 'auto', bridge: 'br-x',
+      addon: addon((...args: unknown[]) => {
+        asked.push(args);
+        return [{ name: 't5_egress', packets: 3, bytes: 300 }, { name: 't5_drop_host', packets: 1, bytes: 60 }, { name: 'someone_elses', packets: 9, bytes: 9 }];
+      }),
+    });
+    expect(reader.inProcess).toBe(true);
+    expect(await reader.readCounters()).toEqual(counters({ 5: { egress: [3, 300], drop_host: [1, 60] } }));
+    expect(asked).toEqual([[-1, 'inet', 'nsvswitch_gw_br_x']]);
+  });
+
+  it('a read that cannot run in-process is served by nft for that scrape', async () => {
+    const reader = gatewayCounterReader(viaNft, { plumbing: 'auto', bridge: 'br0', addon: addon(() => { throw new Error('EPERM'); }) });
+    expect(await reader.readCounters()).toEqual(counters({ 7: { egress: [1, 1] } }));
+  });
+
+  it('plumbing: process, or an addon without nf_tables: nft', () => {
+    expect(gatewayCounterReader(viaNft, { plumbing: 'process', bridge: 'br0', addon: addon(() => []) }).inProcess).toBe(false);
+    expect(gatewayCounterReader(viaNft, { plumbing: 'auto', bridge: 'br0', addon: undefined }).inProcess).toBe(false);
   });
 });

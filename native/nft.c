@@ -1,0 +1,476 @@
+/*
+ * nf_tables over a plain NETLINK_NETFILTER socket: the host seal's chains
+ * and the gateway table's counters, without an `nft` process. Layouts and
+ * constants are the kernel's uapi (linux/netfilter/nf_tables.h,
+ * nfnetlink.h); no libnftnl.
+ *
+ *   nftNetdevChains(netnsFd, table, add[], remove[], priority) -> failures[]
+ *       One transaction (NFNL_MSG_BATCH_BEGIN ... BATCH_END) in the netdev
+ *       family: with `add`, the table (created when missing, flags 0 like
+ *       `add table`) and per name a base chain hooked at ingress of the
+ *       device of that name, the given priority, policy drop, type filter;
+ *       per name in `remove` the chain flushed and deleted. Every message asks
+ *       for an ACK; the result lists the messages the kernel refused, each
+ *       with its interface name in `ifname` (null: the table or the batch as a whole).
+ *       Empty: committed. Not empty: nothing was committed (all or nothing).
+ *   nftCounters(netnsFd, family, table) -> [{name, packets, bytes}]
+ *       The named counters of one table (NFT_MSG_GETOBJ dump).
+ *
+ * Whole-call failures (entering the namespace, the socket, a lost or late
+ * answer) are thrown as errors with code, errno, op and reason, as in rtnl.c.
+ */
+#define _GNU_SOURCE
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+
+#include "napi-args.h"
+#include "netns.h"
+#include "nft.h"
+#include "op-error.h"
+
+/* Longest a transaction may wait for the kernel's answer. */
+#define NFT_TIMEOUT_S 10
+/* Names per call: a pass plugs at most 256; the cap bounds the buffers, the caller splits beyond it. */
+#define NFT_MAX_NAMES 1024
+#define TABLE_CAP 64
+#define RECV_CAP 65536
+#define REASON_CAP 256
+
+static uint32_t next_seq = 1;
+
+/* ---- message building ---- */
+
+struct buf {
+  char *p;
+  size_t len, cap;
+};
+
+static int buf_room(struct buf *b, size_t more) {
+  if (b->len + more <= b->cap) return 1;
+  size_t cap = b->cap ? b->cap : 4096;
+  while (cap < b->len + more) cap *= 2;
+  char *p = realloc(b->p, cap);
+  if (!p) return 0;
+  memset(p + b->cap, 0, cap - b->cap);
+  b->p = p;
+  b->cap = cap;
+  return 1;
+}
+
+/* Starts a message (header + nfgenmsg); returns its offset, or (size_t)-1 when out of memory. */
+static size_t msg_begin(struct buf *b, uint16_t type, uint16_t flags, uint8_t family, uint16_t res_id, uint32_t seq) {
+  size_t need = NLMSG_ALIGN(NLMSG_LENGTH(sizeof(struct nfgenmsg)));
+  if (!buf_room(b, need)) return (size_t)-1;
+  size_t at = b->len;
+  struct nlmsghdr *h = (struct nlmsghdr *)(b->p + at);
+  h->nlmsg_len = NLMSG_LENGTH(sizeof(struct nfgenmsg));
+  h->nlmsg_type = type;
+  h->nlmsg_flags = NLM_F_REQUEST | flags;
+  h->nlmsg_seq = seq;
+  h->nlmsg_pid = 0;
+  struct nfgenmsg *g = NLMSG_DATA(h);
+  g->nfgen_family = family;
+  g->version = NFNETLINK_V0;
+  g->res_id = htons(res_id);
+  b->len = at + need;
+  return at;
+}
+
+static void msg_end(struct buf *b, size_t at) {
+  ((struct nlmsghdr *)(b->p + at))->nlmsg_len = (uint32_t)(b->len - at);
+}
+
+/* Appends an attribute; returns its offset (for nests) or (size_t)-1. */
+static size_t attr(struct buf *b, uint16_t type, const void *data, size_t len) {
+  if (!buf_room(b, NLA_ALIGN(NLA_HDRLEN + len))) return (size_t)-1;
+  size_t at = b->len;
+  struct nlattr *a = (struct nlattr *)(b->p + at);
+  a->nla_type = type;
+  a->nla_len = (uint16_t)(NLA_HDRLEN + len);
+  if (len) memcpy(b->p + at + NLA_HDRLEN, data, len);
+  b->len = at + NLA_ALIGN(NLA_HDRLEN + len);
+  return at;
+}
+
+static int attr_str(struct buf *b, uint16_t type, const char *s) { return attr(b, type, s, strlen(s) + 1) != (size_t)-1; }
+/* nf_tables' integers are big-endian. */
+static int attr_be32(struct buf *b, uint16_t type, uint32_t v) {
+  uint32_t be = htonl(v);
+  return attr(b, type, &be, sizeof be) != (size_t)-1;
+}
+
+static void nest_end(struct buf *b, size_t at) {
+  ((struct nlattr *)(b->p + at))->nla_len = (uint16_t)(b->len - at);
+}
+
+/* ---- talking to the kernel ---- */
+
+/* A NETLINK_NETFILTER socket bound to netns `fd` (-1: the caller's own), buffers sized for `msgs` acks. */
+static int open_nft_socket(int netns, size_t bytes, size_t msgs, int *sock) {
+  int saved, err = nsvs_enter_netns(netns, &saved);
+  if (err) return err;
+  int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+  err = s < 0 ? errno : 0;
+  nsvs_leave_netns(saved);
+  if (err) return err;
+  struct timeval tv = { .tv_sec = NFT_TIMEOUT_S, .tv_usec = 0 };
+  int one = 1;
+  if (setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0) { err = errno; close(s); return err; }
+  setsockopt(s, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
+  setsockopt(s, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+  /* Every ack is its own skb: room for all of them, or the kernel drops some (ENOBUFS) and the outcome is unknown. */
+  int rcv = (int)(msgs * 2048 > (1u << 20) ? msgs * 2048 : (1u << 20));
+  if (setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof rcv) < 0) setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+  int snd = (int)(bytes * 2 > (1u << 18) ? bytes * 2 : (1u << 18));
+  if (setsockopt(s, SOL_SOCKET, SO_SNDBUFFORCE, &snd, sizeof snd) < 0) setsockopt(s, SOL_SOCKET, SO_SNDBUF, &snd, sizeof snd);
+  *sock = s;
+  return 0;
+}
+
+static int send_all(int sock, const struct buf *b) {
+  struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+  ssize_t n;
+  do n = sendto(sock, b->p, b->len, 0, (struct sockaddr *)&kernel, sizeof kernel);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return errno;
+  return (size_t)n == b->len ? 0 : EMSGSIZE;
+}
+
+/* Reads one datagram; 0, or an errno (a timeout is ETIMEDOUT). */
+static int recv_one(int sock, char *buf, int *len) {
+  ssize_t n;
+  do n = recv(sock, buf, RECV_CAP, 0);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? ETIMEDOUT : errno;
+  if (n == 0) return EIO;
+  *len = (int)n;
+  return 0;
+}
+
+/* ---- the seal: one transaction of netdev chains ---- */
+
+enum step { STEP_TABLE, STEP_FLUSH, STEP_DELETE, STEP_ADD };
+static const char *const STEP_OP[] = { "add table", "flush chain", "delete chain", "add chain" };
+
+/* What one message of the batch was, and how the kernel answered it. */
+struct sent {
+  enum step step;
+  int name; /* index into the names, -1 for the table */
+  int acked;
+  int err;
+  char reason[REASON_CAP];
+};
+
+struct names {
+  char (*v)[IFNAMSIZ + 1];
+  uint32_t count;
+};
+
+/* An array of 0..NFT_MAX_NAMES interface names (1-15 bytes each); else a TypeError and -1. */
+static int names_arg(napi_env env, napi_value v, struct names *out) {
+  bool is_array = false;
+  out->v = NULL;
+  out->count = 0;
+  if (napi_is_array(env, v, &is_array) != napi_ok || !is_array || napi_get_array_length(env, v, &out->count) != napi_ok || out->count > NFT_MAX_NAMES) {
+    napi_throw_type_error(env, "EINVAL", "expected an array of at most 1024 interface names");
+    return -1;
+  }
+  if (out->count == 0) return 0;
+  out->v = calloc(out->count, sizeof *out->v);
+  if (!out->v) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return -1;
+  }
+  for (uint32_t i = 0; i < out->count; i++) {
+    napi_value e;
+    if (napi_get_element(env, v, i, &e) != napi_ok || nsvs_str_arg(env, e, out->v[i], sizeof out->v[i], "interface name must be 1-15 bytes")) {
+      free(out->v);
+      out->v = NULL;
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* nft identifiers as the table names are made (letters, digits, underscore): 1..63 bytes. */
+static int table_arg(napi_env env, napi_value v, char *table) {
+  if (nsvs_str_arg(env, v, table, TABLE_CAP, "table name must be 1-62 bytes")) return -1;
+  for (const char *c = table; *c; c++) {
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_')) {
+      napi_throw_type_error(env, "EINVAL", "table name may hold only letters, digits and underscores");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int build_chain_batch(struct buf *b, struct sent *sent, size_t *nsent, uint32_t base, const char *table,
+                             const struct names *add, const struct names *del, int32_t priority) {
+  const uint16_t T = NFNL_SUBSYS_NFTABLES << 8;
+  const uint8_t fam = NFPROTO_NETDEV;
+  uint32_t seq = base;
+  size_t n = 0, m;
+  if ((m = msg_begin(b, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES, seq++)) == (size_t)-1) return 0;
+  msg_end(b, m);
+  if (add->count > 0) {
+    if ((m = msg_begin(b, T | NFT_MSG_NEWTABLE, NLM_F_ACK | NLM_F_CREATE, fam, 0, seq++)) == (size_t)-1) return 0;
+    if (!attr_str(b, NFTA_TABLE_NAME, table) || !attr_be32(b, NFTA_TABLE_FLAGS, 0)) return 0;
+    msg_end(b, m);
+    sent[n++] = (struct sent){ .step = STEP_TABLE, .name = -1 };
+  }
+  /* Deletions first (flushed first: a chain someone added rules to cannot be deleted otherwise), as nft-text's script. */
+  for (uint32_t i = 0; i < del->count; i++) {
+    if ((m = msg_begin(b, T | NFT_MSG_DELRULE, NLM_F_ACK, fam, 0, seq++)) == (size_t)-1) return 0;
+    if (!attr_str(b, NFTA_RULE_TABLE, table) || !attr_str(b, NFTA_RULE_CHAIN, del->v[i])) return 0;
+    msg_end(b, m);
+    sent[n++] = (struct sent){ .step = STEP_FLUSH, .name = (int)i };
+    if ((m = msg_begin(b, T | NFT_MSG_DELCHAIN, NLM_F_ACK, fam, 0, seq++)) == (size_t)-1) return 0;
+    if (!attr_str(b, NFTA_CHAIN_TABLE, table) || !attr_str(b, NFTA_CHAIN_NAME, del->v[i])) return 0;
+    msg_end(b, m);
+    sent[n++] = (struct sent){ .step = STEP_DELETE, .name = (int)i };
+  }
+  for (uint32_t i = 0; i < add->count; i++) {
+    if ((m = msg_begin(b, T | NFT_MSG_NEWCHAIN, NLM_F_ACK | NLM_F_CREATE, fam, 0, seq++)) == (size_t)-1) return 0;
+    if (!attr_str(b, NFTA_CHAIN_TABLE, table) || !attr_str(b, NFTA_CHAIN_NAME, add->v[i])) return 0;
+    size_t hook = attr(b, NFTA_CHAIN_HOOK | NLA_F_NESTED, NULL, 0);
+    if (hook == (size_t)-1 || !attr_be32(b, NFTA_HOOK_HOOKNUM, NF_NETDEV_INGRESS) || !attr_be32(b, NFTA_HOOK_PRIORITY, (uint32_t)priority) ||
+        !attr_str(b, NFTA_HOOK_DEV, add->v[i])) return 0;
+    nest_end(b, hook);
+    if (!attr_be32(b, NFTA_CHAIN_POLICY, NF_DROP) || !attr_str(b, NFTA_CHAIN_TYPE, "filter")) return 0;
+    msg_end(b, m);
+    sent[n++] = (struct sent){ .step = STEP_ADD, .name = (int)i };
+  }
+  if ((m = msg_begin(b, NFNL_MSG_BATCH_END, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES, seq++)) == (size_t)-1) return 0;
+  msg_end(b, m);
+  *nsent = n;
+  return 1;
+}
+
+/*
+ * Reads acks until every message has one, or the kernel refused the batch as
+ * a whole (an error against BATCH_BEGIN: a bad batch, or the commit failed;
+ * it comes before the per-message acks). 0, or a call-level errno.
+ */
+static int read_acks(int sock, uint32_t base, struct sent *sent, size_t nsent, int *batch_err, char *batch_reason) {
+  char *buf = malloc(RECV_CAP);
+  if (!buf) return ENOMEM;
+  size_t pending = nsent;
+  int err = 0;
+  *batch_err = 0;
+  while (pending > 0 && *batch_err == 0) {
+    int len;
+    if ((err = recv_one(sock, buf, &len))) break;
+    for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+      if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr))) continue;
+      const struct nlmsgerr *e = NLMSG_DATA(h);
+      uint32_t seq = e->msg.nlmsg_seq;
+      if (seq == base) {
+        if (e->error != 0) { *batch_err = -e->error; nsvs_ext_ack_reason(h, batch_reason, REASON_CAP); }
+        continue;
+      }
+      if (seq <= base || seq - base > nsent) continue;
+      struct sent *s = &sent[seq - base - 1];
+      if (s->acked) continue;
+      s->acked = 1;
+      s->err = -e->error;
+      if (s->err) nsvs_ext_ack_reason(h, s->reason, sizeof s->reason);
+      pending--;
+    }
+  }
+  free(buf);
+  return err;
+}
+
+static napi_value failure(napi_env env, const char *name, const char *op, int err, const char *reason) {
+  napi_value o, v;
+  o = nsvs_op_error(env, op, name ? name : "(table)", err, reason);
+  if (name) napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &v);
+  else napi_get_null(env, &v);
+  napi_set_named_property(env, o, "ifname", v);
+  return o;
+}
+
+static napi_value js_netdev_chains(napi_env env, napi_callback_info info) {
+  napi_value argv[5], out = NULL;
+  int netns, priority;
+  char table[TABLE_CAP];
+  struct names add = { 0 }, del = { 0 };
+  if (nsvs_args(env, info, 5, argv) || nsvs_int_arg(env, argv[0], &netns, "expected an integer file descriptor")) return NULL;
+  if (table_arg(env, argv[1], table) || names_arg(env, argv[2], &add)) return NULL;
+  if (names_arg(env, argv[3], &del)) { free(add.v); return NULL; }
+  if (nsvs_int_arg(env, argv[4], &priority, "expected a hook priority")) goto done;
+  if (add.count + del.count == 0) { napi_create_array(env, &out); goto done; }
+
+  size_t cap = 1 + add.count + 2 * (size_t)del.count;
+  struct sent *sent = calloc(cap, sizeof *sent);
+  struct buf b = { 0 };
+  size_t nsent = 0;
+  uint32_t base = __atomic_fetch_add(&next_seq, (uint32_t)cap + 2, __ATOMIC_RELAXED);
+  if (!sent || !build_chain_batch(&b, sent, &nsent, base, table, &add, &del, priority)) {
+    free(sent);
+    free(b.p);
+    napi_throw(env, nsvs_op_error(env, "build nftables batch for", table, ENOMEM, NULL));
+    goto done;
+  }
+  int sock, batch_err = 0, err = open_nft_socket(netns, b.len, nsent, &sock);
+  char batch_reason[REASON_CAP] = "";
+  const char *op = "open nftables socket for";
+  if (!err) {
+    op = "send nftables batch to";
+    err = send_all(sock, &b);
+    if (!err) { op = "read nftables acks from"; err = read_acks(sock, base, sent, nsent, &batch_err, batch_reason); }
+    close(sock);
+  }
+  free(b.p);
+  if (err) {
+    free(sent);
+    napi_throw(env, nsvs_op_error(env, op, table, err, NULL));
+    goto done;
+  }
+  napi_create_array(env, &out);
+  uint32_t k = 0;
+  if (batch_err) napi_set_element(env, out, k++, failure(env, NULL, "commit", batch_err, batch_reason));
+  for (size_t i = 0; i < nsent; i++) {
+    if (!sent[i].err) continue;
+    const char *name = sent[i].name < 0 ? NULL : (sent[i].step == STEP_ADD ? add.v : del.v)[sent[i].name];
+    napi_set_element(env, out, k++, failure(env, name, STEP_OP[sent[i].step], sent[i].err, sent[i].reason));
+  }
+  free(sent);
+done:
+  free(add.v);
+  free(del.v);
+  return out;
+}
+
+/* ---- counters: one GETOBJ dump of a table ---- */
+
+struct counters_ctx {
+  napi_env env;
+  napi_value array;
+  uint32_t count;
+  const char *table;
+};
+
+static void counter_object(struct counters_ctx *c, const struct nlmsghdr *h) {
+  const char *name = NULL, *table = NULL;
+  uint64_t packets = 0, bytes = 0;
+  uint32_t type = 0;
+  size_t at = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
+  while (at + NLA_HDRLEN <= h->nlmsg_len) {
+    const struct nlattr *a = (const struct nlattr *)((const char *)h + at);
+    if (a->nla_len < NLA_HDRLEN || at + a->nla_len > h->nlmsg_len) return;
+    const char *p = (const char *)a + NLA_HDRLEN;
+    size_t len = a->nla_len - NLA_HDRLEN;
+    int t = a->nla_type & NLA_TYPE_MASK;
+    if ((t == NFTA_OBJ_NAME || t == NFTA_OBJ_TABLE) && len >= 1 && p[len - 1] == '\0') *(t == NFTA_OBJ_NAME ? &name : &table) = p;
+    else if (t == NFTA_OBJ_TYPE && len == 4) { memcpy(&type, p, 4); type = ntohl(type); }
+    else if (t == NFTA_OBJ_DATA) {
+      size_t in = 0;
+      while (in + NLA_HDRLEN <= len) {
+        const struct nlattr *d = (const struct nlattr *)(p + in);
+        if (d->nla_len < NLA_HDRLEN || in + d->nla_len > len) break;
+        int dt = d->nla_type & NLA_TYPE_MASK;
+        if ((dt == NFTA_COUNTER_PACKETS || dt == NFTA_COUNTER_BYTES) && d->nla_len == NLA_HDRLEN + 8) {
+          uint64_t v;
+          memcpy(&v, (const char *)d + NLA_HDRLEN, 8);
+          *(dt == NFTA_COUNTER_PACKETS ? &packets : &bytes) = be64toh(v);
+        }
+        in += NLA_ALIGN(d->nla_len);
+      }
+    }
+    at += NLA_ALIGN(a->nla_len);
+  }
+  if (!name || type != NFT_OBJECT_COUNTER || !table || strcmp(table, c->table) != 0) return;
+  napi_value o, v;
+  napi_create_object(c->env, &o);
+  napi_create_string_utf8(c->env, name, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(c->env, o, "name", v);
+  napi_create_double(c->env, (double)packets, &v);
+  napi_set_named_property(c->env, o, "packets", v);
+  napi_create_double(c->env, (double)bytes, &v);
+  napi_set_named_property(c->env, o, "bytes", v);
+  napi_set_element(c->env, c->array, c->count++, o);
+}
+
+static napi_value js_counters(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int netns;
+  char family_text[16], table[TABLE_CAP];
+  if (nsvs_args(env, info, 3, argv) || nsvs_int_arg(env, argv[0], &netns, "expected an integer file descriptor")) return NULL;
+  if (nsvs_str_arg(env, argv[1], family_text, sizeof family_text, "expected a family") || table_arg(env, argv[2], table)) return NULL;
+  uint8_t family;
+  if (strcmp(family_text, "inet") == 0) family = NFPROTO_INET;
+  else if (strcmp(family_text, "netdev") == 0) family = NFPROTO_NETDEV;
+  else {
+    napi_throw_type_error(env, "EINVAL", "family must be inet or netdev");
+    return NULL;
+  }
+  struct buf b = { 0 };
+  uint32_t seq = __atomic_fetch_add(&next_seq, 1, __ATOMIC_RELAXED);
+  size_t m = msg_begin(&b, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETOBJ, NLM_F_DUMP, family, 0, seq);
+  int ok = m != (size_t)-1 && attr_str(&b, NFTA_OBJ_TABLE, table) && attr_be32(&b, NFTA_OBJ_TYPE, NFT_OBJECT_COUNTER);
+  if (!ok) {
+    free(b.p);
+    napi_throw(env, nsvs_op_error(env, "build counter request for", table, ENOMEM, NULL));
+    return NULL;
+  }
+  msg_end(&b, m);
+  struct counters_ctx c = { .env = env, .count = 0, .table = table };
+  napi_create_array(env, &c.array);
+  int sock, err = open_nft_socket(netns, b.len, 1, &sock);
+  const char *op = "open nftables socket for";
+  char reason[REASON_CAP] = "";
+  if (!err) {
+    op = "list counters of";
+    err = send_all(sock, &b);
+    char *buf = err ? NULL : malloc(RECV_CAP);
+    if (!err && !buf) err = ENOMEM;
+    for (int done = 0; !err && !done;) {
+      int len;
+      if ((err = recv_one(sock, buf, &len))) break;
+      for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+        if (h->nlmsg_seq != seq) continue;
+        if (h->nlmsg_type == NLMSG_DONE) { done = 1; break; }
+        if (h->nlmsg_type == NLMSG_ERROR) {
+          const struct nlmsgerr *e = NLMSG_DATA(h);
+          if (h->nlmsg_len < NLMSG_LENGTH(sizeof *e)) err = EIO;
+          else if (e->error) { err = -e->error; nsvs_ext_ack_reason(h, reason, sizeof reason); }
+          done = 1;
+          break;
+        }
+        if (h->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWOBJ)) counter_object(&c, h);
+      }
+    }
+    free(buf);
+    close(sock);
+  }
+  free(b.p);
+  if (err) {
+    napi_throw(env, nsvs_op_error(env, op, table, err, reason));
+    return NULL;
+  }
+  return c.array;
+}
+
+void nsvs_nft_define(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    { "nftNetdevChains", NULL, js_netdev_chains, NULL, NULL, NULL, napi_default, NULL },
+    { "nftCounters", NULL, js_counters, NULL, NULL, NULL, napi_default, NULL },
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+}
