@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PLUG_CONCURRENCY } from '../src/plumbing/index.js';
-import { installSignalCleanup, isInterrupted, runAllCleanups } from './lib/cleanup.js';
+import { installSignalCleanup, isInterrupted, runAllCleanups, runBench } from './lib/cleanup.js';
 import { machineInfo, writeResult } from './lib/results.js';
 import { renderTable } from './lib/table.js';
 import { withTimeout } from './lib/timing.js';
@@ -117,13 +117,4 @@ async function main(): Promise<number> {
   return anyFailed ? 2 : 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  async (err: unknown) => {
-    process.stderr.write(`burst: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    await runAllCleanups();
-    process.exitCode = 1;
-  },
-);
+runBench('burst', main);

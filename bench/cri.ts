@@ -25,7 +25,7 @@ import { CriEnv, criAvailable } from '../test/helpers/cri-env.js';
 import { AgentProcess } from './lib/agent-process.js';
 import { privateAgentBuild } from './lib/agent-build.js';
 import { parsePositiveInts } from './lib/burst/args.js';
-import { deferCleanup, installSignalCleanup, isInterrupted, runAllCleanups } from './lib/cleanup.js';
+import { deferCleanup, installSignalCleanup, isInterrupted, runBench } from './lib/cleanup.js';
 import { mapLimit } from './lib/concurrency.js';
 import { ReadyTracker } from './lib/docker/ready-tracker.js';
 import { agentBreakdown } from './lib/burst/nsvswitch.js';
@@ -353,13 +353,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  async (err: unknown) => {
-    process.stderr.write(`cri: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    await runAllCleanups();
-    process.exitCode = 1;
-  },
-);
+runBench('cri', main);

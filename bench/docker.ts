@@ -25,7 +25,7 @@ import { AgentProcess } from './lib/agent-process.js';
 import { privateAgentBuild } from './lib/agent-build.js';
 import { parsePositiveInts } from './lib/burst/args.js';
 import { agentBreakdown } from './lib/burst/nsvswitch.js';
-import { deferCleanup, installSignalCleanup, isInterrupted, runAllCleanups } from './lib/cleanup.js';
+import { deferCleanup, installSignalCleanup, isInterrupted, runBench } from './lib/cleanup.js';
 import { removeContainers, runBurst, timedRun, type TimedRun } from './lib/docker/containers.js';
 import { ovsDockerLoop } from './lib/docker/ovs-docker.js';
 import { ReadyTracker } from './lib/docker/ready-tracker.js';
@@ -277,13 +277,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  async (err: unknown) => {
-    process.stderr.write(`docker: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    await runAllCleanups();
-    process.exitCode = 1;
-  },
-);
+runBench('docker', main);

@@ -22,7 +22,7 @@ import { benchNames } from './lib/addresses.js';
 import { AgentBench } from './lib/agent-bench.js';
 import { privateAgentBuild } from './lib/agent-build.js';
 import { agentStages, histogramQuantileBound, type AgentStages } from './lib/agent-stages.js';
-import { installSignalCleanup, isInterrupted, runAllCleanups } from './lib/cleanup.js';
+import { installSignalCleanup, isInterrupted, runAllCleanups, runBench } from './lib/cleanup.js';
 import { formatMs, formatRatio, ratio } from './lib/format.js';
 import type { PromSamples } from './lib/prom-text.js';
 import { benchSize, quickMode } from './lib/quick.js';
@@ -276,13 +276,4 @@ async function main(): Promise<number> {
   return floorError ? 2 : 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  async (err: unknown) => {
-    process.stderr.write(`latency: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    await runAllCleanups();
-    process.exitCode = 1;
-  },
-);
+runBench('latency', main);

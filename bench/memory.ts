@@ -12,7 +12,7 @@ import { benchNames } from './lib/addresses.js';
 import { AgentBench } from './lib/agent-bench.js';
 import { privateAgentBuild } from './lib/agent-build.js';
 import { agentStages } from './lib/agent-stages.js';
-import { installSignalCleanup, isInterrupted, runAllCleanups } from './lib/cleanup.js';
+import { installSignalCleanup, isInterrupted, runBench } from './lib/cleanup.js';
 import { formatMiB, formatMs, formatRatio, ratio } from './lib/format.js';
 import { benchSize, quickMode } from './lib/quick.js';
 import { machineInfo, writeResult } from './lib/results.js';
@@ -147,13 +147,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  async (err: unknown) => {
-    process.stderr.write(`memory: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    await runAllCleanups();
-    process.exitCode = 1;
-  },
-);
+runBench('memory', main);

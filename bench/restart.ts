@@ -19,7 +19,7 @@ import { AgentBench } from './lib/agent-bench.js';
 import { privateAgentBuild } from './lib/agent-build.js';
 import { agentStages, type AgentStages } from './lib/agent-stages.js';
 import { AGENT_IF_NAME } from './lib/burst/nsvswitch.js';
-import { installSignalCleanup, isInterrupted, runAllCleanups } from './lib/cleanup.js';
+import { installSignalCleanup, isInterrupted, runBench } from './lib/cleanup.js';
 import { formatMiB, formatMs, formatRatio, ratio } from './lib/format.js';
 import { diffSnapshots, plumbingSnapshot, type SnapshotDiff } from './lib/plumbing-snapshot.js';
 import type { PromSamples } from './lib/prom-text.js';
@@ -188,13 +188,4 @@ async function main(): Promise<number> {
   return zeroWrites && zeroMods && !disturbed ? 0 : 2;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  async (err: unknown) => {
-    process.stderr.write(`restart: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    await runAllCleanups();
-    process.exitCode = 1;
-  },
-);
+runBench('restart', main);

@@ -21,7 +21,7 @@ import { benchNames } from './lib/addresses.js';
 import { AgentBench } from './lib/agent-bench.js';
 import { privateAgentBuild } from './lib/agent-build.js';
 import { AGENT_IF_NAME, AGENT_MTU } from './lib/burst/nsvswitch.js';
-import { deferCleanup, installSignalCleanup, isInterrupted, runAllCleanups } from './lib/cleanup.js';
+import { deferCleanup, installSignalCleanup, isInterrupted, runBench } from './lib/cleanup.js';
 import { formatBitrate, formatRatio, ratio } from './lib/format.js';
 import { iperf3Test, type Iperf3ClientOptions, type Iperf3Outcome } from './lib/iperf3.js';
 import { httpGetInNetns } from './lib/http-in-netns.js';
@@ -395,13 +395,4 @@ async function main(): Promise<number> {
   return anyFailed ? 2 : 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  async (err: unknown) => {
-    process.stderr.write(`throughput: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    await runAllCleanups();
-    process.exitCode = 1;
-  },
-);
+runBench('throughput', main);

@@ -33,6 +33,20 @@ export async function runAllCleanups(log: (msg: string) => void = (m) => process
   }
 }
 
+/** Runs a benchmark's main: its exit code; on a failure, its stack (after `name:`), every cleanup, exit code 1. */
+export function runBench(name: string, main: () => Promise<number>): void {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    async (err: unknown) => {
+      process.stderr.write(`${name}: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+      await runAllCleanups();
+      process.exitCode = 1;
+    },
+  );
+}
+
 /**
  * On SIGINT/SIGTERM: undo everything, then exit 130/143; a second signal
  * exits at once. The listener stays registered (not `once`): libraries that

@@ -49,6 +49,35 @@ function ownRecord(entries: readonly (readonly [string, string])[]): Record<stri
   return out;
 }
 
+/**
+ * A non-empty list of globs (names, Kubernetes namespaces): each a non-empty string of at most
+ * `maxLength`, of the field's shape, and a pattern the matcher accepts. Undefined when the list itself is refused.
+ */
+function globList(
+  value: unknown,
+  at: string,
+  o: { readonly on: string; readonly limit: number; readonly maxLength: number; readonly shapeFault: (p: string) => string | undefined },
+  r: (m: string) => void,
+): string[] | undefined {
+  if (!Array.isArray(value) || value.length === 0) {
+    r(`${at} must be a non-empty list of globs on ${o.on}, got ${describeValue(value)}`);
+    return undefined;
+  }
+  if (value.length > o.limit) {
+    r(`${at} has ${value.length} entries, more than ${o.limit}`);
+    return undefined;
+  }
+  const ok: string[] = [];
+  value.forEach((p: unknown, i) => {
+    if (typeof p !== 'string' || p.trim() === '') return r(`${at}[${i}] must be a non-empty string, got ${describeValue(p)}`);
+    if (p.length > o.maxLength) return r(`${at}[${i}] is longer than ${o.maxLength} characters`);
+    const fault = o.shapeFault(p) ?? patternFault(p);
+    if (fault !== undefined) return r(`${at}[${i}] ${JSON.stringify(p)} ${fault}`);
+    ok.push(p);
+  });
+  return ok;
+}
+
 function parseSelector(raw: unknown, at: string, report: (m: string) => void): WorkloadSelector | undefined {
   if (!isRecord(raw)) {
     report(`${at} must be a mapping with runtime, names, k8sNamespaces, matchLabels, matchExpressions or networkAnnotation, got ${describeValue(raw)}`);
@@ -72,40 +101,22 @@ function parseSelector(raw: unknown, at: string, report: (m: string) => void): W
   }
   const names = raw.names ?? undefined;
   if (names !== undefined) {
-    if (!Array.isArray(names) || names.length === 0) r(`${at}.names must be a non-empty list of globs on workload (container) names, got ${describeValue(names)}`);
-    else if (names.length > WORKLOAD_LIMITS.names) r(`${at}.names has ${names.length} entries, more than ${WORKLOAD_LIMITS.names}`);
-    else {
-      const ok: string[] = [];
-      names.forEach((p: unknown, i) => {
-        if (typeof p !== 'string' || p.trim() === '') return r(`${at}.names[${i}] must be a non-empty string, got ${describeValue(p)}`);
-        if (p.length > WORKLOAD_NAME_PATTERN_MAX) return r(`${at}.names[${i}] is longer than ${WORKLOAD_NAME_PATTERN_MAX} characters`);
-        // A pod's name is "namespace/pod": one "/" inside; a leading "/" or two are a namespace path (spec.namespaces).
-        if (p.startsWith('/') || p.split('/').length > 2 || p.endsWith('/')) {
-          return r(`${at}.names[${i}] ${JSON.stringify(p)} is not a workload name glob: container names have no "/", pod names are "namespace/pod" (namespace paths go in spec.namespaces)`);
-        }
-        const fault = patternFault(p);
-        if (fault !== undefined) return r(`${at}.names[${i}] ${JSON.stringify(p)} ${fault}`);
-        ok.push(p);
-      });
-      sel.names = ok;
-    }
+    const ok = globList(names, `${at}.names`, {
+      on: 'workload (container) names', limit: WORKLOAD_LIMITS.names, maxLength: WORKLOAD_NAME_PATTERN_MAX,
+      // A pod's name is "namespace/pod": one "/" inside; a leading "/" or two are a namespace path (spec.namespaces).
+      shapeFault: (p) => (p.startsWith('/') || p.split('/').length > 2 || p.endsWith('/')
+        ? 'is not a workload name glob: container names have no "/", pod names are "namespace/pod" (namespace paths go in spec.namespaces)'
+        : undefined),
+    }, r);
+    if (ok) sel.names = ok;
   }
   const kn = raw.k8sNamespaces ?? undefined;
   if (kn !== undefined) {
-    if (!Array.isArray(kn) || kn.length === 0) r(`${at}.k8sNamespaces must be a non-empty list of globs on Kubernetes namespace names, got ${describeValue(kn)}`);
-    else if (kn.length > WORKLOAD_LIMITS.k8sNamespaces) r(`${at}.k8sNamespaces has ${kn.length} entries, more than ${WORKLOAD_LIMITS.k8sNamespaces}`);
-    else {
-      const ok: string[] = [];
-      kn.forEach((p: unknown, i) => {
-        if (typeof p !== 'string' || p.trim() === '') return r(`${at}.k8sNamespaces[${i}] must be a non-empty string, got ${describeValue(p)}`);
-        if (p.length > K8S_NAMESPACE_PATTERN_MAX) return r(`${at}.k8sNamespaces[${i}] is longer than ${K8S_NAMESPACE_PATTERN_MAX} characters`);
-        if (p.includes('/')) return r(`${at}.k8sNamespaces[${i}] ${JSON.stringify(p)} contains "/": a Kubernetes namespace name has none`);
-        const fault = patternFault(p);
-        if (fault !== undefined) return r(`${at}.k8sNamespaces[${i}] ${JSON.stringify(p)} ${fault}`);
-        ok.push(p);
-      });
-      sel.k8sNamespaces = ok;
-    }
+    const ok = globList(kn, `${at}.k8sNamespaces`, {
+      on: 'Kubernetes namespace names', limit: WORKLOAD_LIMITS.k8sNamespaces, maxLength: K8S_NAMESPACE_PATTERN_MAX,
+      shapeFault: (p) => (p.includes('/') ? 'contains "/": a Kubernetes namespace name has none' : undefined),
+    }, r);
+    if (ok) sel.k8sNamespaces = ok;
     if (sel.runtime === 'docker') r(`${at}.k8sNamespaces selects Kubernetes pods, but ${at}.runtime is "docker"`);
   }
   const na = raw.networkAnnotation ?? undefined;

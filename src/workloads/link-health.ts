@@ -2,13 +2,10 @@
 // whether a full listing was ever read, and the backoff before the next try. The Docker and CRI
 // sources differ in how they list and watch; this part they share.
 import { backoffDelay } from '../reconcile/backoff.js';
-import type { WorkloadInfo, WorkloadSourceState } from './types.js';
+import { RuntimeApiError } from './errors/runtime-api-error.js';
+import type { RuntimeSourceOptions, WorkloadInfo, WorkloadSourceState } from './types.js';
 
-export interface LinkHealthOptions {
-  readonly now: () => number;
-  readonly retryMinMs?: number;
-  readonly retryMaxMs?: number;
-}
+export type LinkHealthOptions = Pick<RuntimeSourceOptions, 'now' | 'retryMinMs' | 'retryMaxMs'>;
 
 export class LinkHealth {
   connected = false;
@@ -17,9 +14,11 @@ export class LinkHealth {
   error: string | undefined = 'not connected yet';
   sinceMs: number;
   private attempt = 0;
+  private readonly now: () => number;
 
-  constructor(private readonly o: LinkHealthOptions) {
-    this.sinceMs = o.now();
+  constructor(private readonly runtime: string, private readonly o: LinkHealthOptions = {}) {
+    this.now = o.now ?? Date.now;
+    this.sinceMs = this.now();
   }
 
   /**
@@ -32,28 +31,30 @@ export class LinkHealth {
     this.connected = true;
     this.synced = true;
     this.error = undefined;
-    this.sinceMs = this.o.now();
+    this.sinceMs = this.now();
     this.attempt = 0;
     return { reconnected };
   }
 
   /**
-   * The API failed: not connected (since now, if it was), why, and how long to wait
+   * The API failed: not connected (since now, if it was), why (the error's message), and how long to wait
    * before the next try (growing). `loud` is true for the first failure of an outage: warn once, then debug.
    */
-  down(message: string): { delayMs: number; loud: boolean } {
+  down(err: unknown): { message: string; delayMs: number; loud: boolean } {
+    const message = err instanceof RuntimeApiError ? err.message : `${this.runtime} API: ${err instanceof Error ? err.message : String(err)}`;
     const wasConnected = this.connected;
     if (this.connected) {
       this.connected = false;
-      this.sinceMs = this.o.now();
+      this.sinceMs = this.now();
     }
     this.error = message;
     const delayMs = backoffDelay(this.attempt++, this.o.retryMinMs ?? 250, this.o.retryMaxMs ?? 30_000);
-    return { delayMs, loud: wasConnected || this.attempt === 1 };
+    return { message, delayMs, loud: wasConnected || this.attempt === 1 };
   }
 
   /** The source's state to emit, with these workloads. */
-  state(runtime: string, workloads: ReadonlyMap<string, WorkloadInfo>): WorkloadSourceState {
+  state(workloads: ReadonlyMap<string, WorkloadInfo>): WorkloadSourceState {
+    const runtime = this.runtime;
     return { runtime, connected: this.connected, synced: this.synced, ...(this.error !== undefined ? { error: this.error } : {}), sinceMs: this.sinceMs, workloads };
   }
 }

@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { Logger } from '../observe/logger.js';
 
 /**
  * What a container runtime says about one workload (a Docker container; a
@@ -57,6 +58,19 @@ export interface WorkloadSourceState {
   readonly sinceMs: number;
   /** Workloads by normalised namespace path. */
   readonly workloads: ReadonlyMap<string, WorkloadInfo>;
+}
+
+/** What every runtime's source is told: where its API and its namespace files are, and how to retry. */
+export interface RuntimeSourceOptions {
+  /** The runtime API's unix socket. */
+  readonly socketPath: string;
+  /** Where the agent sees the runtime's namespace files. */
+  readonly netnsDirs: readonly string[];
+  readonly logger: Logger;
+  /** First reconnection delay, doubled per failure up to retryMaxMs. */
+  readonly retryMinMs?: number;
+  readonly retryMaxMs?: number;
+  readonly now?: () => number;
 }
 
 /**

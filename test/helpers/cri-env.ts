@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { run } from '../../src/exec/run.js';
-import { isAlive } from '../../src/sandbox/pid-file.js';
+import { busyboxRootfs, killProcessesMentioning, logTail, mountsUnder, spawnInNetns, terminate, unmountAll, waitForDaemon } from './runtime-env.js';
 import { GrpcCriApi } from '../../src/workloads/cri/cri-api.js';
 import type { PodSandboxSpec } from '../../src/workloads/cri/cri-messages.js';
 import { netnsPathOfInfo } from '../../src/workloads/cri/parse-pod.js';
@@ -139,25 +138,17 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 
   /** Starts containerd (again) in the host namespace and waits for its CRI to answer. */
   async startDaemon(): Promise<void> {
-    const out = openSync(join(this.dir, 'containerd.log'), 'a');
-    try {
-      this.child = spawn('nsenter', [`--net=${this.hostNetns}`, '--', CONTAINERD, '--config', join(this.dir, 'config.toml')], { stdio: ['ignore', out, out] });
-    } finally {
-      closeSync(out);
-    }
-    const child = this.child;
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const ok = await this.api.version().then(() => true, () => false);
-      if (ok) break;
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`containerd did not start: ${await this.logTail()}`);
-      await sleep(100);
-    }
+    const child = (this.child = spawnInNetns(this.hostNetns, [CONTAINERD, '--config', join(this.dir, 'config.toml')], this.logFile));
+    await waitForDaemon('containerd', child, () => this.api.version().then(() => true, () => false), this.logFile);
     if (child.pid !== undefined) await writeFile(this.pidFile, `${child.pid}\n`);
   }
 
+  private get logFile(): string {
+    return join(this.dir, 'containerd.log');
+  }
+
   async logTail(lines = 30): Promise<string> {
-    return (await readFile(join(this.dir, 'containerd.log'), 'utf8').catch(() => '')).split('\n').slice(-lines).join('\n');
+    return logTail(this.logFile, lines);
   }
 
   /** containerd's own pid (nsenter execs it). */
@@ -172,11 +163,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     const rootfs = join(work, 'rootfs');
     const layout = join(work, 'layout');
     const blobs = join(layout, 'blobs', 'sha256');
-    await mkdir(join(rootfs, 'bin'), { recursive: true });
+    await busyboxRootfs(rootfs);
     await mkdir(blobs, { recursive: true });
-    await copyFile('/bin/busybox', join(rootfs, 'bin', 'busybox'));
-    const applets = (await run('/bin/busybox', ['--list'])).stdout.split('\n').filter((a) => a !== '' && a !== 'busybox');
-    await Promise.all(applets.map((a) => symlink('busybox', join(rootfs, 'bin', a))));
     const layerTar = join(work, 'layer.tar');
     await run('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', rootfs, '-cf', layerTar, '.']);
     const layer = await readFile(layerTar);
@@ -240,19 +228,12 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   /** Stops containerd by its pid (SIGTERM, then SIGKILL). Pod sandboxes (their shims) live on. */
   async stopDaemon(): Promise<void> {
     const pid = this.daemonPid();
-    if (pid !== undefined) {
-      process.kill(pid, 'SIGTERM');
-      const deadline = Date.now() + 15_000;
-      while (isAlive(pid) && Date.now() < deadline) await sleep(50);
-      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-      while (isAlive(pid)) await sleep(20);
-    }
+    if (pid !== undefined) await terminate(pid);
     this.child = undefined;
   }
 
   async mountsLeft(): Promise<string[]> {
-    const m = await readFile('/proc/self/mounts', 'utf8');
-    return m.split('\n').map((l) => l.split(' ')[1] ?? '').filter((p) => p.startsWith(this.dir + '/'));
+    return mountsUnder(this.dir);
   }
 
   /** Removes every pod, stops containerd and its shims by pid, unmounts what is left (and fails then), removes the dir. */
@@ -264,15 +245,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     this.api.close();
     await this.stopDaemon();
     // Shims of pods left behind (a test that failed): ours only, by the socket path in their command line.
-    for (const pid of await processesMentioning(this.dir)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Gone.
-      }
-    }
+    await killProcessesMentioning(this.dir);
     const mounts = await this.mountsLeft();
-    for (const m of [...mounts].reverse()) await run('umount', ['-l', m], { okExitCodes: [32, 1] });
+    await unmountAll(mounts);
     // libcni's cache entries of our network (removed by CNI DEL; left only after a failure).
     for (const f of await readdir(CNI_CACHE_DIR).catch(() => [] as string[])) {
       if (f.startsWith(`${this.network}-`)) await rm(join(CNI_CACHE_DIR, f), { force: true });
@@ -298,13 +273,3 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   }
 }
 
-/** Pids of processes whose command line mentions `dir`. */
-async function processesMentioning(dir: string): Promise<number[]> {
-  const out: number[] = [];
-  for (const d of await readdir('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-    const cmd = await readFile(`/proc/${d}/cmdline`, 'utf8').catch(() => '');
-    if (cmd.includes(dir)) out.push(Number(d));
-  }
-  return out;
-}

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile, rm, symlink, writeFile, copyFile, readdir } from 'node:fs/promises';
-import { existsSync, openSync, closeSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { run, type RunResult } from '../../src/exec/run.js';
 import { isAlive, readPidFile } from '../../src/sandbox/pid-file.js';
+import { busyboxRootfs, kill, killProcessesMentioning, logTail, mountsUnder, spawnInNetns, terminate, unmountAll, waitForDaemon } from './runtime-env.js';
 
 /** The Docker CLI of Debian's docker.io (a newer client may sit earlier in PATH). */
 export const DOCKER_CLI = '/usr/bin/docker';
@@ -91,7 +91,7 @@ export class DockerEnv {
   /** Starts dockerd (again) and waits for its API. */
   async startDaemon(): Promise<void> {
     const args = [
-      `--net=${this.hostNetns}`, '--', DOCKERD,
+      DOCKERD,
       '--config-file', join(this.dir, 'daemon.json'),
       '--data-root', join(this.dir, 'data'), '--exec-root', join(this.dir, 'exec'),
       '-H', `unix://${this.socket}`, '--pidfile', this.pidFile,
@@ -99,32 +99,22 @@ export class DockerEnv {
       `--bridge=${this.bridge}`, '--storage-driver=overlay2', '--log-level=warn', '--shutdown-timeout=1',
       ...(this.liveRestore ? ['--live-restore'] : []),
     ];
-    const out = openSync(join(this.dir, 'dockerd.log'), 'a');
-    try {
-      this.child = spawn('nsenter', args, { stdio: ['ignore', out, out], detached: false });
-    } finally {
-      closeSync(out);
-    }
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const r = await this.cli(['version', '--format', '{{.Server.Version}}'], [1]).catch(() => undefined);
-      if (r && r.exitCode === 0) return;
-      if (this.child.exitCode !== null || Date.now() > deadline) throw new Error(`dockerd did not start: ${await this.logTail()}`);
-      await sleep(100);
-    }
+    this.child = spawnInNetns(this.hostNetns, args, this.logFile);
+    await waitForDaemon('dockerd', this.child, async () => (await this.cli(['version', '--format', '{{.Server.Version}}'], [1]).catch(() => undefined))?.exitCode === 0, this.logFile);
+  }
+
+  private get logFile(): string {
+    return join(this.dir, 'dockerd.log');
   }
 
   async logTail(lines = 30): Promise<string> {
-    return (await readFile(join(this.dir, 'dockerd.log'), 'utf8').catch(() => '')).split('\n').slice(-lines).join('\n');
+    return logTail(this.logFile, lines);
   }
 
   /** A tiny image without a registry: busybox-static and its applet links, imported. */
   private async importImage(): Promise<void> {
     const rootfs = join(this.dir, 'rootfs');
-    await mkdir(join(rootfs, 'bin'), { recursive: true });
-    await copyFile('/bin/busybox', join(rootfs, 'bin', 'busybox'));
-    const applets = (await run('/bin/busybox', ['--list'])).stdout.split('\n').filter((a) => a !== '' && a !== 'busybox');
-    await Promise.all(applets.map((a) => symlink('busybox', join(rootfs, 'bin', a))));
+    await busyboxRootfs(rootfs);
     const tar = join(this.dir, 'rootfs.tar');
     await run('tar', ['-C', rootfs, '-cf', tar, '.']);
     await this.cli(['import', tar, IMAGE]);
@@ -165,17 +155,10 @@ export class DockerEnv {
 
   /** Stops dockerd by its pid (SIGTERM, then SIGKILL), and the containerd it started. */
   async stopDaemon(): Promise<void> {
-    const pids = [await this.daemonPid(), await readPidFile(join(this.dir, 'exec', 'containerd', 'containerd.pid'))].filter((p): p is number => p !== undefined);
-    const [dockerd] = pids;
-    if (dockerd !== undefined && isAlive(dockerd)) {
-      process.kill(dockerd, 'SIGTERM');
-      const deadline = Date.now() + 15_000;
-      while (isAlive(dockerd) && Date.now() < deadline) await sleep(50);
-    }
-    for (const pid of pids) {
-      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-      while (isAlive(pid)) await sleep(20);
-    }
+    const dockerd = await this.daemonPid();
+    const containerd = await readPidFile(join(this.dir, 'exec', 'containerd', 'containerd.pid'));
+    if (dockerd !== undefined) await terminate(dockerd);
+    if (containerd !== undefined) await kill(containerd);
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
       await new Promise<void>((r) => {
         this.child!.once('exit', () => r());
@@ -187,8 +170,7 @@ export class DockerEnv {
 
   /** Mounts left under this engine's dir. */
   async mountsLeft(): Promise<string[]> {
-    const m = await readFile('/proc/self/mounts', 'utf8');
-    return m.split('\n').map((l) => l.split(' ')[1] ?? '').filter((p) => p.startsWith(this.dir));
+    return mountsUnder(this.dir);
   }
 
   /** Removes every container, stops the engine, fails if a mount is left (after unmounting it), removes the dir. */
@@ -203,15 +185,9 @@ export class DockerEnv {
     }
     await this.stopDaemon();
     // Shims of containers that outlived the engine (a live-restore test that failed): ours only, by their bundle path.
-    for (const pid of await processesUnder(this.dir)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Gone.
-      }
-    }
+    await killProcessesMentioning(this.dir);
     const mounts = await this.mountsLeft();
-    for (const m of [...mounts].reverse()) await run('umount', ['-l', m], { okExitCodes: [32, 1] });
+    await unmountAll(mounts);
     // dockerd bind-mounts its data root onto itself (mount propagation) and, with live-restore, leaves it
     // mounted at shutdown by design; anything else left (but the two below) is a leak.
     // A container on the host network makes Docker pin the host namespace as netns/default, and keep it.
@@ -223,13 +199,3 @@ export class DockerEnv {
   }
 }
 
-/** Pids of processes whose command line mentions `dir` (processes this test's engine started). */
-async function processesUnder(dir: string): Promise<number[]> {
-  const out: number[] = [];
-  for (const d of await readdir('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-    const cmd = await readFile(`/proc/${d}/cmdline`, 'utf8').catch(() => '');
-    if (cmd.includes(dir)) out.push(Number(d));
-  }
-  return out;
-}

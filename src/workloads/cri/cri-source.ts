@@ -6,11 +6,9 @@
 // state is emitted on every change; the source never errors (it reconnects with backoff).
 import { watch, type FSWatcher } from 'node:fs';
 import { Observable, Subject } from 'rxjs';
-import type { Logger } from '../../observe/logger.js';
 import { mapLimit } from '../../plumbing/map-limit.js';
 import { LinkHealth } from '../link-health.js';
-import { RuntimeApiError } from '../errors/runtime-api-error.js';
-import type { WorkloadInfo, WorkloadSource, WorkloadSourceState } from '../types.js';
+import type { RuntimeSourceOptions, WorkloadInfo, WorkloadSource, WorkloadSourceState } from '../types.js';
 import { CRI_RUNTIME, GrpcCriApi, type CriApi, type CriEventStream } from './cri-api.js';
 import type { PodSandboxItem } from './cri-messages.js';
 import { parsePod } from './parse-pod.js';
@@ -29,12 +27,8 @@ export const CRI_FAST_WINDOW_MS = 3_000;
 /** Periods grow with the number of pods (a listing of 10,000 pods is megabytes): at least 1 ms per this many pods. */
 const PODS_PER_MS = 10;
 
-export interface CriSourceOptions {
-  /** The runtime's CRI socket (containerd: /run/containerd/containerd.sock). */
-  readonly socketPath: string;
-  /** Where the agent sees the runtime's pod namespace files (the host's /run/netns, mounted). */
-  readonly netnsDirs: readonly string[];
-  readonly logger: Logger;
+/** socketPath: the runtime's CRI socket (containerd: /run/containerd/containerd.sock); netnsDirs: the host's /run/netns, mounted. */
+export interface CriSourceOptions extends RuntimeSourceOptions {
   /** The API (tests inject a fake); default gRPC over socketPath. */
   readonly api?: CriApi;
   /** The runtime's namespace path → the path the namespace source reports (default: as is). */
@@ -45,11 +39,8 @@ export interface CriSourceOptions {
   readonly fastWindowMs?: number;
   /** Watch netnsDirs for new files (default true; a test of the period alone turns it off). */
   readonly watchDirs?: boolean;
-  readonly retryMinMs?: number;
-  readonly retryMaxMs?: number;
   /** PodSandboxStatus calls in flight at once. */
   readonly statusConcurrency?: number;
-  readonly now?: () => number;
 }
 
 interface Known {
@@ -77,7 +68,7 @@ export function criSource(o: CriSourceOptions): WorkloadSource {
     const log = o.logger.child({ runtime: CRI_RUNTIME, socket: o.socketPath });
     const now = o.now ?? Date.now;
     let byId = new Map<string, Known>();
-    const health = new LinkHealth({ now, ...(o.retryMinMs !== undefined ? { retryMinMs: o.retryMinMs } : {}), ...(o.retryMaxMs !== undefined ? { retryMaxMs: o.retryMaxMs } : {}) });
+    const health = new LinkHealth(CRI_RUNTIME, o);
     let stopped = false;
     let gen = 0;
     let events: CriEventStream | undefined;
@@ -121,7 +112,7 @@ export function criSource(o: CriSourceOptions): WorkloadSource {
     const emit = (): void => {
       const workloads = new Map<string, WorkloadInfo>();
       for (const k of byId.values()) if (k.workload) workloads.set(k.workload.netnsPath, k.workload);
-      sub.next(health.state(CRI_RUNTIME, workloads));
+      sub.next(health.state(workloads));
     };
 
     let timerAt = 0;
@@ -142,8 +133,7 @@ export function criSource(o: CriSourceOptions): WorkloadSource {
       gen++;
       events?.close();
       events = undefined;
-      const msg = err instanceof RuntimeApiError ? err.message : `cri API: ${err instanceof Error ? err.message : String(err)}`;
-      const { delayMs: delay, loud } = health.down(msg);
+      const { message: msg, delayMs: delay, loud } = health.down(err);
       if (loud) {
         log.warn({ err: msg, retryInMs: delay, pods: byId.size }, 'CRI runtime unreachable: ports in place are kept, new pods wait; reconnecting');
       } else log.debug({ err: msg, retryInMs: delay }, 'CRI runtime still unreachable');

@@ -2,7 +2,8 @@
 // Pure. Everything is untrusted: sizes were bounded by the codec, here names, paths and the verbose
 // info JSON are checked, and labels stay data in null-prototype records.
 import { basename } from 'node:path';
-import type { WorkloadInfo, WorkloadState } from '../types.js';
+import type { WorkloadState } from '../types.js';
+import { CONTROL, rec, type ParsedWorkload } from '../untrusted.js';
 import { NAMESPACE_MODE_NODE, SANDBOX_READY, type PodSandboxItem, type PodSandboxStatusAnswer } from './cri-messages.js';
 
 export const CRI_RUNTIME_NAME = 'cri';
@@ -14,16 +15,8 @@ export const NETWORKS_LIMITS = Object.freeze({ entries: 16, name: 253 });
 const SANDBOX_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** Kubernetes namespace: an RFC 1123 label; pod name: an RFC 1123 subdomain (checked loosely: no "/" and no control characters). */
 const K8S_NAMESPACE = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
-export type ParsedPod =
-  | { readonly ok: true; readonly workload: WorkloadInfo }
-  | { readonly ok: false; readonly id?: string; readonly reason: string };
-
-function rec(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
+export type ParsedPod = ParsedWorkload;
 
 export function foldPodState(state: number): WorkloadState {
   return state === SANDBOX_READY ? 'running' : 'stopped';

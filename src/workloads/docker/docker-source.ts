@@ -3,36 +3,27 @@
 // (re)connection opens the event stream first, then lists and inspects every container, so nothing that
 // happens meanwhile is lost; the whole state is emitted on every change.
 import { Observable, Subject } from 'rxjs';
-import type { Logger } from '../../observe/logger.js';
 import { mapLimit } from '../../plumbing/map-limit.js';
 import { LinkHealth } from '../link-health.js';
 import { RuntimeApiError } from '../errors/runtime-api-error.js';
-import type { WorkloadInfo, WorkloadSource, WorkloadSourceState } from '../types.js';
+import type { RuntimeSourceOptions, WorkloadInfo, WorkloadSource, WorkloadSourceState } from '../types.js';
 import { HttpDockerApi, type DockerApi, type EventStream } from './docker-api.js';
 import { listedIds, parseContainer, parseEvent } from './parse-container.js';
 
 export const DOCKER_RUNTIME = 'docker';
 
-export interface DockerSourceOptions {
-  /** The Engine's unix socket. */
-  readonly socketPath: string;
-  /** Where the Engine pins namespace files (its exec root's netns/, default /run/docker/netns). */
-  readonly netnsDirs: readonly string[];
-  readonly logger: Logger;
+/** socketPath: the Engine's socket; netnsDirs: where it pins namespace files (its exec root's netns/, default /run/docker/netns). */
+export interface DockerSourceOptions extends RuntimeSourceOptions {
   /** The API (tests inject a fake); default HTTP over socketPath. */
   readonly api?: DockerApi;
   /** SandboxKey → the path the namespace source reports (default: as is). */
   readonly normalise?: (path: string) => string;
-  /** First reconnection delay, doubled per failure up to retryMaxMs. */
-  readonly retryMinMs?: number;
-  readonly retryMaxMs?: number;
   /** Inspect calls in flight at once during a listing. */
   readonly inspectConcurrency?: number;
   /** Containers read at most (the rest are not known; a warning says so). */
   readonly maxContainers?: number;
   /** Events buffered while a listing runs; beyond it the listing is restarted. */
   readonly maxPendingEvents?: number;
-  readonly now?: () => number;
 }
 
 /** Actions after which the container is inspected again (its namespace, name, labels or state may have changed). */
@@ -48,12 +39,11 @@ export function dockerSource(o: DockerSourceOptions): WorkloadSource {
   const state$ = new Observable<WorkloadSourceState>((sub) => {
     const api = o.api ?? new HttpDockerApi({ socketPath: o.socketPath });
     const log = o.logger.child({ runtime: DOCKER_RUNTIME, socket: o.socketPath });
-    const now = o.now ?? Date.now;
     const normalise = o.normalise ?? ((p: string) => p);
     const max = o.maxContainers ?? 10_000;
     const maxPending = o.maxPendingEvents ?? 10_000;
     let byId = new Map<string, WorkloadInfo>();
-    const health = new LinkHealth({ now, ...(o.retryMinMs !== undefined ? { retryMinMs: o.retryMinMs } : {}), ...(o.retryMaxMs !== undefined ? { retryMaxMs: o.retryMaxMs } : {}) });
+    const health = new LinkHealth(DOCKER_RUNTIME, o);
     let stopped = false;
     let gen = 0;
     let stream: EventStream | undefined;
@@ -64,7 +54,7 @@ export function dockerSource(o: DockerSourceOptions): WorkloadSource {
     const emit = (): void => {
       const workloads = new Map<string, WorkloadInfo>();
       for (const w of byId.values()) workloads.set(w.netnsPath, w);
-      sub.next(health.state(DOCKER_RUNTIME, workloads));
+      sub.next(health.state(workloads));
     };
     const fields = (w: WorkloadInfo | undefined, id: string) => ({ container: w?.name, containerId: id.slice(0, 12) });
 
@@ -125,8 +115,7 @@ export function dockerSource(o: DockerSourceOptions): WorkloadSource {
       gen++;
       stream?.close();
       stream = undefined;
-      const msg = err instanceof RuntimeApiError ? err.message : `docker API: ${err instanceof Error ? err.message : String(err)}`;
-      const { delayMs: delay, loud } = health.down(msg);
+      const { message: msg, delayMs: delay, loud } = health.down(err);
       if (loud) {
         log.warn({ err: msg, retryInMs: delay, containers: byId.size }, 'docker API unreachable: ports in place are kept, new containers wait; reconnecting');
       } else log.debug({ err: msg, retryInMs: delay }, 'docker API still unreachable');

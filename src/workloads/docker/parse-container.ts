@@ -1,22 +1,15 @@
 // One container as Docker's inspect answer describes it, turned into a WorkloadInfo. Pure. The answer is
 // untrusted: types checked, sizes bounded, labels kept as data in a null-prototype record.
-import type { WorkloadInfo, WorkloadState } from '../types.js';
+import type { WorkloadState } from '../types.js';
+import { CONTROL, rec, type ParsedWorkload } from '../untrusted.js';
 
 /** Bounds on what one container may carry; a container beyond them is never selected (and reported). */
 export const CONTAINER_LIMITS = Object.freeze({ labels: 256, labelKey: 512, labelValue: 4096, name: 255, path: 4096, networkMode: 256 });
 
 const ID = /^[0-9a-f]{12,64}$/;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
-export type ParsedContainer =
-  | { readonly ok: true; readonly workload: WorkloadInfo }
-  /** `id` when it could be read: the container is known but not usable (no own namespace, out of bounds). */
-  | { readonly ok: false; readonly id?: string; readonly reason: string };
-
-function rec(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
+/** Not usable: no own namespace, out of bounds. */
+export type ParsedContainer = ParsedWorkload;
 
 /** Docker's State.Status → what matters for plugging. */
 export function foldState(status: unknown): WorkloadState {

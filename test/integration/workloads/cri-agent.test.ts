@@ -1,9 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Counter } from 'prom-client';
-import { pino } from 'pino';
 import { Agent } from '../../../src/agent/agent.js';
-import { Metrics } from '../../../src/observe/metrics.js';
+import type { Metrics } from '../../../src/observe/metrics.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import type { NamespaceStatus } from '../../../src/observe/status-types.js';
 import { run } from '../../../src/exec/run.js';
@@ -11,27 +9,7 @@ import { PrivateNetnsDir } from '../../../src/sandbox/private-netns-dir.js';
 import { AgentEnv, eventually, tenantYaml } from '../../helpers/agent-env.js';
 import { CriEnv, criAvailable, type Pod } from '../../helpers/cri-env.js';
 import { describeTraffic, traffic, trafficMatrix, trafficProblems } from '../../helpers/traffic.js';
-import trace from '../../../src/cli/trace.js';
-
-/** `nsvswitch trace` in-process, its output captured. */
-async function traceCmd(argv: string[]): Promise<{ code: number; out: string }> {
-  const out: string[] = [];
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((x: string | Uint8Array) => out.push(String(x)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((x: string | Uint8Array) => out.push(String(x)) > 0) as typeof process.stderr.write;
-  try {
-    return { code: await trace(argv), out: out.join('') };
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
-}
-
-async function counterSum<L extends string>(c: Counter<L>, labels: Partial<Record<L, string>> = {}): Promise<number> {
-  const { values } = await c.get();
-  return values.filter((v) => Object.entries(labels).every(([k, want]) => (v.labels as Record<string, unknown>)[k] === want)).reduce((s, v) => s + v.value, 0);
-}
+import { KeptLog, counterSum, inetAddr, readyAgent, restartWithZeroWrites, runtimeRestartKeepsPorts, startBeside, stopBeside, traceCmd, type Link } from '../../helpers/workload-agent.js';
 
 // blue: every pod of Kubernetes namespace team-a. red and green: pods of team-b, by label. green also
 // takes team-c pods that ask for it by the networks annotation. team-c pods that do not ask: untouched.
@@ -71,8 +49,6 @@ spec:
     team-b/db: 10.30.0.50
 `;
 
-interface Link { ifname: string; addr_info?: { family: string; local: string; prefixlen: number }[] }
-
 describe.skipIf(process.env.NSVS_SKIP_CRI === '1')('Kubernetes pods as workloads (real containerd CRI)', () => {
   it('has containerd, the CNI plugins and busybox-static', () => {
     expect(criAvailable(), 'install containerd, containernetworking-plugins and busybox-static (scripts/bootstrap.sh --test does)').toBe(true);
@@ -83,14 +59,12 @@ describe.skipIf(process.env.NSVS_SKIP_CRI === '1')('Kubernetes pods as workloads
   let agent: Agent | undefined;
   let metrics: Metrics;
   const pods = new Map<string, Pod>();
-  const logLines: { level: number; msg: string; [k: string]: unknown }[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as (typeof logLines)[number]) });
+  const log = new KeptLog();
 
   async function startAgent(): Promise<Agent> {
-    metrics = new Metrics({ defaultMetrics: false });
-    const a = await Agent.start(env.config({ criSocket: cri.socket, criNetnsDir: cri.netnsDir, namespaceDirs: [env.workloads.dir, cri.netnsDir] }), { logger, http: false, metrics });
-    await a.ready;
-    return a;
+    const started = await readyAgent(env.config({ criSocket: cri.socket, criNetnsDir: cri.netnsDir, namespaceDirs: [env.workloads.dir, cri.netnsDir] }), log.logger);
+    metrics = started.metrics;
+    return started.agent;
   }
 
   const pod = (key: string): Pod => {
@@ -104,8 +78,7 @@ describe.skipIf(process.env.NSVS_SKIP_CRI === '1')('Kubernetes pods as workloads
   }
 
   async function addrOf(key: string, ifName: string): Promise<string | undefined> {
-    const a = (await links(key)).find((x) => x.ifname === ifName)?.addr_info?.find((x) => x.family === 'inet');
-    return a ? `${a.local}/${a.prefixlen}` : undefined;
+    return inetAddr(await links(key), ifName);
   }
 
   const ip = (cidr: string): string => cidr.split('/')[0]!;
@@ -122,20 +95,14 @@ describe.skipIf(process.env.NSVS_SKIP_CRI === '1')('Kubernetes pods as workloads
 
   beforeAll(async () => {
     env = await AgentEnv.start('cri');
-    try {
-      cri = await CriEnv.start(join(env.sb.dir, 'cri'), env.sb.hostNetns);
-    } catch (err) {
-      await env.stop();
-      throw err;
-    }
+    cri = await startBeside(env, () => CriEnv.start(join(env.sb.dir, 'cri'), env.sb.hostNetns));
     await env.writeManifest('tenants.yaml', MANIFEST);
     agent = await startAgent();
   });
 
   afterAll(async () => {
-    await agent?.stop();
-    await cri?.stop().finally(() => env?.stop());
-    if (process.env.NSVS_SHOW_LOG) for (const l of logLines) if (l.level >= 30) console.log(JSON.stringify(l));
+    await stopBeside(agent, cri, env);
+    log.show();
   });
 
   it('plugs pods into the tenants their namespace, labels or annotation choose, beside the cluster network', async () => {
@@ -263,43 +230,30 @@ describe.skipIf(process.env.NSVS_SKIP_CRI === '1')('Kubernetes pods as workloads
   });
 
   it('an agent restart adopts every pod port with zero writes', async () => {
-    const rowsBefore = (await env.ownedInterfaces()).map((i) => JSON.stringify(i)).sort();
-    await agent!.stop();
-    agent = await startAgent();
-    await new Promise((r) => setTimeout(r, 800));
-    agent.resync();
-    await new Promise((r) => setTimeout(r, 400));
-    expect(await counterSum(metrics.ovsdbTransactions, { kind: 'write' })).toBe(0);
-    expect(await counterSum(metrics.flowMods)).toBe(0);
-    expect((await env.ownedInterfaces()).map((i) => JSON.stringify(i)).sort()).toEqual(rowsBefore);
+    agent = await restartWithZeroWrites(env, async () => {
+      await agent!.stop();
+      agent = await startAgent();
+      return { agent, metrics };
+    });
     expect(agent.status().namespaces.filter((n) => n.state === 'ready' && n.workload).map((n) => n.workload!.name).sort())
       .toEqual(['team-a/web-1', 'team-a/web-2', 'team-b/app', 'team-b/db', 'team-c/picky']);
   });
 
   it('containerd restarted under the agent: ports kept while it is down, /status says so, resync after', async () => {
-    const rowsBefore = (await env.ownedInterfaces()).map((i) => i.name).sort();
-    const writes = await counterSum(metrics.ovsdbTransactions, { kind: 'write' });
-    await cri.stopDaemon();
-    await eventually('status shows the CRI down', async () => agent!.status().runtimes?.[0]?.connected === false, 5000);
-    expect(agent!.status().runtimes![0]!.error).toBeTruthy();
-    // Pod sandboxes live on without containerd (their shims): their ports stay and carry traffic.
-    const r = await traffic(pod('team-a/web-1').netns, pod('team-b/db').netns, '10.30.0.50', { connectTimeoutMs: 800 });
-    expect(r.tcp.connected).toBe(false); // different tenants: still apart
-    const same = await traffic(pod('team-c/picky').netns, pod('team-b/db').netns, '10.30.0.50');
-    expect(trafficProblems([same], () => true)).toEqual([]);
-    agent!.resync();
-    await new Promise((res) => setTimeout(res, 300));
-    expect((await env.ownedInterfaces()).map((i) => i.name).sort()).toEqual(rowsBefore);
-    expect(await counterSum(metrics.ovsdbTransactions, { kind: 'write' })).toBe(writes);
-
-    await cri.startDaemon();
-    await eventually('CRI reconnected', async () => agent!.status().runtimes?.[0]?.connected === true, 15_000);
-    expect((await env.ownedInterfaces()).map((i) => i.name).sort()).toEqual(rowsBefore);
+    await runtimeRestartKeepsPorts({
+      env, agent: agent!, metrics, runtime: cri, name: 'the CRI',
+      whileDown: async () => {
+        // Pod sandboxes live on without containerd (their shims): their ports stay and carry traffic.
+        const r = await traffic(pod('team-a/web-1').netns, pod('team-b/db').netns, '10.30.0.50', { connectTimeoutMs: 800 });
+        expect(r.tcp.connected).toBe(false); // different tenants: still apart
+        const same = await traffic(pod('team-c/picky').netns, pod('team-b/db').netns, '10.30.0.50');
+        expect(trafficProblems([same], () => true)).toEqual([]);
+      },
+    });
     await runPod('team-a', 'late');
     await eventually('late ready', async () => podStatus('team-a/late')?.state === 'ready');
     expect(await addrOf('team-a/late', 'net1')).toMatch(/^10\.10\.0\.\d+\/24$/);
-    const warnings = logLines.filter((l) => l.level >= 40).map((l) => l.msg);
-    expect(warnings.filter((m) => !/IPv4 forwarding was off|CRI runtime unreachable/.test(m))).toEqual([]);
+    expect(log.warnings().filter((m) => !/IPv4 forwarding was off|CRI runtime unreachable/.test(m))).toEqual([]);
   });
 });
 

@@ -1,37 +1,14 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Counter } from 'prom-client';
-import { pino } from 'pino';
 import { Agent } from '../../../src/agent/agent.js';
-import { Metrics } from '../../../src/observe/metrics.js';
+import type { Metrics } from '../../../src/observe/metrics.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import type { NamespaceStatus } from '../../../src/observe/status-types.js';
 import { AgentEnv, eventually, tenantYaml } from '../../helpers/agent-env.js';
 import { PrivateNetnsDir } from '../../../src/sandbox/private-netns-dir.js';
 import { DockerEnv, dockerAvailable } from '../../helpers/docker-env.js';
 import { describeTraffic, traffic, trafficMatrix, trafficProblems } from '../../helpers/traffic.js';
-import trace from '../../../src/cli/trace.js';
-
-/** `nsvswitch trace` in-process, its output captured. */
-async function traceCmd(argv: string[]): Promise<{ code: number; out: string }> {
-  const out: string[] = [];
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((x: string | Uint8Array) => out.push(String(x)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((x: string | Uint8Array) => out.push(String(x)) > 0) as typeof process.stderr.write;
-  try {
-    return { code: await trace(argv), out: out.join('') };
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
-}
-
-/** Sum of a counter's values whose labels include all of `labels`. */
-async function counterSum<L extends string>(c: Counter<L>, labels: Partial<Record<L, string>> = {}): Promise<number> {
-  const { values } = await c.get();
-  return values.filter((v) => Object.entries(labels).every(([k, want]) => (v.labels as Record<string, unknown>)[k] === want)).reduce((s, v) => s + v.value, 0);
-}
+import { KeptLog, counterSum, inetAddr, readyAgent, restartWithZeroWrites, runtimeRestartKeepsPorts, startBeside, stopBeside, traceCmd, type Link } from '../../helpers/workload-agent.js';
 
 const MANIFEST = `apiVersion: nsvswitch/v1
 kind: Tenant
@@ -58,8 +35,6 @@ spec:
       names: ["red-*"]
 `;
 
-interface Link { ifname: string; addr_info?: { family: string; local: string; prefixlen: number }[] }
-
 // The suite's bootstrap installs docker.io and busybox-static: a missing engine is a failure, not a skip,
 // unless someone running the tests by hand opts out explicitly.
 describe.skipIf(process.env.NSVS_SKIP_DOCKER === '1')('Docker containers as workloads (real dockerd)', () => {
@@ -73,14 +48,12 @@ describe.skipIf(process.env.NSVS_SKIP_DOCKER === '1')('Docker containers as work
   let metrics: Metrics;
 
   /** The agent's log lines (JSON), to check what routine container churn logs. */
-  const logLines: { level: number; msg: string; [k: string]: unknown }[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as (typeof logLines)[number]) });
+  const log = new KeptLog();
 
   async function startAgent(): Promise<Agent> {
-    metrics = new Metrics({ defaultMetrics: false });
-    const a = await Agent.start(env.config({ dockerSocket: docker.socket, dockerNetnsDir: docker.netnsDir, namespaceDirs: [env.workloads.dir, docker.netnsDir] }), { logger, http: false, metrics });
-    await a.ready;
-    return a;
+    const started = await readyAgent(env.config({ dockerSocket: docker.socket, dockerNetnsDir: docker.netnsDir, namespaceDirs: [env.workloads.dir, docker.netnsDir] }), log.logger);
+    metrics = started.metrics;
+    return started.agent;
   }
 
   async function links(name: string): Promise<Link[]> {
@@ -88,9 +61,7 @@ describe.skipIf(process.env.NSVS_SKIP_DOCKER === '1')('Docker containers as work
   }
 
   async function addrOf(name: string, ifName: string): Promise<string | undefined> {
-    const l = (await links(name)).find((x) => x.ifname === ifName);
-    const a = l?.addr_info?.find((x) => x.family === 'inet');
-    return a ? `${a.local}/${a.prefixlen}` : undefined;
+    return inetAddr(await links(name), ifName);
   }
 
   const ip = (cidr: string): string => cidr.split('/')[0]!;
@@ -106,21 +77,15 @@ describe.skipIf(process.env.NSVS_SKIP_DOCKER === '1')('Docker containers as work
 
   beforeAll(async () => {
     env = await AgentEnv.start('docker');
-    try {
-      docker = await DockerEnv.start(join(env.sb.dir, 'dk'), env.sb.hostNetns, { liveRestore: true });
-    } catch (err) {
-      await env.stop();
-      throw err;
-    }
+    docker = await startBeside(env, () => DockerEnv.start(join(env.sb.dir, 'dk'), env.sb.hostNetns, { liveRestore: true }));
     await env.writeManifest('tenants.yaml', MANIFEST);
     // The agent runs first: containers start under it (the race the issue saw: 3 of 3 bridge containers failed).
     agent = await startAgent();
   });
 
   afterAll(async () => {
-    await agent?.stop();
-    await docker?.stop().finally(() => env?.stop());
-    if (process.env.NSVS_SHOW_LOG) for (const l of logLines) if (l.level >= 30) console.log(JSON.stringify(l));
+    await stopBeside(agent, docker, env);
+    log.show();
   });
 
   it('plugs containers into the tenants their labels choose, without breaking Docker\'s own networking', async () => {
@@ -236,43 +201,30 @@ describe.skipIf(process.env.NSVS_SKIP_DOCKER === '1')('Docker containers as work
   });
 
   it('an agent restart adopts every container port with zero writes', async () => {
-    const rowsBefore = (await env.ownedInterfaces()).map((i) => JSON.stringify(i)).sort();
-    await agent!.stop();
-    agent = await startAgent();
-    await new Promise((r) => setTimeout(r, 800));
-    agent.resync();
-    await new Promise((r) => setTimeout(r, 400));
-    expect(await counterSum(metrics.ovsdbTransactions, { kind: 'write' })).toBe(0);
-    expect(await counterSum(metrics.flowMods)).toBe(0);
-    expect((await env.ownedInterfaces()).map((i) => JSON.stringify(i)).sort()).toEqual(rowsBefore);
+    agent = await restartWithZeroWrites(env, async () => {
+      await agent!.stop();
+      agent = await startAgent();
+      return { agent, metrics };
+    });
     expect(agent.status().namespaces.filter((n) => n.state === 'ready' && n.workload).map((n) => n.workload!.name).sort()).toEqual(['blue-none', 'blue-web']);
   });
 
   it('dockerd restarted under the agent: ports kept while it is down, /status says so, resync after', async () => {
-    const rowsBefore = (await env.ownedInterfaces()).map((i) => i.name).sort();
-    const writes = await counterSum(metrics.ovsdbTransactions, { kind: 'write' });
-    await docker.stopDaemon();
-    await eventually('status shows docker down', async () => agent!.status().runtimes?.[0]?.connected === false, 5000);
-    expect(agent!.status().runtimes![0]!.error).toBeTruthy();
-    // Containers live on (live-restore): their ports stay and carry traffic.
-    const key = async (n: string) => (await containerStatus(n))!.path;
-    const r = await traffic(await key('blue-web'), await key('blue-none'), '10.10.0.50');
-    expect(trafficProblems([r], () => true)).toEqual([]);
-    agent!.resync();
-    await new Promise((res) => setTimeout(res, 300));
-    expect((await env.ownedInterfaces()).map((i) => i.name).sort()).toEqual(rowsBefore);
-    expect(await counterSum(metrics.ovsdbTransactions, { kind: 'write' })).toBe(writes);
-
-    await docker.startDaemon();
-    await eventually('docker reconnected', async () => agent!.status().runtimes?.[0]?.connected === true, 15_000);
-    expect((await env.ownedInterfaces()).map((i) => i.name).sort()).toEqual(rowsBefore);
+    await runtimeRestartKeepsPorts({
+      env, agent: agent!, metrics, runtime: docker, name: 'docker',
+      whileDown: async () => {
+        // Containers live on (live-restore): their ports stay and carry traffic.
+        const key = async (n: string) => (await containerStatus(n))!.path;
+        const r = await traffic(await key('blue-web'), await key('blue-none'), '10.10.0.50');
+        expect(trafficProblems([r], () => true)).toEqual([]);
+      },
+    });
     // A container started after the restart is plugged.
     await docker.runContainer('blue-late', { labels: { tenant: 'blue' }, network: 'none' });
     await eventually('blue-late ready', async () => (await containerStatus('blue-late'))?.state === 'ready');
     expect(await addrOf('blue-late', 'eth0')).toMatch(/^10\.10\.0\.\d+\/24$/);
     // Routine container churn warned about nothing: the only warnings are Docker going away and the gateway turning forwarding on.
-    const warnings = logLines.filter((l) => l.level >= 40).map((l) => l.msg);
-    expect(warnings.filter((m) => !/IPv4 forwarding was off|docker API unreachable/.test(m))).toEqual([]);
+    expect(log.warnings().filter((m) => !/IPv4 forwarding was off|docker API unreachable/.test(m))).toEqual([]);
   });
 });
 
