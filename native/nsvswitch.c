@@ -8,6 +8,7 @@
  *   getTxChecksum(netnsFd, ifname)      ethtool ETHTOOL_GTXCSUM
  *   writeNetnsFile(netnsFd, path, text) write a /proc/sys/net file as seen from that namespace
  *   rtnl*                               rtnetlink: veths, addresses, routes (rtnl.c)
+ *   nft*                                nf_tables: the host seal's chains, named counters (nft.c)
  *
  * netnsFd < 0 means "the calling thread's own namespace". Errors are thrown
  * as Error objects whose `code` is the errno name (ENODEV, EPERM, ...).
@@ -31,6 +32,7 @@
 
 #include "napi-args.h"
 #include "netns.h"
+#include "nft.h"
 #include "rtnl.h"
 
 #define PATH_MAX_LEN 512
@@ -155,6 +157,7 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   nsvs_rtnl_define(env, exports);
+  nsvs_nft_define(env, exports);
   return exports;
 }
 

@@ -13,6 +13,10 @@
  *   rtnlListLinks(sock, prefix) -> [{name, ifindex, mtu, up}]
  *   rtnlConfigure(netnsFd, tmpName, ifName, ip, prefixLen, gateway|null) -> err|null
  *                                                   inside the namespace: rename, address, lo up, link up, default route
+ *   rtnlConfigure6(netnsFd, tmpName, ifName, ip|null, prefixLen, gateway|null, ip6, prefixLen6, gateway6|null) -> err|null
+ *     (ip null: an IPv6-only port, no IPv4 address and no IPv4 route; gateway must then be null too)
+ *                                                   the same for a dual-stack port: also addrgenmode eui64 before link
+ *                                                   up, the IPv6 address without DAD (nodad), the IPv6 default route
  *
  * Per-item operations return null or an error object {op, errno, code,
  * message} (a failed item is routine: the caller attributes it to its
@@ -40,6 +44,7 @@
 
 #include "napi-args.h"
 #include "netns.h"
+#include "op-error.h"
 #include "rtnl.h"
 
 /* Longest a request may wait for the kernel's answer; a sync call never hangs the agent for longer. */
@@ -104,22 +109,6 @@ static void nest_end(struct req *r, struct rtattr *a) {
   a->rta_len = (unsigned short)((char *)r->h + r->h->nlmsg_len - (char *)a);
 }
 
-/* The extended-ack message (NLMSGERR_ATTR_MSG) after an error, if the kernel sent one. */
-static void ext_ack_reason(struct nlmsghdr *h, struct outcome *o) {
-  if (!(h->nlmsg_flags & NLM_F_ACK_TLVS)) return;
-  struct nlmsgerr *e = NLMSG_DATA(h);
-  size_t off = sizeof *e + ((h->nlmsg_flags & NLM_F_CAPPED) ? 0 : e->msg.nlmsg_len - NLMSG_HDRLEN);
-  size_t hdr = NLMSG_HDRLEN + NLMSG_ALIGN(off);
-  if (hdr >= h->nlmsg_len) return;
-  int left = (int)(h->nlmsg_len - hdr);
-  for (struct rtattr *a = (struct rtattr *)((char *)h + hdr); RTA_OK(a, left); a = RTA_NEXT(a, left)) {
-    if ((a->rta_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG && RTA_PAYLOAD(a) > 1) {
-      snprintf(o->reason, sizeof o->reason, "%.*s", (int)RTA_PAYLOAD(a) - 1, (const char *)RTA_DATA(a));
-      return;
-    }
-  }
-}
-
 typedef void (*on_msg)(struct nlmsghdr *h, void *ctx);
 
 /*
@@ -150,7 +139,7 @@ static void talk(int sock, struct req *r, on_msg cb, void *ctx, struct outcome *
       if (h->nlmsg_type == NLMSG_ERROR) {
         struct nlmsgerr *e = NLMSG_DATA(h);
         if (h->nlmsg_len < NLMSG_LENGTH(sizeof *e)) o->err = EIO;
-        else if (e->error != 0) { o->err = -e->error; ext_ack_reason(h, o); }
+        else if (e->error != 0) { o->err = -e->error; nsvs_ext_ack_reason(h, o->reason, sizeof o->reason); }
         done = 1;
         break;
       }
@@ -202,8 +191,8 @@ static void link_index(int sock, const char *name, int *index, struct outcome *o
   if (!o->err && *index <= 0) o->err = ENODEV;
 }
 
-/* RTM_NEWLINK on an existing link (by index, or by name when index is 0). */
-static void link_set(int sock, int index, const char *by_name, const char *new_name, int up, int addrgen_none, struct outcome *o) {
+/* RTM_NEWLINK on an existing link (by index, or by name when index is 0); addrgen: an IN6_ADDR_GEN_MODE_*, or -1 to leave it. */
+static void link_set(int sock, int index, const char *by_name, const char *new_name, int up, int addrgen, struct outcome *o) {
   struct req r;
   struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = index };
   if (up) { ifi.ifi_change = IFF_UP; ifi.ifi_flags = IFF_UP; }
@@ -211,9 +200,9 @@ static void link_set(int sock, int index, const char *by_name, const char *new_n
   int ok = 1;
   if (by_name) ok = ok && put_str(&r, IFLA_IFNAME, by_name);
   if (new_name) ok = ok && put_str(&r, IFLA_IFNAME, new_name);
-  if (addrgen_none) {
+  if (addrgen >= 0) {
     struct rtattr *af = nest(&r, IFLA_AF_SPEC), *in6 = af ? nest(&r, AF_INET6) : NULL;
-    uint8_t mode = IN6_ADDR_GEN_MODE_NONE;
+    uint8_t mode = (uint8_t)addrgen;
     ok = ok && in6 && put(&r, IFLA_INET6_ADDR_GEN_MODE, &mode, 1);
     if (ok) { nest_end(&r, in6); nest_end(&r, af); }
   }
@@ -250,6 +239,29 @@ static void add_address(int sock, int index, struct in_addr ip, int prefix, stru
   talk(sock, &r, NULL, NULL, o);
 }
 
+/* An IPv6 address set statically: IFA_F_NODAD, so it is usable at once (no duplicate detection to wait for). */
+static void add_address6(int sock, int index, const struct in6_addr *ip, int prefix, struct outcome *o) {
+  struct req r;
+  struct ifaddrmsg ifa = {
+    .ifa_family = AF_INET6, .ifa_prefixlen = (unsigned char)prefix, .ifa_flags = IFA_F_NODAD,
+    .ifa_scope = RT_SCOPE_UNIVERSE, .ifa_index = (unsigned)index,
+  };
+  req_init(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof ifa);
+  if (!put(&r, IFA_LOCAL, ip, 16) || !put(&r, IFA_ADDRESS, ip, 16) || !put_u32(&r, IFA_FLAGS, IFA_F_NODAD)) { o->err = EMSGSIZE; return; }
+  talk(sock, &r, NULL, NULL, o);
+}
+
+static void add_default_route6(int sock, int index, const struct in6_addr *gw, struct outcome *o) {
+  struct req r;
+  struct rtmsg rtm = {
+    .rtm_family = AF_INET6, .rtm_table = RT_TABLE_MAIN, .rtm_protocol = RTPROT_BOOT,
+    .rtm_scope = RT_SCOPE_UNIVERSE, .rtm_type = RTN_UNICAST,
+  };
+  req_init(&r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rtm, sizeof rtm);
+  if (!put(&r, RTA_GATEWAY, gw, 16) || !put_u32(&r, RTA_OIF, (uint32_t)index)) { o->err = EMSGSIZE; return; }
+  talk(sock, &r, NULL, NULL, o);
+}
+
 static void add_default_route(int sock, int index, struct in_addr gw, struct outcome *o) {
   struct req r;
   struct rtmsg rtm = {
@@ -272,21 +284,7 @@ static void delete_link(int sock, const char *name, struct outcome *o) {
 /* ---- N-API glue ---- */
 
 static napi_value make_error(napi_env env, const char *op, const char *subject, const struct outcome *o) {
-  char msg[512];
-  const char *code = strerrorname_np(o->err);
-  snprintf(msg, sizeof msg, "%s %s: %s", op, subject, o->reason[0] ? o->reason : strerror(o->err));
-  napi_value m, c, err, v;
-  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
-  napi_create_string_utf8(env, code ? code : "EUNKNOWN", NAPI_AUTO_LENGTH, &c);
-  napi_create_error(env, c, m, &err);
-  napi_set_named_property(env, err, "code", c);
-  napi_create_int32(env, o->err, &v);
-  napi_set_named_property(env, err, "errno", v);
-  napi_create_string_utf8(env, op, NAPI_AUTO_LENGTH, &v);
-  napi_set_named_property(env, err, "op", v);
-  napi_create_string_utf8(env, o->reason[0] ? o->reason : strerror(o->err), NAPI_AUTO_LENGTH, &v);
-  napi_set_named_property(env, err, "reason", v);
-  return err;
+  return nsvs_op_error(env, op, subject, o->err, o->reason);
 }
 
 static napi_value result(napi_env env, const char *op, const char *subject, const struct outcome *o) {
@@ -356,7 +354,7 @@ static napi_value js_host_up(napi_env env, napi_callback_info info) {
   char name[IFNAMSIZ + 1];
   if (nsvs_args(env, info, 2, argv) || nsvs_int_arg(env, argv[0], &sock, "expected a socket") || IFNAME_ARG(env, argv[1], name)) return NULL;
   struct outcome o;
-  link_set(sock, 0, name, NULL, 1, 1, &o);
+  link_set(sock, 0, name, NULL, 1, IN6_ADDR_GEN_MODE_NONE, &o);
   return result(env, "host end up", name, &o);
 }
 
@@ -423,17 +421,63 @@ static napi_value js_list_links(napi_env env, napi_callback_info info) {
   return c.array;
 }
 
+/* The IPv6 half of a dual-stack port's configuration (rtnlConfigure6). */
+struct v6_conf {
+  struct in6_addr ip, gw;
+  int prefix, has_gw;
+};
+
+static int ipv6_arg(napi_env env, napi_value v, struct in6_addr *out, const char *what) {
+  char text[INET6_ADDRSTRLEN + 2];
+  if (nsvs_str_arg(env, v, text, sizeof text, what)) return -1;
+  if (inet_pton(AF_INET6, text, out) != 1) {
+    napi_throw_type_error(env, "EINVAL", what);
+    return -1;
+  }
+  return 0;
+}
+
+static napi_value configure(napi_env env, napi_value *argv, const struct v6_conf *v6);
+
 static napi_value js_configure(napi_env env, napi_callback_info info) {
   napi_value argv[6];
-  int netns, prefix;
+  if (nsvs_args(env, info, 6, argv)) return NULL;
+  return configure(env, argv, NULL);
+}
+
+static napi_value js_configure6(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  struct v6_conf v6;
+  napi_valuetype gw_type;
+  if (nsvs_args(env, info, 9, argv)) return NULL;
+  if (ipv6_arg(env, argv[6], &v6.ip, "expected an IPv6 address") || nsvs_int_arg(env, argv[7], &v6.prefix, "expected an IPv6 prefix length")) return NULL;
+  if (napi_typeof(env, argv[8], &gw_type) != napi_ok) return NULL;
+  v6.has_gw = gw_type != napi_null && gw_type != napi_undefined;
+  if (v6.has_gw && ipv6_arg(env, argv[8], &v6.gw, "expected an IPv6 gateway")) return NULL;
+  if (v6.prefix < 1 || v6.prefix > 128) {
+    napi_throw_type_error(env, "EINVAL", "invalid IPv6 prefix length");
+    return NULL;
+  }
+  return configure(env, argv, &v6);
+}
+
+static napi_value configure(napi_env env, napi_value *argv, const struct v6_conf *v6) {
+  int netns, prefix = 32;
   char tmp[IFNAMSIZ + 1], ifname[IFNAMSIZ + 1];
   struct in_addr ip, gw;
-  napi_valuetype gw_type;
-  if (nsvs_args(env, info, 6, argv) || nsvs_int_arg(env, argv[0], &netns, "expected an integer file descriptor")) return NULL;
+  napi_valuetype ip_type, gw_type;
+  if (nsvs_int_arg(env, argv[0], &netns, "expected an integer file descriptor")) return NULL;
   if (IFNAME_ARG(env, argv[1], tmp) || IFNAME_ARG(env, argv[2], ifname)) return NULL;
-  if (ipv4_arg(env, argv[3], &ip, "expected an IPv4 address") || nsvs_int_arg(env, argv[4], &prefix, "expected a prefix length")) return NULL;
+  /* An IPv6-only port (rtnlConfigure6 with ip null) gets no IPv4 address, and so no IPv4 route either. */
+  if (napi_typeof(env, argv[3], &ip_type) != napi_ok) return NULL;
+  int has_ip = !v6 || (ip_type != napi_null && ip_type != napi_undefined);
+  if (has_ip && (ipv4_arg(env, argv[3], &ip, "expected an IPv4 address") || nsvs_int_arg(env, argv[4], &prefix, "expected a prefix length"))) return NULL;
   if (napi_typeof(env, argv[5], &gw_type) != napi_ok) return NULL;
   int has_gw = gw_type != napi_null && gw_type != napi_undefined;
+  if (has_gw && !has_ip) {
+    napi_throw_type_error(env, "EINVAL", "an IPv4 gateway needs an IPv4 address");
+    return NULL;
+  }
   if (has_gw && ipv4_arg(env, argv[5], &gw, "expected an IPv4 gateway")) return NULL;
   if (prefix < 1 || prefix > 32 || netns < 0) {
     napi_throw_type_error(env, "EINVAL", "invalid prefix length or namespace descriptor");
@@ -447,11 +491,14 @@ static napi_value js_configure(napi_env env, napi_callback_info info) {
   /* Each step only after the previous one succeeded: after a failed rename nothing touches the name's owner. */
   const char *op = "rename";
   link_index(sock, tmp, &index, &o);
-  if (!o.err) link_set(sock, index, NULL, ifname, 0, 0, &o);
-  if (!o.err) { op = "address"; add_address(sock, index, ip, prefix, &o); }
-  if (!o.err) { op = "loopback up"; link_set(sock, 0, "lo", NULL, 1, 0, &o); }
-  if (!o.err) { op = "link up"; link_set(sock, index, NULL, NULL, 1, 0, &o); }
+  if (!o.err) link_set(sock, index, NULL, ifname, 0, -1, &o);
+  if (!o.err && has_ip) { op = "address"; add_address(sock, index, ip, prefix, &o); }
+  if (!o.err && v6) { op = "addrgenmode eui64"; link_set(sock, index, NULL, NULL, 0, IN6_ADDR_GEN_MODE_EUI64, &o); }
+  if (!o.err) { op = "loopback up"; link_set(sock, 0, "lo", NULL, 1, -1, &o); }
+  if (!o.err) { op = "link up"; link_set(sock, index, NULL, NULL, 1, -1, &o); }
+  if (!o.err && v6) { op = "address6"; add_address6(sock, index, &v6->ip, v6->prefix, &o); }
   if (!o.err && has_gw) { op = "default route"; add_default_route(sock, index, gw, &o); }
+  if (!o.err && v6 && v6->has_gw) { op = "default route6"; add_default_route6(sock, index, &v6->gw, &o); }
   close(sock);
   return result(env, op, ifname, &o);
 }
@@ -465,6 +512,7 @@ void nsvs_rtnl_define(napi_env env, napi_value exports) {
     { "rtnlDeleteLink", NULL, js_delete_link, NULL, NULL, NULL, napi_default, NULL },
     { "rtnlListLinks", NULL, js_list_links, NULL, NULL, NULL, napi_default, NULL },
     { "rtnlConfigure", NULL, js_configure, NULL, NULL, NULL, napi_default, NULL },
+    { "rtnlConfigure6", NULL, js_configure6, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

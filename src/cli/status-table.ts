@@ -33,19 +33,29 @@ export function formatStatus(r: StatusReport): string {
   const counts = new Map<string, number>();
   for (const n of r.namespaces) counts.set(n.state, (counts.get(n.state) ?? 0) + 1);
   const countLine = `${r.namespaces.length} namespaces${[...counts].map(([s, c]) => `, ${c} ${s}`).join('')}; ${r.tenants.length} tenants; ${r.errors.length} errors; ${r.problems.length} manifest problems`;
+  // IPv6 columns only when some tenant or port has IPv6: an IPv4-only host's tables stay as they were.
+  const v6Tenants = r.tenants.some((t) => t.subnet6 !== undefined);
+  const v6Ports = r.namespaces.some((n) => n.ip6 !== undefined);
   const parts = [
     `${summary}\n${countLine}\n`,
-    section('TENANTS', ['TENANT', 'ID', 'SUBNET', 'PORTS', 'READY'],
-      r.tenants.map((t) => [t.name, String(t.id), t.subnet, String(t.ports), String(t.ready)]), 'no tenants'),
-    section('NAMESPACES', ['NAMESPACE', 'WORKLOAD', 'TENANT', 'STATE', 'IP', 'MAC', 'PORT', 'OFPORT'],
+    section('TENANTS', ['TENANT', 'ID', 'SUBNET', ...(v6Tenants ? ['SUBNET6'] : []), 'PORTS', 'READY'],
+      r.tenants.map((t) => [t.name, String(t.id), t.subnet ?? '-', ...(v6Tenants ? [t.subnet6 ?? '-'] : []), String(t.ports), String(t.ready)]), 'no tenants'),
+    section('NAMESPACES', ['NAMESPACE', 'WORKLOAD', 'TENANT', 'STATE', 'IP', ...(v6Ports ? ['IP6'] : []), 'MAC', 'PORT', 'OFPORT'],
       r.namespaces.map((n) => [
         n.path, n.workload ? `${n.workload.runtime}:${n.workload.name} (${n.workload.id.slice(0, 12)})` : '-', n.tenant ?? '-', n.state,
-        n.ip ?? '-', n.mac ?? '-', n.port ?? '-', n.ofport === undefined ? '-' : String(n.ofport),
+        n.ip ?? '-', ...(v6Ports ? [n.ip6 ?? '-'] : []), n.mac ?? '-', n.port ?? '-', n.ofport === undefined ? '-' : String(n.ofport),
       ]), 'no namespaces'),
   ];
   if (r.runtimes && r.runtimes.length > 0) {
     parts.push(section('RUNTIMES', ['RUNTIME', 'STATE', 'WORKLOADS', 'SINCE', 'ERROR'],
       r.runtimes.map((rt) => [rt.runtime, rt.connected ? 'connected' : rt.synced ? 'DISCONNECTED (metadata stale)' : 'DISCONNECTED (metadata unknown)', String(rt.workloads), rt.since, rt.error ?? '-']), 'none'));
+  }
+  if (r.ovn) {
+    const o = r.ovn;
+    const yesNo = (b: boolean | undefined): string => (b === undefined ? '-' : b ? 'yes' : 'no');
+    parts.push(`OVN chassis ${printable(o.chassis)}: northbound ${o.nb.connected ? `connected (${printable(o.nb.remote ?? '?')})` : 'DISCONNECTED'}, southbound ${o.sb.connected ? `connected (${printable(o.sb.remote ?? '?')})` : 'DISCONNECTED'}, chassis ${o.sb.chassisRegistered ? `registered (${o.sb.encaps.map(printable).join(', ') || 'no encap'})` : 'NOT REGISTERED'}\n`);
+    parts.push(section('OVN PORTS', ['NAMESPACE', 'TENANT', 'LOGICAL PORT', 'INSTALLED', 'BOUND', 'UP'],
+      o.ports.map((p) => [p.namespace, p.tenant, p.lsp, yesNo(p.installed), yesNo(p.bound), yesNo(p.up)]), 'no logical ports'));
   }
   const waiting = r.namespaces.filter((n) => n.note !== undefined);
   if (waiting.length > 0) {

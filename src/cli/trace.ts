@@ -8,22 +8,27 @@ import { ExternalIds, OWNER_VALUE } from '../core/ownership.js';
 import { findPortsByNamespace, inSubnetOf, type TracedPort } from '../core/pipeline/trace/traced-port.js';
 import { parseTracedPorts } from './traced-ports-vsctl.js';
 import { isIpv4 } from '../net/ipv4.js';
+import { canonicalIpv6, eui64LinkLocal } from '../net/ipv6.js';
 import { parseProto, parseVlan, tracePacket, type TraceProto, type TraceTarget } from '../core/pipeline/trace/trace-packet.js';
 import { explainTrace } from '../core/pipeline/trace/explain-trace.js';
 import { parseTrace } from '../openflow/ofproto-trace.js';
+import { traceOvn } from './trace-ovn.js';
 
 /** Exit codes of `nsvswitch trace` (documented in --help). */
 export const TRACE_EXIT = { allowed: 0, dropped: 1, usage: 2 } as const;
 
-const USAGE = `Usage: nsvswitch trace SRC DST [--proto icmp|tcp/PORT|udp/PORT|arp] [--vlan VID] [--raw] [config flags]
+const USAGE = `Usage: nsvswitch trace SRC DST [--proto icmp|icmp6|tcp/PORT|udp/PORT|arp|nd] [--vlan VID] [--raw] [config flags]
 
 Explains what the switch does with a packet from namespace SRC to DST, using
 ovs-appctl ofproto/trace on the agent's bridge: the verdict, the table that
 decided, and why. SRC and DST are namespace names or paths, container names
-(Docker workloads) or pods as namespace/pod (CRI workloads); DST may also be an IPv4 address. The packet carries SRC's own MAC and address, and DST's MAC.
+(Docker workloads) or pods as namespace/pod (CRI workloads); DST may also be an IPv4 or IPv6 address
+(global or link-local). The packet carries SRC's own MAC and address, and DST's MAC.
 
 Options:
-  --proto P   icmp (default), tcp/PORT, udp/PORT, or arp (the request for DST's address)
+  --proto P   icmp (default), tcp/PORT, udp/PORT, or arp (the request for DST's address);
+              icmp6, or nd (the neighbour solicitation for DST's IPv6 address): IPv6 between
+              namespaces; with an IPv6 DST address every packet is IPv6 (tcp/PORT, udp/PORT too)
   --vlan VID  tag the packet with 802.1Q VLAN VID (0-4095; 0 = priority-tagged):
               what happens to a tagged frame (port security drops it)
   --raw       also print the full ofproto/trace output
@@ -56,7 +61,7 @@ function parseTraceArgs(rest: readonly string[]): TraceArgs {
     else if (arg === '--proto' || arg.startsWith('--proto=')) {
       const v = arg === '--proto' ? rest[++i] : arg.slice('--proto='.length);
       const p = v === undefined ? undefined : parseProto(v);
-      if (!p) throw new FlagError('--proto', `expected icmp, arp, tcp/PORT or udp/PORT, got ${JSON.stringify(v ?? '')}`);
+      if (!p) throw new FlagError('--proto', `expected icmp, icmp6, arp, nd, tcp/PORT or udp/PORT, got ${JSON.stringify(v ?? '')}`);
       proto = p;
     } else if (arg === '--vlan' || arg.startsWith('--vlan=')) {
       const v = arg === '--vlan' ? rest[++i] : arg.slice('--vlan='.length);
@@ -92,6 +97,13 @@ function onePort(ports: readonly TracedPort[], ref: string, what: string): Trace
 }
 
 function resolveTarget(ports: readonly TracedPort[], src: TracedPort, ref: string): TraceTarget {
+  const ip6 = canonicalIpv6(ref);
+  if (ip6 !== undefined) {
+    // A link-local address is its port's own only within the source's tenant (the segment it is on).
+    const owners = ports.filter((p) => !p.gateway && (p.ip6 === ip6 || eui64LinkLocal(p.mac) === ip6));
+    const owner = owners.find((p) => p.tenantId === src.tenantId) ?? owners[0];
+    return owner ? { kind: 'port', port: owner } : { kind: 'address', ip: ip6 };
+  }
   if (!isIpv4(ref)) return { kind: 'port', port: onePort(ports, ref, 'DST') };
   const owners = ports.filter((p) => p.ip === ref);
   const owner = owners.find((p) => p.tenantId === src.tenantId) ?? owners[0];
@@ -110,20 +122,28 @@ export default async function trace(argv: string[]): Promise<number> {
     }
     const args = parseTraceArgs(parsed.rest);
     const cfg = await loadConfig({ ...(parsed.configFile !== undefined ? { file: parsed.configFile } : {}), flags: parsed.flags });
+    if (cfg.backend === 'ovn') {
+      // ovn: OVN's logical pipeline decides (ovn-trace), then this host's integration bridge (ofproto/trace).
+      const o = await traceOvn(cfg, args, appctlTarget(cfg));
+      process.stdout.write(o.text);
+      return o.allowed ? TRACE_EXIT.allowed : TRACE_EXIT.dropped;
+    }
     const ports = await readPorts(cfg);
     const src = onePort(ports, args.src, 'SRC');
     if (src.ofport < 1) throw new FlagError('SRC', `port ${src.name} has no OpenFlow port number yet`);
     const dst = resolveTarget(ports, src, args.dst);
-    const packet = tracePacket(src, dst, args.proto, args.vlan);
+    const packet = tracePacket(src, dst, args.proto, args.vlan, canonicalIpv6(args.dst));
     const out = await run('ovs-appctl', ['-t', appctlTarget(cfg), 'ofproto/trace', cfg.bridge, packet.flow], {
       env: { OVS_RUNDIR: cfg.ovsRundir },
       ...(cfg.hostNetns !== undefined ? { netns: cfg.hostNetns } : {}),
     });
     const parsedTrace = parseTrace(out.stdout);
     const v = explainTrace({ src, dst, packet, ports, trace: parsedTrace });
-    const dstLabel = dst.kind === 'port' ? `${args.dst} (${dst.port.gateway ? `gateway of tenant ${dst.port.tenant}, ` : ''}${dst.port.ip})` : dst.ip;
+    const v6 = / ?ipv6_src=([0-9a-f:]+),ipv6_dst=([0-9a-f:]+)/.exec(packet.flow) ?? /ipv6_src=([0-9a-f:]+)/.exec(packet.flow);
+    const dstAddr = v6 && packet.proto.kind !== 'nd' ? (v6[2] ?? '') : /nd_target=([0-9a-f:]+)/.exec(packet.flow)?.[1];
+    const dstLabel = dst.kind === 'port' ? `${args.dst} (${dst.port.gateway ? `gateway of tenant ${dst.port.tenant}, ` : ''}${v6 ? dstAddr : dst.port.ip ?? 'no IPv4 address'})` : dst.ip;
     const lines = [
-      `${args.src} (${src.ip}) -> ${dstLabel} [${packet.proto.kind === 'tcp' || packet.proto.kind === 'udp' ? `${packet.proto.kind}/${packet.proto.port}` : packet.proto.kind}${packet.vlan === undefined ? '' : `, VLAN ${packet.vlan}`}]: ${v.allowed ? 'ALLOWED' : 'DROPPED'}`,
+      `${args.src} (${v6 ? v6[1] : src.ip ?? 'no IPv4 address'}) -> ${dstLabel} [${packet.proto.kind === 'tcp' || packet.proto.kind === 'udp' ? `${packet.proto.kind}${v6 ? '6' : ''}/${packet.proto.port}` : packet.proto.kind}${packet.vlan === undefined ? '' : `, VLAN ${packet.vlan}`}]: ${v.allowed ? 'ALLOWED' : 'DROPPED'}`,
       ...(packet.note ? [`  note: ${packet.note}`] : []),
       `  decided in table ${v.table ?? '-'} (${v.tableName})${v.step ? ` by: ${v.step.match || '(match all)'}, priority ${v.step.priority}` : ''}`,
       `  why: ${v.why}`,

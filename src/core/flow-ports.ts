@@ -3,12 +3,14 @@ import { hasUsableOfport, type FlowPort } from './pipeline/index.js';
 
 /** A recorded port as the pipeline sees it (ofport from OVSDB, the rest from our external_ids). */
 export function ownedFlowPort(o: OwnedPort): FlowPort {
-  return { portName: o.name, ofport: o.ofport ?? -1, mac: o.mac, ip: o.cidr.split('/')[0] ?? '', tenantId: o.tenantId, tenant: o.tenant };
+  const ip = o.cidr?.split('/')[0];
+  const ip6 = o.cidr6?.split('/')[0];
+  return { portName: o.name, ofport: o.ofport ?? -1, mac: o.mac, ...(ip ? { ip } : {}), tenantId: o.tenantId, tenant: o.tenant, ...(ip6 ? { ip6 } : {}) };
 }
 
 /** A port being plugged, under the OpenFlow number requested for it. */
 export function desiredFlowPort(d: DesiredPort, ofport: number): FlowPort {
-  return { portName: d.hostIf, ofport, mac: d.mac, ip: d.ip, tenantId: d.tenantId, tenant: d.tenant };
+  return { portName: d.hostIf, ofport, mac: d.mac, ...(d.ip !== undefined ? { ip: d.ip } : {}), tenantId: d.tenantId, tenant: d.tenant, ...(d.ipv6 ? { ip6: d.ipv6.ip } : {}) };
 }
 
 /**

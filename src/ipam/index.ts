@@ -7,6 +7,7 @@ import { IpamExhaustedError } from './ipam-exhausted-error.js';
 import { StaticAddressInUseError } from './static-address-in-use-error.js';
 
 export { InvalidCidrError, IpamExhaustedError, StaticAddressInUseError };
+export { Tenant6Allocator } from './allocator6.js';
 export { parseIpv4, formatIpv4, parseCidr, ipInSubnet } from '../net/ipv4.js';
 
 export type IpamError = IpamExhaustedError | StaticAddressInUseError;
@@ -81,7 +82,8 @@ export class TenantAllocator {
     private readonly tenant: Tenant,
     used: Iterable<string>,
   ) {
-    const info = subnetInfo(tenant.subnet);
+    // An IPv6-only tenant has no IPv4 subnet: nothing to hand out (computeDesired never asks for it).
+    const info = tenant.subnet === undefined ? { hostCount: 0, firstHost: '', lastHost: '' } : subnetInfo(tenant.subnet);
     for (const ip of used) {
       const n = parseIpv4(ip);
       if (n !== undefined) this.held.add(n);
@@ -106,7 +108,7 @@ export class TenantAllocator {
       return { ok: true, ip: fixed };
     }
     while (this.cursor <= this.last && (this.held.has(this.cursor) || this.reserved.has(this.cursor))) this.cursor++;
-    if (this.cursor > this.last) return { ok: false, error: new IpamExhaustedError(tenant.name, tenant.subnet, nsName) };
+    if (this.cursor > this.last) return { ok: false, error: new IpamExhaustedError(tenant.name, tenant.subnet ?? 'none (IPv6-only tenant)', nsName) };
     const n = this.cursor++;
     this.held.add(n);
     return { ok: true, ip: formatIpv4(n) };

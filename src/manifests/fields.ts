@@ -6,7 +6,7 @@ export const KIND = 'Tenant';
 
 export const TOP_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec'] as const;
 export const METADATA_FIELDS = ['name', 'labels', 'annotations'] as const;
-export const SPEC_FIELDS = ['id', 'subnet', 'gateway', 'namespaces', 'workloads', 'interface', 'staticAddresses', 'egress'] as const;
+export const SPEC_FIELDS = ['id', 'subnet', 'gateway', 'subnet6', 'gateway6', 'namespaces', 'workloads', 'interface', 'staticAddresses', 'staticAddresses6', 'egress'] as const;
 /** Fields of one spec.workloads entry (a selector on runtime workloads; see workload-selector.ts). */
 export const WORKLOAD_SELECTOR_FIELDS = ['runtime', 'names', 'k8sNamespaces', 'matchLabels', 'matchExpressions', 'networkAnnotation'] as const;
 export const LABEL_EXPRESSION_FIELDS = ['key', 'operator', 'values'] as const;

@@ -6,7 +6,10 @@ import picomatch from 'picomatch';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, type Alias, type Document, type Node, type YAMLMap } from 'yaml';
 import { didYouMean } from '../config/did-you-mean.js';
 import { describeValue } from '../config/describe-value.js';
-import { MTU_MAX, MTU_MIN, TENANT_ID_MAX, TENANT_ID_MIN, formatIpv4, networkOf, parseCidr, parseIpv4, rangeOf, workloadIfNameFault } from '../net/index.js';
+import {
+  LINK_LOCAL_6, MTU_MAX, MTU_MIN, MULTICAST_6, RESERVED_ZERO_6, TENANT_ID_MAX, TENANT_ID_MIN, canonicalIpv6, cidrs6Overlap, formatIpv4, formatIpv6, ipv6InSubnet,
+  network6Of, networkOf, parseCidr, parseCidr6, parseIpv4, parseIpv6, range6Of, rangeOf, workloadIfNameFault,
+} from '../net/index.js';
 import type { ManifestProblem, Tenant } from './types.js';
 import type { ParsedFile, ParsedTenant } from './parsed-tenant.js';
 import { TenantIndex } from './tenant-conflicts.js';
@@ -127,6 +130,105 @@ function addressFault(ip: string, subnet: string): string | undefined {
   return undefined;
 }
 
+/** What differs between the address families of spec.staticAddresses and spec.staticAddresses6. */
+interface StaticFamily {
+  readonly field: string;
+  readonly example: string;
+  /** How a wrong shape of the whole field is described. */
+  readonly shape: string;
+  /** The address in the form nsvswitch stores (IPv6: RFC 5952), or undefined with a problem reported. */
+  value(ctx: Ctx, node: Node, line: number, path: string): string | undefined;
+  fault(ip: string, subnet: string): string | undefined;
+}
+
+const IPV4_FAMILY: StaticFamily = { field: 'spec.staticAddresses', example: 'an IPv4 address like 10.10.0.1', shape: 'of namespace name to IPv4 address', value: ipv4Value, fault: addressFault };
+const IPV6_FAMILY: StaticFamily = { field: 'spec.staticAddresses6', example: 'an IPv6 address like fd00:10::1', shape: 'of namespace name to IPv6 address', value: ipv6Value, fault: address6Fault };
+
+/** spec.staticAddresses or spec.staticAddresses6: namespace or workload name → address, with the same rules for both families. */
+function staticAddressesOf(
+  ctx: Ctx, saF: { node: Node; line: number } | undefined, fam: StaticFamily, subnet: string | undefined, gateway: string | undefined,
+  keyUsed: (key: string) => boolean, selecting: boolean,
+): { addresses: Map<string, string>; lines: Map<string, number> } {
+  const addresses = new Map<string, string>();
+  const lines = new Map<string, number>();
+  if (!saF) return { addresses, lines };
+  const sm = mappingOrReport(ctx, saF.node, saF.line, fam.field, fam.shape);
+  const owner = new Map<string, string>();
+  for (const pair of sm?.items ?? []) {
+    const keyNode = ctx.resolve(pair.key);
+    const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
+    const keyLine = ctx.line(keyNode, saF.line);
+    // A namespace file name, a container name, or a pod as "namespace/pod" (one "/", a Kubernetes namespace name before it).
+    const podKey = key !== undefined && /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?\/[^/]+$/.test(key);
+    if (key === undefined || key === '' || (key.includes('/') && !podKey) || key === '.' || key === '..') {
+      ctx.report(keyLine, `${fam.field} key ${key === undefined ? '?' : JSON.stringify(key)} must be a namespace name (a file name, without "/"), a container name, or a pod as "namespace/pod"`);
+      continue;
+    }
+    const valueNode = ctx.resolve(pair.value);
+    const line = ctx.line(valueNode, keyLine);
+    const ip = valueNode === null ? undefined : fam.value(ctx, valueNode, line, `${fam.field}.${key}`);
+    if (valueNode === null) ctx.report(line, `${fam.field}.${key} must be ${fam.example}, got nothing (null)`);
+    if (ip === undefined) continue;
+    const fault = subnet === undefined ? undefined : fam.fault(ip, subnet);
+    const first = owner.get(ip);
+    if (fault !== undefined) ctx.report(line, `static address ${ip} of namespace "${key}" ${fault}`);
+    else if (ip === gateway) ctx.report(line, `static address ${ip} of namespace "${key}" is the gateway address`);
+    else if (first !== undefined) ctx.report(line, `static address ${ip} of namespace "${key}" is also the static address of namespace "${first}"`);
+    else if (!keyUsed(key)) {
+      ctx.report(keyLine, `static address of namespace "${key}" is never used: "${key}" matches none of spec.namespaces${selecting ? ' nor the names of spec.workloads' : ''}`);
+    } else {
+      owner.set(ip, key);
+      addresses.set(key, ip);
+      lines.set(key, keyLine);
+    }
+  }
+  return { addresses, lines };
+}
+
+/** An IPv6 address in RFC 5952 form, or undefined with a problem reported. */
+function ipv6Value(ctx: Ctx, node: Node, line: number, path: string): string | undefined {
+  const v = ctx.js(node);
+  const c = typeof v === 'string' ? canonicalIpv6(v) : undefined;
+  if (c !== undefined) return c;
+  ctx.report(line, `${path} must be an IPv6 address like fd00:10::1, got ${describeValue(v)}`);
+  return undefined;
+}
+
+/** Why an IPv6 address may not be given to a namespace or be the gateway, or undefined if it is fine. */
+function address6Fault(ip: string, subnet: string): string | undefined {
+  const c = parseCidr6(subnet);
+  const a = parseIpv6(ip);
+  if (!c || a === undefined) return undefined;
+  const [first] = range6Of(c);
+  if (!ipv6InSubnet(ip, subnet)) return `is outside subnet ${subnet}`;
+  // RFC 4291 2.6.1: the prefix with an all-zero interface id is the Subnet-Router anycast address.
+  if (a === first) return `is the subnet-router anycast address of subnet ${subnet}`;
+  return undefined;
+}
+
+/** Shortest and longest IPv6 prefix a tenant may have: /64 (what SLAAC-era tools assume) to /126 (two host addresses). */
+export const SUBNET6_PREFIX_MIN = 64;
+export const SUBNET6_PREFIX_MAX = 126;
+
+/** spec.subnet6 in RFC 5952 form, or undefined with a problem reported. */
+function subnet6Value(ctx: Ctx, node: Node, line: number): string | undefined {
+  const v = ctx.js(node);
+  const c = typeof v === 'string' ? parseCidr6(v) : undefined;
+  if (typeof v !== 'string' || !c) {
+    ctx.report(line, `spec.subnet6 must be an IPv6 prefix like fd00:10::/64, got ${describeValue(v)}`);
+    return undefined;
+  }
+  const text = `${formatIpv6(network6Of(c))}/${c.prefixLen}`;
+  if (network6Of(c) !== c.address) ctx.report(line, `spec.subnet6 ${v} has host bits set; the network is ${text}`);
+  else if (c.prefixLen < SUBNET6_PREFIX_MIN) ctx.report(line, `spec.subnet6 ${v} is too large: a tenant's IPv6 prefix must be /${SUBNET6_PREFIX_MIN} or longer`);
+  else if (c.prefixLen > SUBNET6_PREFIX_MAX) ctx.report(line, `spec.subnet6 ${v} is too small: it leaves no address for a namespace (the subnet-router anycast address and the gateway are never assigned); use /${SUBNET6_PREFIX_MAX} or shorter`);
+  else if (cidrs6Overlap(c, LINK_LOCAL_6)) ctx.report(line, `spec.subnet6 ${v} is link-local (fe80::/10): every interface has its own link-local address already; use a global or unique-local prefix (fd00::/8)`);
+  else if (cidrs6Overlap(c, MULTICAST_6)) ctx.report(line, `spec.subnet6 ${v} is multicast (ff00::/8), not a unicast prefix`);
+  else if (cidrs6Overlap(c, RESERVED_ZERO_6)) ctx.report(line, `spec.subnet6 ${v} lies in ::/64 (unspecified, loopback, IPv4-mapped addresses), not a unicast prefix`);
+  else return text;
+  return undefined;
+}
+
 function mappingOrReport(ctx: Ctx, node: Node, line: number, path: string, shape: string): YAMLMap | undefined {
   if (isMap(node)) return node;
   ctx.report(line, `${path} must be a mapping ${shape}, got ${describeValue(ctx.js(node))}`);
@@ -198,8 +300,10 @@ function parseTenantDoc(ctx: Ctx, root: Node, docLine: number): ParsedTenant | u
 
   const subnetF = get(sf, 'subnet');
   let subnet: string | undefined;
-  if (!subnetF) ctx.report(specLine, 'spec.subnet is missing (an IPv4 CIDR like 10.10.0.0/24)');
-  else {
+  // A tenant has an IPv4 subnet, an IPv6 prefix (spec.subnet6), or both: at least one.
+  if (!subnetF) {
+    if (!get(sf, 'subnet6')) ctx.report(specLine, 'spec.subnet is missing (an IPv4 CIDR like 10.10.0.0/24; or an IPv6 prefix in spec.subnet6; or both)');
+  } else {
     const v = ctx.js(subnetF.node);
     const c = typeof v === 'string' ? parseCidr(v) : undefined;
     if (typeof v !== 'string' || !c) ctx.report(subnetF.line, `spec.subnet must be an IPv4 CIDR like 10.10.0.0/24, got ${describeValue(v)}`);
@@ -213,7 +317,9 @@ function parseTenantDoc(ctx: Ctx, root: Node, docLine: number): ParsedTenant | u
   if (gwF) {
     const g = ipv4Value(ctx, gwF.node, gwF.line, 'spec.gateway');
     const fault = g !== undefined && subnet !== undefined ? addressFault(g, subnet) : undefined;
-    if (fault !== undefined) ctx.report(gwF.line, `spec.gateway ${g} ${fault}`);
+    // The tenant gateway (its port, routes and nftables) is IPv4-only: an IPv6-only tenant cannot have one.
+    if (g !== undefined && !subnetF) ctx.report(gwF.line, 'spec.gateway needs spec.subnet: the tenant gateway is IPv4-only (an IPv6-only tenant has no gateway port; spec.gateway6 sets its workloads\' IPv6 default route)');
+    else if (fault !== undefined) ctx.report(gwF.line, `spec.gateway ${g} ${fault}`);
     else gateway = g;
   }
 
@@ -286,43 +392,28 @@ function parseTenantDoc(ctx: Ctx, root: Node, docLine: number): ParsedTenant | u
   }
 
   // Maps, then own properties: a key such as "__proto__" or "constructor" is a name like any other.
-  const staticAddresses = new Map<string, string>();
-  const staticLines = new Map<string, number>();
+  let matchers: ((s: string) => boolean)[] | undefined;
+  const matchesAny = (key: string): boolean => (matchers ??= namespaces.map((p) => picomatch(p.slice(p.lastIndexOf('/') + 1), GLOB_OPTIONS))).some((m) => m(key));
+  const keyUsed = (key: string): boolean => (namespaces.length === 0 && wl.selectors.length === 0) || matchesAny(key) || workloadNameMayMatch(wl.selectors, key);
   const saF = get(sf, 'staticAddresses');
-  if (saF) {
-    const sm = mappingOrReport(ctx, saF.node, saF.line, 'spec.staticAddresses', 'of namespace name to IPv4 address');
-    const owner = new Map<string, string>();
-    let matchers: ((s: string) => boolean)[] | undefined;
-    const matchesAny = (key: string): boolean => (matchers ??= namespaces.map((p) => picomatch(p.slice(p.lastIndexOf('/') + 1), GLOB_OPTIONS))).some((m) => m(key));
-    for (const pair of sm?.items ?? []) {
-      const keyNode = ctx.resolve(pair.key);
-      const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
-      const keyLine = ctx.line(keyNode, saF.line);
-      // A namespace file name, a container name, or a pod as "namespace/pod" (one "/", a Kubernetes namespace name before it).
-      const podKey = key !== undefined && /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?\/[^/]+$/.test(key);
-      if (key === undefined || key === '' || (key.includes('/') && !podKey) || key === '.' || key === '..') {
-        ctx.report(keyLine, `spec.staticAddresses key ${key === undefined ? '?' : JSON.stringify(key)} must be a namespace name (a file name, without "/"), a container name, or a pod as "namespace/pod"`);
-        continue;
-      }
-      const valueNode = ctx.resolve(pair.value);
-      const line = ctx.line(valueNode, keyLine);
-      const ip = valueNode === null ? undefined : ipv4Value(ctx, valueNode, line, `spec.staticAddresses.${key}`);
-      if (valueNode === null) ctx.report(line, `spec.staticAddresses.${key} must be an IPv4 address like 10.10.0.1, got nothing (null)`);
-      if (ip === undefined) continue;
-      const fault = subnet === undefined ? undefined : addressFault(ip, subnet);
-      const first = owner.get(ip);
-      if (fault !== undefined) ctx.report(line, `static address ${ip} of namespace "${key}" ${fault}`);
-      else if (ip === gateway) ctx.report(line, `static address ${ip} of namespace "${key}" is the gateway address`);
-      else if (first !== undefined) ctx.report(line, `static address ${ip} of namespace "${key}" is also the static address of namespace "${first}"`);
-      else if ((namespaces.length > 0 || wl.selectors.length > 0) && !matchesAny(key) && !workloadNameMayMatch(wl.selectors, key)) {
-        ctx.report(keyLine, `static address of namespace "${key}" is never used: "${key}" matches none of spec.namespaces${wl.selectors.length > 0 ? ' nor the names of spec.workloads' : ''}`);
-      } else {
-        owner.set(ip, key);
-        staticAddresses.set(key, ip);
-        staticLines.set(key, keyLine);
-      }
-    }
+  if (saF && !subnetF) ctx.report(saF.line, 'spec.staticAddresses needs spec.subnet (the IPv4 subnet its addresses lie in; IPv6 addresses go in spec.staticAddresses6)');
+  const statics = staticAddressesOf(ctx, subnetF ? saF : undefined, IPV4_FAMILY, subnet, gateway, keyUsed, wl.selectors.length > 0);
+
+  // IPv6 (optional, beside the IPv4 subnet): spec.subnet6, spec.gateway6, spec.staticAddresses6.
+  const subnet6F = get(sf, 'subnet6');
+  const subnet6 = subnet6F ? subnet6Value(ctx, subnet6F.node, subnet6F.line) : undefined;
+  const gw6F = get(sf, 'gateway6');
+  let gateway6: string | undefined;
+  if (gw6F) {
+    const g = ipv6Value(ctx, gw6F.node, gw6F.line, 'spec.gateway6');
+    const fault = g !== undefined && subnet6 !== undefined ? address6Fault(g, subnet6) : undefined;
+    if (g !== undefined && !subnet6F) ctx.report(gw6F.line, 'spec.gateway6 needs spec.subnet6 (the IPv6 prefix it lies in)');
+    else if (fault !== undefined) ctx.report(gw6F.line, `spec.gateway6 ${g} ${fault}`);
+    else gateway6 = g;
   }
+  const sa6F = get(sf, 'staticAddresses6');
+  if (sa6F && !subnet6F) ctx.report(sa6F.line, 'spec.staticAddresses6 needs spec.subnet6 (the IPv6 prefix its addresses lie in)');
+  const statics6 = staticAddressesOf(ctx, subnet6F ? sa6F : undefined, IPV6_FAMILY, subnet6, gateway6, keyUsed, wl.selectors.length > 0);
 
   // spec.egress: the gateway's policy (parse-egress.ts); absent = DEFAULT_EGRESS (snat, nothing else allowed).
   const egressF = get(sf, 'egress');
@@ -330,16 +421,19 @@ function parseTenantDoc(ctx: Ctx, root: Node, docLine: number): ParsedTenant | u
   for (const p of egressParsed.problems) ctx.report(egressF?.line ?? specLine, p.message);
   const egress = gateway === undefined ? undefined : egressParsed.egress;
 
-  if (ctx.problems.length > before || name === undefined || id === undefined || subnet === undefined) return undefined;
+  if (ctx.problems.length > before || name === undefined || id === undefined || (subnetF && subnet === undefined) || (subnet6F && subnet6 === undefined)) return undefined;
+  if (subnet === undefined && subnet6 === undefined) return undefined;
   const tenant: Tenant = {
     name,
     id,
-    subnet,
+    ...(subnet === undefined ? {} : { subnet }),
     ...(gateway === undefined ? {} : { gateway }),
     namespaces,
     ...(wl.selectors.length > 0 ? { workloads: wl.selectors } : {}),
     interface: { name: ifName, mtu, ...(secondaryName === undefined ? {} : { secondaryName }) },
-    staticAddresses: ownRecord(staticAddresses),
+    staticAddresses: ownRecord(statics.addresses),
+    ...(subnet6 === undefined ? {} : { subnet6, staticAddresses6: ownRecord(statics6.addresses) }),
+    ...(gateway6 === undefined ? {} : { gateway6 }),
     ...(egress === undefined ? {} : { egress }),
     source: { file: ctx.file, line: docLine },
   };
@@ -349,11 +443,13 @@ function parseTenantDoc(ctx: Ctx, root: Node, docLine: number): ParsedTenant | u
       doc: docLine,
       name: nameLine,
       id: idF?.line ?? docLine,
-      subnet: subnetF?.line ?? docLine,
+      ...(subnetF ? { subnet: subnetF.line } : {}),
       ...(gwF ? { gateway: gwF.line } : {}),
       namespaces: nsLines,
       ...(wlF ? { workloads: wl.selectors.map((_, i) => wlItemLine(i)) } : {}),
-      staticAddresses: ownRecord(staticLines),
+      staticAddresses: ownRecord(statics.lines),
+      ...(subnet6F ? { subnet6: subnet6F.line, staticAddresses6: ownRecord(statics6.lines) } : {}),
+      ...(gw6F ? { gateway6: gw6F.line } : {}),
     },
   };
 }

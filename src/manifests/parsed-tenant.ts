@@ -5,13 +5,17 @@ export interface TenantLines {
   readonly doc: number;
   readonly name: number;
   readonly id: number;
-  readonly subnet: number;
+  /** Absent for an IPv6-only tenant (no spec.subnet). */
+  readonly subnet?: number;
   readonly gateway?: number;
   /** One per entry of spec.namespaces. */
   readonly namespaces: readonly number[];
   /** One per entry of spec.workloads (absent: no such field). */
   readonly workloads?: readonly number[];
   readonly staticAddresses: Readonly<Record<string, number>>;
+  readonly subnet6?: number;
+  readonly gateway6?: number;
+  readonly staticAddresses6?: Readonly<Record<string, number>>;
 }
 
 /** A tenant as read from one file, with the lines of its fields. */

@@ -3,6 +3,7 @@
 // Indexed (maps by name, id, subnet prefix and pattern), so checking a tenant costs a few lookups whatever
 // the number of tenants already in: 10,000 tenants are checked in linear time, not pairwise.
 import { maskOf, parseCidr } from '../net/ipv4.js';
+import { mask6Of, parseCidr6 } from '../net/ipv6.js';
 import type { ManifestProblem } from './types.js';
 import type { ParsedTenant } from './parsed-tenant.js';
 import { PatternIndex, type PatternOwner } from './pattern-overlaps.js';
@@ -21,6 +22,11 @@ function subnetKey(address: number, len: number): number {
   return ((address & maskOf(len)) >>> 0) * 64 + len;
 }
 
+/** An IPv6 prefix as one key (network in hex, length). */
+function subnet6Key(address: bigint, len: number): string {
+  return `${(address & mask6Of(len)).toString(16)}/${len}`;
+}
+
 /** The tenants in force (or accepted so far in one file), indexed for the rules between tenants. */
 export class TenantIndex {
   private readonly names = new Map<string, Ref>();
@@ -32,6 +38,9 @@ export class TenantIndex {
    * lazy deletion: appending is cheap (24 entries per /24 tenant), and removal is rare.
    */
   private readonly inside = new Map<number, Ref[]>();
+  /** The same two indexes for IPv6 prefixes (spec.subnet6). */
+  private readonly subnets6 = new Map<string, Ref>();
+  private readonly inside6 = new Map<string, Ref[]>();
   private size = 0;
   private readonly patterns = new PatternIndex();
   private readonly byFile = new Map<string, Ref[]>();
@@ -49,14 +58,25 @@ export class TenantIndex {
     if (byName) problem(candidate.lines.name, `tenant "${c.name}" is already defined at ${byName.file}:${byName.pt.lines.name}`);
     const byId = this.ids.get(c.id);
     if (byId) problem(candidate.lines.id, `spec.id ${c.id} of tenant "${c.name}" is already used by tenant "${byId.pt.tenant.name}" (${byId.file}:${byId.pt.lines.id})`);
-    const cidr = parseCidr(c.subnet);
+    const cidr = c.subnet === undefined ? undefined : parseCidr(c.subnet);
     if (cidr) {
       let over: Ref | undefined;
       for (let len = 0; len <= cidr.prefixLen && !over; len++) over = this.subnets.get(subnetKey(cidr.address, len));
       over ??= this.anyInside(subnetKey(cidr.address, cidr.prefixLen));
       if (over) {
         const o = over.pt;
-        problem(candidate.lines.subnet, `spec.subnet ${c.subnet} of tenant "${c.name}" overlaps subnet ${o.tenant.subnet} of tenant "${o.tenant.name}" (${over.file}:${o.lines.subnet})`);
+        problem(candidate.lines.subnet ?? candidate.lines.doc, `spec.subnet ${c.subnet} of tenant "${c.name}" overlaps subnet ${o.tenant.subnet} of tenant "${o.tenant.name}" (${over.file}:${o.lines.subnet ?? o.lines.doc})`);
+      }
+    }
+    const cidr6 = c.subnet6 === undefined ? undefined : parseCidr6(c.subnet6);
+    if (cidr6) {
+      let over: Ref | undefined;
+      for (let len = 0; len <= cidr6.prefixLen && !over; len++) over = this.subnets6.get(subnet6Key(cidr6.address, len));
+      over ??= liveFirst(this.inside6, subnet6Key(cidr6.address, cidr6.prefixLen));
+      if (over) {
+        const o = over.pt;
+        problem(candidate.lines.subnet6 ?? candidate.lines.doc,
+          `spec.subnet6 ${c.subnet6} of tenant "${c.name}" overlaps subnet6 ${o.tenant.subnet6} of tenant "${o.tenant.name}" (${over.file}:${o.lines.subnet6 ?? o.lines.doc})`);
       }
     }
     c.namespaces.forEach((pattern, i) => {
@@ -80,15 +100,7 @@ export class TenantIndex {
   }
 
   private anyInside(key: number): Ref | undefined {
-    const list = this.inside.get(key);
-    if (!list) return undefined;
-    if (list[0]?.removed) {
-      const live = list.filter((r) => !r.removed);
-      if (live.length === 0) this.inside.delete(key);
-      else this.inside.set(key, live);
-      return live[0];
-    }
-    return list[0];
+    return liveFirst(this.inside, key);
   }
 
   /** Indexes a tenant (of `file`); the caller has checked it has no conflicts. */
@@ -99,7 +111,7 @@ export class TenantIndex {
     this.size++;
     this.names.set(t.name, ref);
     this.ids.set(t.id, ref);
-    const cidr = parseCidr(t.subnet);
+    const cidr = t.subnet === undefined ? undefined : parseCidr(t.subnet);
     if (cidr) {
       this.subnets.set(subnetKey(cidr.address, cidr.prefixLen), ref);
       for (let len = 0; len < cidr.prefixLen; len++) {
@@ -107,6 +119,16 @@ export class TenantIndex {
         const list = this.inside.get(key);
         if (list) list.push(ref);
         else this.inside.set(key, [ref]);
+      }
+    }
+    const cidr6 = t.subnet6 === undefined ? undefined : parseCidr6(t.subnet6);
+    if (cidr6) {
+      this.subnets6.set(subnet6Key(cidr6.address, cidr6.prefixLen), ref);
+      for (let len = 0; len < cidr6.prefixLen; len++) {
+        const key = subnet6Key(cidr6.address, len);
+        const list = this.inside6.get(key);
+        if (list) list.push(ref);
+        else this.inside6.set(key, [ref]);
       }
     }
     t.namespaces.forEach((p, i) => this.patterns.add(p, owners[i]!));
@@ -129,10 +151,15 @@ export class TenantIndex {
       const t = ref.pt.tenant;
       if (this.names.get(t.name) === ref) this.names.delete(t.name);
       if (this.ids.get(t.id) === ref) this.ids.delete(t.id);
-      const cidr = parseCidr(t.subnet);
+      const cidr = t.subnet === undefined ? undefined : parseCidr(t.subnet);
       if (cidr) {
         const key = subnetKey(cidr.address, cidr.prefixLen);
         if (this.subnets.get(key) === ref) this.subnets.delete(key);
+      }
+      const cidr6 = t.subnet6 === undefined ? undefined : parseCidr6(t.subnet6);
+      if (cidr6) {
+        const key = subnet6Key(cidr6.address, cidr6.prefixLen);
+        if (this.subnets6.get(key) === ref) this.subnets6.delete(key);
       }
       for (const o of ref.owners) this.patterns.remove(o);
       this.selecting.delete(ref);
@@ -148,4 +175,17 @@ export class TenantIndex {
     if (problems.length === 0) for (const t of tenants) this.add(file, t);
     return problems;
   }
+}
+
+/** The first live tenant of an `inside` list, dropping removed ones lazily. */
+function liveFirst<K>(inside: Map<K, Ref[]>, key: K): Ref | undefined {
+  const list = inside.get(key);
+  if (!list) return undefined;
+  if (list[0]?.removed) {
+    const live = list.filter((r) => !r.removed);
+    if (live.length === 0) inside.delete(key);
+    else inside.set(key, live);
+    return live[0];
+  }
+  return list[0];
 }

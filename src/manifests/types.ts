@@ -24,10 +24,14 @@ export interface Tenant {
   readonly name: string;
   /** 1..16777215, unique per host. */
   readonly id: number;
-  /** Canonical CIDR, e.g. 10.10.0.0/24. */
-  readonly subnet: string;
+  /** Canonical IPv4 CIDR, e.g. 10.10.0.0/24; absent for an IPv6-only tenant (then subnet6 is set: at least one is). */
+  readonly subnet?: string;
   /** Optional default-route gateway inside the subnet. */
   readonly gateway?: string;
+  /** Optional IPv6 prefix (beside the IPv4 subnet: dual stack; alone: IPv6-only), RFC 5952 text, /64 to /126, e.g. fd00:10::/64. */
+  readonly subnet6?: string;
+  /** Optional IPv6 default-route gateway inside subnet6 (RFC 5952 text). */
+  readonly gateway6?: string;
   /** Globs on namespace file names, optionally dir-qualified ("/run/netns/blue-*"). */
   readonly namespaces: readonly string[];
   /** Selectors on runtime workloads (containers) by runtime, name globs and labels; absent = none. */
@@ -35,6 +39,8 @@ export interface Tenant {
   readonly interface: TenantInterface;
   /** Optional fixed addresses: namespace name or workload (container) name → IPv4 inside the subnet. */
   readonly staticAddresses: Readonly<Record<string, string>>;
+  /** Fixed IPv6 addresses inside subnet6, by the same names (RFC 5952 text); present when subnet6 is. */
+  readonly staticAddresses6?: Readonly<Record<string, string>>;
   /** spec.egress as given (only with a gateway); absent = DEFAULT_EGRESS of parse-egress.ts: snat on, no peer tenant, no host service. */
   readonly egress?: TenantEgress;
   readonly source: SourceRef;

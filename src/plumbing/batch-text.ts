@@ -45,13 +45,20 @@ export function hostUpLine(spec: PlugSpec): BatchLine {
  */
 export function namespaceLines(spec: PlugSpec): BatchLine[] {
   const dev = token(spec.ifName);
+  const v6 = spec.ipv6;
   const lines: BatchLine[] = [
     { step: 'rename', text: `link set dev ${token(spec.peerTmp)} name ${dev}` },
-    { step: 'address', text: `addr add ${token(spec.ip)}/${spec.prefixLen} dev ${dev}` },
+    // An IPv6-only port: no IPv4 address (and no IPv4 route: checkPlugSpec refuses a gateway without one).
+    ...(spec.ip === undefined ? [] : [{ step: 'address', text: `addr add ${token(spec.ip)}/${spec.prefixLen} dev ${dev}` }]),
+    // Dual stack: the link-local address is the EUI-64 one of the port's MAC, whatever the namespace's default mode.
+    ...(v6 ? [{ step: 'addrgenmode eui64', text: `link set dev ${dev} addrgenmode eui64` }] : []),
     { step: 'loopback up', text: 'link set dev lo up' },
     { step: 'link up', text: `link set dev ${dev} up` },
+    ...(v6 ? [{ step: 'address6', text: `addr add ${token(v6.ip)}/${v6.prefixLen} dev ${dev} nodad` }] : []),
   ];
   if (spec.gateway !== undefined) lines.push({ step: 'default route', text: `route add default via ${token(spec.gateway)} dev ${dev}` });
+  // "::/0", not "default": a batch line has no -6, and the destination names the family.
+  if (v6?.gateway !== undefined) lines.push({ step: 'default route6', text: `route add ::/0 via ${token(v6.gateway)} dev ${dev}` });
   return lines;
 }
 

@@ -17,6 +17,7 @@ import { PlugStepError } from './errors/plug-step-error.js';
 import { UnplugError } from './errors/unplug-error.js';
 import type { HostGuard } from './host-guard/host-guard.js';
 import { TxChecksumOffload } from './offload.js';
+import { WorkloadIpv6Settings } from './workload-ipv6.js';
 
 /** Per-namespace `nsenter ip -batch` processes in flight at once. */
 export const DEFAULT_PLUG_CONCURRENCY = 8;
@@ -41,6 +42,8 @@ export interface IpPlumbingOptions {
   readonly offload?: TxChecksumOffload;
   /** Whether to turn it off at all (default true; false keeps the veth's offloads, see docs/pipeline.md). */
   readonly disableTxChecksum?: boolean;
+  /** Writes the IPv6 sysctls of dual-stack ports' workload ends (default: native addon or sysctl fallback). */
+  readonly ipv6Settings?: WorkloadIpv6Settings;
 }
 
 /** One spec in flight: its pinned namespace, whether its veth exists because of us, its failure. */
@@ -85,9 +88,11 @@ export class IpPlumbing implements Plumbing {
   private readonly maxPinned: number;
   protected readonly guard: HostGuard | undefined;
   private readonly offload: TxChecksumOffload | undefined;
+  private readonly ipv6Settings: WorkloadIpv6Settings;
 
   constructor(opts: IpPlumbingOptions = {}) {
     this.guard = opts.guard;
+    this.ipv6Settings = opts.ipv6Settings ?? new WorkloadIpv6Settings(opts.onSpawn ? { onSpawn: opts.onSpawn } : {});
     this.offload = opts.disableTxChecksum === false ? undefined : (opts.offload ?? new TxChecksumOffload(opts.onSpawn ? { onSpawn: opts.onSpawn } : {}));
     this.hostNetns = opts.hostNetns;
     this.logger = opts.logger;
@@ -139,6 +144,7 @@ export class IpPlumbing implements Plumbing {
       await this.pinAll(work);
       await this.createVeths(work.filter((w) => w.pin && !w.error));
       await this.disableOffloads(work.filter((w) => w.created && !w.error));
+      await this.workloadIpv6(work.filter((w) => w.created && !w.error && w.spec.ipv6 !== undefined));
       await this.seal(work.filter((w) => w.created && !w.error));
       await this.hostUp(work.filter((w) => w.created && !w.error));
       await mapLimit(work.filter((w) => w.created && !w.error), this.concurrency, (w) => this.configure(w));
@@ -199,6 +205,17 @@ export class IpPlumbing implements Plumbing {
     for (const [i, err] of failed) {
       const w = work[i]!;
       w.error = new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'tx checksum offload off', err.message, { cause: err });
+    }
+  }
+
+  // Dual-stack ports: no RA, no SLAAC, no DAD on the workload end, set while it is still down (workload-ipv6.ts).
+  private async workloadIpv6(work: Work[]): Promise<void> {
+    if (work.length === 0) return;
+    const pins = work.map((w) => w.pin as PinnedNamespace);
+    const failed = await this.ipv6Settings.apply(work.map((w, i) => ({ fd: pins[i]!.fd, ref: pins[i]!.ref, ifname: w.spec.peerTmp })));
+    for (const [i, err] of failed) {
+      const w = work[i]!;
+      w.error = new PlugStepError(w.spec.nsPath, w.spec.hostIf, 'IPv6 settings', err.message, { cause: err });
     }
   }
 

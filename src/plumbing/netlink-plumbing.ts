@@ -94,7 +94,12 @@ export class NetlinkPlumbing extends IpPlumbing {
     const { spec } = w;
     let err: NativeOpError | null;
     try {
-      err = this.native.rtnlConfigure((w.pin as PinnedNamespace).fd, spec.peerTmp, spec.ifName, spec.ip, spec.prefixLen, spec.gateway ?? null);
+      const fd = (w.pin as PinnedNamespace).fd;
+      const v6 = spec.ipv6;
+      if (v6 === undefined) err = this.native.rtnlConfigure(fd, spec.peerTmp, spec.ifName, spec.ip ?? '', spec.prefixLen ?? 0, spec.gateway ?? null);
+      else if (typeof this.native.rtnlConfigure6 !== 'function') throw new Error('the native addon was built without IPv6 (rtnlConfigure6): rebuild it (npm run build:native)');
+      // ip null: an IPv6-only port (no IPv4 address or route).
+      else err = this.native.rtnlConfigure6(fd, spec.peerTmp, spec.ifName, spec.ip ?? null, spec.prefixLen ?? 0, spec.gateway ?? null, v6.ip, v6.prefixLen, v6.gateway ?? null);
     } catch (thrown) {
       w.error = new PlugStepError(spec.nsPath, spec.hostIf, 'configure namespace', (thrown as Error).message, { cause: thrown });
       return;

@@ -13,10 +13,16 @@ export interface PlugSpec {
   /** Final interface name inside the namespace (tenant's interface.name). */
   readonly ifName: string;
   readonly mac: string;
-  readonly ip: string;
-  readonly prefixLen: number;
+  /** IPv4 address and prefix length; both absent for a port of an IPv6-only tenant (then ipv6 is set, and no gateway). */
+  readonly ip?: string;
+  readonly prefixLen?: number;
   readonly mtu: number;
   readonly gateway?: string;
+  /**
+   * Dual-stack and IPv6-only tenants: the IPv6 address set statically (nodad), with its default route when a
+   * gateway is given; absent = IPv4 only, configured exactly as before.
+   */
+  readonly ipv6?: { readonly ip: string; readonly prefixLen: number; readonly gateway?: string };
 }
 
 export type PlugResult =

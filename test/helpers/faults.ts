@@ -3,10 +3,38 @@ import { cpus, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
-import type { InvariantReport } from './invariants.js';
+import type { InvariantReport, TenantExpectation } from './invariants.js';
+import { tenantYaml } from './agent-env.js';
 
 /** Where fault tests record what they tried (docs/performance.md cites it). */
 export const FAULTS_JSON = process.env.NSVS_FAULTS_JSON ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results', 'faults.json');
+
+/** A tenant of a fault scenario: an IPv4 subnet, and an IPv6 prefix when it is dual-stack. */
+export interface FaultTenant {
+  readonly name: string;
+  readonly id: number;
+  readonly subnet: string;
+  readonly subnet6?: string;
+}
+
+/**
+ * The shared fault fixture: every scenario runs with one dual-stack tenant in its set (the first one gets
+ * the prefix fd00:<id in hex>::/64), so each fault also covers IPv6 records, addresses and flows, and
+ * checkInvariants checks them; the others stay IPv4-only, so both kinds share every fault.
+ */
+export function withDualStack<T extends { readonly id: number }>(tenants: readonly T[]): (T & { readonly subnet6?: string })[] {
+  return tenants.map((t, i) => (i === 0 ? { ...t, subnet6: `fd00:${t.id.toString(16)}::/64` } : t));
+}
+
+/** A scenario tenant's manifest document: its namespaces are `<name>-*`; `extra` adds spec lines. */
+export function faultTenantYaml(t: FaultTenant, extra = ''): string {
+  return tenantYaml(t.name, t.id, t.subnet, [`${t.name}-*`], `${t.subnet6 === undefined ? '' : `  subnet6: "${t.subnet6}"\n`}${extra}`);
+}
+
+/** What checkInvariants expects of a scenario tenant: these namespaces, in its subnet (and prefix). */
+export function faultExpectation(t: FaultTenant, names: readonly string[], extra: Partial<TenantExpectation> = {}): TenantExpectation {
+  return { subnet: t.subnet, names: [...names], ...(t.subnet6 === undefined ? {} : { subnet6: t.subnet6 }), ...extra };
+}
 
 /** A positive integer tunable from the environment (sizes of bursts, numbers of edits). */
 export function envInt(name: string, fallback: number): number {

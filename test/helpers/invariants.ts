@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { FLOWS_PER_PORT, FLOWS_PER_TENANT, baseFlows, pipelineFlows } from '../../src/core/pipeline/index.js';
+import { FLOWS_PER_PORT, FLOWS_PER_TENANT, IPV6_BASE_FLOWS, IPV6_FLOWS_PER_PORT, baseFlows, pipelineFlows } from '../../src/core/pipeline/index.js';
+import { ipv6InSubnet } from '../../src/net/ipv6.js';
 import { diffFlows, parseFlowLine, type Flow } from '../../src/openflow/index.js';
 import { PEER_TMP_PREFIX, isHostIfName } from '../../src/core/names.js';
 import { ipInSubnet } from '../../src/ipam/index.js';
@@ -17,6 +18,8 @@ export interface TenantExpectation {
   readonly mtu?: number;
   /** Workload interface name (default eth0). */
   readonly ifName?: string;
+  /** Dual-stack tenants: the IPv6 prefix every port must have an address in (absent: IPv4 only, no IPv6 record). */
+  readonly subnet6?: string;
 }
 
 /** Address of one plugged namespace incarnation, taken before a fault. */
@@ -132,6 +135,17 @@ async function structuralProblems(env: AgentEnv, opts: InvariantOptions, nsDir: 
     }
     const dup = ips.filter((ip, i) => ips.indexOf(ip) !== i);
     if (dup.length > 0) problems.push(`tenant ${tenant}: duplicate addresses ${[...new Set(dup)].join(', ')}`);
+    // IPv6 per family: every port of a dual-stack tenant has one, inside its prefix, unique; others none.
+    const ip6s = rows.filter((r) => r.ids['nsvswitch-tenant'] === tenant).map((r) => r.ids['nsvswitch-ip6']);
+    for (const cidr of ip6s) {
+      if (e.subnet6 === undefined) {
+        if (cidr !== undefined) problems.push(`tenant ${tenant} (IPv4 only): port records IPv6 ${cidr}`);
+      } else if (cidr === undefined || !ipv6InSubnet(cidr.split('/')[0] ?? '', e.subnet6) || cidr.split('/')[1] !== e.subnet6.split('/')[1]) {
+        problems.push(`tenant ${tenant}: IPv6 address ${cidr ?? '(none)'} outside ${e.subnet6}`);
+      }
+    }
+    const dup6 = ip6s.filter((ip, i) => ip !== undefined && ip6s.indexOf(ip) !== i);
+    if (dup6.length > 0) problems.push(`tenant ${tenant}: duplicate IPv6 addresses ${[...new Set(dup6)].join(', ')}`);
   }
 
   // Host side: our veths are exactly the rows; no namespace-side temp names left in the host.
@@ -148,8 +162,11 @@ async function structuralProblems(env: AgentEnv, opts: InvariantOptions, nsDir: 
   // Flows: the base flows, FLOWS_PER_PORT per port, FLOWS_PER_TENANT per tenant with ports. Nothing else.
   const flows = await bridgeFlows(env);
   const tenantsWithPorts = new Set(rows.map((r) => r.ids['nsvswitch-tenant'])).size;
-  const want = baseFlows().length + FLOWS_PER_PORT * rows.length + FLOWS_PER_TENANT * tenantsWithPorts;
-  if (flows.length !== want) problems.push(`${flows.length} flows on ${BRIDGE} (want ${want} = ${baseFlows().length} + ${FLOWS_PER_PORT}x${rows.length} ports + ${FLOWS_PER_TENANT}x${tenantsWithPorts} tenants)`);
+  // Dual-stack ports add their IPv6 flows, and the bridge its IPv6 ones (the userspace datapath: with the ND answers).
+  const dual = rows.filter((r) => r.ids['nsvswitch-ip6'] !== undefined).length;
+  const v6 = IPV6_FLOWS_PER_PORT * dual + (dual > 0 ? IPV6_BASE_FLOWS : 0);
+  const want = baseFlows().length + FLOWS_PER_PORT * rows.length + FLOWS_PER_TENANT * tenantsWithPorts + v6;
+  if (flows.length !== want) problems.push(`${flows.length} flows on ${BRIDGE} (want ${want} = ${baseFlows().length} + ${FLOWS_PER_PORT}x${rows.length} ports + ${FLOWS_PER_TENANT}x${tenantsWithPorts} tenants + ${v6} IPv6)`);
   if (opts.flowContent !== false) problems.push(...flowContentProblems(flows, rows));
   return { problems, rows, flows: flows.length };
 }
@@ -164,6 +181,7 @@ export function flowContentProblems(dumpLines: readonly string[], rows: readonly
   const expected = pipelineFlows(rows.map((r) => ({
     portName: r.name, ofport: r.ofport, mac: r.ids['nsvswitch-mac'] ?? '', ip: (r.ids['nsvswitch-ip'] ?? '').split('/')[0] ?? '',
     tenantId: Number(r.ids['nsvswitch-tenant-id']), tenant: r.ids['nsvswitch-tenant'] ?? '',
+    ...(r.ids['nsvswitch-ip6'] ? { ip6: r.ids['nsvswitch-ip6'].split('/')[0]! } : {}),
   })));
   const d = diffFlows(expected, dumpLines.map(parseFlowLine));
   const show = (f: Flow) => `table=${f.table},priority=${f.priority},${f.match} actions=${f.actions}`;
@@ -201,6 +219,10 @@ async function insideProblems(env: AgentEnv, opts: InvariantOptions, nsDir: stri
     const bad: string[] = [];
     if (JSON.stringify(names) !== JSON.stringify(wantNames)) bad.push(`links ${names.join(',')}`);
     if (JSON.stringify(addrs) !== JSON.stringify([r.ids['nsvswitch-ip']])) bad.push(`${ifName} has ${addrs.join(',') || 'no address'}, port ${r.name} records ${r.ids['nsvswitch-ip']}`);
+    // Dual stack: exactly the recorded IPv6 address beside the link-local one (no SLAAC, no second address).
+    const addrs6 = (wl?.addr_info ?? []).filter((a) => a.family === 'inet6' && !a.local.startsWith('fe80:')).map((a) => `${a.local}/${a.prefixlen}`);
+    const want6 = r.ids['nsvswitch-ip6'] === undefined ? [] : [r.ids['nsvswitch-ip6']];
+    if (JSON.stringify(addrs6) !== JSON.stringify(want6)) bad.push(`${ifName} has IPv6 ${addrs6.join(',') || 'none'}, port ${r.name} records ${want6.join(',') || 'none'}`);
     if (e.mtu !== undefined && wl?.mtu !== e.mtu) bad.push(`mtu ${wl?.mtu} (want ${e.mtu})`);
     return bad.length > 0 ? `namespace ${name}: ${bad.join('; ')}` : '';
   })).filter(Boolean);

@@ -10,7 +10,7 @@ import { createConnection } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { OvsSandbox } from '../../src/sandbox/ovs-sandbox.js';
-import { OWNER_COOKIE, pipelineFlows, type FlowPort } from '../../src/core/pipeline/index.js';
+import { OWNER_COOKIE, pipelineFlows, type FlowPort, type GatewayFlowPort } from '../../src/core/pipeline/index.js';
 import { bundleText, mgmtSocketPath } from '../../src/openflow/index.js';
 import { OfFramer, type OfMessage } from '../../src/openflow/native/framing.js';
 import { bundleAddBody, bundleControlBody, flowModBody, flowStatsRequestBody, hello, message } from '../../src/openflow/native/messages.js';
@@ -23,7 +23,7 @@ const BRIDGE = 'br-rec';
 export const RECORDED_PORTS: readonly FlowPort[] = [1, 2, 3].map((o) => ({
   portName: `p${o}`, ofport: o, mac: `02:5a:00:00:00:0${o}`, ip: `10.77.0.${o}`, tenantId: 200 + (o % 2), tenant: `t${200 + (o % 2)}`,
 }));
-export const RECORDED_GATEWAYS: readonly FlowPort[] = [{ portName: 'g', ofport: 9, mac: '0a:00:00:00:00:c8', ip: '10.77.0.254', tenantId: 200, tenant: 't200' }];
+export const RECORDED_GATEWAYS: readonly GatewayFlowPort[] = [{ portName: 'g', ofport: 9, mac: '0a:00:00:00:00:c8', ip: '10.77.0.254', tenantId: 200, tenant: 't200' }];
 
 async function main(): Promise<void> {
   const sb = await OvsSandbox.start({ label: 'of-record' });

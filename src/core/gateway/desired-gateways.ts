@@ -53,7 +53,10 @@ export interface DesiredGateway {
  * Pure.
  */
 export function desiredGateways(tenants: ReadonlyMap<string, Tenant>, bridge: string): DesiredGateway[] {
-  const withGw = [...tenants.values()].filter((t): t is Tenant & { gateway: string } => t.gateway !== undefined).sort((a, b) => a.id - b.id);
+  // The gateway is IPv4-only: validation refuses spec.gateway without spec.subnet, so every such tenant has both.
+  const withGw = [...tenants.values()]
+    .filter((t): t is Tenant & { gateway: string; subnet: string } => t.gateway !== undefined && t.subnet !== undefined)
+    .sort((a, b) => a.id - b.id);
   const byName = new Map(withGw.map((t) => [t.name, t]));
   return withGw.map((t) => {
     const egress = t.egress ?? DEFAULT_EGRESS;

@@ -2,18 +2,28 @@ import type { Flow } from '../../openflow/index.js';
 import { encodeCookie } from './cookie.js';
 import { isUsableOfport } from '../../net/ofport.js';
 import { Category, MULTICAST_DST, Priority, Table, UNTAGGED } from './tables.js';
+import { ipv6BaseFlows, ipv6PortFlows, type Ipv6PipelineOptions } from './ipv6-flows.js';
 
 export { COOKIE_OWNER, COOKIE_OWNER_MASK, OWNER_COOKIE, decodeCookie, encodeCookie, isOurCookie, type CookieParts } from './cookie.js';
 export { Category, Priority, Table, MULTICAST_DST, UNTAGGED, categoryName, type CategoryName } from './tables.js';
+export { IPV6_BASE_FLOWS, IPV6_FLOWS_PER_PORT, ipv6BaseFlows, ipv6PortFlows, type Ipv6FlowPort, type Ipv6PipelineOptions } from './ipv6-flows.js';
 
 /** A workload port as the pipeline needs it (ofport from OVSDB, the rest from our external_ids). */
 export interface FlowPort {
   readonly portName: string;
   readonly ofport: number;
   readonly mac: string;
-  readonly ip: string;
+  /** IPv4 address; absent for a port of an IPv6-only tenant (no IPv4 or ARP allowed from it, none answered for it). */
+  readonly ip?: string;
   readonly tenantId: number;
   readonly tenant: string;
+  /** Dual-stack and IPv6-only ports: the global IPv6 address (RFC 5952); absent = IPv4 only (IPv6 from it is dropped). */
+  readonly ip6?: string;
+}
+
+/** A tenant gateway port: always an IPv4 address (the gateway is IPv4-only). */
+export interface GatewayFlowPort extends FlowPort {
+  readonly ip: string;
 }
 
 /** Flows every port contributes; the pipeline never grows faster than this per port. */
@@ -71,7 +81,7 @@ function arpResponder(tenantId: number, mac: string, ip: string, cookie: bigint)
  * answers ARP for the gateway address, and unicast to its MAC reaches it.
  * Broadcasts of the tenant do not (it is not in the flood flow).
  */
-export function gatewayFlows(g: FlowPort): Flow[] {
+export function gatewayFlows(g: GatewayFlowPort): Flow[] {
   const mac = g.mac.toLowerCase();
   const md = metadata(g.tenantId);
   const c = (cat: number) => encodeCookie(g.tenantId, cat);
@@ -97,13 +107,23 @@ export function gatewayFlows(g: FlowPort): Flow[] {
  * The FLOWS_PER_PORT flows of one port: port security (untagged frames only:
  * own MAC + own IPv4, ARP with own sender MAC and IP; anything else, VLAN-
  * tagged frames and other ethertypes included, dropped), the ARP answer for
- * its address, and unicast delivery to it, all scoped to its tenant.
+ * its address, and unicast delivery to it, all scoped to its tenant. A port
+ * of an IPv6-only tenant (no IPv4 address) has no IPv4 allow, ARP allow or
+ * ARP answer: its per-port drop takes every IPv4 and ARP frame it sends.
  */
-export function portFlows(p: FlowPort): Flow[] {
+export function portFlows(p: FlowPort, opts: Ipv6PipelineOptions = {}): Flow[] {
   const mac = p.mac.toLowerCase();
   const md = metadata(p.tenantId);
   const c = (cat: number) => encodeCookie(p.tenantId, cat);
   const at = p.ofport;
+  const ipv6 = p.ip6 === undefined ? [] : ipv6PortFlows({ ofport: at, mac, tenantId: p.tenantId, ip6: p.ip6 }, opts);
+  if (p.ip === undefined) {
+    return [
+      { table: Table.classify, priority: Priority.portSpoofDrop, cookie: c(Category.portSpoofDrop), match: `in_port=${at}`, actions: 'drop' },
+      { table: Table.l2, priority: Priority.l2Unicast, cookie: c(Category.l2Unicast), match: `metadata=${md},dl_dst=${mac}`, actions: `output:${at}` },
+      ...ipv6,
+    ];
+  }
   return [
     {
       table: Table.classify, priority: Priority.portAllow, cookie: c(Category.portIp),
@@ -118,6 +138,7 @@ export function portFlows(p: FlowPort): Flow[] {
     { table: Table.classify, priority: Priority.portSpoofDrop, cookie: c(Category.portSpoofDrop), match: `in_port=${at}`, actions: 'drop' },
     arpResponder(p.tenantId, mac, p.ip, c(Category.arpResponder)),
     { table: Table.l2, priority: Priority.l2Unicast, cookie: c(Category.l2Unicast), match: `metadata=${md},dl_dst=${mac}`, actions: `output:${at}` },
+    ...ipv6,
   ];
 }
 
@@ -141,17 +162,19 @@ export function tenantFlows(tenantId: number, ofports: readonly number[]): Flow[
  * deterministic; ports without a usable ofport are left out until they get
  * one. Nothing is O(ports²): a tenant's flows depend only on its own ports.
  */
-export function pipelineFlows(ports: readonly FlowPort[], gateways: readonly FlowPort[] = []): Flow[] {
+export function pipelineFlows(ports: readonly FlowPort[], gateways: readonly GatewayFlowPort[] = [], opts: Ipv6PipelineOptions = {}): Flow[] {
   const usable = ports.filter(hasUsableOfport).sort((a, b) => a.ofport - b.ofport);
   const flows = baseFlows();
   for (const g of gateways.filter(hasUsableOfport).sort((a, b) => a.ofport - b.ofport)) flows.push(...gatewayFlows(g));
   const byTenant = new Map<number, number[]>();
   for (const p of usable) {
-    flows.push(...portFlows(p));
+    flows.push(...portFlows(p, opts));
     const list = byTenant.get(p.tenantId);
     if (list) list.push(p.ofport);
     else byTenant.set(p.tenantId, [p.ofport]);
   }
   for (const [tenantId, ofports] of [...byTenant].sort((a, b) => a[0] - b[0])) flows.push(...tenantFlows(tenantId, ofports));
+  // IPv4-only bridges keep exactly their flows: the IPv6 tables exist once a dual-stack port does.
+  if (usable.some((p) => p.ip6 !== undefined)) flows.push(...ipv6BaseFlows(opts));
   return flows;
 }

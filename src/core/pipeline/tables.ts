@@ -4,6 +4,12 @@ export const Table = {
   classify: 0,
   /** ARP responder for the tenant's known addresses. */
   arp: 10,
+  /** IPv6 neighbour discovery guard: NA only for the port's own addresses, NS/NA link-layer options its own MAC. */
+  ndGuard: 12,
+  /** IPv6 neighbour solicitations for the tenant's addresses answered by the switch (an NA built in place). */
+  ndResponder: 14,
+  /** The second half of the answer: its target link-layer option (a field OVS lets a flow set only on an NA). */
+  ndReply: 15,
   /** L2 forwarding within the tenant. */
   l2: 20,
 } as const;
@@ -12,11 +18,18 @@ export const Table = {
 export const Priority = {
   /** Above every allow flow: DHCP server messages from any port (addresses are static). */
   dhcpServerDrop: 110,
+  /** Same level: router advertisements, redirects and DHCPv6 server messages from any port. */
+  ipv6RouterDrop: 110,
   portAllow: 100,
+  /** A dual-stack port's IPv6 that its allow flows did not take: spoofing (above the bridge's IPv6 drop). */
+  portSpoofDrop6: 70,
   /** Above the per-port spoof drop so IPv6 is reported as a policy, not as spoofing. */
   ipv6Drop: 60,
   portSpoofDrop: 50,
   arpResponder: 100,
+  ndAllow: 100,
+  ndSpoofDrop: 50,
+  ndResponder: 100,
   l2Unicast: 100,
   l2Flood: 50,
   tableMiss: 0,
@@ -32,12 +45,22 @@ export const Category = {
   arpMiss: 0x03,
   l2Miss: 0x04,
   dhcpServerDrop: 0x05,
+  raDrop: 0x06,
+  redirectDrop: 0x07,
+  dhcp6ServerDrop: 0x08,
+  ndSpoofDrop: 0x09,
+  ndGuardMiss: 0x0a,
+  ndResponderMiss: 0x0b,
+  ndReply: 0x0c,
   portIp: 0x10,
   portArp: 0x11,
   portSpoofDrop: 0x12,
   gatewayIp: 0x13,
   gatewayArp: 0x14,
+  portIp6: 0x15,
+  portNd: 0x16,
   arpResponder: 0x20,
+  ndResponder: 0x21,
   l2Unicast: 0x30,
   l2Flood: 0x31,
 } as const;

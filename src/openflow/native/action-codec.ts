@@ -1,7 +1,7 @@
 import { splitTopLevel } from '../canonical-match.js';
-import { FIELD_ALIASES, FIELD_BY_NAME, FIELD_BY_NXM_NAME, FIELD_BY_OXM, SET_FIELD_NAMES, type FieldSpec } from './fields.js';
+import { FIELD_ALIASES, FIELD_BY_NAME, FIELD_BY_NXM_NAME, FIELD_BY_OXM_ID, SET_FIELD_NAMES, fieldOxmId, type FieldSpec } from './fields.js';
 import { decodeOxms, encodeOxms, formatOxms, oxmId, pad8, parseMatch, type OxmEntry } from './match-codec.js';
-import { Action, Instruction, NX_VENDOR_ID, NxAction, OFPP_NAMES, OxmClass } from './wire.js';
+import { Action, Instruction, NX_VENDOR_ID, NxAction, OFPP_NAMES } from './wire.js';
 import { UnsupportedFlowError } from './unsupported-flow-error.js';
 import { OpenFlowProtocolError } from './openflow-protocol-error.js';
 import { bytesUint, formatMask, formatValue, parseUint, uintBytes } from './values.js';
@@ -138,8 +138,8 @@ function copyFieldAction(arg: string, context: string): Buffer {
   b.writeUInt16BE(src.bits, 4);
   b.writeUInt16BE(src.ofs, 6);
   b.writeUInt16BE(dst.ofs, 8);
-  b.writeUInt32BE((oxmId(OxmClass.openflowBasic, src.spec.oxm) | src.spec.bytes) >>> 0, 12);
-  b.writeUInt32BE((oxmId(OxmClass.openflowBasic, dst.spec.oxm) | dst.spec.bytes) >>> 0, 16);
+  b.writeUInt32BE((fieldOxmId(src.spec) | src.spec.bytes) >>> 0, 12);
+  b.writeUInt32BE((fieldOxmId(dst.spec) | dst.spec.bytes) >>> 0, 16);
   return b;
 }
 
@@ -211,7 +211,7 @@ function decodeAction(type: number, a: Buffer): string {
 }
 
 function setFieldText(e: OxmEntry): string {
-  const s = (e.id >>> 16) === OxmClass.openflowBasic ? FIELD_BY_OXM.get((e.id >>> 9) & 0x7f) : undefined;
+  const s = FIELD_BY_OXM_ID.get(e.id);
   if (!s || s.bytes !== e.value.length || s.name === 'vlan_tci' || s.name === 'in_port') {
     const printed = formatOxms([e]);
     const eq = printed.indexOf('=');
@@ -226,7 +226,7 @@ function subfieldText(header: number, ofs: number, bits: number, nxm: boolean): 
   const field = (header >>> 9) & 0x7f;
   const s = nxm
     ? [...FIELD_BY_NXM_NAME.values()].find((f) => f.nxm!.cls === cls && f.nxm!.field === field)
-    : cls === OxmClass.openflowBasic ? FIELD_BY_OXM.get(field) : undefined;
+    : FIELD_BY_OXM_ID.get(oxmId(cls, field));
   if (!s?.nxm) return undefined;
   const width = s.bytes * 8;
   if (ofs + bits > width || bits === 0) return undefined;

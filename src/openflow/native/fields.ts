@@ -4,13 +4,15 @@
  * and the Nicira NXM header OVS prints for `move`. Anything else read from a
  * switch round-trips through the generic `oxm_*` form (see match-codec.ts).
  */
-export type FieldKind = 'uint' | 'hex' | 'mac' | 'ipv4';
+export type FieldKind = 'uint' | 'hex' | 'mac' | 'ipv4' | 'ipv6';
 
 export interface FieldSpec {
   /** The name ovs-ofctl prints. */
   readonly name: string;
-  /** OXM_OF_* field number (class 0x8000). */
+  /** OXM field number (OXM_OF_* in class 0x8000 unless `cls` says otherwise). */
   readonly oxm: number;
+  /** OXM class when not the OpenFlow basic class (0x8000): ERICOXM_OF_ is 0x1000. */
+  readonly cls?: number;
   /** Value width in bytes. */
   readonly bytes: number;
   readonly kind: FieldKind;
@@ -20,7 +22,11 @@ export interface FieldSpec {
   readonly nxm?: { readonly name: string; readonly cls: number; readonly field: number };
 }
 
-const F = (name: string, oxm: number, bytes: number, kind: FieldKind, order: number, nxm?: FieldSpec['nxm']): FieldSpec => ({ name, oxm, bytes, kind, order, ...(nxm ? { nxm } : {}) });
+const F = (name: string, oxm: number, bytes: number, kind: FieldKind, order: number, nxm?: FieldSpec['nxm'], cls?: number): FieldSpec =>
+  ({ name, oxm, bytes, kind, order, ...(nxm ? { nxm } : {}), ...(cls === undefined ? {} : { cls }) });
+
+/** ERICOXM_OF_ (OVS's build-aux/extract-ofp-fields): the class of nd_reserved and nd_options_type, no experimenter id. */
+export const ERICOXM_CLASS = 0x1000;
 
 export const FIELDS: readonly FieldSpec[] = [
   F('metadata', 2, 8, 'hex', 10),
@@ -33,17 +39,32 @@ export const FIELDS: readonly FieldSpec[] = [
   F('nw_dst', 12, 4, 'ipv4', 61, { name: 'NXM_OF_IP_DST', cls: 0, field: 8 }),
   F('arp_spa', 22, 4, 'ipv4', 62, { name: 'NXM_OF_ARP_SPA', cls: 0, field: 16 }),
   F('arp_tpa', 23, 4, 'ipv4', 63, { name: 'NXM_OF_ARP_TPA', cls: 0, field: 17 }),
+  F('ipv6_src', 26, 16, 'ipv6', 64, { name: 'NXM_NX_IPV6_SRC', cls: 1, field: 19 }),
+  F('ipv6_dst', 27, 16, 'ipv6', 65, { name: 'NXM_NX_IPV6_DST', cls: 1, field: 20 }),
   F('nw_proto', 10, 1, 'uint', 70, { name: 'NXM_OF_IP_PROTO', cls: 0, field: 6 }),
   F('arp_op', 21, 2, 'uint', 71, { name: 'NXM_OF_ARP_OP', cls: 0, field: 15 }),
   F('arp_sha', 24, 6, 'mac', 80, { name: 'NXM_NX_ARP_SHA', cls: 1, field: 17 }),
   F('arp_tha', 25, 6, 'mac', 81, { name: 'NXM_NX_ARP_THA', cls: 1, field: 18 }),
+  // ICMPv6 and neighbour discovery: OVS prints the type as icmp_type in a match, icmpv6_type in set_field.
+  F('icmpv6_type', 29, 1, 'uint', 82, { name: 'NXM_NX_ICMPV6_TYPE', cls: 1, field: 21 }),
+  F('nd_target', 31, 16, 'ipv6', 83, { name: 'NXM_NX_ND_TARGET', cls: 1, field: 23 }),
+  F('nd_sll', 32, 6, 'mac', 84, { name: 'NXM_NX_ND_SLL', cls: 1, field: 24 }),
+  F('nd_tll', 33, 6, 'mac', 85, { name: 'NXM_NX_ND_TLL', cls: 1, field: 25 }),
+  F('nd_reserved', 1, 4, 'uint', 86, undefined, ERICOXM_CLASS),
+  F('nd_options_type', 2, 1, 'uint', 87, undefined, ERICOXM_CLASS),
   F('tcp_src', 13, 2, 'uint', 90, { name: 'NXM_OF_TCP_SRC', cls: 0, field: 9 }),
   F('tcp_dst', 14, 2, 'uint', 91, { name: 'NXM_OF_TCP_DST', cls: 0, field: 10 }),
   F('udp_src', 15, 2, 'uint', 92, { name: 'NXM_OF_UDP_SRC', cls: 0, field: 11 }),
   F('udp_dst', 16, 2, 'uint', 93, { name: 'NXM_OF_UDP_DST', cls: 0, field: 12 }),
 ];
 
-export const FIELD_BY_OXM: ReadonlyMap<number, FieldSpec> = new Map(FIELDS.map((f) => [f.oxm, f]));
+/** By OXM header id without mask bit and length: class << 16 | field << 9. */
+export const FIELD_BY_OXM_ID: ReadonlyMap<number, FieldSpec> = new Map(FIELDS.map((f) => [fieldOxmId(f), f]));
+
+/** A field's OXM header id (class << 16 | field << 9). */
+export function fieldOxmId(f: FieldSpec): number {
+  return (((f.cls ?? 0x8000) << 16) | (f.oxm << 9)) >>> 0;
+}
 export const FIELD_BY_NAME: ReadonlyMap<string, FieldSpec> = new Map(FIELDS.map((f) => [f.name, f]));
 export const FIELD_BY_NXM_NAME: ReadonlyMap<string, FieldSpec> = new Map(FIELDS.filter((f) => f.nxm).map((f) => [f.nxm!.name, f]));
 
@@ -57,6 +78,7 @@ export const FIELD_ALIASES: ReadonlyMap<string, string> = new Map([
   ['ipv4_src', 'nw_src'],
   ['ipv4_dst', 'nw_dst'],
   ['ip_proto', 'nw_proto'],
+  ['icmp_type', 'icmpv6_type'],
 ]);
 
 /** set_field prints the destination with these names (OVS's mf_field names). */
@@ -70,6 +92,6 @@ export const SET_FIELD_NAMES: ReadonlyMap<string, string> = new Map([
 ]);
 
 export const ETH_TYPE = { ip: 0x0800, arp: 0x0806, ipv6: 0x86dd } as const;
-export const IP_PROTO = { icmp: 1, tcp: 6, udp: 17 } as const;
+export const IP_PROTO = { icmp: 1, tcp: 6, udp: 17, icmpv6: 58 } as const;
 /** OXM_OF_VLAN_VID's "a tag is present" bit (the CFI bit of vlan_tci). */
 export const OFPVID_PRESENT = 0x1000;

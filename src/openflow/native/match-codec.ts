@@ -1,6 +1,6 @@
 import { splitTopLevel } from '../canonical-match.js';
-import { ETH_TYPE, FIELD_ALIASES, FIELD_BY_NAME, FIELD_BY_OXM, IP_PROTO, OFPVID_PRESENT, type FieldSpec } from './fields.js';
-import { OxmClass, OFPP_NAMES } from './wire.js';
+import { ETH_TYPE, FIELD_ALIASES, FIELD_BY_NAME, FIELD_BY_OXM_ID, IP_PROTO, OFPVID_PRESENT, fieldOxmId, type FieldSpec } from './fields.js';
+import { OFPP_NAMES } from './wire.js';
 import { UnsupportedFlowError } from './unsupported-flow-error.js';
 import { OpenFlowProtocolError } from './openflow-protocol-error.js';
 import { bytesUint, formatMask, formatValue, hexBytes, isAllOnes, parseMask, parseUint, parseValue, uintBytes } from './values.js';
@@ -21,6 +21,9 @@ const SHORTHANDS: Readonly<Record<string, { readonly dlType: number; readonly pr
   icmp: { dlType: ETH_TYPE.ip, proto: IP_PROTO.icmp },
   tcp: { dlType: ETH_TYPE.ip, proto: IP_PROTO.tcp },
   udp: { dlType: ETH_TYPE.ip, proto: IP_PROTO.udp },
+  icmp6: { dlType: ETH_TYPE.ipv6, proto: IP_PROTO.icmpv6 },
+  tcp6: { dlType: ETH_TYPE.ipv6, proto: IP_PROTO.tcp },
+  udp6: { dlType: ETH_TYPE.ipv6, proto: IP_PROTO.udp },
 };
 
 // The generic form of a field this codec does not know: oxm_CCCC_FF=0xVALUE[/0xMASK] (class, field in hex).
@@ -30,7 +33,7 @@ export function oxmId(cls: number, field: number): number {
   return ((cls << 16) | (field << 9)) >>> 0;
 }
 
-const basic = (spec: FieldSpec): number => oxmId(OxmClass.openflowBasic, spec.oxm);
+const basic = (spec: FieldSpec): number => fieldOxmId(spec);
 const spec = (name: string): FieldSpec => FIELD_BY_NAME.get(name)!;
 
 /** Parses a match in ovs-ofctl text (what the pipeline writes, or what decodeMatch printed) into OXM entries, in prerequisite order. */
@@ -38,6 +41,7 @@ export function parseMatch(text: string): OxmEntry[] {
   const byName = new Map<string, { spec: FieldSpec; value: Buffer; mask?: Buffer }>();
   const generic: OxmEntry[] = [];
   const tp: [string, string][] = [];
+  let icmpTypeAlias = false;
   const set = (s: FieldSpec, value: Buffer, mask?: Buffer) => {
     byName.set(s.name, { spec: s, value, ...(mask && !isAllOnes(mask) ? { mask } : {}) });
   };
@@ -52,6 +56,7 @@ export function parseMatch(text: string): OxmEntry[] {
     }
     const rawName = token.slice(0, eq);
     const name = FIELD_ALIASES.get(rawName) ?? rawName;
+    if (rawName === 'icmp_type') icmpTypeAlias = true;
     const raw = token.slice(eq + 1);
     const slash = raw.indexOf('/');
     const valueText = slash < 0 ? raw : raw.slice(0, slash);
@@ -84,6 +89,12 @@ export function parseMatch(text: string): OxmEntry[] {
       const slash = raw.indexOf('/');
       set(s, parseValue(s, slash < 0 ? raw : raw.slice(0, slash), text), slash < 0 ? undefined : parseMask(s, raw.slice(slash + 1), text));
     }
+  }
+  // icmp_type names ICMPv6's type only in an ICMPv6 match (ICMPv4's type is not a field of this codec).
+  if (icmpTypeAlias) {
+    const dl = byName.get('dl_type');
+    const proto = byName.get('nw_proto');
+    if (!dl || dl.value.readUInt16BE(0) !== ETH_TYPE.ipv6 || !proto || proto.value.readUInt8(0) !== IP_PROTO.icmpv6) throw new UnsupportedFlowError(text, 'icmp_type outside an icmp6 match');
   }
   const known = [...byName.values()].sort((a, b) => a.spec.order - b.spec.order);
   // Prerequisites first: eth_type before the L3 fields, ip_proto before the ports (OVS checks them in order).
@@ -201,7 +212,7 @@ export function formatOxms(entries: readonly OxmEntry[]): string {
   const generic: string[] = [];
   for (const e of entries) {
     const cls = e.id >>> 16;
-    const s = cls === OxmClass.openflowBasic ? FIELD_BY_OXM.get((e.id >>> 9) & 0x7f) : undefined;
+    const s = FIELD_BY_OXM_ID.get(e.id);
     if (s && e.value.length === s.bytes) known.push({ spec: s, value: e.value, ...(e.mask ? { mask: e.mask } : {}) });
     else generic.push(`oxm_${cls.toString(16).padStart(4, '0')}_${((e.id >>> 9) & 0x7f).toString(16).padStart(2, '0')}=${hexBytes(e.value)}${e.mask ? `/${hexBytes(e.mask)}` : ''}`);
   }
@@ -234,6 +245,7 @@ export function formatOxms(entries: readonly OxmEntry[]): string {
 
 function printedName(s: FieldSpec): string {
   if (s.name.startsWith('tcp_') || s.name.startsWith('udp_')) return `tp_${s.name.slice(4)}`;
+  if (s.name === 'icmpv6_type') return 'icmp_type';
   return s.name;
 }
 

@@ -32,12 +32,12 @@ export function message(type: number, xid: number, body: Buffer = Buffer.alloc(0
   return b;
 }
 
-/** HELLO offering only OpenFlow 1.5 (version bitmap element). */
-export function hello(xid: number): Buffer {
+/** HELLO offering `versions` (a version bitmap element; default only OpenFlow 1.5). */
+export function hello(xid: number, versions: readonly number[] = [OFP15_VERSION]): Buffer {
   const body = Buffer.alloc(8);
   body.writeUInt16BE(HelloElem.versionBitmap, 0);
   body.writeUInt16BE(8, 2);
-  body.writeUInt32BE(1 << OFP15_VERSION, 4);
+  body.writeUInt32BE(versions.reduce((bits, v) => bits | (1 << v), 0) >>> 0, 4);
   return message(MsgType.hello, xid, body);
 }
 

@@ -1,5 +1,6 @@
 import { UnsupportedFlowError } from './unsupported-flow-error.js';
 import type { FieldSpec } from './fields.js';
+import { formatIpv6, mask6Of, parseIpv6 } from '../../net/ipv6.js';
 
 const MAC = /^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/;
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -19,15 +20,25 @@ export function parseValue(spec: FieldSpec, text: string, context: string): Buff
     for (let i = 0; i < 4; i++) out[i] = Number(parts[i]);
     return out;
   }
+  if (spec.kind === 'ipv6') {
+    const n = parseIpv6(text);
+    if (n === undefined) throw new UnsupportedFlowError(context, `bad IPv6 address '${text}' for ${spec.name}`);
+    return uintBytes(n, 16);
+  }
   return uintBytes(parseUint(text, spec.bytes, context, spec.name), spec.bytes);
 }
 
-/** A mask in text: like a value, or for IPv4 a prefix length. */
+/** A mask in text: like a value, or for an IPv4 or IPv6 address a prefix length. */
 export function parseMask(spec: FieldSpec, text: string, context: string): Buffer {
   if (spec.kind === 'ipv4' && /^\d{1,2}$/.test(text)) {
     const len = Number(text);
     if (len > 32) throw new UnsupportedFlowError(context, `bad prefix /${text} for ${spec.name}`);
     return uintBytes(len === 0 ? 0n : ((1n << 32n) - 1n) ^ ((1n << BigInt(32 - len)) - 1n), 4);
+  }
+  if (spec.kind === 'ipv6' && /^\d{1,3}$/.test(text)) {
+    const len = Number(text);
+    if (len > 128) throw new UnsupportedFlowError(context, `bad prefix /${text} for ${spec.name}`);
+    return uintBytes(mask6Of(len), 16);
   }
   if (text === '-1') return Buffer.alloc(spec.bytes, 0xff);
   return parseValue(spec, text, context);
@@ -71,6 +82,8 @@ export function isAllOnes(b: Buffer): boolean {
 export function formatValue(spec: FieldSpec, b: Buffer): string {
   if (spec.kind === 'mac') return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
   if (spec.kind === 'ipv4') return [...b].join('.');
+  // RFC 5952, as OVS prints it (inet_ntop) for every address the pipeline writes (none in ::/96).
+  if (spec.kind === 'ipv6') return formatIpv6(bytesUint(b));
   const v = bytesUint(b);
   if (spec.kind === 'hex') return `0x${v.toString(16).padStart(spec.name === 'dl_type' || spec.name === 'vlan_tci' ? 4 : 1, '0')}`;
   return v.toString(10);
@@ -84,6 +97,11 @@ export function formatMask(spec: FieldSpec, mask: Buffer | undefined): string {
     // Contiguous (a prefix): the host bits are all ones from the bottom.
     if ((inverted & (inverted + 1)) === 0) return `/${32 - Math.log2(inverted + 1)}`;
     return `/${[...mask].join('.')}`;
+  }
+  if (spec.kind === 'ipv6') {
+    const m = bytesUint(mask);
+    for (let len = 0; len <= 128; len++) if (mask6Of(len) === m) return `/${len}`;
+    return `/${formatValue(spec, mask)}`;
   }
   if (spec.kind === 'mac') return `/${formatValue(spec, mask)}`;
   const hex = bytesUint(mask).toString(16);

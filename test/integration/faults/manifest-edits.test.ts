@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../../src/agent/agent.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import { AgentEnv, eventually, tenantYaml } from '../../helpers/agent-env.js';
-import { FaultRecorder, envInt, seededRandom, sleep } from '../../helpers/faults.js';
+import { FaultRecorder, envInt, faultExpectation, faultTenantYaml, seededRandom, sleep, withDualStack } from '../../helpers/faults.js';
 import { checkInvariants, type TenantExpectation } from '../../helpers/invariants.js';
 
 /** Random manifest edits in the stream. */
@@ -16,17 +16,19 @@ interface TenantDef {
   readonly id: number;
   /** Subnets this tenant may move between (disjoint from every other tenant's). */
   readonly subnets: readonly string[];
+  /** The dual-stack tenant's IPv6 prefix (withDualStack: the first tenant has one). */
+  readonly subnet6?: string;
 }
-const TENANTS: readonly TenantDef[] = [
+const TENANTS: readonly TenantDef[] = withDualStack<TenantDef>([
   { file: 'a.yaml', name: 'mea', id: 801, subnets: ['10.80.0.0/24', '10.80.1.0/24', '10.80.4.0/22'] },
   { file: 'b.yaml', name: 'meb', id: 802, subnets: ['10.81.0.0/24', '10.81.1.0/25', '10.81.8.0/21'] },
   { file: 'c.yaml', name: 'mec', id: 803, subnets: ['10.82.0.0/24', '10.82.2.0/23'] },
-];
+]);
 const MTUS = [1300, 1400, 1500];
 /** The known valid set the stream settles to. */
 const FINAL = TENANTS.map((t, i) => ({ ...t, subnet: t.subnets[(i + 1) % t.subnets.length]!, mtu: MTUS[i % MTUS.length]! }));
 
-const manifest = (t: TenantDef, subnet: string, mtu: number): string => tenantYaml(t.name, t.id, subnet, [`${t.name}-*`], `  interface: { name: eth0, mtu: ${mtu} }\n`);
+const manifest = (t: TenantDef, subnet: string, mtu: number): string => faultTenantYaml({ ...t, subnet }, `  interface: { name: eth0, mtu: ${mtu} }\n`);
 
 describe('fault: a stream of random manifest edits (valid and invalid) while namespaces come and go', () => {
   let env: AgentEnv;
@@ -91,9 +93,8 @@ describe('fault: a stream of random manifest edits (valid and invalid) while nam
 
     // Settle: the known valid set, written file by file (an editor would do the same).
     for (const t of FINAL) await env.writeManifest(t.file, manifest(t, t.subnet, t.mtu));
-    const expected: Record<string, TenantExpectation> = Object.fromEntries(FINAL.map((t) => [t.name, {
-      subnet: t.subnet, mtu: t.mtu, names: [...present].filter((n) => n.startsWith(`${t.name}-`)).sort(),
-    }]));
+    const expected: Record<string, TenantExpectation> = Object.fromEntries(FINAL.map((t) => [t.name,
+      faultExpectation(t, [...present].filter((n) => n.startsWith(`${t.name}-`)).sort(), { mtu: t.mtu })]));
     await eventually('the final tenants in force without problems', async () => {
       const s = agent!.status();
       return s.problems.length === 0 && FINAL.every((t) => s.tenants.some((x) => x.name === t.name && x.subnet === t.subnet));

@@ -2,18 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../../src/agent/agent.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import { PrivateNetnsDir } from '../../../src/sandbox/private-netns-dir.js';
-import { AgentEnv, tenantYaml } from '../../helpers/agent-env.js';
-import { FaultRecorder, envInt, seededRandom, sleep } from '../../helpers/faults.js';
+import { AgentEnv } from '../../helpers/agent-env.js';
+import { FaultRecorder, envInt, seededRandom, sleep, faultExpectation, faultTenantYaml, withDualStack } from '../../helpers/faults.js';
 import { addressSnapshot, checkInvariants, type TenantExpectation } from '../../helpers/invariants.js';
 
 /** Namespaces created per churn round. */
 const PER_ROUND = envInt('NSVS_FAULT_CHURN_N', 40);
 const ROUNDS = envInt('NSVS_FAULT_CHURN_ROUNDS', 3);
 
-const TENANTS = [
+const TENANTS = withDualStack([
   { name: 'nca', id: 701, subnet: '10.70.0.0/22' },
   { name: 'ncb', id: 702, subnet: '10.71.0.0/22' },
-];
+]);
 
 describe('fault: namespaces deleted while being plugged, namespace directory removed and re-created', () => {
   let env: AgentEnv;
@@ -26,11 +26,11 @@ describe('fault: namespaces deleted while being plugged, namespace directory rem
   let churnHeld = false;
   const fresh = (): string => `${TENANTS[serial % 2]!.name}-${String(serial++).padStart(4, '0')}`;
   const expected = (): Record<string, TenantExpectation> =>
-    Object.fromEntries(TENANTS.map((t) => [t.name, { subnet: t.subnet, names: [...present].filter((n) => n.startsWith(`${t.name}-`)).sort() }]));
+    Object.fromEntries(TENANTS.map((t) => [t.name, faultExpectation(t, [...present].filter((n) => n.startsWith(`${t.name}-`)).sort())]));
 
   beforeAll(async () => {
     env = await AgentEnv.start('fault-nschurn');
-    await env.writeManifest('tenants.yaml', TENANTS.map((t) => tenantYaml(t.name, t.id, t.subnet, [`${t.name}-*`])).join('---\n'));
+    await env.writeManifest('tenants.yaml', TENANTS.map((t) => faultTenantYaml(t)).join('---\n'));
   });
   afterAll(async () => {
     await agent?.stop();

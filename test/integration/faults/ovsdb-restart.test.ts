@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../../src/agent/agent.js';
 import { silentLogger } from '../../../src/observe/logger.js';
-import { AgentEnv, tenantYaml } from '../../helpers/agent-env.js';
-import { FaultRecorder, envInt, seededRandom, sleep } from '../../helpers/faults.js';
+import { AgentEnv } from '../../helpers/agent-env.js';
+import { FaultRecorder, envInt, seededRandom, sleep, faultExpectation, faultTenantYaml, withDualStack } from '../../helpers/faults.js';
 import { addressSnapshot, checkInvariants, type AddressRecord, type TenantExpectation } from '../../helpers/invariants.js';
 
 /** Namespaces in the burst. */
@@ -13,10 +13,10 @@ const CHUNK = 10;
 /** Longest wait for a kill point (ms). */
 const KILL_POINT_MAX_WAIT_MS = 20_000;
 
-const TENANTS = [
+const TENANTS = withDualStack([
   { name: 'dba', id: 601, subnet: '10.60.0.0/22' },
   { name: 'dbb', id: 602, subnet: '10.61.0.0/22' },
-];
+]);
 const EARLY = ['dba-early0', 'dba-early1', 'dbb-early0'];
 const BURST_NAMES = Array.from({ length: BURST }, (_, i) => `${TENANTS[i % 2]!.name}-${String(i).padStart(4, '0')}`);
 
@@ -28,7 +28,7 @@ describe('fault: ovsdb-server killed and restarted mid-burst', () => {
 
   beforeAll(async () => {
     env = await AgentEnv.start('fault-ovsdb');
-    await env.writeManifest('tenants.yaml', TENANTS.map((t) => tenantYaml(t.name, t.id, t.subnet, [`${t.name}-*`])).join('---\n'));
+    await env.writeManifest('tenants.yaml', TENANTS.map((t) => faultTenantYaml(t)).join('---\n'));
   });
   afterAll(async () => {
     await agent?.stop();
@@ -40,11 +40,9 @@ describe('fault: ovsdb-server killed and restarted mid-burst', () => {
     await env.workloads.add(...EARLY);
     agent = await Agent.start(env.config({ resyncIntervalMs: 5_000 }), { logger: silentLogger(), http: false });
     await agent.ready;
-    const expected: Record<string, TenantExpectation> = Object.fromEntries(TENANTS.map((t) => [t.name, {
-      subnet: t.subnet,
-      names: [...EARLY, ...BURST_NAMES].filter((n) => n.startsWith(`${t.name}-`)),
-    }]));
-    const early: Record<string, TenantExpectation> = Object.fromEntries(TENANTS.map((t) => [t.name, { subnet: t.subnet, names: EARLY.filter((n) => n.startsWith(`${t.name}-`)) }]));
+    const expected: Record<string, TenantExpectation> = Object.fromEntries(TENANTS.map((t) => [t.name,
+      faultExpectation(t, [...EARLY, ...BURST_NAMES].filter((n) => n.startsWith(`${t.name}-`)))]));
+    const early: Record<string, TenantExpectation> = Object.fromEntries(TENANTS.map((t) => [t.name, faultExpectation(t, EARLY.filter((n) => n.startsWith(`${t.name}-`)))]));
     await checkInvariants(env, { expectedByTenant: early, samplePairs: 1 });
     const before = new Map<string, AddressRecord>(await addressSnapshot(env));
 

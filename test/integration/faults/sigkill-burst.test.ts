@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentChild, AgentEnv, eventually, tenantYaml } from '../../helpers/agent-env.js';
-import { FaultRecorder, PingLoop, envInt, seededRandom, sleep } from '../../helpers/faults.js';
+import { AgentChild, AgentEnv, eventually } from '../../helpers/agent-env.js';
+import { FaultRecorder, PingLoop, envInt, seededRandom, sleep, faultExpectation, faultTenantYaml, withDualStack } from '../../helpers/faults.js';
 import { addressSnapshot, checkInvariants, type AddressRecord, type TenantExpectation } from '../../helpers/invariants.js';
 
 /** Namespaces in the burst (the issue asks for 500). */
@@ -14,10 +14,10 @@ const KILL_DELAY_MS: [number, number] = [200, 4_000];
 /** Longest wait for a kill point (ms): then the agent is killed wherever it is. */
 const KILL_POINT_MAX_WAIT_MS = 20_000;
 
-const TENANTS = [
+const TENANTS = withDualStack([
   { name: 'ska', id: 501, subnet: '10.50.0.0/16' },
   { name: 'skb', id: 502, subnet: '10.51.0.0/16' },
-];
+]);
 /** Two workloads plugged before the burst, pinging each other throughout it. */
 const TRAFFIC = ['ska-ping0', 'ska-ping1'];
 const BURST_NAMES = Array.from({ length: BURST }, (_, i) => `${TENANTS[i % 2]!.name}-${String(i).padStart(4, '0')}`);
@@ -32,7 +32,7 @@ describe('fault: agent SIGKILLed at random points of a namespace burst, then res
 
   beforeAll(async () => {
     env = await AgentEnv.start('fault-sigkill');
-    await env.writeManifest('tenants.yaml', TENANTS.map((t) => tenantYaml(t.name, t.id, t.subnet, [`${t.name}-*`])).join('---\n'));
+    await env.writeManifest('tenants.yaml', TENANTS.map((t) => faultTenantYaml(t)).join('---\n'));
   });
   afterAll(async () => {
     await loop?.kill();
@@ -104,10 +104,8 @@ describe('fault: agent SIGKILLed at random points of a namespace burst, then res
     await burst;
     await current.ready(90_000);
 
-    const expected: Record<string, TenantExpectation> = Object.fromEntries(TENANTS.map((t) => [t.name, {
-      subnet: t.subnet,
-      names: [...TRAFFIC, ...BURST_NAMES].filter((n) => n.startsWith(`${t.name}-`)),
-    }]));
+    const expected: Record<string, TenantExpectation> = Object.fromEntries(TENANTS.map((t) => [t.name,
+      faultExpectation(t, [...TRAFFIC, ...BURST_NAMES].filter((n) => n.startsWith(`${t.name}-`)))]));
     const report = await checkInvariants(env, { expectedByTenant: expected, addressesBefore: before, settleMs: 120_000 });
     const tally = await loop.stop();
     loop = undefined;

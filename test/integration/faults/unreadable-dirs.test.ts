@@ -4,8 +4,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../../src/agent/agent.js';
 import type { Logger } from '../../../src/observe/logger.js';
-import { AgentEnv, eventually, tenantYaml } from '../../helpers/agent-env.js';
-import { FaultRecorder, PingLoop, envInt, sleep } from '../../helpers/faults.js';
+import { AgentEnv, eventually } from '../../helpers/agent-env.js';
+import { FaultRecorder, PingLoop, envInt, sleep, faultExpectation, faultTenantYaml, withDualStack } from '../../helpers/faults.js';
 import { checkInvariants, type TenantExpectation } from '../../helpers/invariants.js';
 
 /** Namespaces per tenant (2 tenants). */
@@ -13,10 +13,10 @@ const PER_TENANT = envInt('NSVS_FAULT_UNREADABLE_PER_TENANT', 3);
 /** How long a directory stays unreadable (ms): long enough for several rescans and passes. */
 const OUTAGE_MS = 4_000;
 
-const TENANTS = [
+const TENANTS = withDualStack([
   { name: 'ura', id: 901, subnet: '10.90.0.0/24' },
   { name: 'urb', id: 902, subnet: '10.91.0.0/24' },
-];
+]);
 
 /** Log records of the agent, kept in memory so the test can see what it reported. */
 function memoryLogger(): { logger: Logger; records: { level: number; msg: string; [k: string]: unknown }[] } {
@@ -40,12 +40,12 @@ describe('fault: a manifest dir or namespace dir that becomes unreadable', () =>
   const log = memoryLogger();
   let nsLink = '';
   const present: Record<string, string[]> = Object.fromEntries(TENANTS.map((t) => [t.name, Array.from({ length: PER_TENANT }, (_, i) => `${t.name}-${i}`)]));
-  const expected = (): Record<string, TenantExpectation> => Object.fromEntries(TENANTS.map((t) => [t.name, { subnet: t.subnet, names: [...present[t.name]!].sort() }]));
+  const expected = (): Record<string, TenantExpectation> => Object.fromEntries(TENANTS.map((t) => [t.name, faultExpectation(t, [...present[t.name]!].sort())]));
   let manifestHeld = false;
 
   beforeAll(async () => {
     env = await AgentEnv.start('fault-unreadable');
-    await env.writeManifest('tenants.yaml', TENANTS.map((t) => tenantYaml(t.name, t.id, t.subnet, [`${t.name}-*`])).join('---\n'));
+    await env.writeManifest('tenants.yaml', TENANTS.map((t) => faultTenantYaml(t)).join('---\n'));
     await env.workloads.add(...Object.values(present).flat());
     nsLink = join(env.sb.dir, 'netns-link');
     await symlink(env.workloads.dir, nsLink);

@@ -8,6 +8,8 @@ import { ReplaySubject, filter, firstValueFrom, timeout, type Subscription } fro
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Reconciler, type ReconcilerDeps } from '../../../src/agent/reconciler.js';
 import { buildStatus } from '../../../src/agent/status.js';
+import { EMPTY_PASS_INPUT, foldPassInput, type AgentEvent } from '../../../src/agent/pass-input.js';
+import { namespacesWithWorkloads } from '../../../src/agent/workload-sources.js';
 import { DEFAULT_CONFIG } from '../../../src/config/index.js';
 import { MAX_DIR_BYTES, MAX_FILE_BYTES, watchManifests$, type NamespaceRef, type TenantSet, type WatchManifestsOptions } from '../../../src/manifests/index.js';
 import { silentLogger } from '../../../src/observe/logger.js';
@@ -46,9 +48,14 @@ describe('watchManifests$ against hostile manifests', () => {
   it('rejects a file that would put working namespaces into conflict; they keep their tenant, and /status lists the problem', async () => {
     const dir = await dirWith('conflict', { 'blue.yaml': tenant('blue', 100, '10.10.0.0/24', ['blue-*']), 'shop.yaml': tenant('shop', 200, '10.20.0.0/24', ['shop-*']) });
     const reconciler = new Reconciler({ config: DEFAULT_CONFIG, logger: silentLogger() } as unknown as ReconcilerDeps);
+    // The agent's input, folded from the sources' events as the agent folds it.
+    let inputs = EMPTY_PASS_INPUT;
+    const note = (ev: AgentEvent): void => {
+      inputs = foldPassInput(inputs, ev);
+    };
     const seen = ['/run/netns/blue-web', '/run/netns/shop-web', '/run/netns/blue-db'].map((p) => ({ ...ns(p), inode: 1, firstSeenMs: 0 }));
-    for (const n of seen) reconciler.noteNamespace({ type: 'added', ns: n });
-    const until = start(dir, { namespaces: () => reconciler.namespaces.values() });
+    for (const n of seen) note({ kind: 'namespace', event: { type: 'added', ns: n } });
+    const until = start(dir, { namespaces: () => namespacesWithWorkloads(inputs) });
     await until((s) => s.tenants.size === 2);
     const hostile = join(dir, 'zz-web.yaml');
     await writeFile(hostile, tenant('web', 300, '10.30.0.0/24', ['*-web']), { mode: 0o644 });
@@ -57,14 +64,14 @@ describe('watchManifests$ against hostile manifests', () => {
     expect(set.problems.map((p) => `${p.file}:${p.line}`)).toEqual([`${hostile}:7`, `${hostile}:7`]);
     expect(set.problems[0]?.message).toContain('matches namespace /run/netns/blue-web, which pattern "blue-*" of tenant "blue"');
     expect(set.files?.find((f) => f.file === hostile)).toMatchObject({ state: 'rejected', tenants: [] });
-    // What /status shows: the agent puts this set in reconciler.tenants; buildStatus lists its problems.
-    reconciler.setTenants(set);
+    // What /status shows: the agent folds this set into its input; buildStatus lists its problems.
+    note({ kind: 'tenants', set });
     const snapshot = { bridges: new Map(), ports: new Map(), interfaces: new Map() } as unknown as VswitchSnapshot;
-    const status = buildStatus({ version: 't', bridge: 'br-nsv', ready: true, ovsdbConnected: true, reconciler, snapshot });
+    const status = buildStatus({ version: 't', bridge: 'br-nsv', ready: true, ovsdbConnected: true, reconciler, inputs, snapshot });
     expect(status.problems).toEqual(set.problems);
     expect(status.tenants.map((t) => t.name)).toEqual(['blue', 'shop']);
     // The workloads go away: the file is retried and taken.
-    for (const n of seen.slice(0, 2)) reconciler.noteNamespace({ type: 'removed', ns: n });
+    for (const n of seen.slice(0, 2)) note({ kind: 'namespace', event: { type: 'removed', ns: n } });
     const later = await until((s) => s.tenants.has('web'));
     expect(later.problems).toEqual([]);
   });

@@ -35,7 +35,7 @@ describe('nsvswitch validate', () => {
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toBe(
       `${bad}:7: spec.gateway 10.10.1.1 is outside subnet 10.10.0.0/24\n` +
-        `${bad}:9: unknown field "mtu" in spec; known fields: id, subnet, gateway, namespaces, workloads, interface, staticAddresses, egress\n` +
+        `${bad}:9: unknown field "mtu" in spec; known fields: id, subnet, gateway, subnet6, gateway6, namespaces, workloads, interface, staticAddresses, staticAddresses6, egress\n` +
         '2 problems in 1 of 1 file\n',
     );
   });

@@ -31,7 +31,7 @@ describe('watchManifests$ on a real directory', () => {
     return { until: (pred) => firstValueFrom(sets$.pipe(filter(pred), timeout(10_000))), rejected, count: () => n };
   }
 
-  const summary = (s: TenantSet): Record<string, string> => Object.fromEntries([...s.tenants.values()].map((t) => [t.name, t.subnet]));
+  const summary = (s: TenantSet): Record<string, string> => Object.fromEntries([...s.tenants.values()].map((t) => [t.name, t.subnet ?? '']));
 
   it('adds, keeps the last good version through an invalid edit, takes the fix, and removes on delete', async () => {
     const dir = await mkdtemp(join(root, 'reload-'));

@@ -59,7 +59,7 @@ describe('native rtnetlink (addon)', () => {
     await rm(base, { recursive: true, force: true });
   });
 
-  function spec(n: number, over: Partial<PlugSpec> = {}): PlugSpec {
+  function spec(n: number, over: Partial<PlugSpec> = {}): PlugSpec & { ip: string; prefixLen: number } {
     return {
       key: `k${n}`, nsPath: '', hostIf: `nsvrt${n}`, peerTmp: `nsvtmp${n}`, ifName: 'eth0', mac: `02:00:00:00:00:${String(n).padStart(2, '0')}`,
       ip: `10.40.0.${n + 10}`, prefixLen: 24, mtu: 1450, gateway: '10.40.0.1', ...over,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OvsSandbox } from '../../../src/sandbox/ovs-sandbox.js';
-import { OWNER_COOKIE, pipelineFlows, type FlowPort } from '../../../src/core/pipeline/index.js';
+import { OWNER_COOKIE, pipelineFlows, type FlowPort, type GatewayFlowPort } from '../../../src/core/pipeline/index.js';
 import { FlowApplyError, FlowSync, OfctlDriver, cookieFilterArg, diffFlows, flowKey, parseDumpFlows, type CookieFilter, type Flow } from '../../../src/openflow/index.js';
 import { NativeFlowDriver } from '../../../src/openflow/native/native-driver.js';
 import { selectFlowDriver } from '../../../src/openflow/native/select-flow-driver.js';
@@ -15,7 +15,7 @@ function fakePorts(n: number, tenants: number, offset = 0): FlowPort[] {
   });
 }
 
-function gateways(tenants: readonly number[]): FlowPort[] {
+function gateways(tenants: readonly number[]): GatewayFlowPort[] {
   return tenants.map((t, i) => ({ portName: `g${t}`, ofport: 5000 + i, mac: `0a:00:00:00:${(t >> 8).toString(16).padStart(2, '0')}:${(t & 255).toString(16).padStart(2, '0')}`, ip: `10.78.250.${i + 1}`, tenantId: t, tenant: `t${t}` }));
 }
 
@@ -119,6 +119,27 @@ describe('NativeFlowDriver on a real ovs-vswitchd, with ovs-ofctl as the oracle'
     expect(dumped).toEqual([]);
     expect(await sync.sync(nativeBridge, desired)).toMatchObject({ added: desired.length, deleted: 0 });
     expect(diffFlows(desired, await native.dump(nativeBridge))).toEqual({ add: [], modify: [], del: [], duplicates: [] });
+  });
+
+  it('installs a dual-stack pipeline (IPv6 port security, ND guard and answers) exactly as ovs-ofctl does, and dumps it back with zero diff', async () => {
+    // Every other tenant dual-stack: IPv6 addresses, ND fields, ERICOXM set_field, IPv6 copy_field, both table shapes.
+    const ports = fakePorts(60, 4).map((p) => (p.tenantId % 2 === 0 ? { ...p, ip6: `fd00:78:${p.tenantId.toString(16)}::${p.ofport.toString(16)}` } : p));
+    for (const ndResponder of [true, false]) {
+      const [nb, ob] = ndResponder ? ['br-nat6', 'br-ofc6'] : ['br-nat6s', 'br-ofc6s'];
+      await addSecureBridge(sb, nb);
+      await addSecureBridge(sb, ob);
+      const desired = pipelineFlows(ports, gateways([301]), { ndResponder });
+      expect(desired.some((f) => f.actions.includes('nd_reserved'))).toBe(ndResponder);
+      expect(await new FlowSync(ofctl).sync(ob, desired)).toMatchObject({ added: desired.length });
+      expect(await new FlowSync(native).sync(nb, desired)).toMatchObject({ added: desired.length });
+      const byOfctl = await oracleDump(ob);
+      const byNative = await oracleDump(nb);
+      expect(byNative).toHaveLength(desired.length);
+      for (let i = 0; i < byOfctl.length; i++) expect(byNative[i], `flow ${i}`).toBe(byOfctl[i]);
+      // The native dump reads back exactly what was desired: a resync sends nothing.
+      expect(diffFlows(desired, await native.dump(nb))).toMatchObject({ add: [], modify: [], del: [] });
+      expect(await new FlowSync(native).sync(nb, desired)).toMatchObject({ added: 0, modified: 0, deleted: 0 });
+    }
   });
 
   it('auto mode programs in-process with no ovs-ofctl process, and hands what it cannot encode to ovs-ofctl', async () => {

@@ -8,6 +8,8 @@ export { setTxChecksumOffload, txChecksumOffload } from '../../helpers/traffic.j
 
 /** A workload plugged by hand the way the reconciler would: namespace, veth, OVS port with our external_ids. */
 export interface Workload extends FlowPort {
+  /** These workloads are IPv4 ones: always an address. */
+  readonly ip: string;
   readonly ns: string;
   readonly nsPath: string;
 }

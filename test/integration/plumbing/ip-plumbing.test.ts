@@ -73,7 +73,7 @@ describe.each(PATHS)('plumbing on the $path path (real kernel, private host name
   let n = 0;
 
   /** A spec for a namespace file, named the way the reconciler names it (from path#inode). */
-  async function specFor(nsPath: string, over: Partial<PlugSpec> = {}): Promise<PlugSpec> {
+  async function specFor(nsPath: string, over: Partial<PlugSpec> = {}): Promise<PlugSpec & { ip: string; prefixLen: number }> {
     const inode = (await stat(nsPath)).ino;
     const key = `${nsPath}#${inode}`;
     n++;

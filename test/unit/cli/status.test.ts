@@ -63,6 +63,36 @@ describe('status tables', () => {
     expect(out).toMatch(/^\/run\/docker\/netns\/99aa\s+waiting for docker metadata \(runtime not reachable\)$/m);
   });
 
+  it('prints the IPv6 address of a port that has one, and the IPv6 prefix of a tenant (IPv6-only: no IPv4 subnet, no IPv4 address)', () => {
+    const out = formatStatus(sampleStatus({
+      tenants: [
+        { name: 'blue', id: 100, subnet: '10.10.0.0/24', subnet6: 'fd00:10::/64', ports: 1, ready: 1 },
+        { name: 'six', id: 300, subnet6: 'fd00:60::/64', ports: 1, ready: 1 },
+        { name: 'red', id: 200, subnet: '10.20.0.0/24', ports: 1, ready: 1 },
+      ],
+      namespaces: [
+        { path: '/run/netns/blue-1', name: 'blue-1', tenant: 'blue', state: 'ready', ip: '10.10.0.2/24', ip6: 'fd00:10::2/64', mac: '02:00:00:00:00:01', port: 'nsv1', ofport: 1 },
+        { path: '/run/netns/six-1', name: 'six-1', tenant: 'six', state: 'ready', ip6: 'fd00:60::2/64', mac: '02:00:00:00:00:02', port: 'nsv2', ofport: 2 },
+        { path: '/run/netns/red-1', name: 'red-1', tenant: 'red', state: 'ready', ip: '10.20.0.2/24', mac: '02:00:00:00:00:03', port: 'nsv3', ofport: 3 },
+      ],
+    }));
+    expect(out).toMatch(/^TENANT\s+ID\s+SUBNET\s+SUBNET6\s+PORTS\s+READY$/m);
+    expect(out).toMatch(/^blue\s+100\s+10\.10\.0\.0\/24\s+fd00:10::\/64\s+1\s+1$/m);
+    expect(out).toMatch(/^six\s+300\s+-\s+fd00:60::\/64\s+1\s+1$/m);
+    expect(out).toMatch(/^red\s+200\s+10\.20\.0\.0\/24\s+-\s+1\s+1$/m);
+    expect(out).toMatch(/^NAMESPACE\s+WORKLOAD\s+TENANT\s+STATE\s+IP\s+IP6\s+MAC\s+PORT\s+OFPORT$/m);
+    expect(out).toMatch(/^\/run\/netns\/blue-1\s+-\s+blue\s+ready\s+10\.10\.0\.2\/24\s+fd00:10::2\/64\s+02:00:00:00:00:01\s+nsv1\s+1$/m);
+    expect(out).toMatch(/^\/run\/netns\/six-1\s+-\s+six\s+ready\s+-\s+fd00:60::2\/64\s+02:00:00:00:00:02\s+nsv2\s+2$/m);
+    expect(out).toMatch(/^\/run\/netns\/red-1\s+-\s+red\s+ready\s+10\.20\.0\.2\/24\s+-\s+02:00:00:00:00:03\s+nsv3\s+3$/m);
+  });
+
+  it('has no IPv6 columns when nothing has IPv6 (an IPv4-only host prints what it always did)', () => {
+    const out = formatStatus(sampleStatus());
+    expect(out).not.toContain('SUBNET6');
+    expect(out).not.toContain('IP6');
+    expect(out).toMatch(/^NAMESPACE\s+WORKLOAD\s+TENANT\s+STATE\s+IP\s+MAC\s+PORT\s+OFPORT$/m);
+  });
+
   it('leaves out empty error and problem sections and says when there is nothing', () => {
     const out = formatStatus(sampleStatus({ tenants: [], namespaces: [], errors: [], problems: [] }));
     expect(out).toContain('(no tenants)');

@@ -44,7 +44,7 @@ export const deps: DesiredDeps = {
           used.add(fixed);
           return { ok: true, ip: fixed };
         }
-        const [net, len] = t.subnet.split('/');
+        const [net, len] = (t.subnet ?? '0.0.0.0/32').split('/');
         const base = toInt(net!);
         const size = 2 ** (32 - Number(len));
         for (let i = 1; i < size - 1; i++) {

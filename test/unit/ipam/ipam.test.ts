@@ -117,7 +117,7 @@ describe('allocateAddress', () => {
             return;
           }
           expect(used.has(r.ip) || reserved.has(r.ip) || r.ip === info.network || r.ip === info.broadcast).toBe(false);
-          expect(ipInSubnet(r.ip, t.subnet)).toBe(true);
+          expect(ipInSubnet(r.ip, t.subnet!)).toBe(true);
           used.add(r.ip);
         }
         throw new Error('never exhausted');

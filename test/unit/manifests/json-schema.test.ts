@@ -21,7 +21,10 @@ describe('published JSON Schemas', () => {
     expect(Object.keys(s.properties?.metadata?.properties ?? {}).sort()).toEqual([...METADATA_FIELDS].sort());
     const spec = s.properties?.spec;
     expect(Object.keys(spec?.properties ?? {}).sort()).toEqual([...SPEC_FIELDS].sort());
-    expect(spec?.required?.sort()).toEqual(['id', 'subnet']);
+    expect(spec?.required?.sort()).toEqual(['id']);
+    // An IPv4 subnet, an IPv6 prefix, or both; the tenant gateway and IPv4 static addresses need the IPv4 subnet.
+    expect((spec as { allOf?: unknown }).allOf).toEqual([{ anyOf: [{ required: ['subnet'] }, { required: ['subnet6'] }] }]);
+    expect((spec as { dependencies?: unknown }).dependencies).toEqual({ gateway: ['subnet'], staticAddresses: ['subnet'] });
     // A tenant selects namespaces by file, or workloads by what they are, or both.
     expect((spec as { anyOf?: unknown }).anyOf).toEqual([{ required: ['namespaces'] }, { required: ['workloads'] }]);
     expect(Object.keys(spec?.properties?.interface?.properties ?? {}).sort()).toEqual([...INTERFACE_FIELDS].sort());

@@ -26,6 +26,11 @@ export function assertValidTenant(t: Tenant): void {
   };
   if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(t.name) || t.name.length > 63) fail('name');
   if (!Number.isInteger(t.id) || t.id < 1 || t.id > 16777215) fail('id');
+  if (t.subnet === undefined) {
+    if (t.subnet6 === undefined) fail('no subnet of either family');
+    if (t.gateway !== undefined || Object.keys(t.staticAddresses).length > 0) fail('IPv4 gateway or static address without an IPv4 subnet');
+    return;
+  }
   if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(t.subnet)) fail('subnet syntax');
   const len = Number(t.subnet.split('/')[1]);
   if (len > 30) fail('subnet too small');
@@ -48,8 +53,8 @@ export function assertValidTenant(t: Tenant): void {
 export function assertCompatible(tenants: readonly Tenant[]): void {
   for (const [i, a] of tenants.entries()) {
     for (const b of tenants.slice(i + 1)) {
-      const [a0, a1] = range(a.subnet);
-      const [b0, b1] = range(b.subnet);
+      const [a0, a1] = a.subnet === undefined ? [1, 0] : range(a.subnet);
+      const [b0, b1] = b.subnet === undefined ? [1, 0] : range(b.subnet);
       if (a.name === b.name || a.id === b.id || (a0 <= b1 && b0 <= a1) || a.namespaces.some((p) => b.namespaces.includes(p))) {
         throw new Error(`incompatible tenants in force: ${a.name} (${a.id}, ${a.subnet}) and ${b.name} (${b.id}, ${b.subnet})`);
       }

@@ -1,5 +1,6 @@
 import { decodeCookie, isOurCookie } from '../cookie.js';
 import { Category, Table } from '../tables.js';
+import { eui64LinkLocal } from '../../../net/ipv6.js';
 import type { TracedPort } from './traced-port.js';
 import { tracedOutputs, type ParsedTrace, type TraceStep } from '../../../openflow/ofproto-trace.js';
 import type { TracePacket, TraceTarget } from './trace-packet.js';
@@ -18,6 +19,9 @@ export function tableName(table: number | undefined): string {
   switch (table) {
     case Table.classify: return 'classify + port security';
     case Table.arp: return 'ARP responder';
+    case Table.ndGuard: return 'IPv6 neighbour discovery guard';
+    case Table.ndResponder: return 'IPv6 neighbour discovery responder';
+    case Table.ndReply: return 'IPv6 neighbour advertisement (switch answer)';
     case Table.l2: return 'L2 forward';
     default: return table === undefined ? 'none' : 'not an nsvswitch table';
   }
@@ -44,7 +48,7 @@ export function explainTrace({ src, dst, packet, ports, trace }: ExplainInput): 
   const leftSwitch = trace.datapathActions !== '' && trace.datapathActions !== 'drop';
   const outputs = tracedOutputs(trace);
   const category = step?.cookie !== undefined && isOurCookie(step.cookie) ? decodeCookie(step.cookie).category : undefined;
-  const answered = category === Category.arpResponder && leftSwitch;
+  const answered = (category === Category.arpResponder || category === Category.ndReply) && leftSwitch;
   const reached = dstPort !== undefined && (answered ? dstPort.tenantId === src.tenantId : leftSwitch && outputs.includes(dstPort.ofport));
   const verdict = (why: string): TraceVerdict => ({ allowed: reached, table: step?.table, tableName: tableName(step?.table), step, why });
   const remark = step?.lines.find((l) => l.startsWith('>>') && !l.includes('skipping output to input port'));
@@ -80,11 +84,31 @@ export function explainTrace({ src, dst, packet, ports, trace }: ExplainInput): 
       if (packet.vlan !== undefined) {
         return verdict(`port security: ${src.name} accepts untagged frames only; this one carries an 802.1Q tag (VLAN ${packet.vlan}${packet.vlan === 0 ? ', priority-tagged' : ''})`);
       }
+      if (packet.flow.startsWith('icmp6') || packet.flow.startsWith('ipv6') || packet.flow.startsWith('tcp6') || packet.flow.startsWith('udp6')) {
+        return verdict(`port security: ${src.name} may only send untagged IPv6 with its own MAC ${src.mac} from ${src.ip6 ?? '(no IPv6 address)'} or ${eui64LinkLocal(src.mac)}; this packet did not match`);
+      }
+      if (src.ip === undefined) return verdict(`port security: ${src.name} has no IPv4 address (its tenant is IPv6-only): it may send no IPv4 and no ARP at all`);
       return verdict(`port security: ${src.name} may only send untagged IPv4 with its own MAC ${src.mac} and address ${src.ip}, or ARP with the same sender; this packet did not match`);
+    case Category.ndReply: {
+      const target = /nd_target=([0-9a-f:]+)/.exec(packet.flow)?.[1];
+      const owner = ports.find((p) => p.tenantId === src.tenantId && target !== undefined && (p.ip6 === target || eui64LinkLocal(p.mac) === target));
+      return verdict(`the switch answered the neighbour solicitation itself: ${owner ? `${target} is at ${owner.mac} (${describePort(owner)})` : 'the address is in the same tenant'}${lostInSwitch}`);
+    }
+    case Category.portIp6:
+    case Category.portNd:
+      return verdict(`allowed by ${src.name}'s IPv6 port security${lostInSwitch}`);
+    case Category.ndSpoofDrop:
+      return verdict(`neighbour discovery guard: ${src.name} may solicit only with its own MAC ${src.mac} as source link-layer address, and advertise only its own addresses with its own MAC; this packet did not match`);
+    case Category.raDrop:
+      return verdict('router advertisements are dropped from every port: workloads get their addresses and routes from the manifest, never from a neighbour');
+    case Category.redirectDrop:
+      return verdict('ICMPv6 redirects are dropped from every port');
+    case Category.dhcp6ServerDrop:
+      return verdict('DHCPv6 server messages (UDP source port 547) are dropped from every port: addresses are static');
     case Category.dhcpServerDrop:
       return verdict('DHCP server messages (UDP source port 67) are dropped from every port: addresses are static');
     case Category.ipv6Drop:
-      return verdict('IPv6 from workloads is dropped (not supported yet)');
+      return verdict(`IPv6 from ${src.name} is dropped: tenant "${src.tenant}" has no IPv6 prefix (spec.subnet6)`);
     case Category.classifyMiss:
       return verdict(`in_port ${src.ofport} has no nsvswitch flows: the port is not programmed (yet)`);
     default:

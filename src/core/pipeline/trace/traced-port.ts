@@ -6,7 +6,8 @@ export interface TracedPort {
   readonly name: string;
   readonly ofport: number;
   readonly netns: string;
-  readonly ip: string;
+  /** Recorded IPv4 address; absent for a port of an IPv6-only tenant (it has ip6). */
+  readonly ip?: string;
   readonly mac: string;
   readonly tenant: string;
   readonly tenantId: number;
@@ -16,6 +17,8 @@ export interface TracedPort {
   readonly prefixLen?: number;
   /** The runtime workload's name (a Docker container), when the port is one's. */
   readonly workload?: string;
+  /** Dual-stack ports: the recorded global IPv6 address (the link-local one follows from the MAC). */
+  readonly ip6?: string;
 }
 
 /** Ports whose namespace is `ref`: a path (exact) or a file name (basename of the recorded path). Gateways have none. */
@@ -33,5 +36,5 @@ export function findPortsByNamespace(ports: readonly TracedPort[], ref: string):
 
 /** Whether `ip` lies inside the subnet of `p`'s recorded address. */
 export function inSubnetOf(p: TracedPort, ip: string): boolean {
-  return ipInSubnet(ip, `${p.ip}/${p.prefixLen ?? 32}`);
+  return p.ip !== undefined && ipInSubnet(ip, `${p.ip}/${p.prefixLen ?? 32}`);
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { desiredGateways, gatewayMac, gatewayName, isGatewayName } from '../../../../src/core/gateway/desired-gateways.js';
 import { gatewayRecord, ownedGateways, planGateways, subnetOfAddress, type OwnedGateway } from '../../../../src/core/gateway/owned-gateways.js';
 import { ownedPorts } from '../../../../src/core/owned-ports.js';
-import { Category, FLOWS_PER_GATEWAY, baseFlows, decodeCookie, gatewayFlows, pipelineFlows, type FlowPort } from '../../../../src/core/pipeline/index.js';
+import { Category, FLOWS_PER_GATEWAY, baseFlows, decodeCookie, gatewayFlows, pipelineFlows, type FlowPort, type GatewayFlowPort } from '../../../../src/core/pipeline/index.js';
 import type { Tenant, TenantEgress } from '../../../../src/manifests/types.js';
 
 function tenant(name: string, id: number, n: number, egress?: Partial<TenantEgress>, gateway = true): Tenant {
@@ -53,7 +53,7 @@ describe('tenant gateways: desired state', () => {
 });
 
 describe('tenant gateways: flows', () => {
-  const gw: FlowPort = { portName: 'nsg0', ofport: 3, mac: '0a:00:00:00:00:01', ip: '10.1.0.1', tenantId: 1, tenant: 'a' };
+  const gw: GatewayFlowPort = { portName: 'nsg0', ofport: 3, mac: '0a:00:00:00:00:01', ip: '10.1.0.1', tenantId: 1, tenant: 'a' };
   const port: FlowPort = { portName: 'nsv0', ofport: 4, mac: '02:00:00:00:00:04', ip: '10.1.0.2', tenantId: 1, tenant: 'a' };
 
   it('FLOWS_PER_GATEWAY flows: any source from its own MAC, ARP only as itself, answered and delivered in its tenant; not flooded to', () => {
