@@ -1,39 +1,44 @@
-import { Subject, Subscription, merge, map, timer, filter, auditTime, mergeMap, EMPTY, tap } from 'rxjs';
+import { Subject, Subscription, merge, map, filter, scan, tap } from 'rxjs';
 import type { AgentConfig } from '../config/types.js';
 import type { DesiredDeps } from '../core/desired.js';
 import type { MacDeriver } from '../core/macs.js';
 import { matchNamespace } from '../manifests/index.js';
-import { watchManifests$ } from '../manifests/index.js';
 import { TenantAllocator, ipInSubnet } from '../ipam/index.js';
-import { watchNamespaces$ } from '../netns/index.js';
 import type { Logger } from '../observe/logger.js';
 import { Metrics } from '../observe/metrics.js';
 import { startHttpServer, type HttpServerHandle } from '../observe/http-server.js';
 import type { StatusReport } from '../observe/status-types.js';
-import { FlowSync, flowLoss$, type FlowEvent } from '../openflow/index.js';
+import { FlowSync } from '../openflow/index.js';
 import { selectFlowDriver } from '../openflow/native/select-flow-driver.js';
-import { selectFlowWatch$ } from '../openflow/native/select-flow-watch.js';
 import { OvsdbClient, VswitchReplica } from '../ovsdb/index.js';
-import { NftGatewayHost, guardTableName, selectPlumbing, type SelectedPlumbing } from '../plumbing/index.js';
-import { loadNative } from '../native/native.js';
+import { NftGatewayHost, selectPlumbing, type SelectedPlumbing } from '../plumbing/index.js';
 import { disablesTxChecksum, hostGuardFor } from './host-guard.js';
-import { runCoalesced } from '../reconcile/run-coalesced.js';
 import { version } from '../version.js';
-import { OvsPorts, ensureBridge } from './ovs-ports.js';
+import { OvsPorts } from './ovs-ports.js';
 import { FlowMetrics } from './flow-metrics.js';
 import { OWNER_COOKIE } from '../core/pipeline/cookie.js';
-import { Reconciler, type Trigger } from './reconciler.js';
+import { Reconciler } from './reconciler.js';
 import { buildStatus } from './status.js';
-import { ownedStateSignature } from '../core/owned-ports.js';
-import { TenantTraffic } from './tenant-stats.js';
-import { gatewayMetricsCollector } from './gateway-traffic.js';
-import { AgentWorkloads, namespacesWithWorkloads } from './workload-sources.js';
+import { tenantTraffic$ } from './tenant-stats.js';
+import { gatewayCounterReader, gatewayMetricsCollector } from './gateway-traffic.js';
+import { AgentWorkloads } from './workload-sources.js';
+import { BridgeKeeper } from './bridge-keeper.js';
+import { latch } from './latch.js';
+import { NamespaceTroubles } from './namespace-troubles.js';
+import { EMPTY_PASS_INPUT, FOLDED_START, foldEvent, type AgentEvent, type PassInput, type Trigger } from './pass-input.js';
+import { PassLoop } from './pass-loop.js';
+import { logBridgeReady, warnIfNoUserspaceTso } from './startup-report.js';
+import { flowLossTriggers$ } from './sources/flow-loss-triggers.js';
+import { foreignFlowTriggers$ } from './sources/foreign-flow-triggers.js';
+import { namespaceEvents$ } from './sources/namespace-events.js';
+import { ovsdbLink$ } from './sources/ovsdb-link.js';
+import { OwnedStateGate, ovsdbTriggers$ } from './sources/ovsdb-triggers.js';
+import { resyncTriggers$ } from './sources/resync-triggers.js';
+import { tenantEvents$ } from './sources/tenant-events.js';
+import { OvnBackend } from './ovn/ovn-backend.js';
 
-/** Foreign flow changes seen within this window become one repair pass and one log line. */
-export const FOREIGN_FLOW_BATCH_MS = 50;
-
-/** How often per-tenant traffic counters are refreshed from OVSDB interface statistics. */
-export const TENANT_STATS_INTERVAL_MS = 1000;
+export { FOREIGN_FLOW_BATCH_MS } from './sources/foreign-flow-triggers.js';
+export { TENANT_STATS_INTERVAL_MS } from './tenant-stats.js';
 
 export interface AgentOptions {
   readonly logger: Logger;
@@ -62,16 +67,22 @@ const coreDeps: DesiredDeps = {
  */
 export class Agent {
   private readonly subs = new Subscription();
-  private readonly triggers$ = new Subject<Trigger>();
+  /** The agent's own events into the fold: its triggers (start, retries, resync requests), stale keys taken and given back. */
+  private readonly events$ = new Subject<AgentEvent>();
   /** SIGHUP: re-read the manifest directory now (see reloadManifests). */
   private readonly manifestReload$ = new Subject<void>();
   private http: HttpServerHandle | undefined;
   private isReady = false;
   private connected = false;
-  private bridgeUuid = '';
-  private retryTimer: NodeJS.Timeout | undefined;
-  private inflight: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** The sources' events folded: what the next pass takes, and what /status shows. */
+  private inputs: PassInput = EMPTY_PASS_INPUT;
+  private readonly bridge: BridgeKeeper;
+  /** Lets OVSDB changes through only when our ports' state differs from what the last pass left. */
+  private readonly gate: OwnedStateGate;
+  /** Namespace directories that cannot be read and refused files (shown in /status). */
+  private readonly troubles: NamespaceTroubles;
+  private readonly loop: PassLoop;
   readonly metrics: Metrics;
   readonly reconciler: Reconciler;
   /** Which plumbing plugs namespaces (in-process netlink or processes), and why. */
@@ -88,23 +99,30 @@ export class Agent {
     private readonly client: OvsdbClient,
     private readonly replica: VswitchReplica,
     private readonly opts: AgentOptions,
+    /** Backend ovn: the northbound and southbound sides (undefined: backend local). */
+    private readonly ovn?: OvnBackend,
   ) {
     this.metrics = opts.metrics ?? new Metrics();
     this.ready = new Promise((r) => (this.markReady = r));
+    this.bridge = new BridgeKeeper(client, replica, config, opts.logger);
+    this.gate = new OwnedStateGate(config.bridge);
+    this.troubles = new NamespaceTroubles(this.metrics);
     const env = { OVS_RUNDIR: config.ovsRundir, ...opts.ovsEnv };
     const spawned = (program: string) => this.metrics.processSpawns.inc({ program });
     this.workloads = new AgentWorkloads(config, opts.logger, this.metrics);
     const gatewayHost = new NftGatewayHost({ bridge: config.bridge, ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}), logger: opts.logger, onSpawn: spawned });
-    this.metrics.setGatewayCollector(gatewayMetricsCollector(gatewayHost, this.metrics, () => this.reconciler.tenants.tenants, opts.logger));
+    this.metrics.setGatewayCollector(gatewayMetricsCollector(gatewayCounterReader(gatewayHost, { plumbing: config.plumbing, bridge: config.bridge, hostNetns: config.hostNetns, logger: opts.logger }), this.metrics, () => this.inputs.tenants.tenants, opts.logger));
     // Before anything that opens a connection: `plumbing: native` without the addon throws here.
+    const hostGuard = hostGuardFor(config, opts.logger, spawned);
     this.plumbing = selectPlumbing(config.plumbing, {
       ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}),
       logger: opts.logger,
       onSpawn: spawned,
-      guard: hostGuardFor(config, opts.logger, spawned),
+      guard: hostGuard,
       disableTxChecksum: disablesTxChecksum(config),
     });
     this.metrics.nativeActive.set({ part: 'netlink' }, this.plumbing.path === 'netlink' ? 1 : 0);
+    this.metrics.nativeActive.set({ part: 'nftables' }, hostGuard.nftInProcess ? 1 : 0);
     const flows = selectFlowDriver(config.flowDriver, {
       ovsRundir: config.ovsRundir, cookie: OWNER_COOKIE, env, ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}), onSpawn: () => spawned('ovs-ofctl'),
       logger: opts.logger, onPath: (native) => this.metrics.nativeActive.set({ part: 'openflow' }, native ? 1 : 0),
@@ -113,12 +131,13 @@ export class Agent {
     this.closeFlowDriver = () => flows.close();
     this.reconciler = new Reconciler({
       config,
-      bridgeUuid: () => this.bridgeUuid,
+      bridgeUuid: () => this.bridge.uuid,
       ovs: new OvsPorts(client, replica),
       plumbing: this.plumbing.plumbing,
       flowDriver,
       flowSync: new FlowSync(flowDriver, { logger: opts.logger, observer: new FlowMetrics(this.metrics) }),
-      gateways: gatewayHost,
+      // ovn: the logical side instead of gateways and flows (ovn-controller owns the integration bridge's flows).
+      ...(ovn ? { ovn: ovn.steps } : { gateways: gatewayHost }),
       core: opts.macCandidates ? { ...coreDeps, mac: opts.macCandidates } : coreDeps,
       logger: opts.logger,
       metrics: this.metrics,
@@ -126,21 +145,10 @@ export class Agent {
       onNamespaceGone: (path) => this.workloads.noteGone(path),
       normalisePath: this.workloads.normalise,
     });
-  }
-
-  // Kept offloads on netdev work only if ovs-vswitchd finishes checksums itself (userspace TSO, read at its start).
-  private async warnIfNoUserspaceTso(): Promise<void> {
-    try {
-      const [res] = await this.client.transact('Open_vSwitch', [{ op: 'select', table: 'Open_vSwitch', where: [], columns: ['other_config'] }]);
-      const rows = (res as { rows?: { other_config?: unknown }[] } | undefined)?.rows ?? [];
-      const text = JSON.stringify(rows[0]?.other_config ?? null);
-      if (!/"userspace-tso-enable","true"/.test(text)) {
-        this.opts.logger.warn({ bridge: this.config.bridge, txChecksumOffload: this.config.txChecksumOffload },
-          'workload tx checksum offload kept on netdev, but Open_vSwitch other_config:userspace-tso-enable is not true: TCP and UDP between workloads will fail (set it and restart ovs-vswitchd, or use txChecksumOffload: auto)');
-      }
-    } catch (err) {
-      this.opts.logger.debug({ err: (err as Error).message }, 'could not read Open_vSwitch other_config');
-    }
+    this.loop = new PassLoop({
+      reconciler: this.reconciler, bridge: this.bridge, bridgeName: config.bridge, gate: this.gate, snapshot: () => replica.snapshot(),
+      current: () => this.inputs, dispatch: (ev) => this.events$.next(ev), logger: opts.logger, metrics: this.metrics,
+    });
   }
 
   static async start(config: AgentConfig, opts: AgentOptions): Promise<Agent> {
@@ -161,10 +169,14 @@ export class Agent {
       await client.close();
       throw err;
     }
+    let ovn: OvnBackend | undefined;
     let agent: Agent;
     try {
-      agent = new Agent(config, client, replica, { ...opts, metrics });
+      // Backend ovn: this host set up for ovn-controller, then the northbound database, before the first pass.
+      if (config.backend === 'ovn') ovn = await OvnBackend.start(config, { client, snapshot: () => replica.snapshot() }, log, metrics);
+      agent = new Agent(config, client, replica, { ...opts, metrics }, ovn);
     } catch (err) {
+      await ovn?.stop();
       await replica.stop();
       await client.close();
       throw err;
@@ -181,227 +193,58 @@ export class Agent {
   private async run(): Promise<void> {
     const { config, opts, metrics, reconciler } = this;
     const log = opts.logger.child({ bridge: config.bridge });
-    this.subs.add(this.client.connected$.subscribe((c) => {
-      this.connected = c;
-      metrics.ovsdbConnected.set(c ? 1 : 0);
-    }));
-    this.subs.add(this.client.reconnects$.subscribe(() => {
-      metrics.ovsdbReconnects.inc();
-      this.triggers$.next({ reason: 'ovsdb', full: true });
-    }));
-    this.bridgeUuid = (await ensureBridge(this.client, this.replica, config)).uuid;
-    const native = loadNative();
-    log.info({
-      bridge: config.bridge, bridgeUuid: this.bridgeUuid, datapathType: config.datapathType,
-      hostSeal: config.datapathType === 'netdev' ? `nftables ingress drop (table netdev ${guardTableName(config.bridge)}) + sysctls` : 'sysctls',
-      nativeAddon: native.addon ? 'loaded' : `not used (${native.reason}); ethtool/sysctl processes instead`,
-      plumbing: this.plumbing.path === 'netlink' ? 'in-process rtnetlink (no ip/nsenter processes)' : `ip/nsenter processes (${this.plumbing.reason})`,
-      workloadTxChecksumOffload: disablesTxChecksum(config) ? 'turned off' : 'kept',
-    }, 'bridge ready');
-    if (config.datapathType === 'netdev' && !disablesTxChecksum(config)) await this.warnIfNoUserspaceTso();
+    this.subs.add(ovsdbLink$(this.client, metrics, (c) => (this.connected = c)).subscribe((ev) => this.events$.next(ev)));
+    logBridgeReady(log, config, await this.bridge.ensure(), this.plumbing);
+    await warnIfNoUserspaceTso(this.client, config, opts.logger);
+    await this.serveHttp(log);
 
-    if (opts.http ?? true) {
-      this.http = await startHttpServer({
-        listen: config.metricsListen,
-        metrics,
-        logger: opts.logger,
-        health: () => ({ ok: this.connected, checks: { process: true, ovsdb: this.connected } }),
-        ready: () => this.isReady,
-        status: () => this.status(),
-      });
-      log.info({ listen: `${this.http.address}:${this.http.port}` }, 'http endpoint listening');
-    }
+    // Sources: streams of events, folded into the next pass's input; most of them also ask for a pass.
+    const tenantsIn = latch();
+    const namespacesIn = latch();
+    const events$ = merge(
+      this.events$,
+      this.workloads.events$(),
+      tenantEvents$({ config, logger: opts.logger, metrics, reload$: this.manifestReload$, current: () => this.inputs, normalisePath: this.workloads.normalise, onFirstTenants: tenantsIn.open }),
+      namespaceEvents$({ config, logger: opts.logger, metrics, troubles: this.troubles, onInitialScan: namespacesIn.open, recheck$: this.workloads.recheck$, runtimeDirs: this.workloads.runtimeDirs(config.namespaceDirs) }),
+      ovsdbTriggers$(this.replica.changes$, this.gate),
+      resyncTriggers$(config.resyncIntervalMs),
+      // ovn: no OpenFlow of ours at all (no flow loss to replay, no flow monitor); the northbound's changes instead.
+      ...(this.ovn ? [this.ovn.events$()] : [
+        flowLossTriggers$(config, opts.logger, metrics, () => reconciler.invalidateFlows()),
+        foreignFlowTriggers$({ config, ovsEnv: opts.ovsEnv, logger: opts.logger, metrics, judge: (ev) => reconciler.foreignFlowChange(ev) }),
+      ]),
+    );
+    const triggers$ = events$.pipe(
+      scan(foldEvent, FOLDED_START),
+      tap((folded) => (this.inputs = folded.input)),
+      map((folded) => folded.trigger),
+      filter((t): t is Trigger => t !== undefined),
+    );
+    // One subscription for the sources, the passes and, beside them, the tenant traffic counters.
+    this.subs.add(merge(this.loop.run(triggers$), tenantTraffic$(this.replica.changes$, metrics, config.bridge)).subscribe());
 
-    // Sources. Namespace and manifest events update the reconciler's inputs and trigger a pass.
-    let tenantsSeen = false;
-    let firstTenants!: () => void;
-    const tenantsIn = new Promise<void>((r) => (firstTenants = r));
-    const tenants$ = watchManifests$(config.manifestDir, {
-      logger: opts.logger,
-      reload$: this.manifestReload$,
-      strictModes: config.manifestStrictModes,
-      // A changed manifest that would put a namespace that exists now into conflict is rejected (manifests.md).
-      namespaces: () => namespacesWithWorkloads(reconciler.namespaces.values(), (ns) => reconciler.workloadOf(ns)),
-      onRejected: (file, problems) => {
-        metrics.manifestRejections.inc({ file });
-        for (const p of problems) log.warn({ file: p.file, line: p.line, tenant: p.tenant }, `manifest rejected: ${p.message}`);
-      },
-    }).pipe(
-      tap((set) => {
-        reconciler.setTenants(set);
-        metrics.manifestProblems.set(set.problems.length);
-        log.info({ tenants: [...set.tenants.keys()], problems: set.problems.length }, 'tenants in force');
-        // Never start from a manifest dir that exists but cannot be read: its tenants are
-        // unknown, and a first full pass would unplug every workload. Wait, not ready.
-        if (!tenantsSeen && set.unreadable) {
-          log.error({ manifestDir: config.manifestDir }, 'manifest directory cannot be read: waiting for it before the first pass (not ready)');
-        } else if (!tenantsSeen) {
-          tenantsSeen = true;
-          firstTenants();
-        }
-      }),
-      map((): Trigger => ({ reason: 'tenants' })),
-    );
-    let firstScan!: () => void;
-    const namespacesIn = new Promise<void>((r) => (firstScan = r));
-    const namespaces$ = watchNamespaces$({
-      dirs: config.namespaceDirs,
-      logger: opts.logger,
-      rescanIntervalMs: config.resyncIntervalMs,
-      ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}),
-      onDirState: (dir, state, reason) => {
-        if (state !== 'unreadable') this.dirErrors.delete(dir);
-        else if (!this.dirErrors.has(dir)) this.dirErrors.set(dir, { reason: `namespace directory unreadable: ${reason ?? 'unknown'}`, sinceMs: Date.now() });
-      },
-      onRefusal: (path, refusal) => {
-        const was = this.refusedFiles.get(path);
-        if (!refusal) this.refusedFiles.delete(path);
-        else {
-          this.refusedFiles.set(path, { reason: `${refusal.reason}: ${refusal.message}`, sinceMs: was?.sinceMs ?? Date.now() });
-          if (!was) metrics.namespaceRefusals.inc({ reason: refusal.reason });
-        }
-        metrics.namespacesRefused.set(this.refusedFiles.size);
-      },
-      onInitialScan: () => firstScan(),
-      recheck$: this.workloads.recheck$,
-      runtimeDirs: this.workloads.runtimeDirs(config.namespaceDirs),
-    }).pipe(
-      tap((ev) => {
-        metrics.namespacesSeen.inc({ event: ev.type });
-        reconciler.noteNamespace(ev);
-      }),
-      map((): Trigger => ({ reason: 'namespace' })),
-    );
-    // Only changes that matter to a pass, and not the agent's own writes (seen before their replies,
-    // so already in the snapshot at the end of the pass that made them), trigger a pass.
-    const ovsdb$ = this.replica.changes$.pipe(
-      auditTime(10),
-      filter((snap) => {
-        const sig = ownedStateSignature(snap, config.bridge);
-        if (sig === this.lastSignature) return false;
-        this.lastSignature = sig;
-        return true;
-      }),
-      map((): Trigger => ({ reason: 'ovsdb' })),
-    );
-    const resync$ = timer(config.resyncIntervalMs, config.resyncIntervalMs).pipe(map((): Trigger => ({ reason: 'resync', full: true })));
-    const lost$ = flowLoss$({ ovsRundir: config.ovsRundir, bridge: config.bridge, logger: opts.logger }).pipe(
-      tap(() => {
-        metrics.flowReplays.inc();
-        reconciler.invalidateFlows();
-      }),
-      map((): Trigger => ({ reason: 'flows-lost', full: true })),
-    );
-    // Someone else's change to our flows (ovs-ofctl del-flows by hand, another controller): seen by a
-    // flow monitor and repaired at once by a full pass, instead of at the next periodic resync.
-    let seen: { counts: Record<string, number>; first: FlowEvent | undefined } = { counts: {}, first: undefined };
-    const foreign$ = selectFlowWatch$(config.flowDriver, {
-      ovsRundir: config.ovsRundir, bridge: config.bridge, env: { ...opts.ovsEnv }, logger: opts.logger,
-      onSpawn: () => metrics.processSpawns.inc({ program: 'ovs-ofctl' }),
-      ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}),
-    }).pipe(
-      map((ev) => ({ ev, change: ev.kind === 'LOST' ? 'lost' : reconciler.foreignFlowChange(ev) })),
-      filter((x) => x.change !== undefined),
-      tap(({ ev, change }) => {
-        seen.counts[change!] = (seen.counts[change!] ?? 0) + 1;
-        if (!seen.first && ev.kind !== 'LOST') seen.first = ev;
-      }),
-      // A burst of changes (del-flows on the whole bridge) becomes one pass and one log line.
-      auditTime(FOREIGN_FLOW_BATCH_MS),
-      tap(() => {
-        const { counts, first } = seen;
-        seen = { counts: {}, first: undefined };
-        for (const [change, n] of Object.entries(counts)) if (change !== 'lost') metrics.flowForeignChanges.inc({ change }, n);
-        if (first) log.warn({ changes: counts, table: first.table, match: first.match, cookie: `0x${first.cookie.toString(16)}` }, 'our flows were changed by someone else; repairing');
-        else log.info('flow monitor restarted or paused: re-reading the flows');
-      }),
-      map((): Trigger => ({ reason: 'flows-changed', full: true })),
-    );
-
-    const traffic = new TenantTraffic();
-    this.subs.add(this.replica.changes$.pipe(auditTime(TENANT_STATS_INTERVAL_MS)).subscribe((snap) => traffic.publish(metrics, snap, config.bridge)));
-
-    // The pass loop: exactly one subscription, errors caught per pass.
-    let markFirstPass!: () => void;
-    const firstPass = new Promise<void>((r) => (markFirstPass = r));
-    let started = false;
-    const passes$ = merge(this.triggers$, tenants$, namespaces$, ovsdb$, resync$, lost$, foreign$, this.workloads.triggers$(reconciler)).pipe(
-      filter(() => started && !this.stopped),
-      runCoalesced(
-        (batch) => {
-          const p = this.runPass(batch);
-          this.inflight = p.then(() => undefined, () => undefined);
-          return p;
-        },
-        (err, batch) => {
-          metrics.reconcileErrors.inc({ reason: 'pass' });
-          log.error({ err: err instanceof Error ? err.message : String(err), triggers: [...new Set(batch.map((t) => t.reason))] }, 'reconcile pass failed; retrying');
-          this.scheduleRetry(1000);
-        },
-      ),
-      mergeMap(() => EMPTY),
-    );
-    this.subs.add(passes$.subscribe());
-
-    // Start: first manifests, then one full pass (adoption + garbage collection) once every namespace
-    // directory was looked at once (its namespaces are in `reconciler.namespaces` by then; refused files never are).
-    // ...and the runtimes' first answer (a listing, or a failure), so a restart adopts containers' ports as they are.
-    await Promise.all([tenantsIn, namespacesIn, this.workloads.firstAnswers()]);
-    started = true;
-    this.onFirstPass = markFirstPass;
-    this.triggers$.next({ reason: 'start', full: true });
-    await firstPass;
+    // Start once the first manifests are in, every namespace directory was looked at once, and each runtime
+    // answered once (a listing, or a failure: a restart adopts containers' ports as they are): one full pass.
+    await Promise.all([tenantsIn.done, namespacesIn.done, this.workloads.firstAnswers()]);
+    await this.loop.start();
     this.isReady = true;
     metrics.ready.set(1);
     this.markReady();
-    log.info({ namespaces: reconciler.namespaces.size, tenants: reconciler.tenants.tenants.size }, 'initial sync done: ready');
+    log.info({ namespaces: this.inputs.namespaces.size, tenants: this.inputs.tenants.tenants.size }, 'initial sync done: ready');
   }
 
-  private onFirstPass: (() => void) | undefined;
-  /** Namespace directories that cannot be read now (shown in /status; their namespaces stay as last seen). */
-  private readonly dirErrors = new Map<string, { reason: string; sinceMs: number }>();
-  /** Files in namespace directories refused (symlinks, the agent's or host namespace, aliases): shown in /status, never plugged. */
-  private readonly refusedFiles = new Map<string, { reason: string; sinceMs: number }>();
-  /** ownedStateSignature of the snapshot the last pass ended with (or the last trigger saw). */
-  private lastSignature = '';
-
-  private async runPass(triggers: readonly Trigger[]): Promise<void> {
-    let batch = triggers;
-    const log = this.opts.logger;
-    const t0 = performance.now();
-    if (!this.replica.snapshot().bridges.has(this.bridgeUuid)) {
-      // Someone deleted our bridge: create it again; its flows are gone with it.
-      this.bridgeUuid = (await ensureBridge(this.client, this.replica, this.config)).uuid;
-      this.reconciler.invalidateFlows();
-      log.warn({ bridge: this.config.bridge, bridgeUuid: this.bridgeUuid }, 'bridge was missing: re-created');
-      // Its ports' veths are still in the kernel without rows: a full pass finds and replaces them.
-      batch = [...batch, { reason: 'ovsdb', full: true }];
-    }
-    const s = await this.reconciler.pass(batch);
-    this.lastSignature = ownedStateSignature(this.replica.snapshot(), this.config.bridge);
-    if (s.deferred > 0) {
-      // A backlog: the next chunk right after this pass. Ready (initial sync done) waits for the last chunk.
-      this.triggers$.next({ reason: 'namespace' });
-    } else {
-      this.onFirstPass?.();
-      this.onFirstPass = undefined;
-    }
-    const changed = s.plugged + s.removed + s.failed + s.deferred + s.markedReady + s.flowMods > 0;
-    if (changed) {
-      log.info({ bridge: this.config.bridge, ...s, durationMs: Math.round(performance.now() - t0), triggers: [...new Set(batch.map((t) => t.reason))] }, 'reconcile pass');
-    }
-    const next = this.reconciler.failures.nextRetryAt();
-    if (next !== undefined) this.scheduleRetry(Math.max(10, next - Date.now()));
-  }
-
-  private scheduleRetry(inMs: number): void {
-    if (this.stopped) return;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.triggers$.next({ reason: 'retry' });
-    }, inMs);
-    this.retryTimer.unref();
+  /** Serves /metrics /healthz /readyz /status unless turned off. */
+  private async serveHttp(log: Logger): Promise<void> {
+    if (!(this.opts.http ?? true)) return;
+    this.http = await startHttpServer({
+      listen: this.config.metricsListen,
+      metrics: this.metrics,
+      logger: this.opts.logger,
+      health: () => ({ ok: this.connected, checks: { process: true, ovsdb: this.connected } }),
+      ready: () => this.isReady,
+      status: () => this.status(),
+    });
+    log.info({ listen: `${this.http.address}:${this.http.port}` }, 'http endpoint listening');
   }
 
   /** host:port the HTTP endpoint listens on (port 0 in the config is resolved here), if serving. */
@@ -416,30 +259,34 @@ export class Agent {
 
   /** Triggers a pass now (for `resync` requests and tests). */
   resync(full = true): void {
-    this.triggers$.next({ reason: 'resync', full });
+    this.events$.next({ kind: 'trigger', trigger: { reason: 'resync', full } });
   }
 
   status(): StatusReport {
-    return buildStatus({
+    const report = buildStatus({
       version,
       bridge: this.config.bridge,
       ready: this.isReady,
       ovsdbConnected: this.connected,
       reconciler: this.reconciler,
+      inputs: this.inputs,
+      normalisePath: this.workloads.normalise,
       snapshot: this.replica.snapshot(),
-      dirErrors: this.dirErrors,
-      refused: this.refusedFiles,
+      dirErrors: this.troubles.dirErrors,
+      refused: this.troubles.refusedFiles,
     });
+    return this.ovn ? { ...report, ovn: this.ovn.status(this.replica.snapshot(), (key) => this.inputs.namespaces.get(key)?.path) } : report;
   }
 
   /** Graceful stop: no new passes, the one in flight finishes; ports and flows stay in place. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const drained = this.loop.stop();
     this.subs.unsubscribe();
-    await this.inflight;
+    await drained;
     await this.http?.close().catch(() => undefined);
+    await this.ovn?.stop();
     await this.replica.stop().catch(() => undefined);
     await this.client.close().catch(() => undefined);
     this.closeFlowDriver();

@@ -16,10 +16,11 @@ export interface Failure {
 export class FailureBook {
   private readonly byKey = new Map<string, Failure>();
 
-  record(key: string, reason: string, message: string, nowMs: number): Failure {
+  /** `retryInMs`: a retry sooner than the backoff (a lost race, where the next try picks something else). */
+  record(key: string, reason: string, message: string, nowMs: number, retryInMs?: number): Failure {
     const prev = this.byKey.get(key);
     const attempts = (prev?.attempts ?? 0) + 1;
-    const delay = backoffDelay(attempts - 1, RETRY_MIN_MS, RETRY_MAX_MS);
+    const delay = retryInMs ?? backoffDelay(attempts - 1, RETRY_MIN_MS, RETRY_MAX_MS);
     const f: Failure = { reason, message, attempts, sinceMs: prev?.sinceMs ?? nowMs, nextAtMs: nowMs + delay };
     this.byKey.set(key, f);
     return f;

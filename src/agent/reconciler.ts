@@ -7,7 +7,7 @@ import { HOST_IF_PREFIX } from '../core/names.js';
 import { freeOfports } from '../core/ofports.js';
 import { earlyFlowPorts, ownedFlowPort } from '../core/flow-ports.js';
 import { pipelineFlows, hasUsableOfport } from '../core/pipeline/index.js';
-import { namespaceKey, type NamespaceEvent, type NamespaceInfo } from '../netns/types.js';
+import type { NamespaceInfo } from '../netns/types.js';
 import type { TenantSet } from '../manifests/types.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
@@ -24,16 +24,14 @@ import { FailureBook } from './failures.js';
 import { desiredGateways, type DesiredGateway } from '../core/gateway/desired-gateways.js';
 import { gatewayMatches, ownedGateways, planGateways, subnetOfAddress, type OwnedGateway } from '../core/gateway/owned-gateways.js';
 import type { GatewayHost, GatewayHostSpec } from '../plumbing/gateway/gateway-host.js';
-import type { FlowPort } from '../core/pipeline/index.js';
-import { joinWorkload, type RuntimeView } from '../workloads/join.js';
+import type { GatewayFlowPort } from '../core/pipeline/index.js';
 import { workloadIdentity } from '../workloads/identity.js';
 import type { WorkloadInfo, WorkloadJoin } from '../workloads/types.js';
+import { workloadJoin, type PassInput, type Trigger } from './pass-input.js';
+import type { OvnSteps } from './ovn/ovn-steps.js';
+import { withoutIpv6 } from '../core/desired-ipv6.js';
 
-/** Why a pass runs. `full` also re-reads the kernel's links and dumps the flows. */
-export interface Trigger {
-  readonly reason: 'start' | 'namespace' | 'tenants' | 'ovsdb' | 'resync' | 'flows-lost' | 'flows-changed' | 'retry' | 'workloads';
-  readonly full?: boolean;
-}
+export type { PassInput, Trigger } from './pass-input.js';
 
 export interface PassSummary {
   readonly plugged: number;
@@ -44,6 +42,8 @@ export interface PassSummary {
   readonly markedReady: number;
   readonly flowMods: number;
   readonly ovsdbWrites: number;
+  /** Backend ovn: transactions written to the northbound database (switches, claims, deletions). */
+  readonly nbWrites: number;
 }
 
 export interface ReconcilerDeps {
@@ -66,14 +66,8 @@ export interface ReconcilerDeps {
   readonly onNamespaceGone?: (path: string) => void;
   /** Namespace paths as the runtimes report them (symlinked directories resolved); default: as is. */
   readonly normalisePath?: (path: string) => string;
-}
-
-/** What one pass works from: taken at once, never changed under it (the sources keep folding into the next one). */
-export interface PassInput {
-  readonly namespaces: ReadonlyMap<string, NamespaceInfo>;
-  readonly tenants: TenantSet;
-  /** Keys removed (and maybe re-created) since the last pass that went through: replugged. */
-  readonly stale: ReadonlySet<string>;
+  /** Backend ovn: the logical side's steps (northbound claims and releases); no OpenFlow at all then (ovn-controller's). */
+  readonly ovn?: OvnSteps;
 }
 
 /**
@@ -93,11 +87,6 @@ export const OFPORT_WAIT_MS = 10_000;
  * recorded with backoff and never fail the pass for others.
  */
 export class Reconciler {
-  /** The namespaces the source admitted, by key (noteNamespace keeps it). */
-  private readonly known = new Map<string, NamespaceInfo>();
-  private tenantSet: TenantSet = { tenants: new Map(), problems: [] };
-  /** Keys that saw a "removed" event since the last pass that went through (their veths died with the namespace). */
-  private readonly stale = new Set<string>();
   readonly failures = new FailureBook();
   lastDesired: DesiredState = { ports: new Map(), verdicts: new Map() };
   /** The tenant gateways wanted by the last pass, and those in place after it (for /status). */
@@ -111,8 +100,8 @@ export class Reconciler {
   /** The same, by what a flow monitor update shows (table + match); built when an update is judged, off the pass. */
   private expectedByKey: ReadonlyMap<string, Flow> | undefined;
   private readonly now: () => number;
-  /** The container runtimes' metadata (src/workloads), set by the agent as it changes. */
-  private runtimeViews: readonly RuntimeView[] = [];
+  /** Whose namespace a file is, by the runtimes' metadata of the pass in flight (or the last one). */
+  private workloadOf: (ns: { readonly path: string }) => WorkloadJoin = () => ({ kind: 'none' });
   /**
    * The address and MAC each runtime workload last had, by runtime/id (a pod: its uid): a restarted container or pod (a new
    * sandbox, so a new namespace key) gets them back, and its neighbours' ARP caches stay right.
@@ -128,54 +117,9 @@ export class Reconciler {
     this.log = deps.logger.child({ bridge: deps.config.bridge });
   }
 
-  /** Folds one event of the namespace source into the next pass's input. */
-  noteNamespace(ev: NamespaceEvent): void {
-    const key = namespaceKey(ev.ns);
-    if (ev.type === 'added') this.known.set(key, ev.ns);
-    else {
-      this.known.delete(key);
-      this.stale.add(key);
-    }
-  }
-
-  /** The tenant set in force (the manifest source's latest). */
-  setTenants(set: TenantSet): void {
-    this.tenantSet = set;
-  }
-
-  get namespaces(): ReadonlyMap<string, NamespaceInfo> {
-    return this.known;
-  }
-
-  get tenants(): TenantSet {
-    return this.tenantSet;
-  }
-
-  /** Keys whose namespace was removed (and possibly re-created) since the last pass that went through. */
-  get removedSincePass(): ReadonlySet<string> {
-    return this.stale;
-  }
-
-  /** The next pass's input; its stale keys are handed over (a failed pass gives them back). */
-  private takeInput(): PassInput {
-    const input: PassInput = { namespaces: new Map(this.known), tenants: this.tenantSet, stale: new Set(this.stale) };
-    this.stale.clear();
-    return input;
-  }
-
-  /** The runtimes' current metadata (the agent sets it on every change of a workload source). */
-  setRuntimes(views: readonly RuntimeView[]): void {
-    this.runtimeViews = views;
-  }
-
-  runtimes(): readonly RuntimeView[] {
-    return this.runtimeViews;
-  }
-
-  /** Whose namespace a file is, from the runtimes' metadata. */
-  workloadOf(ns: { readonly path: string }): WorkloadJoin {
-    if (this.runtimeViews.length === 0) return { kind: 'none' };
-    return joinWorkload(this.deps.normalisePath?.(ns.path) ?? ns.path, this.runtimeViews);
+  /** The switch answers IPv6 neighbour solicitations where the datapath can rewrite them (userspace only). */
+  private pipelineOptions(): { ndResponder: boolean } {
+    return { ndResponder: this.deps.config.datapathType !== 'system' };
   }
 
   /** The previous pass's addresses by namespace key, plus those of known workloads whose namespace is new (a restart). */
@@ -191,13 +135,13 @@ export class Reconciler {
     return out;
   }
 
-  private noteWorkloadAddresses(desired: DesiredState): void {
-    if (this.runtimeViews.length === 0) return;
+  private noteWorkloadAddresses(desired: DesiredState, runtimes: PassInput['runtimes']): void {
+    if (runtimes.length === 0) return;
     for (const d of desired.ports.values()) {
-      if (d.workload) this.workloadAddresses.set(workloadIdentity(d.workload), { tenant: d.tenant, cidr: `${d.ip}/${d.prefixLen}`, mac: d.mac });
+      if (d.workload) this.workloadAddresses.set(workloadIdentity(d.workload), { tenant: d.tenant, cidr: `${d.ip}/${d.prefixLen}`, mac: d.mac, ...(d.ipv6 ? { cidr6: `${d.ipv6.ip}/${d.ipv6.prefixLen}` } : {}) });
     }
     const listed = new Set<string>();
-    for (const v of this.runtimeViews) for (const w of v.state?.workloads.values() ?? []) listed.add(workloadIdentity(w));
+    for (const v of runtimes) for (const w of v.state?.workloads.values() ?? []) listed.add(workloadIdentity(w));
     for (const k of this.workloadAddresses.keys()) if (!listed.has(k)) this.workloadAddresses.delete(k);
   }
 
@@ -227,27 +171,31 @@ export class Reconciler {
     return foreignChange(ev, this.expectedByKey, OWNER_COOKIE);
   }
 
-  async pass(triggers: readonly Trigger[]): Promise<PassSummary> {
+  /** One pass over `input` (taken by the pass loop; a failed pass's stale keys are the loop's to give back). */
+  async pass(triggers: readonly Trigger[], input: PassInput): Promise<PassSummary> {
     const { ovs, plumbing, config, metrics } = this.deps;
     const full = triggers.some((t) => t.full);
     if (full) this.installedFlows = undefined;
     const stop = metrics.reconcileDuration.startTimer();
     const lap = stageClock(metrics.reconcileStage);
-    const summary = { plugged: 0, removed: 0, failed: 0, deferred: 0, markedReady: 0, flowMods: 0, ovsdbWrites: 0 };
-    let stale: ReadonlySet<string> = new Set<string>();
+    const summary = { plugged: 0, removed: 0, failed: 0, deferred: 0, markedReady: 0, flowMods: 0, ovsdbWrites: 0, nbWrites: 0 };
+    this.workloadOf = workloadJoin(input, this.deps.normalisePath);
     try {
       const bridgeUuid = this.deps.bridgeUuid();
       const read = (): { readonly owned: readonly OwnedPort[]; readonly broken: readonly { portUuid: string; name: string }[] } => ownedPorts(ovs.snapshot(), config.bridge);
       let { owned, broken } = read();
       const hostLinks = full ? withoutForeign(await plumbing.listHostLinks(HOST_IF_PREFIX), ovs.snapshot(), owned, broken) : undefined;
-      const core = this.runtimeViews.length > 0 ? { ...this.deps.core, workloadOf: (ns: NamespaceInfo) => this.workloadOf(ns) } : this.deps.core;
-      const input = this.takeInput();
-      stale = input.stale;
-      const desired = computeDesired(input.tenants.tenants, input.namespaces.values(), owned, core, this.rememberedWithWorkloads(input.namespaces));
+      const baseCore = input.runtimes.length > 0 ? { ...this.deps.core, workloadOf: this.workloadOf } : this.deps.core;
+      // ovn: addresses and MACs other hosts hold are never allocated here; this chassis' logical ports are its claims.
+      const ovnIn = this.deps.ovn?.prepare(owned, input.tenants.tenants, baseCore);
+      const core = ovnIn?.core ?? baseCore;
+      const computed = computeDesired(input.tenants.tenants, input.namespaces.values(), ovnIn?.owned ?? owned, core, withClaims(this.rememberedWithWorkloads(input.namespaces), ovnIn?.remembered));
+      // ovn: IPv4-only for now (a tenant's subnet6 is not applied; docs/architecture.md).
+      const desired = this.deps.ovn ? this.deps.ovn.bind(withoutIpv6(computed)) : computed;
       this.lastDesired = desired;
-      this.noteWorkloadAddresses(desired);
-      const p = plan(desired, owned, hostLinks, stale);
-      const gwDesired = desiredGateways(input.tenants.tenants, config.bridge);
+      this.noteWorkloadAddresses(desired, input.runtimes);
+      const p = plan(desired, owned, hostLinks, input.stale);
+      const gwDesired = this.deps.ovn ? this.deps.ovn.noGateways(input.tenants.tenants) : desiredGateways(input.tenants.tenants, config.bridge);
       const gp = planGateways(gwDesired, ownedGateways(ovs.snapshot(), config.bridge));
       const now = this.now();
       this.failures.retain(new Set(input.namespaces.keys()));
@@ -274,6 +222,11 @@ export class Reconciler {
         for (const l of p.orphanLinks) this.log.warn({ port: l }, 'orphan veth (no port record) deleted');
       }
       if (removeRows.length + gp.remove.length + links.length > 0) lap('remove');
+      // 1a. ovn: then this chassis' logical ports that no desired port matches (one northbound transaction).
+      if (this.deps.ovn && (await this.deps.ovn.release(desired)) > 0) {
+        summary.nbWrites++;
+        lap('ovn-release');
+      }
 
       // 1b. Tenant gateways: their ports (OVS internal ports), then the host side (nftables first).
       if (gp.add.length > 0) {
@@ -291,8 +244,15 @@ export class Reconciler {
       // At most MAX_PLUGS_PER_PASS, in first-seen order: a backlog (a restart facing hundreds of new
       // namespaces) is recorded, flowed and marked ready chunk by chunk, not all at the very end.
       const eligible = p.plug.filter((d) => !this.failures.waiting(d.key, now) || triggers.some((t) => t.reason === 'tenants'));
-      const toPlug = eligible.slice(0, this.deps.maxPlugsPerPass ?? MAX_PLUGS_PER_PASS);
-      summary.deferred = eligible.length - toPlug.length;
+      const chunk = eligible.slice(0, this.deps.maxPlugsPerPass ?? MAX_PLUGS_PER_PASS);
+      summary.deferred = eligible.length - chunk.length;
+      // ovn: claim the logical ports before any namespace is configured (no namespace ever holds an address another
+      // host claimed); a claim lost to another host is retried soon with another address.
+      const claims = this.deps.ovn ? await this.deps.ovn.claim(chunk, p.keep.flatMap((o) => desired.ports.get(o.key) ?? []), desired, this.failures, now) : undefined;
+      const toPlug = claims?.plug ?? chunk;
+      summary.failed += claims?.refused ?? 0;
+      summary.nbWrites += claims?.writes ?? 0;
+      if (claims) lap('ovn-claim');
       const plugged: DesiredPort[] = [];
       if (toPlug.length > 0) {
         const results = await plumbing.plug(toPlug.map(toSpec));
@@ -321,7 +281,7 @@ export class Reconciler {
       // same time, install their flows under the OpenFlow numbers we ask ovs-vswitchd for.
       if (plugged.length > 0) {
         const requests = freeOfports(ovs.snapshot().interfaces.values(), plugged.length);
-        const earlyFlows = this.syncFlows(pipelineFlows(earlyFlowPorts(p.keep, plugged, requests), this.gatewayFlowPorts(gwDesired))).then((n) => {
+        const earlyFlows = this.syncFlows(pipelineFlows(earlyFlowPorts(p.keep, plugged, requests), this.gatewayFlowPorts(gwDesired), this.pipelineOptions())).then((n) => {
           summary.flowMods += n;
         });
         try {
@@ -332,7 +292,7 @@ export class Reconciler {
           for (const d of plugged) {
             // macCandidate: the namespace's own derived MAC was in use on the bridge, so it got a later candidate.
             const candidate = d.macCandidate !== undefined ? { macCandidate: d.macCandidate } : {};
-            this.log.info({ namespace: d.ns.path, tenant: d.tenant, port: d.hostIf, ip: `${d.ip}/${d.prefixLen}`, mac: d.mac, ifName: d.ifName, ...this.workloadFields(d.ns.path, d.workload), ...candidate }, 'port plugged');
+            this.log.info({ namespace: d.ns.path, tenant: d.tenant, port: d.hostIf, ...(d.ip !== undefined ? { ip: `${d.ip}/${d.prefixLen}` } : d.ipv6 ? { ip6: `${d.ipv6.ip}/${d.ipv6.prefixLen}` } : {}), mac: d.mac, ifName: d.ifName, ...this.workloadFields(d.ns.path, d.workload), ...candidate }, 'port plugged');
           }
         } catch (err) {
           // The veths exist without rows: delete them so nothing leaks; the next pass retries
@@ -349,12 +309,13 @@ export class Reconciler {
       }
 
       // 4. Flows for every port with an ofport (after an early install, normally nothing left to send).
-      const desiredFlows = pipelineFlows(owned.filter((o) => desired.ports.has(o.key)).map(ownedFlowPort).filter(hasUsableOfport), this.gatewayFlowPorts(gwDesired));
+      const desiredFlows = pipelineFlows(owned.filter((o) => desired.ports.has(o.key)).map(ownedFlowPort).filter(hasUsableOfport), this.gatewayFlowPorts(gwDesired), this.pipelineOptions());
       summary.flowMods += await this.syncFlows(desiredFlows);
       lap('flows');
 
       // 5. Ready marker for ports whose flows are now in.
-      const ready = owned.filter((o) => !o.installed && o.ofport !== undefined && desired.ports.has(o.key));
+      // ovn: ready once ovn-controller has installed the port (external_ids:ovn-installed on the interface).
+      const ready = owned.filter((o) => !o.installed && o.ofport !== undefined && desired.ports.has(o.key) && (!this.deps.ovn || o.ovnInstalled === true));
       if (ready.length > 0) {
         await ovs.markInstalled(ready.map((o) => o.ifaceUuid));
         summary.ovsdbWrites++;
@@ -375,19 +336,16 @@ export class Reconciler {
         lap('seal');
       }
       this.updateGauges(desired, read().owned, input.tenants);
+      this.deps.ovn?.gauge(read().owned);
       this.lastGateways = { desired: gwDesired, owned: ownedGateways(ovs.snapshot(), config.bridge) };
       return summary;
-    } catch (err) {
-      // Keys still stale: the next pass must replug them too.
-      for (const k of stale) this.stale.add(k);
-      throw err;
     } finally {
       stop();
     }
   }
 
   /** Gateway ports in place and as desired, as the pipeline sees them (ports without an ofport yet are left out). */
-  private gatewayFlowPorts(desired: readonly DesiredGateway[]): FlowPort[] {
+  private gatewayFlowPorts(desired: readonly DesiredGateway[]): GatewayFlowPort[] {
     return ownedGateways(this.deps.ovs.snapshot(), this.deps.config.bridge).flatMap((o) => {
       const d = desired.find((g) => g.tenant === o.tenant);
       if (!d || !gatewayMatches(o, d) || o.ofport === undefined) return [];
@@ -441,6 +399,8 @@ export class Reconciler {
 
   /** Applies the flow difference: against what we know is installed (one process), or dump-and-diff when we don't know. */
   private async syncFlows(desired: readonly Flow[]): Promise<number> {
+    // ovn: the integration bridge's flows are ovn-controller's; never dumped, diffed or deleted by us.
+    if (this.deps.ovn) return 0;
     const { flowDriver, flowSync, config } = this.deps;
     // Before anything is sent: updates of our own change then agree with what we expect.
     this.expectedFlows = desired;
@@ -523,7 +483,9 @@ export class Reconciler {
 /** The previous pass's addresses and MACs, by namespace key: kept for namespaces whose port record vanished meanwhile. */
 function remembered(last: DesiredState): Map<string, HeldAddress> {
   const out = new Map<string, HeldAddress>();
-  for (const [key, d] of last.ports) out.set(key, { tenant: d.tenant, cidr: `${d.ip}/${d.prefixLen}`, mac: d.mac });
+  for (const [key, d] of last.ports) {
+    out.set(key, { tenant: d.tenant, ...(d.ip !== undefined ? { cidr: `${d.ip}/${d.prefixLen}` } : {}), mac: d.mac, ...(d.ipv6 ? { cidr6: `${d.ipv6.ip}/${d.ipv6.prefixLen}` } : {}) });
+  }
   return out;
 }
 
@@ -537,8 +499,12 @@ function withoutForeign(links: ReadonlyMap<string, unknown>, snap: { interfaces:
 function toSpec(d: DesiredPort): PlugSpec {
   return {
     key: d.key, nsPath: d.ns.path, inode: d.ns.inode, hostIf: d.hostIf, peerTmp: d.peerTmp, ifName: d.ifName, mac: d.mac,
-    ip: d.ip, prefixLen: d.prefixLen, mtu: d.mtu, ...(d.gateway ? { gateway: d.gateway } : {}),
+    ip: d.ip, prefixLen: d.prefixLen, mtu: d.mtu, ...(d.gateway ? { gateway: d.gateway } : {}), ...(d.ipv6 ? { ipv6: d.ipv6 } : {}),
   };
 }
 
-
+/** The previous pass's addresses, plus (ovn) this chassis' claims for keys it has none for: a claim made before a crash is reused. */
+function withClaims(mem: Map<string, HeldAddress>, claims: ReadonlyMap<string, HeldAddress> | undefined): Map<string, HeldAddress> {
+  if (claims) for (const [k, v] of claims) if (!mem.has(k)) mem.set(k, v);
+  return mem;
+}

@@ -1,7 +1,7 @@
 import type { Histogram } from 'prom-client';
 
 /** The stages of a reconcile pass, in order (nsvswitch_reconcile_stage_seconds{stage}). */
-export type PassStage = 'plan' | 'remove' | 'gateways' | 'plug' | 'record' | 'ofports' | 'early-flows' | 'flows' | 'ready' | 'seal';
+export type PassStage = 'plan' | 'remove' | 'ovn-release' | 'gateways' | 'ovn-claim' | 'plug' | 'record' | 'ofports' | 'early-flows' | 'flows' | 'ready' | 'seal';
 
 /**
  * Laps of one pass: each `lap(stage)` observes the time since the previous

@@ -5,6 +5,7 @@ import type { GatewayStatus, NamespaceStatus, RuntimeStatus, StatusReport, Tenan
 import type { WorkloadInfo } from '../workloads/types.js';
 import type { VswitchSnapshot } from '../ovsdb/index.js';
 import type { Reconciler } from './reconciler.js';
+import { workloadJoin, type PassInput } from './pass-input.js';
 
 /** The /status document: what the agent knows (inputs, verdicts, failures) and what OVS holds (owned ports). */
 export function buildStatus(input: {
@@ -13,21 +14,26 @@ export function buildStatus(input: {
   ready: boolean;
   ovsdbConnected: boolean;
   reconciler: Reconciler;
+  /** The sources' latest (namespaces, tenants, runtimes). */
+  inputs: PassInput;
+  /** Namespace paths as the runtimes spell them (default: as is). */
+  normalisePath?: (path: string) => string;
   snapshot: VswitchSnapshot;
   dirErrors?: ReadonlyMap<string, { reason: string; sinceMs: number }>;
   /** Refused namespace files by path (never plugged): one error entry each. */
   refused?: ReadonlyMap<string, { reason: string; sinceMs: number }>;
 }): StatusReport {
-  const { reconciler: r } = input;
+  const { reconciler: r, inputs } = input;
+  const workloadOf = workloadJoin(inputs, input.normalisePath);
   const owned = new Map<string, OwnedPort>(ownedPorts(input.snapshot, input.bridge).owned.map((o) => [o.key, o]));
   const verdicts = r.lastDesired.verdicts;
   const namespaces: NamespaceStatus[] = [];
-  for (const ns of [...r.namespaces.values()].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+  for (const ns of [...inputs.namespaces.values()].sort((a, b) => (a.path < b.path ? -1 : 1))) {
     const key = namespaceKey(ns);
     const v = verdicts.get(key);
     const o = owned.get(key);
     const failure = r.failures.get(key);
-    const w = r.workloadOf(ns);
+    const w = workloadOf(ns);
     const workload = w.kind === 'known' ? { workload: workloadStatus(w.workload) } : {};
     const base = { path: ns.path, name: ns.name, ...workload };
     if (!v) namespaces.push({ ...base, state: 'pending' });
@@ -41,7 +47,8 @@ export function buildStatus(input: {
         ...base,
         tenant: v.port.tenant,
         state,
-        ip: `${v.port.ip}/${v.port.prefixLen}`,
+        ...(v.port.ip !== undefined ? { ip: `${v.port.ip}/${v.port.prefixLen}` } : {}),
+        ...(v.port.ipv6 ? { ip6: `${v.port.ipv6.ip}/${v.port.ipv6.prefixLen}` } : {}),
         mac: v.port.mac,
         port: v.port.hostIf,
         ...(o?.ofport !== undefined ? { ofport: o.ofport } : {}),
@@ -50,11 +57,12 @@ export function buildStatus(input: {
       });
     }
   }
-  const tenants: TenantStatus[] = [...r.tenants.tenants.values()]
+  const tenants: TenantStatus[] = [...inputs.tenants.tenants.values()]
     .sort((a, b) => a.id - b.id)
     .map((t) => {
       const mine = namespaces.filter((n) => n.tenant === t.name);
-      const base = { name: t.name, id: t.id, subnet: t.subnet, ports: mine.length, ready: mine.filter((n) => n.state === 'ready').length };
+      const subnets = { ...(t.subnet !== undefined ? { subnet: t.subnet } : {}), ...(t.subnet6 !== undefined ? { subnet6: t.subnet6 } : {}) };
+      const base = { name: t.name, id: t.id, ...subnets, ports: mine.length, ready: mine.filter((n) => n.state === 'ready').length };
       const gw = gatewayStatus(r, t.name);
       return gw ? { ...base, gateway: gw } : base;
     });
@@ -66,12 +74,12 @@ export function buildStatus(input: {
     ...byPath(input.dirErrors),
     ...byPath(input.refused),
     ...[...r.failures.entries()].map(([key, f]) => ({
-      namespace: r.namespaces.get(key)?.path ?? key,
+      namespace: inputs.namespaces.get(key)?.path ?? key,
       reason: `${f.reason}: ${f.message}`,
       since: new Date(f.sinceMs).toISOString(),
     })),
   ];
-  const runtimes: RuntimeStatus[] = r.runtimes().map((rt) => ({
+  const runtimes: RuntimeStatus[] = inputs.runtimes.map((rt) => ({
     runtime: rt.runtime,
     connected: rt.state?.connected ?? false,
     synced: rt.state?.synced ?? false,
@@ -87,7 +95,7 @@ export function buildStatus(input: {
     tenants,
     namespaces,
     ...(runtimes.length > 0 ? { runtimes } : {}),
-    problems: r.tenants.problems,
+    problems: inputs.tenants.problems,
     errors,
   };
 }

@@ -1,3 +1,4 @@
+import { auditTime, ignoreElements, tap, type Observable } from 'rxjs';
 import type { VswitchSnapshot } from '../ovsdb/index.js';
 import { ownedPorts } from '../core/owned-ports.js';
 import type { Metrics } from '../observe/metrics.js';
@@ -79,4 +80,17 @@ export class TenantTraffic {
       metrics.tenantTxBytes.inc({ tenant }, c.txBytes);
     }
   }
+}
+
+/** How often per-tenant traffic counters are refreshed from OVSDB interface statistics. */
+export const TENANT_STATS_INTERVAL_MS = 1000;
+
+/** Publishes the per-tenant traffic counters as the replica's interface statistics change, at most once per interval. */
+export function tenantTraffic$(changes$: Observable<VswitchSnapshot>, metrics: Metrics, bridge: string): Observable<never> {
+  const traffic = new TenantTraffic();
+  return changes$.pipe(
+    auditTime(TENANT_STATS_INTERVAL_MS),
+    tap((snap) => traffic.publish(metrics, snap, bridge)),
+    ignoreElements(),
+  );
 }

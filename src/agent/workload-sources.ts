@@ -1,15 +1,15 @@
-// The agent's side of workload metadata: which runtime sources the config asks for, feeding their
-// state into the reconciler (one trigger per change), their health into metrics, and the namespace
+// The agent's side of workload metadata: which runtime sources the config asks for, their state as
+// pass input events (one per change), their health into metrics, and the namespace
 // files they let go back to the namespace source for a fresh look.
 import { basename, dirname, join } from 'node:path';
-import { EMPTY, firstValueFrom, map, merge, Observable, Subject, tap, timeout, catchError, of, shareReplay, take } from 'rxjs';
+import { EMPTY, firstValueFrom, map, merge, Observable, Subject, tap, timeout, catchError, of, shareReplay, startWith, take } from 'rxjs';
 import type { AgentConfig } from '../config/types.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import { criSource, dockerSource, pathNormaliser, type RuntimeView, type WorkloadSource, type WorkloadSourceState } from '../workloads/index.js';
-import type { Reconciler, Trigger } from './reconciler.js';
+import { workloadJoin, type AgentEvent, type PassInput } from './pass-input.js';
 import type { NamespaceRef } from '../manifests/match-namespace.js';
-import type { WorkloadJoin } from '../workloads/types.js';
+import { byFirstSeen } from '../netns/types.js';
 
 /** Docker's namespace directory unless configured (dockerd's default exec root + /netns). */
 export const DEFAULT_DOCKER_NETNS_DIR = '/run/docker/netns';
@@ -82,11 +82,10 @@ export class AgentWorkloads {
     return Promise.all([...this.shared.values()].map((s$) => firstValueFrom(s$.pipe(take(1), map(() => undefined), timeout({ first: FIRST_METADATA_WAIT_MS, with: () => of(undefined) }), catchError(() => of(undefined))), { defaultValue: undefined }))).then(() => undefined);
   }
 
-  /** One trigger per change of any source's state; the reconciler's runtime views are updated first. */
-  triggers$(reconciler: Reconciler): Observable<Trigger> {
+  /** The runtimes' views: one at once (nothing heard yet), then one per change of any source's state. */
+  events$(): Observable<AgentEvent> {
     if (this.sources.length === 0) return EMPTY;
     const views = (): RuntimeView[] => this.sources.map((s) => ({ runtime: s.runtime, netnsDirs: s.netnsDirs, state: this.states.get(s.runtime), ...(s.claims ? { claims: s.claims } : {}) }));
-    reconciler.setRuntimes(views());
     return merge(...[...this.shared].map(([s, s$]) => s$.pipe(
       tap((st) => {
         const before = this.states.get(s.runtime);
@@ -94,22 +93,24 @@ export class AgentWorkloads {
         this.states.set(s.runtime, st);
         this.metrics.runtimeConnected.set({ runtime: s.runtime }, st.connected ? 1 : 0);
         this.metrics.runtimeWorkloads.set({ runtime: s.runtime }, st.workloads.size);
-        reconciler.setRuntimes(views());
         this.logger.debug({ runtime: s.runtime, connected: st.connected, synced: st.synced, workloads: st.workloads.size }, 'workload metadata changed');
       }),
-      map((): Trigger => ({ reason: 'workloads' })),
-    )));
+    ))).pipe(
+      map((): AgentEvent => ({ kind: 'runtimes', views: views() })),
+      startWith<AgentEvent>({ kind: 'runtimes', views: views() }),
+    );
   }
 }
 
 /**
- * The namespaces that exist, each with its workload when a runtime has said whose it is: what the
- * manifest loader checks a changed file against (a change that would put a running container or pod
- * into conflict is rejected, not applied).
+ * The namespaces that exist, first seen first, each with its workload when a runtime has said whose it
+ * is: what the manifest loader checks a changed file against (a change that would put a running
+ * container or pod into conflict is rejected, not applied).
  */
-export function* namespacesWithWorkloads(namespaces: Iterable<{ readonly name: string; readonly dir: string; readonly path: string }>, workloadOf: (ns: { readonly path: string }) => WorkloadJoin): Iterable<NamespaceRef> {
-  for (const ns of namespaces) {
+export function namespacesWithWorkloads(input: Pick<PassInput, 'namespaces' | 'runtimes'>, normalisePath?: (path: string) => string): NamespaceRef[] {
+  const workloadOf = workloadJoin(input, normalisePath);
+  return [...input.namespaces.values()].sort(byFirstSeen).map((ns) => {
     const j = workloadOf(ns);
-    yield j.kind === 'known' ? { name: ns.name, dir: ns.dir, path: ns.path, workload: j.workload } : ns;
-  }
+    return j.kind === 'known' ? { name: ns.name, dir: ns.dir, path: ns.path, workload: j.workload } : ns;
+  });
 }

@@ -17,6 +17,7 @@ export const commands: readonly CommandEntry[] = [
   { name: 'trace', summary: 'Explain what the switch does with a packet between two namespaces.', load: () => import('./trace.js') },
   { name: 'status', summary: 'Show tenants, namespaces and ports of a running agent.', load: () => import('./status.js') },
   { name: 'uninstall', summary: 'Remove every port, flow and bridge that nsvswitch owns, and nothing else.', load: () => import('./uninstall.js') },
+  { name: 'ovn-forget-chassis', summary: 'Backend ovn: delete the logical ports nsvswitch made for a host gone for good.', load: () => import('./ovn-forget-chassis.js') },
 ];
 
 export function printUsage(out: NodeJS.WritableStream): void {

@@ -10,6 +10,8 @@ import { IpPlumbing, NftGatewayHost, gatewayTableName, guardTableName } from '..
 import { ownedGateways, subnetOfAddress } from '../core/gateway/owned-gateways.js';
 import { hostGuardFor } from '../agent/host-guard.js';
 import { OWNER_COOKIE } from '../core/pipeline/cookie.js';
+import { resolveSystemId } from '../agent/ovn/host-setup.js';
+import { chassisPorts } from '../agent/ovn/forget-chassis.js';
 
 const USAGE = `Usage: nsvswitch uninstall [--yes] [--config FILE] [flags]
 
@@ -17,6 +19,11 @@ Removes what nsvswitch owns, and nothing else: its ports (and their veths),
 its flows (by cookie), and its bridge if nsvswitch created it and no foreign
 port is left on it. Stop the agent first, or it will plug everything again.
 Asks for confirmation unless --yes is given.
+
+With backend ovn it also deletes this host's logical switch ports from the
+northbound database (only its own: owner marker and this chassis), sends no
+OpenFlow change (the integration bridge's flows are ovn-controller's) and
+leaves the integration bridge and the Open_vSwitch OVN settings in place.
 
 Exit codes: 0 done (or nothing to do), 1 failure, 2 bad flags, 3 not confirmed.
 `;
@@ -48,9 +55,12 @@ export default async function uninstall(argv: string[]): Promise<number> {
         const row = snap.ports.get(p);
         return row && row.name !== config.bridge && row.external_ids[OWNER_KEY] !== OWNER_VALUE;
       });
+      const ovn = config.backend === 'ovn';
       const ownBridge = bridge.external_ids[OWNER_KEY] === OWNER_VALUE;
-      const dropBridge = ownBridge && foreign.length === 0;
-      process.stdout.write(`nsvswitch uninstall on ${config.ovsdb}, bridge ${config.bridge}:\n  ${ours.length} port(s) and their veths (${gateways.length} of them tenant gateways)\n  the nftables table netdev ${guardTableName(config.bridge)} (host seal)\n  the nftables table inet ${gatewayTableName(config.bridge)} (tenant gateways) and their conntrack entries\n  every flow with nsvswitch's cookie\n  ${dropBridge ? `the bridge ${config.bridge} (created by nsvswitch)` : `not the bridge (${ownBridge ? `${foreign.length} foreign port(s) on it` : 'not created by nsvswitch'})`}\n`);
+      // ovn: the integration bridge is ovn-controller's to use (tunnels, patch ports): it stays.
+      const dropBridge = ownBridge && foreign.length === 0 && !ovn;
+      const systemId = ovn ? resolveSystemId(config, snap) : undefined;
+      process.stdout.write(`nsvswitch uninstall on ${config.ovsdb}, bridge ${config.bridge}:\n  ${ours.length} port(s) and their veths (${gateways.length} of them tenant gateways)\n  the nftables table netdev ${guardTableName(config.bridge)} (host seal)\n  the nftables table inet ${gatewayTableName(config.bridge)} (tenant gateways) and their conntrack entries\n  ${ovn ? `this host's logical switch ports in the OVN northbound database (chassis ${systemId ?? '?'}); no flow (ovn-controller's)` : "every flow with nsvswitch's cookie"}\n  ${dropBridge ? `the bridge ${config.bridge} (created by nsvswitch)` : `not the bridge (${ownBridge ? `${foreign.length} foreign port(s) on it` : 'not created by nsvswitch'})`}\n`);
       if (!yes) {
         if (!process.stdin.isTTY) {
           process.stderr.write('nsvswitch uninstall: not confirmed (no terminal); pass --yes\n');
@@ -63,7 +73,7 @@ export default async function uninstall(argv: string[]): Promise<number> {
       }
       const env = { OVS_RUNDIR: config.ovsRundir };
       const hostNetns = config.hostNetns ? { hostNetns: config.hostNetns } : {};
-      if (!dropBridge) await new FlowSync(new OfctlDriver({ ovsRundir: config.ovsRundir, cookie: OWNER_COOKIE, env, ...hostNetns })).sync(config.bridge, []);
+      if (!dropBridge && !ovn) await new FlowSync(new OfctlDriver({ ovsRundir: config.ovsRundir, cookie: OWNER_COOKIE, env, ...hostNetns })).sync(config.bridge, []);
       const ovs = new OvsPorts(client, replica);
       if (dropBridge) await ovs.removeBridge(bridge._uuid, 'nsvswitch uninstall');
       else await ovs.removePorts(bridge._uuid, ours, { waitApplied: true, comment: 'nsvswitch uninstall' });
@@ -77,7 +87,9 @@ export default async function uninstall(argv: string[]): Promise<number> {
       const gwHost = new NftGatewayHost({ bridge: config.bridge, ...hostNetns });
       await gwHost.removeAll();
       await gwHost.forget(gateways.map((g) => subnetOfAddress(g.cidr)).filter((s): s is string => s !== undefined));
-      process.stdout.write(`removed ${ours.length} port(s)${dropBridge ? ` and bridge ${config.bridge}` : ''}\n`);
+      // ovn: the local ports went first (a logical port without its interface is only unbound), then their logical ports.
+      const lsps = ovn && config.ovnNbRemotes !== undefined && systemId !== undefined ? await chassisPorts(config.ovnNbRemotes, systemId, { delete: true }) : [];
+      process.stdout.write(`removed ${ours.length} port(s)${dropBridge ? ` and bridge ${config.bridge}` : ''}${ovn ? ` and ${lsps.length} logical port(s) of chassis ${systemId ?? '?'}` : ''}\n`);
       return 0;
     } finally {
       await replica.stop();

@@ -36,6 +36,8 @@ export const DEFAULT_CONFIG: AgentConfig = Object.freeze({
   metricsListen: `127.0.0.1:${DEFAULT_METRICS_PORT}`,
   logLevel: 'info',
   resyncIntervalMs: 30_000,
+  backend: 'local',
+  ovnEncapType: 'geneve',
 });
 
 export interface LoadConfigOptions {
@@ -43,6 +45,8 @@ export interface LoadConfigOptions {
   readonly file?: string;
   /** Overrides from flags (or from code); validated like file values, relative paths against the cwd. */
   readonly flags?: Partial<Record<keyof AgentConfig, unknown>>;
+  /** Check keys that belong together (default true); a command that reads only some of them (ovn-forget-chassis) turns it off. */
+  readonly checkTogether?: boolean;
 }
 
 /** Defaults ← config file ← flags, every value validated. Throws ConfigError naming file:line and key. */
@@ -64,7 +68,23 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<AgentCon
     if (!(CONFIG_KEYS as string[]).includes(key)) throw new ConfigError(`unknown key "${key}"${suggestion(key, CONFIG_KEYS)}`, { key });
     setOverride(fromFlags, key as keyof AgentConfig, value);
   }
-  return { ...DEFAULT_CONFIG, ...fromFile, ...fromFlags };
+  const config = { ...DEFAULT_CONFIG, ...fromFile, ...fromFlags };
+  if (opts.checkTogether ?? true) checkTogether(config, opts.file);
+  return config;
+}
+
+/** Keys that only make sense together (the ovn backend and its databases), checked once every source is merged. */
+export function checkTogether(config: AgentConfig, file?: string): void {
+  const where = file !== undefined ? { file } : {};
+  const ovnKeys = (['ovnNbRemotes', 'ovnSbRemotes', 'ovnSystemId', 'ovnEncapIp'] as const).filter((k) => config[k] !== undefined);
+  if (config.backend !== 'ovn') {
+    if (ovnKeys.length > 0) throw new ConfigError(`${ovnKeys.join(', ')} given but backend is "${config.backend}": set backend: ovn (--backend ovn), or drop them`, { ...where, key: ovnKeys[0]! });
+    return;
+  }
+  const missing = (['ovnNbRemotes', 'ovnSbRemotes', 'ovnEncapIp'] as const).filter((k) => config[k] === undefined);
+  if (missing.length > 0) {
+    throw new ConfigError(`backend ovn needs ${missing.map((k) => `${k} (${KEY_SPECS[k].flag})`).join(', ')}: the northbound database to write, the southbound one ovn-controller reads, and this host's tunnel address`, { ...where, key: missing[0]! });
+  }
 }
 
 function setOverride<K extends keyof AgentConfig>(out: ConfigOverrides, key: K, value: unknown): void {

@@ -1,7 +1,8 @@
 // One table describes every agent configuration key: its flag, help text and validation, so the
 // config file, the flags, the help text and the docs cannot drift apart.
 import { isAbsolute, resolve } from 'node:path';
-import type { AgentConfig, DatapathType, FlowDriverMode, LogLevel, PlumbingMode, TxChecksumOffloadMode } from './types.js';
+import type { AgentConfig, Backend, DatapathType, FlowDriverMode, LogLevel, OvnEncapType, PlumbingMode, TxChecksumOffloadMode } from './types.js';
+import { isIpv4 } from '../net/ipv4.js';
 import { describeValue } from './describe-value.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { KERNEL_IFNAME_RULE, isKernelIfName } from '../net/ifname.js';
@@ -27,6 +28,8 @@ export const DATAPATH_TYPES: readonly DatapathType[] = ['system', 'netdev'];
 export const TX_CHECKSUM_OFFLOAD_MODES: readonly TxChecksumOffloadMode[] = ['auto', 'off', 'keep'];
 export const PLUMBING_MODES: readonly PlumbingMode[] = ['auto', 'native', 'process'];
 export const FLOW_DRIVER_MODES: readonly FlowDriverMode[] = ['auto', 'native', 'ofctl'];
+export const BACKENDS: readonly Backend[] = ['local', 'ovn'];
+export const OVN_ENCAP_TYPES: readonly OvnEncapType[] = ['geneve', 'vxlan'];
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 export const RESYNC_MIN_MS = 100;
 export const RESYNC_MAX_MS = 86_400_000;
@@ -66,18 +69,26 @@ function hostPort(text: string): { host: string; port: number } | undefined {
   return { host, port: Number(port) };
 }
 
-function ovsdbEndpoint(key: string, v: unknown, src: ValueSource): string {
+function ovsdbEndpoint(key: string, v: unknown, src: ValueSource, ssl = false): string {
   const s = str(key, v);
   if (s.startsWith('unix:') && s.length > 5) return `unix:${path(key, s.slice(5), src)}`;
   if (s.startsWith('tcp:') && hostPort(s.slice(4))) return s;
-  throw new InvalidValue(`${key} must be unix:PATH or tcp:HOST:PORT, got ${describeValue(v)}`);
+  if (ssl && s.startsWith('ssl:') && hostPort(s.slice(4))) return s;
+  throw new InvalidValue(`${key} must be unix:PATH${ssl ? ', tcp:HOST:PORT or ssl:HOST:PORT' : ' or tcp:HOST:PORT'}, got ${describeValue(v)}`);
 }
 
-/** One endpoint, or the members of a clustered database as a comma-separated list (the client follows the Raft leader). */
-function ovsdbRemotes(key: string, v: unknown, src: ValueSource): string {
+/**
+ * One endpoint, or the members of a clustered database as a comma-separated list (the client follows the Raft leader).
+ * `ssl`: ssl: remotes are accepted too (OVN's databases); a YAML list is accepted where `list` is set.
+ */
+function ovsdbRemotes(key: string, v: unknown, src: ValueSource, opts: { ssl?: boolean; list?: boolean } = {}): string {
+  if (opts.list && Array.isArray(v)) {
+    if (v.length === 0) throw new InvalidValue(`${key} must be a non-empty list of remotes, got ${describeValue(v)}`);
+    return v.map((r: unknown, i) => ovsdbEndpoint(`${key}[${i}]`, r, src, opts.ssl)).join(',');
+  }
   const s = str(key, v);
-  if (!s.includes(',')) return ovsdbEndpoint(key, s, src);
-  return s.split(',').map((r) => ovsdbEndpoint(key, r.trim(), src)).join(',');
+  if (!s.includes(',')) return ovsdbEndpoint(key, s, src, opts.ssl);
+  return s.split(',').map((r) => ovsdbEndpoint(key, r.trim(), src, opts.ssl)).join(',');
 }
 
 function listen(key: string, v: unknown): string {
@@ -196,7 +207,48 @@ export const KEY_SPECS: { readonly [K in keyof AgentConfig]-?: KeySpec<K> } = {
     help: 'Where the agent sees the CRI runtime\'s pod namespace files (default /run/netns)',
     coerce: (v, src) => path('criNetnsDir', v, src),
   },
+  backend: {
+    key: 'backend', flag: '--backend', metavar: 'BACKEND',
+    help: 'local (this host\'s own OpenFlow pipeline) or ovn (tenants span hosts: OVN logical switches; needs --ovn-nb-remotes, --ovn-sb-remotes, --ovn-encap-ip)',
+    coerce: (v) => oneOf('backend', v, BACKENDS),
+  },
+  ovnNbRemotes: {
+    key: 'ovnNbRemotes', flag: '--ovn-nb-remotes', metavar: 'REMOTES',
+    help: 'ovn: the OVN northbound database, unix:PATH, tcp:HOST:PORT or ssl:HOST:PORT; a cluster\'s members comma-separated',
+    coerce: (v, src) => ovsdbRemotes('ovnNbRemotes', v, src, { ssl: true, list: true }),
+  },
+  ovnSbRemotes: {
+    key: 'ovnSbRemotes', flag: '--ovn-sb-remotes', metavar: 'REMOTES',
+    help: 'ovn: the OVN southbound database (ovn-controller\'s ovn-remote), same forms as --ovn-nb-remotes',
+    coerce: (v, src) => ovsdbRemotes('ovnSbRemotes', v, src, { ssl: true, list: true }),
+  },
+  ovnSystemId: {
+    key: 'ovnSystemId', flag: '--ovn-system-id', metavar: 'NAME',
+    help: 'ovn: this host\'s chassis name (default: Open_vSwitch external_ids:system-id, else the host name)',
+    coerce: (v) => {
+      const s = str('ovnSystemId', v);
+      if (!OVN_SYSTEM_ID.test(s)) throw new InvalidValue(`ovnSystemId must be 1 to 64 of A-Z a-z 0-9 . _ -, got ${describeValue(v)}`);
+      return s;
+    },
+  },
+  ovnEncapIp: {
+    key: 'ovnEncapIp', flag: '--ovn-encap-ip', metavar: 'IPV4',
+    help: 'ovn: this host\'s underlay address for tunnels (required in ovn mode)',
+    coerce: (v) => {
+      const s = str('ovnEncapIp', v);
+      if (!isIpv4(s)) throw new InvalidValue(`ovnEncapIp must be an IPv4 address, got ${describeValue(v)}`);
+      return s;
+    },
+  },
+  ovnEncapType: {
+    key: 'ovnEncapType', flag: '--ovn-encap-type', metavar: 'TYPE',
+    help: 'ovn: tunnel encapsulation between chassis: geneve or vxlan',
+    coerce: (v) => oneOf('ovnEncapType', v, OVN_ENCAP_TYPES),
+  },
 };
+
+/** A chassis name: it goes into OVN row names, external_ids and logical port names (`nsvs-<systemId>-<port>`). */
+export const OVN_SYSTEM_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export const CONFIG_KEYS = Object.keys(KEY_SPECS) as (keyof AgentConfig)[];
 

@@ -7,6 +7,10 @@ export type TxChecksumOffloadMode = 'auto' | 'off' | 'keep';
 /** How namespaces are plugged: auto = in-process rtnetlink when the native addon loads, else `ip`/`nsenter` processes. */
 export type PlumbingMode = 'auto' | 'native' | 'process';
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+/** local: the single-host OpenFlow pipeline; ovn: tenants span hosts as OVN logical switches (docs/architecture.md). */
+export type Backend = 'local' | 'ovn';
+/** Tunnel encapsulation ovn-controller uses towards other chassis. */
+export type OvnEncapType = 'geneve' | 'vxlan';
 
 /** The agent's configuration after defaults, file and flags are merged. */
 export interface AgentConfig {
@@ -44,4 +48,15 @@ export interface AgentConfig {
   readonly criSocket?: string;
   /** Where the agent sees the CRI runtime's pod namespace files (the host's /run/netns); used with criSocket. Default /run/netns. */
   readonly criNetnsDir?: string;
+  /** local (default): today's single-host pipeline; ovn: logical switches and ports in OVN's northbound database. */
+  readonly backend: Backend;
+  /** ovn: the northbound database (its cluster members), comma-separated unix:/tcp:/ssl: remotes. */
+  readonly ovnNbRemotes?: string;
+  /** ovn: the southbound database's members (ovn-controller's ovn-remote; the agent reads its own chassis there). */
+  readonly ovnSbRemotes?: string;
+  /** ovn: this host's chassis name; unset = Open_vSwitch external_ids:system-id, else the host name. */
+  readonly ovnSystemId?: string;
+  /** ovn: the underlay address other chassis reach this one's tunnels at (required in ovn mode). */
+  readonly ovnEncapIp?: string;
+  readonly ovnEncapType: OvnEncapType;
 }

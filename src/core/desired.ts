@@ -1,8 +1,9 @@
 import type { NamespaceInfo } from '../netns/types.js';
-import { namespaceKey } from '../netns/types.js';
+import { byFirstSeen, namespaceKey } from '../netns/types.js';
 import type { Tenant } from '../manifests/types.js';
 import type { DesiredPort, DesiredState, NamespaceVerdict, OwnedPort } from './model.js';
 import { hostIfName, peerTmpName } from './names.js';
+import { withIpv6 } from './desired-ipv6.js';
 import { assignMacs, type MacClaim, type MacDeriver } from './macs.js';
 import type { WorkloadInfo, WorkloadJoin } from '../workloads/types.js';
 import type { WorkloadRef } from '../manifests/workload-selector.js';
@@ -21,6 +22,11 @@ export interface DesiredDeps {
   readonly mac?: MacDeriver;
   /** Whose namespace a file is, from the runtimes' metadata (src/workloads); absent = every namespace is a plain one. */
   workloadOf?(ns: NamespaceInfo): WorkloadJoin;
+  /**
+   * Addresses (per tenant) and MACs that ports on other hosts hold (the ovn backend: read from the northbound
+   * database). Never given to a new or remembered port here; recorded ports keep theirs.
+   */
+  readonly heldElsewhere?: { addresses(tenant: string): ReadonlySet<string>; readonly macs: ReadonlySet<string> };
 }
 
 const PLAIN: WorkloadJoin = { kind: 'none' };
@@ -52,10 +58,12 @@ function addressName(tenant: Tenant, ns: NamespaceInfo, w: WorkloadInfo | undefi
 /** A port kept exactly as recorded (its workload's metadata is unknown meanwhile), if its tenant still exists as it was. */
 function heldPort(o: OwnedPort | undefined, ns: NamespaceInfo, tenants: ReadonlyMap<string, Tenant>): DesiredPort | undefined {
   const t = o ? tenants.get(o.tenant) : undefined;
-  if (!o || !t || t.id !== o.tenantId || prefixOf(o.cidr) !== prefixOf(t.subnet)) return undefined;
+  if (!o || !t || t.id !== o.tenantId) return undefined;
+  // Same families as the tenant, same IPv4 prefix (an IPv6-only tenant's port has no IPv4 record).
+  if (o.cidr === undefined ? t.subnet !== undefined : t.subnet === undefined || prefixOf(o.cidr) !== prefixOf(t.subnet)) return undefined;
   return {
     key: o.key, ns, tenant: o.tenant, tenantId: o.tenantId, hostIf: o.name, peerTmp: peerTmpName(o.key), ifName: o.ifName, mac: o.mac,
-    ip: addrOf(o.cidr), prefixLen: prefixOf(o.cidr), mtu: o.mtu, gateway: o.gateway,
+    ...(o.cidr === undefined ? {} : { ip: addrOf(o.cidr), prefixLen: prefixOf(o.cidr) }), mtu: o.mtu, gateway: o.gateway,
   };
 }
 
@@ -70,15 +78,17 @@ function addrOf(cidr: string): string {
 /** An address a namespace held: its recorded port, or (when the record is gone) what the agent last gave it. */
 export interface HeldAddress {
   readonly tenant: string;
-  /** Address with prefix, e.g. 10.10.0.2/24. */
-  readonly cidr: string;
+  /** IPv4 address with prefix, e.g. 10.10.0.2/24 (absent: a port of an IPv6-only tenant). */
+  readonly cidr?: string | undefined;
   /** Its MAC, kept like the address (neighbours' ARP caches hold it). */
   readonly mac?: string;
+  /** Dual-stack tenants: its IPv6 address with prefix (desired-ipv6.ts). */
+  readonly cidr6?: string;
 }
 
 /** Whether an address the namespace held can be kept for it under this tenant. */
 function keepsAddress(owned: HeldAddress, tenant: Tenant, name: string, deps: DesiredDeps): boolean {
-  if (owned.tenant !== tenant.name) return false;
+  if (owned.tenant !== tenant.name || owned.cidr === undefined || tenant.subnet === undefined) return false;
   const ip = addrOf(owned.cidr);
   if (!deps.inSubnet(ip, tenant.subnet) || prefixOf(owned.cidr) !== prefixOf(tenant.subnet)) return false;
   if (ip === tenant.gateway) return false;
@@ -107,7 +117,7 @@ export function computeDesired(
   const ownedByKey = new Map<string, OwnedPort>();
   for (const p of owned) if (!ownedByKey.has(p.key)) ownedByKey.set(p.key, p);
 
-  const sorted = [...namespaces].sort((a, b) => a.firstSeenMs - b.firstSeenMs || (a.path < b.path ? -1 : a.path > b.path ? 1 : a.inode - b.inode));
+  const sorted = [...namespaces].sort(byFirstSeen);
   const matches = new Map<string, { ns: NamespaceInfo; tenant: Tenant; keep: string | undefined; workload: WorkloadInfo | undefined; addrName: string }>();
   const heldPorts = new Map<string, DesiredPort>();
   const verdicts = new Map<string, NamespaceVerdict>();
@@ -126,7 +136,7 @@ export function computeDesired(
     if (g) {
       const keepPort = g.hold ? heldPort(ownedByKey.get(key), ns, tenants) : undefined;
       if (keepPort) {
-        usedOf(keepPort.tenant).add(keepPort.ip);
+        if (keepPort.ip !== undefined) usedOf(keepPort.tenant).add(keepPort.ip);
         heldPorts.set(key, keepPort);
         verdicts.set(key, { kind: 'desired', port: keepPort, held: g.reason });
       } else verdicts.set(key, { kind: 'waiting', reason: g.reason, ...(g.workload ? { workload: g.workload } : {}) });
@@ -144,7 +154,7 @@ export function computeDesired(
     }
     const existing = ownedByKey.get(key);
     const addrName = addressName(m.tenant, ns, workload);
-    const keep = existing && keepsAddress(existing, m.tenant, addrName, deps) ? addrOf(existing.cidr) : undefined;
+    const keep = existing?.cidr !== undefined && keepsAddress(existing, m.tenant, addrName, deps) ? addrOf(existing.cidr) : undefined;
     if (keep !== undefined) {
       const s = usedOf(m.tenant.name);
       if (s.has(keep)) {
@@ -160,23 +170,24 @@ export function computeDesired(
     for (const [key, m] of matches) {
       if (m.keep !== undefined || ownedByKey.has(key)) continue;
       const held = remembered.get(key);
-      if (!held || !keepsAddress(held, m.tenant, m.addrName, deps)) continue;
+      if (held?.cidr === undefined || !keepsAddress(held, m.tenant, m.addrName, deps)) continue;
       const ip = addrOf(held.cidr);
       const s = usedOf(m.tenant.name);
-      if (s.has(ip)) continue;
+      if (s.has(ip) || deps.heldElsewhere?.addresses(m.tenant.name).has(ip)) continue;
       s.add(ip);
       matches.set(key, { ...m, keep: ip });
     }
   }
 
   // Pass 2: allocate for the rest, one allocator per tenant for the whole pass.
-  const addressed: { key: string; ns: NamespaceInfo; tenant: Tenant; ip: string; workload: WorkloadInfo | undefined }[] = [];
+  const addressed: { key: string; ns: NamespaceInfo; tenant: Tenant; ip: string | undefined; workload: WorkloadInfo | undefined }[] = [];
   const allocators = new Map<string, ReturnType<DesiredDeps['allocator']>>();
   for (const [key, { ns, tenant, keep, workload, addrName }] of matches) {
     let ip = keep;
-    if (ip === undefined) {
+    // An IPv6-only tenant (no spec.subnet): no IPv4 address; withIpv6 gives the port its IPv6 one.
+    if (ip === undefined && tenant.subnet !== undefined) {
       let alloc = allocators.get(tenant.name);
-      if (!alloc) allocators.set(tenant.name, (alloc = deps.allocator(tenant, usedOf(tenant.name))));
+      if (!alloc) allocators.set(tenant.name, (alloc = deps.allocator(tenant, withElsewhere(usedOf(tenant.name), deps.heldElsewhere?.addresses(tenant.name)))));
       const a = alloc.allocate(addrName);
       if (!a.ok) {
         verdicts.set(key, { kind: 'error', tenant: tenant.name, reason: 'ipam', message: a.error.message });
@@ -190,7 +201,9 @@ export function computeDesired(
   // Pass 3: MACs, unique on the bridge: every owned port's MAC is in use, recorded ones stay with their namespace.
   const claims = new Map<string, MacClaim>();
   for (const { key } of addressed) claims.set(key, { recorded: ownedByKey.get(key)?.mac, remembered: remembered.get(key)?.mac });
-  const macs = assignMacs(claims, owned.map((o) => o.mac), deps.mac);
+  const inUse = owned.map((o) => o.mac);
+  if (deps.heldElsewhere) inUse.push(...deps.heldElsewhere.macs);
+  const macs = assignMacs(claims, inUse, deps.mac);
 
   const ports = new Map<string, DesiredPort>(heldPorts);
   for (const { key, ns, tenant, ip, workload } of addressed) {
@@ -211,8 +224,7 @@ export function computeDesired(
       ifName: secondary ? tenant.interface.secondaryName ?? DEFAULT_SECONDARY_INTERFACE : tenant.interface.name,
       mac: mac.mac,
       ...(mac.source === 'derived' && mac.attempt > 0 ? { macCandidate: mac.attempt } : {}),
-      ip,
-      prefixLen: prefixOf(tenant.subnet),
+      ...(ip === undefined || tenant.subnet === undefined ? {} : { ip, prefixLen: prefixOf(tenant.subnet) }),
       mtu: tenant.interface.mtu,
       gateway: secondary ? undefined : tenant.gateway,
       ...(workload ? { workload } : {}),
@@ -220,5 +232,12 @@ export function computeDesired(
     ports.set(key, port);
     verdicts.set(key, { kind: 'desired', port });
   }
-  return { ports, verdicts };
+  // Dual-stack tenants: the IPv6 address beside the IPv4 one, by the same rules (desired-ipv6.ts).
+  return withIpv6({ ports, verdicts }, tenants, owned, remembered);
+}
+
+/** A tenant's used addresses plus those held on other hosts (a copy only when there are any). */
+function withElsewhere(used: ReadonlySet<string>, elsewhere: ReadonlySet<string> | undefined): ReadonlySet<string> {
+  if (!elsewhere || elsewhere.size === 0) return used;
+  return new Set([...used, ...elsewhere]);
 }

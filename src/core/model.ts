@@ -13,14 +13,22 @@ export interface OwnedPort {
   readonly nsInode: number;
   readonly tenant: string;
   readonly tenantId: number;
-  /** Address with prefix, e.g. 10.10.0.2/24. */
-  readonly cidr: string;
+  /** IPv4 address with prefix, e.g. 10.10.0.2/24 (absent: an IPv6-only tenant's port, which has cidr6). */
+  readonly cidr?: string;
   readonly mac: string;
   readonly ifName: string;
   readonly mtu: number;
   readonly gateway: string | undefined;
+  /** Dual-stack tenants: IPv6 address with prefix, e.g. fd00:10::2/64 (absent: IPv4 only). */
+  readonly cidr6?: string;
+  /** Its IPv6 default gateway, when the tenant has one. */
+  readonly gateway6?: string;
   readonly ofport: number | undefined;
   readonly installed: boolean;
+  /** ovn: the logical switch port the interface is bound to (external_ids:iface-id). */
+  readonly ifaceId?: string | undefined;
+  /** ovn: ovn-controller set external_ids:ovn-installed=true on the interface (the port's flows are in). */
+  readonly ovnInstalled?: boolean;
 }
 
 /** What one namespace should look like. */
@@ -35,12 +43,24 @@ export interface DesiredPort {
   readonly mac: string;
   /** Set when the MAC is a later candidate (1, 2, …): the key's own derived MAC was in use on the bridge. */
   readonly macCandidate?: number;
-  readonly ip: string;
-  readonly prefixLen: number;
+  /** IPv4 address and its prefix length; both absent for a port of an IPv6-only tenant (then ipv6 is set). */
+  readonly ip?: string;
+  readonly prefixLen?: number;
   readonly mtu: number;
   readonly gateway: string | undefined;
+  /** Dual-stack and IPv6-only tenants: the port's IPv6 address (absent: IPv4 only). */
+  readonly ipv6?: PortIpv6;
   /** The runtime's workload (container) whose namespace this is, when known: for logs, status and metrics. */
   readonly workload?: WorkloadInfo;
+  /** ovn: the logical switch port to bind the interface to (external_ids:iface-id). */
+  readonly ifaceId?: string;
+}
+
+/** A port's IPv6 address (RFC 5952 text), prefix length and default gateway. */
+export interface PortIpv6 {
+  readonly ip: string;
+  readonly prefixLen: number;
+  readonly gateway?: string;
 }
 
 /** Why a known namespace has no desired port. */

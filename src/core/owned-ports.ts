@@ -40,11 +40,13 @@ function readOwnedPorts(db: PortRecordSource, bridge: string): { owned: OwnedPor
     const inode = Number(ids?.[ExternalIds.netnsInode]);
     const tenantId = Number(ids?.[ExternalIds.tenantId]);
     const mtu = Number(ids?.[ExternalIds.mtu]);
-    const cidr = ids?.[ExternalIds.ip];
+    // A port of an IPv6-only tenant has no nsvswitch-ip, only nsvswitch-ip6: one of the two is required.
+    const cidr = ids?.[ExternalIds.ip] || undefined;
+    const cidr6 = ids?.[ExternalIds.ip6] || undefined;
     const mac = ids?.[ExternalIds.mac];
     const tenant = ids?.[ExternalIds.tenant];
     const ifName = ids?.[ExternalIds.ifName];
-    if (!iface || !ids || !path || !Number.isInteger(inode) || !Number.isInteger(tenantId) || !cidr || !mac || !tenant || !ifName || !Number.isInteger(mtu)) {
+    if (!iface || !ids || !path || !Number.isInteger(inode) || !Number.isInteger(tenantId) || (!cidr && !cidr6) || !mac || !tenant || !ifName || !Number.isInteger(mtu)) {
       broken.push({ portUuid, name: port.name });
       continue;
     }
@@ -57,13 +59,17 @@ function readOwnedPorts(db: PortRecordSource, bridge: string): { owned: OwnedPor
       nsInode: inode,
       tenant,
       tenantId,
-      cidr,
+      ...(cidr ? { cidr } : {}),
       mac,
       ifName,
       mtu,
       gateway: ids[ExternalIds.gateway] || undefined,
+      ...(cidr6 ? { cidr6 } : {}),
+      ...(ids[ExternalIds.gateway6] ? { gateway6: ids[ExternalIds.gateway6] } : {}),
       ofport: iface.ofport !== undefined && iface.ofport > 0 ? iface.ofport : undefined,
       installed: ids[ExternalIds.installed] === 'true',
+      ...(ids[ExternalIds.ifaceId] !== undefined ? { ifaceId: ids[ExternalIds.ifaceId] } : {}),
+      ...(ids[ExternalIds.ovnInstalled] === 'true' ? { ovnInstalled: true } : {}),
     });
   }
   return { owned, broken };
@@ -71,9 +77,11 @@ function readOwnedPorts(db: PortRecordSource, bridge: string): { owned: OwnedPor
 
 /** external_ids written on a port's Interface row: everything needed to adopt it after a restart. */
 export function interfaceRecord(d: {
-  key: string; ns: { path: string; inode: number }; tenant: string; tenantId: number; ip: string; prefixLen: number;
+  key: string; ns: { path: string; inode: number }; tenant: string; tenantId: number; ip?: string | undefined; prefixLen?: number | undefined;
   mac: string; ifName: string; mtu: number; gateway: string | undefined;
+  ipv6?: { ip: string; prefixLen: number; gateway?: string };
   workload?: { runtime: string; id: string; name: string };
+  ifaceId?: string;
 }): Record<string, string> {
   const ids: Record<string, string> = {
     [OWNER_KEY]: OWNER_VALUE,
@@ -81,13 +89,20 @@ export function interfaceRecord(d: {
     [ExternalIds.tenantId]: String(d.tenantId),
     [ExternalIds.netns]: d.ns.path,
     [ExternalIds.netnsInode]: String(d.ns.inode),
-    [ExternalIds.ip]: `${d.ip}/${d.prefixLen}`,
+    // No IPv4 record at all for a port of an IPv6-only tenant (readOwnedPorts then takes nsvswitch-ip6 alone).
+    ...(d.ip !== undefined && d.prefixLen !== undefined ? { [ExternalIds.ip]: `${d.ip}/${d.prefixLen}` } : {}),
     [ExternalIds.mac]: d.mac,
     [ExternalIds.attachedMac]: d.mac,
     [ExternalIds.ifName]: d.ifName,
     [ExternalIds.mtu]: String(d.mtu),
   };
   if (d.gateway) ids[ExternalIds.gateway] = d.gateway;
+  if (d.ipv6) {
+    ids[ExternalIds.ip6] = `${d.ipv6.ip}/${d.ipv6.prefixLen}`;
+    if (d.ipv6.gateway) ids[ExternalIds.gateway6] = d.ipv6.gateway;
+  }
+  // ovn: ovn-controller binds the interface to this logical switch port.
+  if (d.ifaceId !== undefined) ids[ExternalIds.ifaceId] = d.ifaceId;
   // For people and tools (ovs-docker's container_id convention, `nsvswitch trace web1 web2`); never read back
   // to decide anything: a renamed container keeps its port, with the name it was plugged under.
   if (d.workload) {

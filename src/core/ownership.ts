@@ -15,6 +15,9 @@ export const ExternalIds = {
   ifName: 'nsvswitch-ifname',
   mtu: 'nsvswitch-mtu',
   gateway: 'nsvswitch-gateway',
+  /** Dual-stack tenants: the port's IPv6 address with prefix (RFC 5952), and its IPv6 gateway. */
+  ip6: 'nsvswitch-ip6',
+  gateway6: 'nsvswitch-gateway6',
   /** `gateway` on a tenant's gateway port (Port and Interface): not a namespace's port. */
   role: 'nsvswitch-role',
   /** Ready marker (ovn-controller's ovn-installed is the model): set once plumbing and flows are in. */
@@ -27,4 +30,12 @@ export const ExternalIds = {
   workload: 'nsvswitch-workload',
   /** Its id: ovs-docker's key, read by other tools. */
   containerId: 'container_id',
+  /** ovn: the chassis (system-id) whose workload a logical switch port is; only that host's agent changes it. */
+  chassis: 'nsvswitch-chassis',
+  /** ovn: the namespace key (path#inode) a logical switch port was made for. */
+  nsKey: 'nsvswitch-ns',
+  /** ovn: the logical switch port an OVS interface is bound to (ovn-controller's key). */
+  ifaceId: 'iface-id',
+  /** ovn: set to true on an OVS interface by ovn-controller once the port's flows are installed. */
+  ovnInstalled: 'ovn-installed',
 } as const;

@@ -7,11 +7,14 @@ export function portMatches(owned: OwnedPort, d: DesiredPort): boolean {
     owned.name === d.hostIf &&
     owned.tenant === d.tenant &&
     owned.tenantId === d.tenantId &&
-    owned.cidr === `${d.ip}/${d.prefixLen}` &&
+    owned.cidr === (d.ip !== undefined ? `${d.ip}/${d.prefixLen}` : undefined) &&
     owned.mac === d.mac &&
     owned.ifName === d.ifName &&
     owned.mtu === d.mtu &&
-    owned.gateway === d.gateway
+    owned.gateway === d.gateway &&
+    owned.cidr6 === (d.ipv6 ? `${d.ipv6.ip}/${d.ipv6.prefixLen}` : undefined) &&
+    owned.gateway6 === d.ipv6?.gateway &&
+    owned.ifaceId === d.ifaceId
   );
 }
 
@@ -20,7 +23,7 @@ export function portMatches(owned: OwnedPort, d: DesiredPort): boolean {
  * (our veths in the host namespace) is given on full resyncs only; without it
  * the kernel side is assumed to match the database, except for `stale` keys.
  */
-export function plan(desired: DesiredState, owned: readonly OwnedPort[], hostLinks?: ReadonlySet<string>, stale: ReadonlySet<string> = new Set()): Plan {
+export function plan(desired: DesiredState, owned: readonly OwnedPort[], hostLinks?: ReadonlySet<string>, stale: Pick<ReadonlySet<string>, 'has'> = new Set()): Plan {
   const plug: DesiredPort[] = [];
   const remove: OwnedPort[] = [];
   const markInstalled: OwnedPort[] = [];

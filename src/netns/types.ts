@@ -16,6 +16,11 @@ export type NamespaceEvent =
   | { readonly type: 'added'; readonly ns: NamespaceInfo }
   | { readonly type: 'removed'; readonly ns: NamespaceInfo };
 
+/** First seen first (then by path and inode): the order newcomers are addressed and plugged in. */
+export function byFirstSeen(a: Pick<NamespaceInfo, 'firstSeenMs' | 'path' | 'inode'>, b: Pick<NamespaceInfo, 'firstSeenMs' | 'path' | 'inode'>): number {
+  return a.firstSeenMs - b.firstSeenMs || (a.path < b.path ? -1 : a.path > b.path ? 1 : a.inode - b.inode);
+}
+
 /** Stable key of one namespace incarnation. */
 export function namespaceKey(ns: Pick<NamespaceInfo, 'path' | 'inode'>): string {
   return `${ns.path}#${ns.inode}`;

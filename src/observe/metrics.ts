@@ -47,6 +47,11 @@ export class Metrics {
   readonly gatewayBytes: Counter<'tenant' | 'direction'>;
   readonly gatewayDroppedPackets: Counter<'tenant' | 'direction'>;
   readonly gatewayDroppedBytes: Counter<'tenant' | 'direction'>;
+  readonly ovnNbTransactions: Counter<'kind' | 'result'>;
+  readonly ovnNbConnected: Gauge<string>;
+  readonly ovnSbConnected: Gauge<string>;
+  readonly ovnClaimRefusals: Counter<'why'>;
+  readonly ovnLogicalPorts: Gauge<'state'>;
   /** Reads the gateways' nftables counters into the gateway metrics; called once per scrape (see setGatewayCollector). */
   private gatewayCollector: (() => Promise<void>) | undefined;
   private gatewayCollecting: Promise<void> | undefined;
@@ -88,7 +93,7 @@ export class Metrics {
     this.tenantRxBytes = new Counter({ name: 'nsvswitch_tenant_receive_bytes_total', help: 'Bytes received by the switch from a tenant\'s ports.', labelNames: ['tenant'], registers: r });
     this.tenantTxBytes = new Counter({ name: 'nsvswitch_tenant_transmit_bytes_total', help: 'Bytes sent by the switch to a tenant\'s ports.', labelNames: ['tenant'], registers: r });
     this.processSpawns = new Counter({ name: 'nsvswitch_process_spawns_total', help: 'Child processes spawned, by program (ip, ovs-ofctl).', labelNames: ['program'], registers: r });
-    this.nativeActive = new Gauge({ name: 'nsvswitch_native_active', help: '1 when a part runs in-process through the native addon, 0 when it falls back to processes, by part (netlink: veths, addresses, routes; openflow: flows).', labelNames: ['part'], registers: r });
+    this.nativeActive = new Gauge({ name: 'nsvswitch_native_active', help: '1 when a part runs in-process through the native addon, 0 when it falls back to processes, by part (netlink: veths, addresses, routes; openflow: flows; nftables: the host seal chains and the gateway counters).', labelNames: ['part'], registers: r });
     this.ready = new Gauge({ name: 'nsvswitch_ready', help: '1 once the initial sync is done.', registers: r });
     this.workloadPorts = new Gauge({ name: 'nsvswitch_workload_port_info', help: 'One series per port of a runtime workload (container): runtime, container name and id (12 hex), tenant and OVS port; value 1 once ready, 0 while pending.', labelNames: ['runtime', 'container', 'container_id', 'tenant', 'port'], registers: r });
     this.runtimeConnected = new Gauge({ name: 'nsvswitch_runtime_connected', help: '1 while the container runtime\'s API answers, by runtime (docker).', labelNames: ['runtime'], registers: r });
@@ -99,6 +104,11 @@ export class Metrics {
     this.gatewayBytes = new Counter({ name: 'nsvswitch_gateway_bytes_total', help: 'Bytes a tenant gateway routed, by tenant and direction (egress, ingress).', labelNames: ['tenant', 'direction'], registers: r, collect: collectGateways });
     this.gatewayDroppedPackets = new Counter({ name: 'nsvswitch_gateway_dropped_packets_total', help: 'Packets a tenant gateway dropped, by tenant and direction (egress: from the tenant; ingress: towards it; host: to the host itself).', labelNames: ['tenant', 'direction'], registers: r, collect: collectGateways });
     this.gatewayDroppedBytes = new Counter({ name: 'nsvswitch_gateway_dropped_bytes_total', help: 'Bytes a tenant gateway dropped, by tenant and direction (egress, ingress, host).', labelNames: ['tenant', 'direction'], registers: r, collect: collectGateways });
+    this.ovnNbTransactions = new Counter({ name: 'nsvswitch_ovn_nb_transactions_total', help: 'Transactions sent to the OVN northbound database (backend ovn), by kind (read, write) and result (ok, error). An agent restarted with nothing changed sends no write.', labelNames: ['kind', 'result'], registers: r });
+    this.ovnNbConnected = new Gauge({ name: 'nsvswitch_ovn_nb_connected', help: '1 while connected to a usable member (the Raft leader) of the OVN northbound database (backend ovn).', registers: r });
+    this.ovnSbConnected = new Gauge({ name: 'nsvswitch_ovn_sb_connected', help: '1 while connected to the OVN southbound database (backend ovn; read only, for status).', registers: r });
+    this.ovnClaimRefusals = new Counter({ name: 'nsvswitch_ovn_claim_refusals_total', help: 'Logical switch ports whose claim the northbound database refused, by why (address-taken, mac-taken: another host won a race; name-taken; switch-gone). The port retries with another address.', labelNames: ['why'], registers: r });
+    this.ovnLogicalPorts = new Gauge({ name: 'nsvswitch_ovn_logical_ports', help: 'This chassis\' logical switch ports, by state (installed: ovn-controller set ovn-installed on the interface; pending).', labelNames: ['state'], registers: r });
     this.runtimeReconnects = new Counter({ name: 'nsvswitch_runtime_reconnects_total', help: 'Connections to a container runtime\'s API lost and re-established, by runtime.', labelNames: ['runtime'], registers: r });
   }
 

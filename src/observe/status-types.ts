@@ -8,7 +8,10 @@ export const NAMESPACE_STATES: readonly NamespaceState[] = ['ready', 'pending', 
 export interface TenantStatus {
   readonly name: string;
   readonly id: number;
-  readonly subnet: string;
+  /** IPv4 subnet; absent for an IPv6-only tenant. */
+  readonly subnet?: string;
+  /** IPv6 prefix (dual-stack and IPv6-only tenants). */
+  readonly subnet6?: string;
   /** Ports of the tenant (namespaces matched to it). */
   readonly ports: number;
   /** Of those, ports fully programmed (ready marker set). */
@@ -41,7 +44,10 @@ export interface NamespaceStatus {
   readonly name: string;
   readonly tenant?: string;
   readonly state: NamespaceState;
+  /** IPv4 address with prefix (absent for a port of an IPv6-only tenant). */
   readonly ip?: string;
+  /** Dual-stack and IPv6-only tenants: the IPv6 address with prefix. */
+  readonly ip6?: string;
   readonly mac?: string;
   /** OVS port (= host veth) name. */
   readonly port?: string;
@@ -105,6 +111,8 @@ export interface StatusReport {
   readonly problems: readonly ManifestProblem[];
   /** Namespaces currently failing, unreadable namespace directories, and refused namespace files (symlinks, the host's namespace, aliases), with the reason. */
   readonly errors: readonly ErrorStatus[];
+  /** Backend ovn only. */
+  readonly ovn?: OvnStatus;
 }
 
 /** A structural check of a parsed /status body, so `nsvswitch status` can tell an agent from anything else on the port. */
@@ -121,4 +129,28 @@ export function isStatusReport(v: unknown): v is StatusReport {
     Array.isArray(r.problems) &&
     Array.isArray(r.errors)
   );
+}
+
+/** Backend ovn: the OVN databases, this host's chassis, and each local workload's logical port. */
+export interface OvnStatus {
+  /** This host's chassis name (system-id). */
+  readonly chassis: string;
+  readonly nb: { readonly connected: boolean; readonly remote?: string };
+  /** The southbound database as ovn-controller's chassis sees it (read only). */
+  readonly sb: { readonly connected: boolean; readonly remote?: string; readonly chassisRegistered: boolean; readonly encaps: readonly string[] };
+  readonly ports: readonly OvnPortStatus[];
+}
+
+export interface OvnPortStatus {
+  /** Namespace path (untrusted text). */
+  readonly namespace: string;
+  readonly tenant: string;
+  /** Logical switch port (= the OVS interface's external_ids:iface-id). */
+  readonly lsp: string;
+  /** ovn-controller set ovn-installed on the interface (the namespace's ready marker follows). */
+  readonly installed: boolean;
+  /** The southbound Port_Binding is bound to this chassis (absent: southbound not read). */
+  readonly bound?: boolean;
+  /** Port_Binding.up (absent: southbound not read). */
+  readonly up?: boolean;
 }

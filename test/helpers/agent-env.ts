@@ -246,7 +246,12 @@ export class AgentChild {
   private output = '';
   private readonly exited: Promise<{ code: number | undefined; signal: string | undefined }>;
 
-  private constructor(private readonly child: ResultPromise<{ reject: false; all: true; stdin: 'ignore' }>, readonly metricsPort: number) {
+  private constructor(
+    private readonly child: ResultPromise<{ reject: false; all: true; stdin: 'ignore' }>,
+    readonly metricsPort: number,
+    /** The network namespace the agent lives in (its HTTP endpoint is reachable only there), when not ours. */
+    private readonly netns?: string,
+  ) {
     child.all?.setEncoding('utf8');
     child.all?.on('data', (c: string) => {
       this.output = (this.output + c).slice(-20_000);
@@ -258,6 +263,16 @@ export class AgentChild {
     const port = await freePort();
     const child = execa(process.execPath, [BIN, 'run', ...env.runFlags(port, extra)], { reject: false, all: true, stdin: 'ignore' });
     return new AgentChild(child, port);
+  }
+
+  /**
+   * `nsvswitch run ARGS` living inside a network namespace (`nsenter --net=`, which execs: the pid is
+   * the agent's), e.g. a simulated host's, so it reaches what only that namespace reaches. Its HTTP
+   * endpoint listens on 127.0.0.1:metricsPort there (a private namespace: any port is free).
+   */
+  static startIn(netns: string, args: readonly string[], metricsPort = 9400): AgentChild {
+    const child = execa('nsenter', [`--net=${netns}`, '--', process.execPath, BIN, 'run', ...args, '--metrics-listen', `127.0.0.1:${metricsPort}`], { reject: false, all: true, stdin: 'ignore' });
+    return new AgentChild(child, metricsPort, netns);
   }
 
   get pid(): number {
@@ -278,17 +293,38 @@ export class AgentChild {
     return `http://127.0.0.1:${this.metricsPort}${path}`;
   }
 
+  /** GET on the agent's endpoint (from inside its namespace when it lives in another); undefined when nothing answers. */
+  private async get(path: string): Promise<{ status: number; text: string } | undefined> {
+    if (this.netns === undefined) {
+      const r = await fetch(this.url(path)).catch(() => undefined);
+      return r ? { status: r.status, text: await r.text() } : undefined;
+    }
+    const r = await run('curl', ['-sS', '--max-time', '10', '-w', '\n%{http_code}', this.url(path)], { netns: this.netns, okExitCodes: [7, 28, 52, 56] });
+    if (r.exitCode !== 0) return undefined;
+    const cut = r.stdout.lastIndexOf('\n');
+    return { status: Number(r.stdout.slice(cut + 1)), text: r.stdout.slice(0, cut) };
+  }
+
   /** Waits until /readyz answers 200 (first full pass done). */
   async ready(timeoutMs = 30_000): Promise<void> {
     await eventually(`agent pid ${this.child.pid ?? '?'} ready`, async () => {
       if (!this.running) throw new Error(`agent exited: ${this.output.slice(-2000)}`);
-      const r = await fetch(this.url('/readyz')).catch(() => undefined);
+      const r = await this.get('/readyz');
       return r?.status === 200;
     }, timeoutMs, 100);
   }
 
   async metrics(): Promise<string> {
-    return (await fetch(this.url('/metrics'))).text();
+    const r = await this.get('/metrics');
+    if (!r) throw new Error(`agent pid ${this.child.pid ?? '?'}: no answer on /metrics`);
+    return r.text;
+  }
+
+  /** /status as JSON. */
+  async statusJson(): Promise<unknown> {
+    const r = await this.get('/status');
+    if (!r) throw new Error(`agent pid ${this.child.pid ?? '?'}: no answer on /status`);
+    return JSON.parse(r.text) as unknown;
   }
 
   /** Sends a signal to the child's pid and waits for it to exit. */

@@ -17,11 +17,18 @@ async function processesMentioning(needle: string): Promise<string[]> {
     try {
       const cmd = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replaceAll('\0', ' ');
       if (cmd.includes(needle)) found.push(`${pid}: ${cmd.trim()}`);
+      // OVS and OVN daemons find their sockets by OVS_RUNDIR/OVN_RUNDIR (ovn-controller's control
+      // socket cannot be given in argv): one started with a sandbox's env but no path in argv.
+      else if (daemonEnvUnder(await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => ''), needle)) found.push(`${pid}: ${cmd.trim()} (by its environment)`);
     } catch {
       // Gone already.
     }
   }
   return found;
+}
+
+function daemonEnvUnder(environ: string, dir: string): boolean {
+  return environ.split('\0').some((kv) => /^(OVS|OVN)_RUNDIR=/.test(kv) && kv.slice(kv.indexOf('=') + 1).startsWith(dir));
 }
 
 async function mountsUnder(dir: string): Promise<string[]> {

@@ -1,8 +1,8 @@
 import { filter, firstValueFrom, race, Subject, timer, map, type Observable, type Subscription } from 'rxjs';
 import { silentLogger, type Logger } from '../../observe/logger.js';
 import type { MonitorUpdate, OvsdbMonitorApi, VswitchReplicaApi } from '../contract.js';
-import type { Row, TableRows } from '../data/row-types.js';
 import { PersistentMap } from '../data/persistent-map.js';
+import { remapRows as remap } from '../data/remap-rows.js';
 import { OvsdbCurCfgTimeoutError } from '../errors/cur-cfg-timeout-error.js';
 import { OvsdbDisconnectedError } from '../errors/ovsdb-disconnected-error.js';
 import type { OvsdbClient } from '../client/ovsdb-client.js';
@@ -13,24 +13,6 @@ export const VSWITCH_DB = 'Open_vSwitch';
 export const DEFAULT_CUR_CFG_TIMEOUT_MS = 30_000;
 
 const EMPTY: VswitchSnapshot = { openVSwitch: undefined, bridges: PersistentMap.empty(), ports: PersistentMap.empty(), interfaces: PersistentMap.empty() };
-
-// Re-maps only the changed rows of one table (O(change), structural sharing); everything else keeps its identity.
-function remap<T>(prev: ReadonlyMap<string, T>, rows: TableRows | undefined, changed: ReadonlySet<string> | undefined, reset: boolean, f: (r: Row) => T): ReadonlyMap<string, T> {
-  if (!rows) return prev;
-  if (reset) {
-    const b = PersistentMap.empty<T>().builder();
-    for (const [id, r] of rows) b.set(id, f(r));
-    return b.build();
-  }
-  if (!changed || changed.size === 0) return prev;
-  const next = (prev instanceof PersistentMap ? (prev as PersistentMap<T>) : PersistentMap.from(prev)).builder();
-  for (const id of changed) {
-    const r = rows.get(id);
-    if (r) next.set(id, f(r));
-    else next.delete(id);
-  }
-  return next.build();
-}
 
 /**
  * A typed, immutable view of Open_vSwitch, Bridge, Port and Interface, fed by

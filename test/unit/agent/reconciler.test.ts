@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Reconciler, type Trigger } from '../../../src/agent/reconciler.js';
+import { EMPTY_PASS_INPUT, foldPassInput, passOnInput, type AgentEvent, type PassInput } from '../../../src/agent/pass-input.js';
 import { DEFAULT_CONFIG } from '../../../src/config/index.js';
 import { FlowSync } from '../../../src/openflow/index.js';
 import { Metrics } from '../../../src/observe/metrics.js';
@@ -15,28 +16,40 @@ import { CallLog, FakeFlowDriver, FakeOvs, FakePlumbing } from './fake-effects.j
 const START: Trigger[] = [{ reason: 'start', full: true }];
 const NS: Trigger[] = [{ reason: 'namespace' }];
 
+/** A reconciler fed as the agent feeds it: source events folded into its input, each pass taking it (a failed pass gives its stale keys back). */
+class Fed {
+  input: PassInput = EMPTY_PASS_INPUT;
+  constructor(readonly reconciler: Reconciler) {}
+  note(ev: AgentEvent): void {
+    this.input = foldPassInput(this.input, ev);
+  }
+  pass(triggers: readonly Trigger[]) {
+    return passOnInput(() => this.input, (ev) => this.note(ev), (input) => this.reconciler.pass(triggers, input));
+  }
+}
+
 /** A reconciler over in-memory effects, with tenant blue (10.10.0.0/24, blue-*). */
 function harness(o: { maxPlugsPerPass?: number } = {}) {
   const log = new CallLog();
   const ovs = new FakeOvs(log, DEFAULT_CONFIG.bridge);
   const plumbing = new FakePlumbing(log);
   const driver = new FakeFlowDriver(log);
-  const make = (): Reconciler => {
-    const r = new Reconciler({
+  const make = (): Fed => {
+    const r = new Fed(new Reconciler({
       config: DEFAULT_CONFIG, bridgeUuid: () => ovs.bridgeUuid, ovs, plumbing, flowDriver: driver, flowSync: new FlowSync(driver),
       core: deps, logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }), now: () => 1_000_000,
       ...(o.maxPlugsPerPass !== undefined ? { maxPlugsPerPass: o.maxPlugsPerPass } : {}),
-    });
-    r.setTenants({ tenants: new Map([['blue', tenant('blue', 100, '10.10.0.0/24', ['blue-*'])]]), problems: [] });
+    }));
+    r.note({ kind: 'tenants', set: { tenants: new Map([['blue', tenant('blue', 100, '10.10.0.0/24', ['blue-*'])]]), problems: [] } });
     return r;
   };
-  const see = (r: Reconciler, name: string, inode: number, firstSeenMs = inode): string => {
+  const see = (r: Fed, name: string, inode: number, firstSeenMs = inode): string => {
     const info = ns(name, inode, firstSeenMs);
-    r.noteNamespace({ type: 'added', ns: info });
+    r.note({ kind: 'namespace', event: { type: 'added', ns: info } });
     return namespaceKey(info);
   };
-  const forget = (r: Reconciler, key: string): void => {
-    r.noteNamespace({ type: 'removed', ns: r.namespaces.get(key)! });
+  const forget = (r: Fed, key: string): void => {
+    r.note({ kind: 'namespace', event: { type: 'removed', ns: r.input.namespaces.get(key)! } });
   };
   const portOf = (key: string) => ownedPorts(ovs.snapshot(), DEFAULT_CONFIG.bridge).owned.find((p) => p.key === key);
   return { log, ovs, plumbing, driver, make, see, forget, portOf };
@@ -77,12 +90,12 @@ describe('Reconciler.pass (effects faked, no root)', () => {
     await r.pass(START);
     const hostIf = h.portOf(key)!.name;
     // The namespace source saw blue-1 removed and added again: its veth died with the old namespace.
-    const info = r.namespaces.get(key)!;
-    r.noteNamespace({ type: 'removed', ns: info });
-    r.noteNamespace({ type: 'added', ns: info });
+    const info = r.input.namespaces.get(key)!;
+    r.note({ kind: 'namespace', event: { type: 'removed', ns: info } });
+    r.note({ kind: 'namespace', event: { type: 'added', ns: info } });
     h.ovs.failNextRemove = new Error('OVSDB connection lost');
     await expect(r.pass(NS)).rejects.toThrow('OVSDB connection lost');
-    expect([...r.removedSincePass]).toEqual([key]);
+    expect([...r.input.stale.keys()]).toEqual([key]);
 
     h.log.clear();
     await r.pass(NS);
@@ -90,7 +103,7 @@ describe('Reconciler.pass (effects faked, no root)', () => {
     // OpenFlow number as before, so the flows on the switch are already right: no bundle).
     expect(h.log.effects()).toEqual(['ovs.removePorts', 'plumbing.unplug', 'plumbing.plug', 'ovs.addPorts', 'ovs.markInstalled']);
     expect(h.log.calls[2]).toEqual({ effect: 'plumbing.plug', detail: [hostIf] });
-    expect(r.removedSincePass.size).toBe(0);
+    expect(r.input.stale.size).toBe(0);
   });
 
   it('rolls back a plug whose record failed: its veth deleted, and the next pass drops the flows sent early for it', async () => {

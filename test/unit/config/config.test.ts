@@ -20,7 +20,7 @@ describe('DEFAULT_CONFIG', () => {
     expect(DEFAULT_CONFIG).toEqual({
       ovsdb: 'unix:/var/run/openvswitch/db.sock', ovsRundir: '/var/run/openvswitch', bridge: 'br-nsv', datapathType: 'system',
       txChecksumOffload: 'auto', plumbing: 'auto', flowDriver: 'auto', manifestDir: '/etc/nsvswitch/tenants.d', manifestStrictModes: true, namespaceDirs: ['/run/netns', '/run/docker/netns'], metricsListen: '127.0.0.1:9476',
-      logLevel: 'info', resyncIntervalMs: 30000,
+      logLevel: 'info', resyncIntervalMs: 30000, backend: 'local', ovnEncapType: 'geneve',
     });
     expect(DEFAULT_CONFIG).not.toHaveProperty('hostNetns');
   });
