@@ -16,7 +16,7 @@ import { OWNER_COOKIE } from '../core/pipeline/cookie.js';
 import { FlowMetrics } from './flow-metrics.js';
 import { stageClock } from './stage-clock.js';
 import type { VswitchSnapshot } from '../ovsdb/index.js';
-import { filter, firstValueFrom, map, merge, of, timeout } from 'rxjs';
+import { settled } from '../reconcile/settled.js';
 import type { Plumbing, PlugSpec } from '../plumbing/types.js';
 import { PlugError } from '../plumbing/index.js';
 import type { PortStore } from './port-store.js';
@@ -441,14 +441,7 @@ export class Reconciler {
       return [...left];
     };
     // Checked again only when the replica changes (ovs-vswitchd writes the ofports), never polled.
-    const left = await firstValueFrom(
-      merge(of(ovs.snapshot()), ovs.changes$).pipe(
-        map(pending),
-        filter((l) => l.length === 0),
-        timeout({ first: OFPORT_WAIT_MS, with: () => of(pending(ovs.snapshot())) }),
-      ),
-      { defaultValue: pending(ovs.snapshot()) },
-    );
+    const left = await settled(ovs, pending, OFPORT_WAIT_MS);
     if (left.length > 0) this.log.warn({ ports: left.slice(0, 10), count: left.length }, 'ovs-vswitchd has not assigned ofports yet; the next pass retries');
   }
 

@@ -130,8 +130,10 @@ function addressFault(ip: string, subnet: string): string | undefined {
   return undefined;
 }
 
-/** What differs between the address families of spec.staticAddresses and spec.staticAddresses6. */
+/** What differs between the address families of spec.gateway/spec.staticAddresses and spec.gateway6/spec.staticAddresses6. */
 interface StaticFamily {
+  /** The family's gateway field. */
+  readonly gateway: string;
   readonly field: string;
   readonly example: string;
   /** How a wrong shape of the whole field is described. */
@@ -141,8 +143,24 @@ interface StaticFamily {
   fault(ip: string, subnet: string): string | undefined;
 }
 
-const IPV4_FAMILY: StaticFamily = { field: 'spec.staticAddresses', example: 'an IPv4 address like 10.10.0.1', shape: 'of namespace name to IPv4 address', value: ipv4Value, fault: addressFault };
-const IPV6_FAMILY: StaticFamily = { field: 'spec.staticAddresses6', example: 'an IPv6 address like fd00:10::1', shape: 'of namespace name to IPv6 address', value: ipv6Value, fault: address6Fault };
+const IPV4_FAMILY: StaticFamily = { gateway: 'spec.gateway', field: 'spec.staticAddresses', example: 'an IPv4 address like 10.10.0.1', shape: 'of namespace name to IPv4 address', value: ipv4Value, fault: addressFault };
+const IPV6_FAMILY: StaticFamily = { gateway: 'spec.gateway6', field: 'spec.staticAddresses6', example: 'an IPv6 address like fd00:10::1', shape: 'of namespace name to IPv6 address', value: ipv6Value, fault: address6Fault };
+
+/**
+ * spec.gateway or spec.gateway6: an address of the family inside the tenant's subnet of that family; `withoutSubnet`
+ * is the problem reported when the subnet field is absent.
+ */
+function gatewayOf(
+  ctx: Ctx, f: { node: Node; line: number } | undefined, family: StaticFamily, subnet: string | undefined, hasSubnetField: boolean, withoutSubnet: string,
+): string | undefined {
+  if (!f) return undefined;
+  const g = family.value(ctx, f.node, f.line, family.gateway);
+  const fault = g !== undefined && subnet !== undefined ? family.fault(g, subnet) : undefined;
+  if (g !== undefined && !hasSubnetField) ctx.report(f.line, withoutSubnet);
+  else if (fault !== undefined) ctx.report(f.line, `${family.gateway} ${g} ${fault}`);
+  else return g;
+  return undefined;
+}
 
 /** spec.staticAddresses or spec.staticAddresses6: namespace or workload name → address, with the same rules for both families. */
 function staticAddressesOf(
@@ -312,16 +330,10 @@ function parseTenantDoc(ctx: Ctx, root: Node, docLine: number): ParsedTenant | u
     else subnet = v;
   }
 
+  // The tenant gateway (its port, routes and nftables) is IPv4-only: an IPv6-only tenant cannot have one.
   const gwF = get(sf, 'gateway');
-  let gateway: string | undefined;
-  if (gwF) {
-    const g = ipv4Value(ctx, gwF.node, gwF.line, 'spec.gateway');
-    const fault = g !== undefined && subnet !== undefined ? addressFault(g, subnet) : undefined;
-    // The tenant gateway (its port, routes and nftables) is IPv4-only: an IPv6-only tenant cannot have one.
-    if (g !== undefined && !subnetF) ctx.report(gwF.line, 'spec.gateway needs spec.subnet: the tenant gateway is IPv4-only (an IPv6-only tenant has no gateway port; spec.gateway6 sets its workloads\' IPv6 default route)');
-    else if (fault !== undefined) ctx.report(gwF.line, `spec.gateway ${g} ${fault}`);
-    else gateway = g;
-  }
+  const gateway = gatewayOf(ctx, gwF, IPV4_FAMILY, subnet, subnetF !== undefined,
+    'spec.gateway needs spec.subnet: the tenant gateway is IPv4-only (an IPv6-only tenant has no gateway port; spec.gateway6 sets its workloads\' IPv6 default route)');
 
   // spec.workloads: selectors on containers (parse-workloads.ts); a tenant needs it or spec.namespaces.
   const wlF = get(sf, 'workloads');
@@ -403,14 +415,7 @@ function parseTenantDoc(ctx: Ctx, root: Node, docLine: number): ParsedTenant | u
   const subnet6F = get(sf, 'subnet6');
   const subnet6 = subnet6F ? subnet6Value(ctx, subnet6F.node, subnet6F.line) : undefined;
   const gw6F = get(sf, 'gateway6');
-  let gateway6: string | undefined;
-  if (gw6F) {
-    const g = ipv6Value(ctx, gw6F.node, gw6F.line, 'spec.gateway6');
-    const fault = g !== undefined && subnet6 !== undefined ? address6Fault(g, subnet6) : undefined;
-    if (g !== undefined && !subnet6F) ctx.report(gw6F.line, 'spec.gateway6 needs spec.subnet6 (the IPv6 prefix it lies in)');
-    else if (fault !== undefined) ctx.report(gw6F.line, `spec.gateway6 ${g} ${fault}`);
-    else gateway6 = g;
-  }
+  const gateway6 = gatewayOf(ctx, gw6F, IPV6_FAMILY, subnet6, subnet6F !== undefined, 'spec.gateway6 needs spec.subnet6 (the IPv6 prefix it lies in)');
   const sa6F = get(sf, 'staticAddresses6');
   if (sa6F && !subnet6F) ctx.report(sa6F.line, 'spec.staticAddresses6 needs spec.subnet6 (the IPv6 prefix its addresses lie in)');
   const statics6 = staticAddressesOf(ctx, subnet6F ? sa6F : undefined, IPV6_FAMILY, subnet6, gateway6, keyUsed, wl.selectors.length > 0);

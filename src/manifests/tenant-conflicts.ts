@@ -6,6 +6,7 @@ import { maskOf, parseCidr } from '../net/ipv4.js';
 import { mask6Of, parseCidr6 } from '../net/ipv6.js';
 import type { ManifestProblem } from './types.js';
 import type { ParsedTenant } from './parsed-tenant.js';
+import { SubnetIndex } from './subnet-index.js';
 import { PatternIndex, type PatternOwner } from './pattern-overlaps.js';
 import { describeSelector, selectorsOverlap } from './selector-overlaps.js';
 
@@ -13,7 +14,7 @@ interface Ref {
   readonly file: string;
   readonly pt: ParsedTenant;
   readonly owners: readonly PatternOwner[];
-  /** Set when its file is removed; `inside` lists drop such refs lazily. */
+  /** Set when its file is removed; the subnet indexes drop such refs lazily. */
   removed: boolean;
 }
 
@@ -31,16 +32,9 @@ function subnet6Key(address: bigint, len: number): string {
 export class TenantIndex {
   private readonly names = new Map<string, Ref>();
   private readonly ids = new Map<number, Ref>();
-  /** Subnets in force by canonical CIDR. */
-  private readonly subnets = new Map<number, Ref>();
-  /**
-   * Every shorter prefix of a subnet in force → the tenants whose subnet lies inside it. Arrays with
-   * lazy deletion: appending is cheap (24 entries per /24 tenant), and removal is rare.
-   */
-  private readonly inside = new Map<number, Ref[]>();
-  /** The same two indexes for IPv6 prefixes (spec.subnet6). */
-  private readonly subnets6 = new Map<string, Ref>();
-  private readonly inside6 = new Map<string, Ref[]>();
+  /** Subnets in force (spec.subnet, spec.subnet6), by prefix. */
+  private readonly subnets = new SubnetIndex<number, Ref>();
+  private readonly subnets6 = new SubnetIndex<string, Ref>();
   private size = 0;
   private readonly patterns = new PatternIndex();
   private readonly byFile = new Map<string, Ref[]>();
@@ -60,9 +54,7 @@ export class TenantIndex {
     if (byId) problem(candidate.lines.id, `spec.id ${c.id} of tenant "${c.name}" is already used by tenant "${byId.pt.tenant.name}" (${byId.file}:${byId.pt.lines.id})`);
     const cidr = c.subnet === undefined ? undefined : parseCidr(c.subnet);
     if (cidr) {
-      let over: Ref | undefined;
-      for (let len = 0; len <= cidr.prefixLen && !over; len++) over = this.subnets.get(subnetKey(cidr.address, len));
-      over ??= this.anyInside(subnetKey(cidr.address, cidr.prefixLen));
+      const over = this.subnets.overlap((len) => subnetKey(cidr.address, len), cidr.prefixLen);
       if (over) {
         const o = over.pt;
         problem(candidate.lines.subnet ?? candidate.lines.doc, `spec.subnet ${c.subnet} of tenant "${c.name}" overlaps subnet ${o.tenant.subnet} of tenant "${o.tenant.name}" (${over.file}:${o.lines.subnet ?? o.lines.doc})`);
@@ -70,9 +62,7 @@ export class TenantIndex {
     }
     const cidr6 = c.subnet6 === undefined ? undefined : parseCidr6(c.subnet6);
     if (cidr6) {
-      let over: Ref | undefined;
-      for (let len = 0; len <= cidr6.prefixLen && !over; len++) over = this.subnets6.get(subnet6Key(cidr6.address, len));
-      over ??= liveFirst(this.inside6, subnet6Key(cidr6.address, cidr6.prefixLen));
+      const over = this.subnets6.overlap((len) => subnet6Key(cidr6.address, len), cidr6.prefixLen);
       if (over) {
         const o = over.pt;
         problem(candidate.lines.subnet6 ?? candidate.lines.doc,
@@ -99,10 +89,6 @@ export class TenantIndex {
     return out;
   }
 
-  private anyInside(key: number): Ref | undefined {
-    return liveFirst(this.inside, key);
-  }
-
   /** Indexes a tenant (of `file`); the caller has checked it has no conflicts. */
   add(file: string, pt: ParsedTenant): void {
     const t = pt.tenant;
@@ -112,25 +98,9 @@ export class TenantIndex {
     this.names.set(t.name, ref);
     this.ids.set(t.id, ref);
     const cidr = t.subnet === undefined ? undefined : parseCidr(t.subnet);
-    if (cidr) {
-      this.subnets.set(subnetKey(cidr.address, cidr.prefixLen), ref);
-      for (let len = 0; len < cidr.prefixLen; len++) {
-        const key = subnetKey(cidr.address, len);
-        const list = this.inside.get(key);
-        if (list) list.push(ref);
-        else this.inside.set(key, [ref]);
-      }
-    }
+    if (cidr) this.subnets.add((len) => subnetKey(cidr.address, len), cidr.prefixLen, ref);
     const cidr6 = t.subnet6 === undefined ? undefined : parseCidr6(t.subnet6);
-    if (cidr6) {
-      this.subnets6.set(subnet6Key(cidr6.address, cidr6.prefixLen), ref);
-      for (let len = 0; len < cidr6.prefixLen; len++) {
-        const key = subnet6Key(cidr6.address, len);
-        const list = this.inside6.get(key);
-        if (list) list.push(ref);
-        else this.inside6.set(key, [ref]);
-      }
-    }
+    if (cidr6) this.subnets6.add((len) => subnet6Key(cidr6.address, len), cidr6.prefixLen, ref);
     t.namespaces.forEach((p, i) => this.patterns.add(p, owners[i]!));
     if (t.workloads && t.workloads.length > 0) this.selecting.add(ref);
     const list = this.byFile.get(file);
@@ -152,15 +122,9 @@ export class TenantIndex {
       if (this.names.get(t.name) === ref) this.names.delete(t.name);
       if (this.ids.get(t.id) === ref) this.ids.delete(t.id);
       const cidr = t.subnet === undefined ? undefined : parseCidr(t.subnet);
-      if (cidr) {
-        const key = subnetKey(cidr.address, cidr.prefixLen);
-        if (this.subnets.get(key) === ref) this.subnets.delete(key);
-      }
+      if (cidr) this.subnets.remove(subnetKey(cidr.address, cidr.prefixLen), ref);
       const cidr6 = t.subnet6 === undefined ? undefined : parseCidr6(t.subnet6);
-      if (cidr6) {
-        const key = subnet6Key(cidr6.address, cidr6.prefixLen);
-        if (this.subnets6.get(key) === ref) this.subnets6.delete(key);
-      }
+      if (cidr6) this.subnets6.remove(subnet6Key(cidr6.address, cidr6.prefixLen), ref);
       for (const o of ref.owners) this.patterns.remove(o);
       this.selecting.delete(ref);
     }
@@ -175,17 +139,4 @@ export class TenantIndex {
     if (problems.length === 0) for (const t of tenants) this.add(file, t);
     return problems;
   }
-}
-
-/** The first live tenant of an `inside` list, dropping removed ones lazily. */
-function liveFirst<K>(inside: Map<K, Ref[]>, key: K): Ref | undefined {
-  const list = inside.get(key);
-  if (!list) return undefined;
-  if (list[0]?.removed) {
-    const live = list.filter((r) => !r.removed);
-    if (live.length === 0) inside.delete(key);
-    else inside.set(key, live);
-    return live[0];
-  }
-  return list[0];
 }

@@ -1,3 +1,5 @@
+import { boundedMemo } from './bounded-memo.js';
+
 /**
  * OVS prints a match in its own order, with its own shorthands and number
  * formats; we write ours our way. Both sides are reduced to one canonical
@@ -90,19 +92,11 @@ export function splitTopLevel(text: string): string[] {
   return out.map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
-// Matches repeat across syncs (the same ports, dumped again): memoise, bounded.
-const CACHE_MAX = 200_000;
-const cache = new Map<string, string>();
-
-/** The canonical form of a match: `field=value` pairs, sorted, joined by commas. */
-export function canonicalMatch(match: string): string {
-  const hit = cache.get(match);
-  if (hit !== undefined) return hit;
-  const canonical = computeCanonicalMatch(match);
-  if (cache.size >= CACHE_MAX) cache.clear();
-  cache.set(match, canonical);
-  return canonical;
-}
+/**
+ * The canonical form of a match: `field=value` pairs, sorted, joined by commas. Matches repeat across
+ * syncs (the same ports, dumped again): memoised, bounded.
+ */
+export const canonicalMatch: (match: string) => string = boundedMemo(200_000, computeCanonicalMatch);
 
 function computeCanonicalMatch(match: string): string {
   const fields = new Map<string, string>();

@@ -1,18 +1,12 @@
 import { run } from '../exec/run.js';
 import { loadNative, type NativeAddon } from '../native/native.js';
-import { mapLimit } from './map-limit.js';
+import { applyPerNamespace, type NamespaceTarget } from './per-namespace.js';
 
 /** Time limit of one fallback `ethtool` process, ms. */
 export const ETHTOOL_TIMEOUT_MS = 30_000;
 
 /** One workload-side veth end, in its (pinned) namespace. */
-export interface OffloadTarget {
-  /** The pinned namespace's file descriptor in this process (for setns). */
-  readonly fd: number;
-  /** `/proc/PID/fd/N` of the same namespace (for nsenter, in the fallback). */
-  readonly ref: string;
-  readonly ifname: string;
-}
+export type OffloadTarget = NamespaceTarget;
 
 /**
  * Turns transmit checksum offload off on the workload end of veths.
@@ -46,27 +40,16 @@ export class TxChecksumOffload {
   }
 
   /** Errors by target index; targets not in the map succeeded. */
-  async disable(targets: readonly OffloadTarget[]): Promise<Map<number, Error>> {
-    const failed = new Map<number, Error>();
+  disable(targets: readonly OffloadTarget[]): Promise<Map<number, Error>> {
     const native = this.native;
-    if (native) {
-      targets.forEach((t, i) => {
-        try {
-          native.setTxChecksum(t.fd, t.ifname, false);
-        } catch (err) {
-          failed.set(i, err as Error);
-        }
-      });
-      return failed;
-    }
-    await mapLimit([...targets.entries()], this.concurrency, async ([i, t]) => {
-      this.onSpawn('nsenter');
-      try {
+    return applyPerNamespace(
+      targets,
+      this.concurrency,
+      native && ((t) => native.setTxChecksum(t.fd, t.ifname, false)),
+      async (t) => {
+        this.onSpawn('nsenter');
         await run('ethtool', ['-K', t.ifname, 'tx', 'off'], { netns: t.ref, timeoutMs: ETHTOOL_TIMEOUT_MS });
-      } catch (err) {
-        failed.set(i, err as Error);
-      }
-    });
-    return failed;
+      },
+    );
   }
 }

@@ -1,7 +1,7 @@
 import { run } from '../exec/run.js';
 import { loadNative, type NativeAddon } from '../native/native.js';
-import { isSafeIfName } from '../net/ifname.js';
-import { mapLimit } from './map-limit.js';
+import { applyPerNamespace, type NamespaceTarget } from './per-namespace.js';
+import { interfaceSysctls, type InterfaceSysctl, type SysctlTemplate } from './sysctl-table.js';
 
 /** Time limit of one fallback `sysctl` process, ms. */
 export const SYSCTL_TIMEOUT_MS = 30_000;
@@ -14,7 +14,7 @@ export const SYSCTL_TIMEOUT_MS = 30_000;
  * link-local one is then usable at once, so the port works when it is marked ready). The switch drops
  * RAs and redirects from workloads too (docs/pipeline.md): this is the second wall.
  */
-export const WORKLOAD_IPV6_SYSCTLS: readonly (readonly [string, string])[] = [
+export const WORKLOAD_IPV6_SYSCTLS: readonly SysctlTemplate[] = [
   ['ipv6/conf/%s/disable_ipv6', '0'],
   ['ipv6/conf/%s/accept_ra', '0'],
   ['ipv6/conf/%s/autoconf', '0'],
@@ -25,20 +25,12 @@ export const WORKLOAD_IPV6_SYSCTLS: readonly (readonly [string, string])[] = [
 ];
 
 /** `/proc/sys/net/...` path, sysctl key and value of every workload IPv6 setting of `ifname`. */
-export function workloadIpv6Sysctls(ifname: string): { path: string; key: string; value: string }[] {
-  if (!isSafeIfName(ifname) || ifname.includes('.')) throw new TypeError(`unsafe interface name for sysctl: ${JSON.stringify(ifname)}`);
-  return WORKLOAD_IPV6_SYSCTLS.map(([tmpl, value]) => {
-    const rel = tmpl.replace('%s', ifname);
-    return { path: `/proc/sys/net/${rel}`, key: `net.${rel.replaceAll('/', '.')}`, value };
-  });
+export function workloadIpv6Sysctls(ifname: string): InterfaceSysctl[] {
+  return interfaceSysctls(WORKLOAD_IPV6_SYSCTLS, ifname);
 }
 
 /** One workload-side veth end of a dual-stack port, in its (pinned) namespace. */
-export interface Ipv6Target {
-  readonly fd: number;
-  readonly ref: string;
-  readonly ifname: string;
-}
+export type Ipv6Target = NamespaceTarget;
 
 /**
  * Writes WORKLOAD_IPV6_SYSCTLS inside workload namespaces: in-process through the native addon (setns,
@@ -56,28 +48,19 @@ export class WorkloadIpv6Settings {
   }
 
   /** Errors by target index; targets not in the map are set. */
-  async apply(targets: readonly Ipv6Target[]): Promise<Map<number, Error>> {
-    const failed = new Map<number, Error>();
+  apply(targets: readonly Ipv6Target[]): Promise<Map<number, Error>> {
     const native = this.native;
-    if (native) {
-      targets.forEach((t, i) => {
-        try {
-          for (const s of workloadIpv6Sysctls(t.ifname)) native.writeNetnsFile(t.fd, s.path, s.value);
-        } catch (err) {
-          failed.set(i, err as Error);
-        }
-      });
-      return failed;
-    }
-    await mapLimit([...targets.entries()], this.concurrency, async ([i, t]) => {
-      try {
+    return applyPerNamespace(
+      targets,
+      this.concurrency,
+      native && ((t) => {
+        for (const s of workloadIpv6Sysctls(t.ifname)) native.writeNetnsFile(t.fd, s.path, s.value);
+      }),
+      async (t) => {
         const kv = workloadIpv6Sysctls(t.ifname).map((s) => `${s.key}=${s.value}`);
         this.onSpawn('nsenter');
         await run('sysctl', ['-q', '-w', ...kv], { netns: t.ref, timeoutMs: SYSCTL_TIMEOUT_MS });
-      } catch (err) {
-        failed.set(i, err as Error);
-      }
-    });
-    return failed;
+      },
+    );
   }
 }

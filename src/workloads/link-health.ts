@@ -1,6 +1,7 @@
 // One home for how a runtime source tells its API's health: connected or not, since when, why not,
 // whether a full listing was ever read, and the backoff before the next try. The Docker and CRI
 // sources differ in how they list and watch; this part they share.
+import type { Logger } from '../observe/logger.js';
 import { backoffDelay } from '../reconcile/backoff.js';
 import { RuntimeApiError } from './errors/runtime-api-error.js';
 import type { RuntimeSourceOptions, WorkloadInfo, WorkloadSourceState } from './types.js';
@@ -50,6 +51,17 @@ export class LinkHealth {
     this.error = message;
     const delayMs = backoffDelay(this.attempt++, this.o.retryMinMs ?? 250, this.o.retryMaxMs ?? 30_000);
     return { message, delayMs, loud: wasConnected || this.attempt === 1 };
+  }
+
+  /**
+   * `down`, with its log line: a warning on the first failure of an outage (`outage.warning`, with what is
+   * known so far), debug after that (`outage.quiet`). Returns the delay before the next try, ms.
+   */
+  downLogged(err: unknown, log: Logger, outage: { readonly warning: string; readonly quiet: string; readonly known: Readonly<Record<string, number>> }): number {
+    const { message, delayMs, loud } = this.down(err);
+    if (loud) log.warn({ err: message, retryInMs: delayMs, ...outage.known }, outage.warning);
+    else log.debug({ err: message, retryInMs: delayMs }, outage.quiet);
+    return delayMs;
   }
 
   /** The source's state to emit, with these workloads. */

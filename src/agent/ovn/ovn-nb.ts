@@ -1,4 +1,5 @@
-import { filter, firstValueFrom, map, merge, of, timeout, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { settled } from '../../reconcile/settled.js';
 import { Txn, byUuid, cond, mutation, ovsMap, ovsSet, uuid, OvsdbOpError, type OvsdbClientApi, type NamedUuid } from '../../ovsdb/index.js';
 import { TypedReplica } from '../../ovsdb/client/typed-replica.js';
 import { NB_COLUMNS, NB_MAPPERS, OVN_NB_DB, type NbSnapshot } from '../../ovsdb/ovn-nb/nb-rows.js';
@@ -76,14 +77,7 @@ export class OvnNorthbound implements LogicalSide {
       const have = new Set([...snap.Logical_Switch.values()].map((s) => s.name));
       return names.filter((n) => !have.has(n));
     };
-    const left = await firstValueFrom(
-      merge(of(this.snapshot()), this.changes$).pipe(
-        map(missing),
-        filter((l) => l.length === 0),
-        timeout({ first: SWITCH_SEEN_TIMEOUT_MS, with: () => of(missing(this.snapshot())) }),
-      ),
-      { defaultValue: missing(this.snapshot()) },
-    );
+    const left = await settled(this.replica, missing, SWITCH_SEEN_TIMEOUT_MS);
     if (left.length > 0) this.log.warn({ switches: left }, 'logical switches not in the replica yet; their ports wait for the next pass');
   }
 

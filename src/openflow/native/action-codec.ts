@@ -3,7 +3,8 @@ import { FIELD_ALIASES, FIELD_BY_NAME, FIELD_BY_NXM_NAME, FIELD_BY_OXM_ID, SET_F
 import { decodeOxms, encodeOxms, formatOxms, oxmId, pad8, parseMatch, type OxmEntry } from './match-codec.js';
 import { Action, Instruction, NX_VENDOR_ID, NxAction, OFPP_NAMES } from './wire.js';
 import { UnsupportedFlowError } from './unsupported-flow-error.js';
-import { OpenFlowProtocolError } from './openflow-protocol-error.js';
+import { forEachRecord, type RecordLayout } from './records.js';
+import { boundedMemo } from '../bounded-memo.js';
 import { bytesUint, formatMask, formatValue, parseUint, uintBytes } from './values.js';
 
 /**
@@ -11,19 +12,10 @@ import { bytesUint, formatMask, formatValue, parseUint, uintBytes } from './valu
  * writes: output, IN_PORT, set_field, move, write_metadata, goto_table,
  * drop) to OpenFlow 1.5 instructions, and back in the exact text OVS prints,
  * so a native dump diffs against desired flows like an ovs-ofctl dump.
+ * Many flows share their actions (the per-tenant write_metadata/goto_table,
+ * drop): each text is encoded once.
  */
-export function encodeInstructions(text: string): Buffer {
-  // Many flows share their actions (the per-tenant write_metadata/goto_table, drop): encode each text once.
-  const hit = cache.get(text);
-  if (hit !== undefined) return hit;
-  const encoded = encodeInstructionsNow(text);
-  if (cache.size >= CACHE_MAX) cache.clear();
-  cache.set(text, encoded);
-  return encoded;
-}
-
-const CACHE_MAX = 10_000;
-const cache = new Map<string, Buffer>();
+export const encodeInstructions: (text: string) => Buffer = boundedMemo(10_000, encodeInstructionsNow);
 
 function encodeInstructionsNow(text: string): Buffer {
   const actions: Buffer[] = [];
@@ -147,13 +139,9 @@ function copyFieldAction(arg: string, context: string): Buffer {
 export function decodeInstructions(b: Buffer): string {
   const out: string[] = [];
   const tail: string[] = [];
-  let at = 0;
-  while (at < b.length) {
-    if (b.length - at < 4) throw new OpenFlowProtocolError('truncated instruction');
-    const type = b.readUInt16BE(at);
-    const len = b.readUInt16BE(at + 2);
-    if (len < 4 || len % 8 !== 0 || at + len > b.length) throw new OpenFlowProtocolError(`instruction length ${len}`);
-    const body = b.subarray(at, at + len);
+  forEachRecord(b, 0, INSTRUCTIONS, (body) => {
+    const type = body.readUInt16BE(0);
+    const len = body.length;
     if (type === Instruction.applyActions && len >= 8) out.push(...decodeActions(body.subarray(8)));
     else if (type === Instruction.writeMetadata && len === 24) {
       const v = bytesUint(body.subarray(8, 16));
@@ -161,23 +149,17 @@ export function decodeInstructions(b: Buffer): string {
       tail.push(`write_metadata:0x${v.toString(16)}${m === (1n << 64n) - 1n ? '' : `/0x${m.toString(16)}`}`);
     } else if (type === Instruction.gotoTable && len === 8) tail.push(`goto_table:${body.readUInt8(4)}`);
     else tail.push(`instruction(type=${type},0x${body.subarray(4).toString('hex')})`);
-    at += len;
-  }
+  });
   const all = [...out, ...tail];
   return all.length === 0 ? 'drop' : all.join(',');
 }
 
+const INSTRUCTIONS: RecordLayout = { what: 'instruction', lengthAt: 2, minLength: 4 };
+const ACTIONS: RecordLayout = { what: 'action', lengthAt: 2, minLength: 8 };
+
 function decodeActions(b: Buffer): string[] {
   const out: string[] = [];
-  let at = 0;
-  while (at < b.length) {
-    if (b.length - at < 4) throw new OpenFlowProtocolError('truncated action');
-    const type = b.readUInt16BE(at);
-    const len = b.readUInt16BE(at + 2);
-    if (len < 8 || len % 8 !== 0 || at + len > b.length) throw new OpenFlowProtocolError(`action length ${len}`);
-    out.push(decodeAction(type, b.subarray(at, at + len)));
-    at += len;
-  }
+  forEachRecord(b, 0, ACTIONS, (a) => out.push(decodeAction(a.readUInt16BE(0), a)));
   return out;
 }
 

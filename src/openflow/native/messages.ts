@@ -2,6 +2,7 @@ import type { Flow } from '../flow.js';
 import { encodeInstructions, decodeInstructions } from './action-codec.js';
 import { decodeMatch, encodeMatch, pad8 } from './match-codec.js';
 import { OpenFlowProtocolError } from './openflow-protocol-error.js';
+import { forEachRecord, type RecordLayout } from './records.js';
 import { UnsupportedFlowError } from './unsupported-flow-error.js';
 import { flowToText } from '../flow.js';
 import {
@@ -121,17 +122,13 @@ export function flowStatsRequestBody(cookie: bigint, cookieMask: bigint): Buffer
 
 // ofp15_flow_desc: length, pad, table_id, pad, priority, idle and hard timeouts, flags, importance, cookie; then the match, the OXS statistics, the instructions.
 const FLOW_DESC_FIXED = 24;
+const FLOW_STATS: RecordLayout = { what: 'flow stats entry', lengthAt: 0, minLength: FLOW_DESC_FIXED + 8, headerLength: FLOW_DESC_FIXED + 8 };
 
 /** The flows of one flow-stats reply part, in ovs-ofctl's printed form; throws OpenFlowProtocolError on anything out of bounds. */
 export function decodeFlowStatsReply(msg: Buffer): Flow[] {
   if (msg.length < 16) throw new OpenFlowProtocolError(`MULTIPART_REPLY of ${msg.length} bytes`);
   const out: Flow[] = [];
-  let at = 16;
-  while (at < msg.length) {
-    if (msg.length - at < FLOW_DESC_FIXED + 8) throw new OpenFlowProtocolError('truncated flow stats entry');
-    const length = msg.readUInt16BE(at);
-    if (length < FLOW_DESC_FIXED + 8 || at + length > msg.length || length % 8 !== 0) throw new OpenFlowProtocolError(`flow stats entry length ${length}`);
-    const entry = msg.subarray(at, at + length);
+  forEachRecord(msg, 16, FLOW_STATS, (entry) => {
     const table = entry.readUInt8(4);
     const priority = entry.readUInt16BE(6);
     const cookie = entry.readBigUInt64BE(16);
@@ -142,8 +139,7 @@ export function decodeFlowStatsReply(msg: Buffer): Flow[] {
     if (statsLen < 4 || statsAt + pad8(statsLen) > entry.length) throw new OpenFlowProtocolError(`flow statistics length ${statsLen}`);
     const actions = decodeInstructions(entry.subarray(statsAt + pad8(statsLen)));
     out.push({ table, priority, match: match.text, actions, cookie });
-    at += length;
-  }
+  });
   return out;
 }
 

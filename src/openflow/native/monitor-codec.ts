@@ -1,5 +1,6 @@
 import type { FlowEvent } from '../flow-events.js';
 import { decodeInstructions } from './action-codec.js';
+import { forEachRecord, type RecordLayout } from './records.js';
 import { decodeMatch, encodeMatch } from './match-codec.js';
 import { OpenFlowProtocolError } from './openflow-protocol-error.js';
 import { FlowMonitorCommand, FlowMonitorFlag, FlowUpdateEvent, MultipartType, OFPG_ANY, OFPP_ANY, OFPTT_ALL } from './wire.js';
@@ -37,7 +38,7 @@ export function flowMonitorRequestBody(monitorId: number, flags: number = WATCH_
 
 // ofp_flow_update_full: length, event, table_id, reason, idle and hard timeouts, priority, zeros[4], cookie; then match, instructions.
 const UPDATE_FULL_FIXED = 24;
-const UPDATE_SHORT = 8;
+const FLOW_UPDATES: RecordLayout = { what: 'flow update', lengthAt: 0, minLength: 8 };
 const KIND: Readonly<Record<number, FlowEvent['kind'] | 'INITIAL'>> = {
   [FlowUpdateEvent.initial]: 'INITIAL',
   [FlowUpdateEvent.added]: 'ADDED',
@@ -55,13 +56,9 @@ export function decodeFlowMonitorReply(msg: Buffer): FlowUpdate[] {
   if (msg.length < 16) throw new OpenFlowProtocolError(`MULTIPART_REPLY of ${msg.length} bytes`);
   if (msg.readUInt16BE(8) !== MultipartType.flowMonitor) throw new OpenFlowProtocolError(`multipart reply of type ${msg.readUInt16BE(8)} where a flow monitor reply was expected`);
   const out: FlowUpdate[] = [];
-  let at = 16;
-  while (at < msg.length) {
-    if (msg.length - at < 4) throw new OpenFlowProtocolError('truncated flow update');
-    const length = msg.readUInt16BE(at);
-    const event = msg.readUInt16BE(at + 2);
-    if (length < UPDATE_SHORT || length % 8 !== 0 || at + length > msg.length) throw new OpenFlowProtocolError(`flow update length ${length}`);
-    const entry = msg.subarray(at, at + length);
+  forEachRecord(msg, 16, FLOW_UPDATES, (entry) => {
+    const length = entry.length;
+    const event = entry.readUInt16BE(2);
     if (event === FlowUpdateEvent.paused) out.push({ kind: 'PAUSED' });
     else if (event === FlowUpdateEvent.resumed) out.push({ kind: 'RESUMED' });
     else if (event === FlowUpdateEvent.abbrev) out.push({ kind: 'ABBREV', xid: entry.readUInt32BE(4) });
@@ -76,7 +73,6 @@ export function decodeFlowMonitorReply(msg: Buffer): FlowUpdate[] {
       const actions = instructions.length === 0 ? 'drop' : decodeInstructions(instructions);
       out.push({ kind, table, cookie, match: match.text, actions });
     }
-    at += length;
-  }
+  });
   return out;
 }

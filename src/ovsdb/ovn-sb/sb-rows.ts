@@ -1,54 +1,38 @@
-import type { Row } from '../data/row-types.js';
+import { rowModel, type RowOf } from '../data/row-model.js';
+import type { Value } from '../data/row-types.js';
 import { optBool, str, strMap, strs } from '../data/narrow-values.js';
 
 /** The OVN southbound database. */
 export const OVN_SB_DB = 'OVN_Southbound';
 
-/** Chassis, as far as the agent reads it. */
-export interface ChassisRow {
-  readonly _uuid: string;
-  readonly name: string;
-  readonly hostname: string;
-  readonly encaps: readonly string[];
+/** An optional reference column: the uuid it holds, if any. */
+function optRef(v: Value): string | undefined {
+  return strs(v)[0] ?? (typeof v === 'string' ? v : undefined);
 }
 
-/** Encap (a chassis' tunnel endpoint). */
-export interface EncapRow {
-  readonly _uuid: string;
-  readonly type: string;
-  readonly ip: string;
-  readonly chassis_name: string;
-}
-
-/** Port_Binding, as far as the agent reads it. */
-export interface PortBindingRow {
-  readonly _uuid: string;
-  readonly logical_port: string;
+const CHASSIS = rowModel({ name: str, hostname: str, encaps: strs });
+const ENCAP = rowModel({ type: str, ip: str, chassis_name: str });
+const PORT_BINDING = rowModel({
+  logical_port: str,
   /** The Chassis row's uuid that claimed the port (ovn-controller), if any. */
-  readonly chassis: string | undefined;
+  chassis: optRef,
   /** ovn-controller installed the port's flows. */
-  readonly up: boolean | undefined;
-  readonly external_ids: Readonly<Record<string, string>>;
-}
+  up: optBool,
+  external_ids: strMap,
+});
 
-export function toChassisRow(r: Row): ChassisRow {
-  return { _uuid: r._uuid, name: str(r.name), hostname: str(r.hostname), encaps: strs(r.encaps) };
-}
+/** Chassis, as far as the agent reads it. */
+export type ChassisRow = RowOf<typeof CHASSIS>;
+/** Encap (a chassis' tunnel endpoint). */
+export type EncapRow = RowOf<typeof ENCAP>;
+/** Port_Binding, as far as the agent reads it (`chassis`: the uuid of the Chassis that claimed it; `up`: its flows are installed). */
+export type PortBindingRow = RowOf<typeof PORT_BINDING>;
 
-export function toEncapRow(r: Row): EncapRow {
-  return { _uuid: r._uuid, type: str(r.type), ip: str(r.ip), chassis_name: str(r.chassis_name) };
-}
+export const toChassisRow = CHASSIS.toRow;
+export const toEncapRow = ENCAP.toRow;
+export const toPortBindingRow = PORT_BINDING.toRow;
 
-export function toPortBindingRow(r: Row): PortBindingRow {
-  const chassis = strs(r.chassis)[0] ?? (typeof r.chassis === 'string' ? r.chassis : undefined);
-  return { _uuid: r._uuid, logical_port: str(r.logical_port), chassis, up: optBool(r.up), external_ids: strMap(r.external_ids) };
-}
-
-export const SB_COLUMNS = {
-  Chassis: ['name', 'hostname', 'encaps'],
-  Encap: ['type', 'ip', 'chassis_name'],
-  Port_Binding: ['logical_port', 'chassis', 'up', 'external_ids'],
-} as const satisfies Record<string, readonly string[]>;
+export const SB_COLUMNS = { Chassis: CHASSIS.columns, Encap: ENCAP.columns, Port_Binding: PORT_BINDING.columns } as const;
 
 export const SB_MAPPERS = { Chassis: toChassisRow, Encap: toEncapRow, Port_Binding: toPortBindingRow } as const;
 

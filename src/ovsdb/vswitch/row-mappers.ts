@@ -1,26 +1,18 @@
-import type { Row } from '../data/row-types.js';
+import { rowModel } from '../data/row-model.js';
 import { num, numMap, optNum, optStr, str, strMap, strs } from '../data/narrow-values.js';
-import type { BridgeRow, InterfaceRow, OpenVSwitchRow, PortRow } from './vswitch-rows.js';
 
-export function toOpenVSwitchRow(r: Row): OpenVSwitchRow {
-  return { _uuid: r._uuid, bridges: strs(r.bridges), next_cfg: num(r.next_cfg), cur_cfg: num(r.cur_cfg), external_ids: strMap(r.external_ids) };
-}
+/** The Open_vSwitch tables the agent reads, as typed row models (columns monitored and mappers in one list). */
+export const OPEN_VSWITCH = rowModel({ bridges: strs, next_cfg: num, cur_cfg: num, external_ids: strMap });
+export const BRIDGE = rowModel({
+  name: str, ports: strs, datapath_type: str, fail_mode: optStr, protocols: strs, external_ids: strMap, other_config: strMap,
+});
+export const PORT = rowModel({ name: str, interfaces: strs, external_ids: strMap });
+export const INTERFACE = rowModel({
+  name: str, type: str, ofport: optNum, ofport_request: optNum, mac_in_use: optStr, external_ids: strMap, statistics: numMap,
+  error: optStr, link_state: optStr,
+});
 
-export function toBridgeRow(r: Row): BridgeRow {
-  return {
-    _uuid: r._uuid, name: str(r.name), ports: strs(r.ports), datapath_type: str(r.datapath_type), fail_mode: optStr(r.fail_mode),
-    protocols: strs(r.protocols), external_ids: strMap(r.external_ids), other_config: strMap(r.other_config),
-  };
-}
-
-export function toPortRow(r: Row): PortRow {
-  return { _uuid: r._uuid, name: str(r.name), interfaces: strs(r.interfaces), external_ids: strMap(r.external_ids) };
-}
-
-export function toInterfaceRow(r: Row): InterfaceRow {
-  return {
-    _uuid: r._uuid, name: str(r.name), type: str(r.type), ofport: optNum(r.ofport), ofport_request: optNum(r.ofport_request),
-    mac_in_use: optStr(r.mac_in_use), external_ids: strMap(r.external_ids), statistics: numMap(r.statistics),
-    error: optStr(r.error), link_state: optStr(r.link_state),
-  };
-}
+export const toOpenVSwitchRow = OPEN_VSWITCH.toRow;
+export const toBridgeRow = BRIDGE.toRow;
+export const toPortRow = PORT.toRow;
+export const toInterfaceRow = INTERFACE.toRow;

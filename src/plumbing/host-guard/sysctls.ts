@@ -1,4 +1,4 @@
-import { isSafeIfName } from '../../net/index.js';
+import { interfaceSysctls, type InterfaceSysctl, type SysctlTemplate } from '../sysctl-table.js';
 
 /**
  * Per-interface sysctls of a host veth end: no IPv6 at all (no link-local,
@@ -8,7 +8,7 @@ import { isSafeIfName } from '../../net/index.js';
  * on the `system` datapath (where no ingress drop is installed) they are the
  * host's own settings for a device that ovs-vswitchd already consumes.
  */
-export const HOST_END_SYSCTLS: readonly (readonly [string, string])[] = [
+export const HOST_END_SYSCTLS: readonly SysctlTemplate[] = [
   ['ipv6/conf/%s/disable_ipv6', '1'],
   ['ipv6/conf/%s/accept_ra', '0'],
   ['ipv6/conf/%s/forwarding', '0'],
@@ -20,10 +20,6 @@ export const HOST_END_SYSCTLS: readonly (readonly [string, string])[] = [
 ];
 
 /** `/proc/sys/net/...` path and value of every host-end sysctl of `ifname`. */
-export function hostEndSysctls(ifname: string): { path: string; key: string; value: string }[] {
-  if (!isSafeIfName(ifname) || ifname.includes('.')) throw new TypeError(`unsafe interface name for sysctl: ${JSON.stringify(ifname)}`);
-  return HOST_END_SYSCTLS.map(([tmpl, value]) => {
-    const rel = tmpl.replace('%s', ifname);
-    return { path: `/proc/sys/net/${rel}`, key: `net.${rel.replaceAll('/', '.')}`, value };
-  });
+export function hostEndSysctls(ifname: string): InterfaceSysctl[] {
+  return interfaceSysctls(HOST_END_SYSCTLS, ifname);
 }

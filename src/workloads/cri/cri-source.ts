@@ -133,10 +133,9 @@ export function criSource(o: CriSourceOptions): WorkloadSource {
       gen++;
       events?.close();
       events = undefined;
-      const { message: msg, delayMs: delay, loud } = health.down(err);
-      if (loud) {
-        log.warn({ err: msg, retryInMs: delay, pods: byId.size }, 'CRI runtime unreachable: ports in place are kept, new pods wait; reconnecting');
-      } else log.debug({ err: msg, retryInMs: delay }, 'CRI runtime still unreachable');
+      const delay = health.downLogged(err, log, {
+        warning: 'CRI runtime unreachable: ports in place are kept, new pods wait; reconnecting', quiet: 'CRI runtime still unreachable', known: { pods: byId.size },
+      });
       emit();
       if (timer) clearTimeout(timer);
       timerAt = now() + delay;

@@ -115,10 +115,9 @@ export function dockerSource(o: DockerSourceOptions): WorkloadSource {
       gen++;
       stream?.close();
       stream = undefined;
-      const { message: msg, delayMs: delay, loud } = health.down(err);
-      if (loud) {
-        log.warn({ err: msg, retryInMs: delay, containers: byId.size }, 'docker API unreachable: ports in place are kept, new containers wait; reconnecting');
-      } else log.debug({ err: msg, retryInMs: delay }, 'docker API still unreachable');
+      const delay = health.downLogged(err, log, {
+        warning: 'docker API unreachable: ports in place are kept, new containers wait; reconnecting', quiet: 'docker API still unreachable', known: { containers: byId.size },
+      });
       emit();
       timer = setTimeout(() => void connect(), delay);
       timer.unref?.();

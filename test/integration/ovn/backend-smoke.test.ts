@@ -85,8 +85,8 @@ describe('backend ovn on two hosts', () => {
     const again = await start(h1, dirs[0]!);
     await new Promise((r) => setTimeout(r, 1000));
     const m = await again.metrics();
-    expect(metricSum(m, 'nsvswitch_ovn_nb_transactions_total', 'kind="write"')).toBe(0);
-    expect(metricSum(m, 'nsvswitch_ovsdb_transactions_total', 'kind="write"')).toBe(0);
+    expect(metricSum(m, 'nsvswitch_ovn_nb_transactions_total', 'kind="write"'), again.log).toBe(0);
+    expect(metricSum(m, 'nsvswitch_ovsdb_transactions_total', 'kind="write"'), again.log).toBe(0);
 
     // A removed workload: its logical port goes.
     await h2.workloads.remove('blue-b');
