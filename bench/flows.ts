@@ -17,7 +17,7 @@ import { FLOWS_PER_PORT, FLOWS_PER_TENANT, OWNER_COOKIE, baseFlows, pipelineFlow
 import { FlowSync, OfctlDriver, bundleText, cookieFilterArg, diffFlows, type Flow } from '../src/openflow/index.js';
 import { run } from '../src/exec/run.js';
 import { NativeFlowDriver } from '../src/openflow/native/native-driver.js';
-import { installSignalCleanup, isInterrupted, runAllCleanups } from './lib/cleanup.js';
+import { installSignalCleanup, isInterrupted, runBench } from './lib/cleanup.js';
 import { startBenchSandbox } from './lib/sandbox.js';
 import { machineInfo, writeResult } from './lib/results.js';
 import { renderTable, type Table } from './lib/table.js';
@@ -186,8 +186,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch(async (err: unknown) => {
-  process.stderr.write(`bench/flows: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  await runAllCleanups();
-  process.exitCode = 1;
-});
+runBench('bench/flows', main);

@@ -32,7 +32,7 @@ import { run } from '../src/exec/run.js';
 import { silentLogger } from '../src/observe/logger.js';
 import { PrivateNetnsDir } from '../src/sandbox/private-netns-dir.js';
 import { readPidFile } from '../src/sandbox/pid-file.js';
-import { deferCleanup, installSignalCleanup, isInterrupted, runAllCleanups } from './lib/cleanup.js';
+import { deferCleanup, installSignalCleanup, isInterrupted, runAllCleanups, runBench } from './lib/cleanup.js';
 import { formatBitrate, formatRatio, ratio } from './lib/format.js';
 import { iperf3Test, type Iperf3ClientOptions, type Iperf3Outcome } from './lib/iperf3.js';
 import { machineInfo, writeResult } from './lib/results.js';
@@ -305,8 +305,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch(async (err: unknown) => {
-  process.stderr.write(`bench/gateway: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  await runAllCleanups();
-  process.exit(1);
-});
+runBench('bench/gateway', main);

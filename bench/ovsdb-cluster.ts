@@ -25,7 +25,7 @@ import { OvsdbClient, OvsdbDisconnectedError, OvsdbOpError, ZERO_UUID, ovsSet, t
 import { openSocket } from '../src/ovsdb/rpc/endpoint.js';
 import { FrameScanner } from '../src/ovsdb/wire/frame-scanner.js';
 import { RaftCluster, TEST_DB } from '../test/integration/ovsdb/raft-cluster.js';
-import { deferCleanup, installSignalCleanup, runAllCleanups } from './lib/cleanup.js';
+import { deferCleanup, installSignalCleanup, runBench } from './lib/cleanup.js';
 import { benchRoot } from './lib/sandbox.js';
 import { machineInfo, writeResult } from './lib/results.js';
 import { renderTable, type Table } from './lib/table.js';
@@ -356,8 +356,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch(async (err: unknown) => {
-  process.stderr.write(`bench/ovsdb-cluster: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  await runAllCleanups();
-  process.exitCode = 1;
-});
+runBench('bench/ovsdb-cluster', main);

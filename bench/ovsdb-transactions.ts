@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { OvsSandbox } from '../src/sandbox/ovs-sandbox.js';
 import { run } from '../src/exec/run.js';
 import { OvsdbClient, Txn, byUuid, cond, mutation, ovsSet, type Operation } from '../src/ovsdb/index.js';
-import { deferCleanup, installSignalCleanup, isInterrupted, runAllCleanups } from './lib/cleanup.js';
+import { deferCleanup, installSignalCleanup, isInterrupted, runBench } from './lib/cleanup.js';
 import { benchRoot } from './lib/sandbox.js';
 import { machineInfo, writeResult } from './lib/results.js';
 import { renderTable, type Table } from './lib/table.js';
@@ -214,8 +214,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch(async (err: unknown) => {
-  process.stderr.write(`bench/ovsdb-transactions: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  await runAllCleanups();
-  process.exitCode = 1;
-});
+runBench('bench/ovsdb-transactions', main);

@@ -18,7 +18,7 @@ import { loadManifestPaths } from '../src/manifests/load-dir.js';
 import { parseManifestText } from '../src/manifests/parse-manifest.js';
 import { Composer, Parser } from 'yaml';
 import { run } from '../src/exec/run.js';
-import { deferCleanup, installSignalCleanup, isInterrupted, runAllCleanups } from './lib/cleanup.js';
+import { deferCleanup, installSignalCleanup, isInterrupted, runBench } from './lib/cleanup.js';
 import { benchRoot } from './lib/sandbox.js';
 import { machineInfo, writeResult } from './lib/results.js';
 import { renderTable, type Table } from './lib/table.js';
@@ -150,8 +150,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch(async (err: unknown) => {
-  process.stderr.write(`bench/validate: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  await runAllCleanups();
-  process.exitCode = 1;
-});
+runBench('bench/validate', main);

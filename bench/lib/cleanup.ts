@@ -33,11 +33,11 @@ export async function runAllCleanups(log: (msg: string) => void = (m) => process
   }
 }
 
-/** Runs a benchmark's main: its exit code; on a failure, its stack (after `name:`), every cleanup, exit code 1. */
-export function runBench(name: string, main: () => Promise<number>): void {
+/** Runs a benchmark's main: its exit code (none returned: left as is); on a failure, its stack (after `name:`), every cleanup, exit code 1. */
+export function runBench(name: string, main: () => Promise<number | void>): void {
   main().then(
     (code) => {
-      process.exitCode = code;
+      if (typeof code === 'number') process.exitCode = code;
     },
     async (err: unknown) => {
       process.stderr.write(`${name}: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
