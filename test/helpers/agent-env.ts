@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import type { Counter } from 'prom-client';
 import { OvsSandbox } from '../../src/sandbox/ovs-sandbox.js';
 import { PrivateNetnsDir } from '../../src/sandbox/private-netns-dir.js';
 import type { AgentConfig } from '../../src/config/types.js';
@@ -223,6 +224,12 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** Sum of a counter's values whose labels include all of `labels`. */
+export async function counterSum<L extends string>(c: Counter<L>, labels: Partial<Record<L, string>> = {}): Promise<number> {
+  const { values } = await c.get();
+  return values.filter((v) => Object.entries(labels).every(([k, want]) => (v.labels as Record<string, unknown>)[k] === want)).reduce((s, v) => s + v.value, 0);
 }
 
 /** Sum of a Prometheus counter in /metrics text, over the label sets that contain `labelFilter`. */

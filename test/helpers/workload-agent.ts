@@ -3,14 +3,15 @@
 // in-process, and the restart that must adopt every workload port with zero writes.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
-import type { Counter } from 'prom-client';
 import { expect } from 'vitest';
 import { Agent } from '../../src/agent/agent.js';
 import trace from '../../src/cli/trace.js';
 import type { AgentConfig } from '../../src/config/types.js';
 import type { Logger } from '../../src/observe/logger.js';
 import { Metrics } from '../../src/observe/metrics.js';
-import { eventually, type AgentEnv } from './agent-env.js';
+import { counterSum, eventually, type AgentEnv } from './agent-env.js';
+
+export { counterSum };
 
 /** An interface as `ip -j addr show` lists it. */
 export interface Link {
@@ -37,12 +38,6 @@ export async function traceCmd(argv: string[]): Promise<{ code: number; out: str
     process.stdout.write = o;
     process.stderr.write = e;
   }
-}
-
-/** Sum of a counter's values whose labels include all of `labels`. */
-export async function counterSum<L extends string>(c: Counter<L>, labels: Partial<Record<L, string>> = {}): Promise<number> {
-  const { values } = await c.get();
-  return values.filter((v) => Object.entries(labels).every(([k, want]) => (v.labels as Record<string, unknown>)[k] === want)).reduce((s, v) => s + v.value, 0);
 }
 
 export type LogLine = { level: number; msg: string; [k: string]: unknown };

@@ -1,17 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Counter } from 'prom-client';
 import { Agent } from '../../../src/agent/agent.js';
 import { Metrics } from '../../../src/observe/metrics.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import { run } from '../../../src/exec/run.js';
-import { AgentEnv, eventually, pool, tenantYaml } from '../../helpers/agent-env.js';
+import { AgentEnv, counterSum, eventually, pool, tenantYaml } from '../../helpers/agent-env.js';
 
 const NAMES = ['ds-0', 'ds-1', 'ds-2', 'v4-0', 'v4-1'];
-
-async function counterSum<L extends string>(c: Counter<L>, labels: Partial<Record<L, string>> = {}): Promise<number> {
-  const { values } = await c.get();
-  return values.filter((v) => Object.entries(labels).every(([k, want]) => (v.labels as Record<string, unknown>)[k] === want)).reduce((s, v) => s + v.value, 0);
-}
 
 describe('agent with a dual-stack tenant: records, addresses inside, restart with zero changes', () => {
   let env: AgentEnv;

@@ -1,21 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Counter } from 'prom-client';
 import { Agent } from '../../../src/agent/agent.js';
 import { Metrics } from '../../../src/observe/metrics.js';
 import { silentLogger } from '../../../src/observe/logger.js';
-import { AgentEnv, BRIDGE, eventually, pool, tenantYaml } from '../../helpers/agent-env.js';
+import { AgentEnv, BRIDGE, counterSum, eventually, pool, tenantYaml } from '../../helpers/agent-env.js';
 import { trafficProblems } from '../../helpers/traffic.js';
 
 const N = 20;
 const NAMES = Array.from({ length: N }, (_, i) => `rs-${i}`);
-
-/** Sum of a counter's values whose labels include all of `labels`. */
-async function counterSum<L extends string>(c: Counter<L>, labels: Partial<Record<L, string>> = {}): Promise<number> {
-  const { values } = await c.get();
-  return values
-    .filter((v) => Object.entries(labels).every(([k, want]) => (v.labels as Record<string, unknown>)[k] === want))
-    .reduce((s, v) => s + v.value, 0);
-}
 
 interface Snapshot {
   /** Port name → its recorded ip, mac and namespace (what the database says). */

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Counter } from 'prom-client';
 import { Agent } from '../../../src/agent/agent.js';
 import { Metrics } from '../../../src/observe/metrics.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import { run } from '../../../src/exec/run.js';
 import { eui64LinkLocal } from '../../../src/net/index.js';
-import { AgentEnv, eventually, pool, tenantYaml } from '../../helpers/agent-env.js';
+import { AgentEnv, counterSum, eventually, pool, tenantYaml } from '../../helpers/agent-env.js';
 import { trafficMatrix, trafficProblems, type TrafficPair } from '../../helpers/traffic.js';
 import { traceCmd } from '../../helpers/workload-agent.js';
 import { sendFrames, startCapture } from '../openflow/raw-frames.js';
@@ -19,11 +18,6 @@ const ALL = [...SIX, ...DUAL, ...FOUR];
 const V4_KINDS = ['untagged-unicast', 'untagged-broadcast', 'untagged-arp'];
 
 interface Port { ns: string; mac: string; ip4?: string; ip6?: string; ll: string }
-
-async function counterSum<L extends string>(c: Counter<L>, labels: Partial<Record<L, string>> = {}): Promise<number> {
-  const { values } = await c.get();
-  return values.filter((v) => Object.entries(labels).every(([k, want]) => (v.labels as Record<string, unknown>)[k] === want)).reduce((s, v) => s + v.value, 0);
-}
 
 describe('an IPv6-only tenant beside a dual-stack and an IPv4-only one: IPv6 inside it, no IPv4 at all from it, isolation, restart with zero changes', () => {
   let env: AgentEnv;
