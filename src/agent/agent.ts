@@ -1,3 +1,4 @@
+import { HeapSettler } from '../observe/heap-settle.js';
 import { Subject, Subscription, merge, map, filter, scan, tap } from 'rxjs';
 import type { AgentConfig } from '../config/types.js';
 import type { DesiredDeps } from '../core/desired.js';
@@ -83,6 +84,8 @@ export class Agent {
   /** Namespace directories that cannot be read and refused files (shown in /status). */
   private readonly troubles: NamespaceTroubles;
   private readonly loop: PassLoop;
+  /** After a burst, one garbage collection (src/observe/heap-settle.ts). */
+  private readonly settler: HeapSettler;
   readonly metrics: Metrics;
   readonly reconciler: Reconciler;
   /** Which plumbing plugs namespaces (in-process netlink or processes), and why. */
@@ -107,6 +110,12 @@ export class Agent {
     this.bridge = new BridgeKeeper(client, replica, config, opts.logger);
     this.gate = new OwnedStateGate(config.bridge);
     this.troubles = new NamespaceTroubles(this.metrics);
+    this.settler = new HeapSettler({
+      onSettle: (r) => {
+        this.metrics.heapSettle.observe(r.durationMs / 1000);
+        opts.logger.debug({ bridge: config.bridge, changes: r.changes, durationMs: Math.round(r.durationMs), heapUsedMiB: [r.heapUsedBefore, r.heapUsedAfter].map((b) => Math.round(b / 1048576)) }, 'heap settled after a burst');
+      },
+    });
     const env = { OVS_RUNDIR: config.ovsRundir, ...opts.ovsEnv };
     const spawned = (program: string) => this.metrics.processSpawns.inc({ program });
     this.workloads = new AgentWorkloads(config, opts.logger, this.metrics);
@@ -147,7 +156,7 @@ export class Agent {
     });
     this.loop = new PassLoop({
       reconciler: this.reconciler, bridge: this.bridge, bridgeName: config.bridge, gate: this.gate, snapshot: () => replica.snapshot(),
-      current: () => this.inputs, dispatch: (ev) => this.events$.next(ev), logger: opts.logger, metrics: this.metrics,
+      current: () => this.inputs, dispatch: (ev) => this.events$.next(ev), logger: opts.logger, metrics: this.metrics, settler: this.settler,
     });
   }
 
@@ -283,6 +292,7 @@ export class Agent {
     if (this.stopped) return;
     this.stopped = true;
     const drained = this.loop.stop();
+    this.settler.stop();
     this.subs.unsubscribe();
     await drained;
     await this.http?.close().catch(() => undefined);

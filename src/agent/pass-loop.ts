@@ -24,6 +24,8 @@ export interface PassLoopDeps {
   readonly dispatch: (ev: AgentEvent) => void;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** Told after each pass how many ports it plugged or removed (a burst's garbage is collected once it is over). */
+  readonly settler?: { note(changes: number): void };
 }
 
 /**
@@ -98,6 +100,7 @@ export class PassLoop {
     if (s.plugged + s.removed + s.failed + s.deferred + s.markedReady + s.flowMods + s.nbWrites > 0) {
       d.logger.info({ bridge: d.bridgeName, ...s, durationMs: Math.round(performance.now() - t0), triggers: reasons(batch) }, 'reconcile pass');
     }
+    d.settler?.note(s.plugged + s.removed);
     const next = reconciler.failures.nextRetryAt();
     if (next !== undefined) this.scheduleRetry(Math.max(10, next - Date.now()));
   }

@@ -19,6 +19,7 @@ export class Metrics {
   readonly reconcileErrors: Counter<'reason'>;
   readonly reconcileDuration: Histogram<string>;
   readonly reconcileStage: Histogram<'stage'>;
+  readonly heapSettle: Histogram<string>;
   readonly ovsdbTransactionDuration: Histogram<'kind'>;
   readonly ovsdbTransactions: Counter<'kind' | 'result'>;
   readonly ovsdbReconnects: Counter<string>;
@@ -75,6 +76,7 @@ export class Metrics {
     this.reconcileErrors = new Counter({ name: 'nsvswitch_reconcile_errors_total', help: 'Per-namespace reconcile failures, by reason.', labelNames: ['reason'], registers: r });
     this.reconcileDuration = new Histogram({ name: 'nsvswitch_reconcile_duration_seconds', help: 'Duration of one reconcile pass (desired vs actual, effects applied).', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30], registers: r });
     this.reconcileStage = new Histogram({ name: 'nsvswitch_reconcile_stage_seconds', help: 'Wall time of one stage of a reconcile pass (plan, remove, gateways, plug, record, ofports, early-flows, flows, ready, seal), observed when the stage ran.', labelNames: ['stage'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: r });
+    this.heapSettle = new Histogram({ name: 'nsvswitch_heap_settle_seconds', help: 'One full garbage collection after a burst of plugged or removed ports, once the agent was quiet (returns the burst\'s garbage to the system).', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: r });
     this.ovsdbTransactionDuration = new Histogram({ name: 'nsvswitch_ovsdb_transaction_duration_seconds', help: 'OVSDB transaction round-trip time, by kind (read, write).', labelNames: ['kind'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: r });
     this.ovsdbTransactions = new Counter({ name: 'nsvswitch_ovsdb_transactions_total', help: 'OVSDB transactions sent, by kind (read, write) and result (ok, error).', labelNames: ['kind', 'result'], registers: r });
     this.ovsdbReconnects = new Counter({ name: 'nsvswitch_ovsdb_reconnects_total', help: 'Reconnections to ovsdb-server.', registers: r });

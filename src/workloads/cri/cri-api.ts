@@ -3,13 +3,21 @@
 // client: runtime.v1, else runtime.v1alpha2 (containerd 1.6 serves both; older runtimes only the
 // second). Every answer is bounded (bytes by the channel, fields by the codec) and every call has a
 // deadline.
-import * as grpc from '@grpc/grpc-js';
+import { createRequire } from 'node:module';
+import type * as Grpc from '@grpc/grpc-js';
 import { RuntimeApiError } from '../errors/runtime-api-error.js';
 import {
   decodeContainerEvent, decodeListPodSandbox, decodePodSandboxStatus, decodeRunPodSandbox, decodeVersion,
   encodeGetEvents, encodeListPodSandbox, encodePodSandboxStatus, encodeRunPodSandbox, encodeSandboxId, encodeVersion,
   type ContainerEvent, type PodSandboxItem, type PodSandboxSpec, type PodSandboxStatusAnswer, type VersionAnswer,
 } from './cri-messages.js';
+
+const requireCjs = createRequire(import.meta.url);
+let grpcModule: typeof Grpc | undefined;
+/** @grpc/grpc-js, loaded on first use: an agent without a CRI source never pays its memory (about 14 MiB resident). */
+function grpc(): typeof Grpc {
+  return (grpcModule ??= requireCjs('@grpc/grpc-js') as typeof Grpc);
+}
 
 export const CRI_RUNTIME = 'cri';
 /** CRI API packages tried in this order. */
@@ -43,18 +51,18 @@ export interface GrpcCriApiOptions {
 
 function kindOf(code: number | undefined): RuntimeApiError['kind'] {
   switch (code) {
-    case grpc.status.UNAVAILABLE: return 'unreachable';
-    case grpc.status.DEADLINE_EXCEEDED: return 'timeout';
-    case grpc.status.RESOURCE_EXHAUSTED: return 'too-large';
-    case grpc.status.UNIMPLEMENTED: return 'unimplemented';
-    case grpc.status.INTERNAL: return 'malformed';
+    case grpc().status.UNAVAILABLE: return 'unreachable';
+    case grpc().status.DEADLINE_EXCEEDED: return 'timeout';
+    case grpc().status.RESOURCE_EXHAUSTED: return 'too-large';
+    case grpc().status.UNIMPLEMENTED: return 'unimplemented';
+    case grpc().status.INTERNAL: return 'malformed';
     default: return 'status';
   }
 }
 
 function apiError(method: string, err: unknown): RuntimeApiError {
   if (err instanceof RuntimeApiError) return err;
-  const e = err as Partial<grpc.ServiceError>;
+  const e = err as Partial<Grpc.ServiceError>;
   const detail = typeof e.details === 'string' && e.details !== '' ? e.details : err instanceof Error ? err.message : String(err);
   return new RuntimeApiError(CRI_RUNTIME, kindOf(e.code), method, detail.slice(0, 300), { cause: err });
 }
@@ -63,11 +71,12 @@ const identity = (b: Buffer): Buffer => b;
 
 /** The RuntimeService of a CRI runtime on a unix socket. */
 export class GrpcCriApi implements CriApi {
-  private readonly client: grpc.Client;
+  private readonly client: Grpc.Client;
   private api: CriApiVersion | undefined;
 
   constructor(private readonly o: GrpcCriApiOptions) {
-    this.client = new grpc.Client(`unix:${o.socketPath}`, grpc.credentials.createInsecure(), {
+    const g = grpc();
+    this.client = new g.Client(`unix:${o.socketPath}`, g.credentials.createInsecure(), {
       'grpc.max_receive_message_length': CRI_MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': 1024 * 1024,
       'grpc.initial_reconnect_backoff_ms': 100,
@@ -80,7 +89,7 @@ export class GrpcCriApi implements CriApi {
     const path = `/runtime.${o.api ?? this.api ?? 'v1'}.RuntimeService/${method}`;
     const deadline = Date.now() + (o.timeoutMs ?? this.o.timeoutMs ?? CRI_CALL_TIMEOUT_MS);
     return new Promise<T>((resolve, reject) => {
-      this.client.makeUnaryRequest(path, identity, identity, req, new grpc.Metadata(), { deadline }, (err, res) => {
+      this.client.makeUnaryRequest(path, identity, identity, req, new (grpc().Metadata)(), { deadline }, (err, res) => {
         if (err) return reject(apiError(method, err));
         try {
           resolve(decode(res ?? Buffer.alloc(0)));
@@ -114,7 +123,7 @@ export class GrpcCriApi implements CriApi {
     try {
       return await this.unary('PodSandboxStatus', encodePodSandboxStatus(id, verbose), decodePodSandboxStatus);
     } catch (err) {
-      if (((err as RuntimeApiError).cause as Partial<grpc.ServiceError> | undefined)?.code === grpc.status.NOT_FOUND) return undefined;
+      if (((err as RuntimeApiError).cause as Partial<Grpc.ServiceError> | undefined)?.code === grpc().status.NOT_FOUND) return undefined;
       throw err;
     }
   }
@@ -130,7 +139,7 @@ export class GrpcCriApi implements CriApi {
       ended = true;
       onEnd(err);
     };
-    const call = this.client.makeServerStreamRequest('/runtime.v1.RuntimeService/GetContainerEvents', identity, identity, encodeGetEvents(), new grpc.Metadata(), {});
+    const call = this.client.makeServerStreamRequest('/runtime.v1.RuntimeService/GetContainerEvents', identity, identity, encodeGetEvents(), new (grpc().Metadata)(), {});
     call.on('data', (b: Buffer) => {
       try {
         onEvent(decodeContainerEvent(b));
