@@ -7,6 +7,9 @@
  *   setTxChecksum(netnsFd, ifname, on)  ethtool ETHTOOL_STXCSUM (like `ethtool -K IF tx on|off`)
  *   getTxChecksum(netnsFd, ifname)      ethtool ETHTOOL_GTXCSUM
  *   writeNetnsFile(netnsFd, path, text) write a /proc/sys/net file as seen from that namespace
+ *   writeNetnsFiles(netnsFd, paths, texts) -> err|null
+ *                                       the same for several files, entering the namespace once: stops
+ *                                       at the first file that fails (its index in err.index)
  *   rtnl*                               rtnetlink: veths, addresses, routes (rtnl.c)
  *   nft*                                nf_tables: the host seal's chains, named counters (nft.c)
  *
@@ -123,6 +126,11 @@ static napi_value get_tx_checksum(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* Only network sysctls: this is not a general file writer. */
+static int is_net_sysctl(const char *path) {
+  return strncmp(path, "/proc/sys/net/", 14) == 0 && strstr(path, "/..") == NULL;
+}
+
 static napi_value write_netns_file(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   int netns;
@@ -130,8 +138,7 @@ static napi_value write_netns_file(napi_env env, napi_callback_info info) {
   if (nsvs_args(env, info, 3, argv) || nsvs_int_arg(env, argv[0], &netns, "expected an integer file descriptor")) return NULL;
   if (nsvs_str_arg(env, argv[1], path, sizeof path, "path too long or empty")) return NULL;
   if (nsvs_str_arg(env, argv[2], text, sizeof text, "text too long or empty")) return NULL;
-  /* Only network sysctls: this is not a general file writer. */
-  if (strncmp(path, "/proc/sys/net/", 14) != 0 || strstr(path, "/..") != NULL) {
+  if (!is_net_sysctl(path)) {
     napi_throw_type_error(env, "EINVAL", "only /proc/sys/net/ files may be written");
     return NULL;
   }
@@ -149,11 +156,102 @@ static napi_value write_netns_file(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+#define NETNS_FILES_MAX 64
+
+/* The Error writeNetnsFile would throw ("<what> <path>: <strerror>", code = errno name), with `index` added. */
+static napi_value file_error(napi_env env, int err, const char *what, const char *path, uint32_t index) {
+  char msg[PATH_MAX_LEN + 128];
+  const char *name = strerrorname_np(err);
+  snprintf(msg, sizeof msg, "%s %s: %s", what, path, strerror(err));
+  napi_value m, c, e, v;
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
+  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &c);
+  napi_create_error(env, c, m, &e);
+  napi_set_named_property(env, e, "code", c);
+  napi_create_int32(env, err, &v);
+  napi_set_named_property(env, e, "errno", v);
+  napi_create_uint32(env, index, &v);
+  napi_set_named_property(env, e, "index", v);
+  return e;
+}
+
+/*
+ * writeNetnsFiles(netnsFd, paths, texts): writes texts[i] to paths[i] (/proc/sys/net files) in order, as
+ * writeNetnsFile would one by one, but enters the namespace once: the files are opened there in one stretch
+ * of open() calls, then the thread is back home before anything is written. Stops at the first file that
+ * cannot be opened or written (those before it are written, none after it): returns that file's error
+ * (as writeNetnsFile throws it, plus `index`), or null. Bad arguments throw a TypeError, checked before
+ * anything is opened.
+ */
+static napi_value write_netns_files(napi_env env, napi_callback_info info) {
+  napi_value argv[3], out;
+  int netns;
+  bool is_array = false;
+  uint32_t n = 0, m = 0;
+  if (nsvs_args(env, info, 3, argv) || nsvs_int_arg(env, argv[0], &netns, "expected an integer file descriptor")) return NULL;
+  if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[1], &n) != napi_ok ||
+      napi_is_array(env, argv[2], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[2], &m) != napi_ok ||
+      n != m || n > NETNS_FILES_MAX) {
+    napi_throw_type_error(env, "EINVAL", "expected two arrays of the same length (at most 64 paths and texts)");
+    return NULL;
+  }
+  /* On the heap: no static buffers (worker threads may call too), no 48 KiB on the stack. */
+  struct file_text { char path[PATH_MAX_LEN]; char text[TEXT_MAX_LEN]; int fd; } *f = calloc(n ? n : 1, sizeof *f);
+  if (!f) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value p, t;
+    if (napi_get_element(env, argv[1], i, &p) != napi_ok || nsvs_str_arg(env, p, f[i].path, sizeof f[i].path, "path too long or empty") ||
+        napi_get_element(env, argv[2], i, &t) != napi_ok || nsvs_str_arg(env, t, f[i].text, sizeof f[i].text, "text too long or empty")) {
+      free(f);
+      return NULL;
+    }
+    if (!is_net_sysctl(f[i].path)) {
+      free(f);
+      napi_throw_type_error(env, "EINVAL", "only /proc/sys/net/ files may be written");
+      return NULL;
+    }
+  }
+  napi_get_null(env, &out);
+  uint32_t opened = 0, bad = n;
+  const char *what = "open";
+  int saved = -1, err = n == 0 ? 0 : nsvs_enter_netns(netns, &saved);
+  if (err) {
+    out = file_error(env, err, "enter namespace to write", f[0].path, 0);
+    free(f);
+    return out;
+  }
+  if (n > 0) {
+    for (; opened < n; opened++) {
+      f[opened].fd = open(f[opened].path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+      if (f[opened].fd < 0) { err = errno; break; }
+    }
+    nsvs_leave_netns(saved);
+  }
+  /* Written in order; after the first failed write nothing more is written (the rest are only closed). */
+  for (uint32_t i = 0; i < opened; i++) {
+    if (bad == n) {
+      size_t len = strlen(f[i].text);
+      ssize_t w = write(f[i].fd, f[i].text, len);
+      if (w < 0 || (size_t)w != len) { err = w < 0 ? errno : EIO; bad = i; what = "write"; }
+    }
+    close(f[i].fd);
+  }
+  /* No write failed but an open did: that file is the answer (err still holds its errno). */
+  if (bad == n && opened < n) bad = opened;
+  if (bad < n) out = file_error(env, err, what, f[bad].path, bad);
+  free(f);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "setTxChecksum", NULL, set_tx_checksum, NULL, NULL, NULL, napi_default, NULL },
     { "getTxChecksum", NULL, get_tx_checksum, NULL, NULL, NULL, napi_default, NULL },
     { "writeNetnsFile", NULL, write_netns_file, NULL, NULL, NULL, napi_default, NULL },
+    { "writeNetnsFiles", NULL, write_netns_files, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   nsvs_rtnl_define(env, exports);

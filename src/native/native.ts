@@ -13,6 +13,13 @@ export interface NativeOpError extends Error {
   readonly reason: string;
 }
 
+/** A file writeNetnsFiles could not open or write: code (errno name), errno, and its index in the list. */
+export interface NativeFileError extends Error {
+  readonly code: string;
+  readonly errno: number;
+  readonly index: number;
+}
+
 /** A link as the kernel lists it (rtnlListLinks). */
 export interface NativeLink {
   readonly name: string;
@@ -38,6 +45,13 @@ export interface NativeAddon {
   setTxChecksum(netnsFd: number, ifname: string, on: boolean): void;
   getTxChecksum(netnsFd: number, ifname: string): boolean;
   writeNetnsFile(netnsFd: number, path: string, text: string): void;
+  /**
+   * writeNetnsFile for several files in order, entering the namespace once. Stops at the first file that
+   * cannot be opened or written (those before it are written, none after it) and returns its error (as
+   * writeNetnsFile throws it, with the file's `index`); null when all are written. At most 64 files.
+   * Absent in addons built before it (see writeNetnsFilesOf).
+   */
+  writeNetnsFiles?(netnsFd: number, paths: readonly string[], texts: readonly string[]): NativeFileError | null;
   /** A NETLINK_ROUTE socket bound to that namespace; close it with rtnlClose. Throws a NativeOpError. */
   rtnlOpen(netnsFd: number): number;
   rtnlClose(sock: number): void;

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { run, type RunResult } from '../exec/run.js';
 import { CommandError } from '../errors/command-error.js';
 import type { Logger } from '../observe/logger.js';
@@ -6,7 +7,7 @@ import { batchText, hostLine, hostUpLine, namespaceLines, unplugLines, type Batc
 import { parseBatchErrors, plainReason } from './batch-errors.js';
 import { parseHostLinks } from './host-links.js';
 import { mapLimit } from './map-limit.js';
-import { pinNamespace, type PinnedNamespace } from './pinned-namespace.js';
+import { pinNamespaceSync, type PinnedNamespace } from './pinned-namespace.js';
 import { checkPlugSpec } from './spec-check.js';
 import { isSafeIfName } from '../net/ifname.js';
 import { HostInterfaceExistsError } from './errors/host-interface-exists-error.js';
@@ -25,6 +26,8 @@ export const DEFAULT_PLUG_CONCURRENCY = 8;
 export const MAX_PINNED_PER_ROUND = 512;
 /** Time limit of one `ip` process, ms. */
 export const IP_TIMEOUT_MS = 60_000;
+/** Longest run of synchronous work of a round (pinning, vanish checks, netlink calls) before the event loop gets a turn, ms. */
+export const SYNC_SLICE_MS = 5;
 
 export interface IpPlumbingOptions {
   /** Namespace file where OVS and the host veth ends live; unset = the agent's own. */
@@ -89,6 +92,7 @@ export class IpPlumbing implements Plumbing {
   protected readonly guard: HostGuard | undefined;
   private readonly offload: TxChecksumOffload | undefined;
   private readonly ipv6Settings: WorkloadIpv6Settings;
+  private sliceStart = 0;
 
   constructor(opts: IpPlumbingOptions = {}) {
     this.guard = opts.guard;
@@ -140,6 +144,8 @@ export class IpPlumbing implements Plumbing {
   private async plugRound(specs: readonly PlugSpec[]): Promise<PlugResult[]> {
     const started = performance.now();
     const work: Work[] = specs.map((spec, index) => ({ index, spec, created: false }));
+    // The round's synchronous work counts from here (not from the last yield, maybe long ago: no needless turn first).
+    this.sliceStart = started;
     try {
       await this.pinAll(work);
       await this.createVeths(work.filter((w) => w.pin && !w.error));
@@ -151,7 +157,13 @@ export class IpPlumbing implements Plumbing {
       await this.checkVanished(work.filter((w) => w.created && !w.error));
       await this.rollback(work.filter((w) => w.created && w.error));
     } finally {
-      await Promise.all(work.map((w) => w.pin?.close().catch(() => undefined)));
+      for (const w of work) {
+        try {
+          w.pin?.closeSync();
+        } catch {
+          // nothing to do about a descriptor that will not close
+        }
+      }
     }
     const failed = work.filter((w) => w.error);
     for (const w of failed) {
@@ -173,11 +185,14 @@ export class IpPlumbing implements Plumbing {
       }
       seen.add(w.spec.hostIf);
     }
-    await mapLimit(work.filter((w) => !w.error), 32, async (w) => {
-      const pinned = await pinNamespace(w.spec.nsPath, w.spec.inode);
+    // Synchronous system calls (a few microseconds each on nsfs), not a thread-pool round trip each.
+    for (const w of work) {
+      if (w.error) continue;
+      await this.slice();
+      const pinned = pinNamespaceSync(w.spec.nsPath, w.spec.inode);
       if (pinned.ok) w.pin = pinned.ns;
       else w.error = new NamespaceGoneError(w.spec.nsPath, w.spec.hostIf, pinned.reason);
-    });
+    }
   }
 
   // One `ip -force -batch` for all veths (host ends stay down); each line's failure is attributed to its spec.
@@ -295,10 +310,18 @@ export class IpPlumbing implements Plumbing {
 
   // A namespace whose file went away mid-plug must not keep a port: fail it so rollback deletes the veth.
   private async checkVanished(work: Work[]): Promise<void> {
-    await Promise.all(work.map(async (w) => {
-      const reason = await (w.pin as PinnedNamespace).gone();
+    for (const w of work) {
+      await this.slice();
+      const reason = (w.pin as PinnedNamespace).goneSync();
       if (reason !== undefined) w.error = new NamespaceGoneError(w.spec.nsPath, w.spec.hostIf, reason);
-    }));
+    }
+  }
+
+  /** Gives the event loop a turn once the round's synchronous work has held it for SYNC_SLICE_MS. */
+  protected async slice(): Promise<void> {
+    if (performance.now() - this.sliceStart < SYNC_SLICE_MS) return;
+    await nextTurn();
+    this.sliceStart = performance.now();
   }
 
   // Deletes the host veths this call created for failed specs (the peers go with them), in one process.

@@ -1,18 +1,16 @@
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { closeSync, constants, openSync } from 'node:fs';
 import type { NativeAddon, NativeOpError } from '../native/native.js';
 import { isSafeIfName } from '../net/ifname.js';
-import type { HostLink } from './types.js';
-import { IpPlumbing, type IpPlumbingOptions, type Work } from './ip-plumbing.js';
+import type { HostLink, PlugResult, PlugSpec } from './types.js';
+import { IpPlumbing, SYNC_SLICE_MS, type IpPlumbingOptions, type Work } from './ip-plumbing.js';
 import type { PinnedNamespace } from './pinned-namespace.js';
 import { HostInterfaceExistsError } from './errors/host-interface-exists-error.js';
 import { InterfaceNameTakenError } from './errors/interface-name-taken-error.js';
 import { PlugStepError } from './errors/plug-step-error.js';
 import { UnplugError } from './errors/unplug-error.js';
 
-/** Longest run of synchronous netlink calls before the event loop gets a turn, ms. */
-export const NETLINK_SLICE_MS = 5;
+/** Longest run of synchronous netlink calls before the event loop gets a turn, ms (the round's slice, see IpPlumbing). */
+export const NETLINK_SLICE_MS = SYNC_SLICE_MS;
 
 export interface NetlinkPlumbingOptions extends IpPlumbingOptions {
   /** Test seam: called just before a namespace is configured (to remove it mid-plug). */
@@ -31,19 +29,44 @@ export function hasNetlink(addon: NativeAddon | undefined): addon is NativeAddon
  * host namespace with its peer placed straight into the pinned namespace by
  * fd; the namespace side is configured through a socket opened inside it
  * (the thread enters it for one socket() call only). Each call is a few
- * system calls, made synchronously; a burst yields to the event loop every
- * NETLINK_SLICE_MS so OVSDB and the HTTP endpoint are not starved.
+ * system calls, made synchronously, and so are the round's file calls
+ * (pinning, the host namespace, the vanish check): a single namespace is
+ * plugged without one thread-pool round trip or turn of the event loop, and
+ * one host socket serves a whole plug call. A burst yields to the event loop
+ * every NETLINK_SLICE_MS so OVSDB and the HTTP endpoint are not starved.
  * Failures map to the same error classes as the process path.
  */
 export class NetlinkPlumbing extends IpPlumbing {
   private readonly native: NativeAddon;
   private readonly beforeConfigure: (key: string) => void;
-  private sliceStart = performance.now();
+  /** Plug calls in progress: while there is one, the host socket is opened once and shared (see withHostSocket). */
+  private plugging = 0;
+  /** The shared host socket and how many calls are using it right now (closed when both counts are 0). */
+  private shared: { readonly sock: number; users: number } | undefined;
 
   constructor(native: NativeAddon, opts: NetlinkPlumbingOptions = {}) {
     super(opts);
     this.native = native;
     this.beforeConfigure = opts.beforeConfigure ?? (() => undefined);
+  }
+
+  // One host route socket for the whole call (veths, host ends up, rollback), not one per step.
+  override async plug(specs: readonly PlugSpec[]): Promise<PlugResult[]> {
+    this.plugging++;
+    try {
+      return await super.plug(specs);
+    } finally {
+      this.plugging--;
+      this.releaseShared();
+    }
+  }
+
+  // Closes the shared host socket once no plug call is in progress and no call is using it.
+  private releaseShared(): void {
+    const s = this.shared;
+    if (s === undefined || this.plugging > 0 || s.users > 0) return;
+    this.shared = undefined;
+    this.native.rtnlClose(s.sock);
   }
 
   override async unplug(hostIfs: readonly string[]): Promise<void> {
@@ -128,19 +151,24 @@ export class NetlinkPlumbing extends IpPlumbing {
     }
   }
 
-  // A route socket in the host namespace (the configured one, pinned for the moment the socket is made).
+  /**
+   * A route socket in the host namespace (the configured one, held open for the moment the socket is
+   * made). During a plug call one socket serves every step (and any other call meanwhile) and is closed
+   * when the last of them ends: each request is sent and answered within one synchronous native call,
+   * so calls never interleave on it.
+   */
   private async withHostSocket<T>(fn: (sock: number) => Promise<T>): Promise<T> {
-    let sock: number;
-    if (this.hostNetns === undefined) {
-      sock = this.native.rtnlOpen(-1);
-    } else {
-      const h = await open(this.hostNetns, constants.O_RDONLY);
+    if (this.plugging > 0) {
+      const s = (this.shared ??= { sock: this.openHostSocket(), users: 0 });
+      s.users++;
       try {
-        sock = this.native.rtnlOpen(h.fd);
+        return await fn(s.sock);
       } finally {
-        await h.close();
+        s.users--;
+        this.releaseShared();
       }
     }
+    const sock = this.openHostSocket();
     try {
       return await fn(sock);
     } finally {
@@ -148,11 +176,15 @@ export class NetlinkPlumbing extends IpPlumbing {
     }
   }
 
-  // Gives the event loop a turn once synchronous calls have held it for a slice.
-  private async slice(): Promise<void> {
-    if (performance.now() - this.sliceStart < NETLINK_SLICE_MS) return;
-    await nextTurn();
-    this.sliceStart = performance.now();
+  // Synchronous: open(2) of a namespace file and one socket(2) are microseconds; a thread-pool round trip is not.
+  private openHostSocket(): number {
+    if (this.hostNetns === undefined) return this.native.rtnlOpen(-1);
+    const fd = openSync(this.hostNetns, constants.O_RDONLY);
+    try {
+      return this.native.rtnlOpen(fd);
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import { run } from '../exec/run.js';
 import { loadNative, type NativeAddon } from '../native/native.js';
 import { applyPerNamespace, type NamespaceTarget } from './per-namespace.js';
-import { interfaceSysctls, type InterfaceSysctl, type SysctlTemplate } from './sysctl-table.js';
+import { interfaceSysctls, writeSysctls, type InterfaceSysctl, type SysctlTemplate } from './sysctl-table.js';
 
 /** Time limit of one fallback `sysctl` process, ms. */
 export const SYSCTL_TIMEOUT_MS = 30_000;
@@ -53,8 +53,10 @@ export class WorkloadIpv6Settings {
     return applyPerNamespace(
       targets,
       this.concurrency,
+      // One namespace entry for all of them (writeSysctls); the first failure fails the target, as before.
       native && ((t) => {
-        for (const s of workloadIpv6Sysctls(t.ifname)) native.writeNetnsFile(t.fd, s.path, s.value);
+        const f = writeSysctls(native, t.fd, workloadIpv6Sysctls(t.ifname));
+        if (f) throw f.error;
       }),
       async (t) => {
         const kv = workloadIpv6Sysctls(t.ifname).map((s) => `${s.key}=${s.value}`);
