@@ -13,10 +13,34 @@ export interface FlowDiff {
   readonly duplicates: readonly Flow[];
 }
 
-/** OpenFlow identity of a flow: table, priority and match (in canonical form). */
+/**
+ * OpenFlow identity of a flow: table, priority and match (in canonical form). The same flows are keyed
+ * again and again (the desired set every pass, the flows a dump reads back, the set last installed):
+ * each key is worked out once and remembered by table, priority and match text (bounded), so keying a
+ * flow seen before costs two number lookups and one lookup of a string whose hash is already known,
+ * and every flow with that identity and spelling shares one key string.
+ */
 export function flowKey(f: Flow): string {
-  return `${f.table}|${f.priority}|${canonicalMatch(f.match)}`;
+  if (knownKeyCount >= MAX_KNOWN_KEYS) {
+    knownKeys.clear();
+    knownKeyCount = 0;
+  }
+  let byPriority = knownKeys.get(f.table);
+  if (byPriority === undefined) knownKeys.set(f.table, (byPriority = new Map()));
+  let byMatch = byPriority.get(f.priority);
+  if (byMatch === undefined) byPriority.set(f.priority, (byMatch = new Map()));
+  let k = byMatch.get(f.match);
+  if (k === undefined) {
+    k = `${f.table}|${f.priority}|${canonicalMatch(f.match)}`;
+    byMatch.set(f.match, k);
+    knownKeyCount++;
+  }
+  return k;
 }
+
+const MAX_KNOWN_KEYS = 200_000;
+const knownKeys = new Map<number, Map<number, Map<string, string>>>();
+let knownKeyCount = 0;
 
 function sameContent(a: Flow, b: Flow): boolean {
   return a.cookie === b.cookie && a.actions.trim() === b.actions.trim();
@@ -40,23 +64,32 @@ export function uniqueFlows(desired: readonly Flow[]): Flow[] {
 
 /** Level-triggered diff: linear in flows, and empty when the switch already holds `desired`. */
 export function diffFlows(desired: readonly Flow[], actual: readonly Flow[]): FlowDiff {
-  const want = new Map<string, Flow>();
+  // Each desired identity once (the first flow), by its position; an actual flow lands on the position it answers.
+  const index = new Map<string, number>();
+  const wanted: Flow[] = [];
   const duplicates: Flow[] = [];
   for (const f of desired) {
     const k = flowKey(f);
-    if (want.has(k)) duplicates.push(f);
-    else want.set(k, f);
+    if (index.has(k)) duplicates.push(f);
+    else index.set(k, wanted.push(f) - 1);
   }
-  const have = new Map<string, Flow>();
-  for (const f of actual) have.set(flowKey(f), f);
+  const found: (Flow | undefined)[] = new Array<Flow | undefined>(wanted.length).fill(undefined);
+  // Flows nobody wants, once per identity (the last one read), in the order first read.
+  let stale: Map<string, Flow> | undefined;
+  for (const f of actual) {
+    const k = flowKey(f);
+    const i = index.get(k);
+    if (i !== undefined) found[i] = f;
+    else (stale ??= new Map()).set(k, f);
+  }
   const add: Flow[] = [];
   const modify: Flow[] = [];
-  const del: Flow[] = [];
-  for (const [k, f] of want) {
-    const cur = have.get(k);
+  for (let i = 0; i < wanted.length; i++) {
+    const f = wanted[i]!;
+    const cur = found[i];
     if (cur === undefined) add.push(f);
     else if (!sameContent(f, cur)) modify.push(f);
   }
-  for (const [k, f] of have) if (!want.has(k)) del.push(f);
+  const del = stale === undefined ? [] : [...stale.values()];
   return { add, modify, del, duplicates };
 }

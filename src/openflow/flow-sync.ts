@@ -69,7 +69,8 @@ export class FlowSync {
       }
       const total = desired.length - diff.duplicates.length;
       const result = { added: diff.add.length, modified: diff.modify.length, deleted: diff.del.length, total };
-      observer?.synced(result, uniqueFlows(desired));
+      // Without duplicates the flows now on the switch are `desired` itself (uniqueFlows would keep every one).
+      observer?.synced(result, diff.duplicates.length === 0 ? [...desired] : uniqueFlows(desired));
       if (add.length > 0 || diff.del.length > 0) logger?.info({ bridge, ...result }, 'flows synced');
       else logger?.debug({ bridge, total }, 'flows already in sync');
       return result;

@@ -4,7 +4,7 @@ import { decodeOxms, encodeOxms, formatOxms, oxmId, pad8, parseMatch, type OxmEn
 import { Action, Instruction, NX_VENDOR_ID, NxAction, OFPP_NAMES } from './wire.js';
 import { UnsupportedFlowError } from './unsupported-flow-error.js';
 import { forEachRecord, type RecordLayout } from './records.js';
-import { boundedMemo } from '../bounded-memo.js';
+import { BoundedMap, boundedMemo } from '../bounded-memo.js';
 import { bytesUint, formatMask, formatValue, parseUint, uintBytes } from './values.js';
 
 /**
@@ -135,8 +135,23 @@ function copyFieldAction(arg: string, context: string): Buffer {
   return b;
 }
 
-/** Reads instructions (to the end of `b`) into ovs-ofctl's actions text. */
+/**
+ * Reads instructions (to the end of `b`) into ovs-ofctl's actions text. Many flows share their
+ * instructions and a switch sends them again every dump: memoised by the bytes (bounded), only what
+ * decoded.
+ */
 export function decodeInstructions(b: Buffer): string {
+  const key = b.toString('latin1');
+  const hit = decodedInstructions.get(key);
+  if (hit !== undefined) return hit;
+  const text = decodeInstructionsNow(b);
+  decodedInstructions.set(key, text);
+  return text;
+}
+
+const decodedInstructions = new BoundedMap<string>(100_000);
+
+function decodeInstructionsNow(b: Buffer): string {
   const out: string[] = [];
   const tail: string[] = [];
   forEachRecord(b, 0, INSTRUCTIONS, (body) => {
@@ -206,12 +221,20 @@ function setFieldText(e: OxmEntry): string {
 function subfieldText(header: number, ofs: number, bits: number, nxm: boolean): string | undefined {
   const cls = header >>> 16;
   const field = (header >>> 9) & 0x7f;
-  const s = nxm
-    ? [...FIELD_BY_NXM_NAME.values()].find((f) => f.nxm!.cls === cls && f.nxm!.field === field)
-    : FIELD_BY_OXM_ID.get(oxmId(cls, field));
+  const s = nxm ? FIELD_BY_NXM_HEADER.get(oxmId(cls, field)) : FIELD_BY_OXM_ID.get(oxmId(cls, field));
   if (!s?.nxm) return undefined;
   const width = s.bytes * 8;
   if (ofs + bits > width || bits === 0) return undefined;
   const range = ofs === 0 && bits === width ? '' : bits === 1 ? `${ofs}` : `${ofs}..${ofs + bits - 1}`;
   return `${s.nxm.name}[${range}]`;
 }
+
+// The first field in FIELD_BY_NXM_NAME's order with this NXM class and field (as the search it replaces found).
+const FIELD_BY_NXM_HEADER: ReadonlyMap<number, FieldSpec> = (() => {
+  const m = new Map<number, FieldSpec>();
+  for (const f of FIELD_BY_NXM_NAME.values()) {
+    const id = oxmId(f.nxm!.cls, f.nxm!.field);
+    if (!m.has(id)) m.set(id, f);
+  }
+  return m;
+})();

@@ -1,9 +1,10 @@
 import { splitTopLevel } from '../canonical-match.js';
-import { ETH_TYPE, FIELD_ALIASES, FIELD_BY_NAME, FIELD_BY_OXM_ID, IP_PROTO, OFPVID_PRESENT, fieldOxmId, type FieldSpec } from './fields.js';
+import { ETH_TYPE, FIELDS, FIELD_ALIASES, FIELD_BY_NAME, FIELD_BY_OXM_ID, IP_PROTO, OFPVID_PRESENT, fieldOxmId, type FieldSpec } from './fields.js';
+import { BoundedMap } from '../bounded-memo.js';
 import { OFPP_NAMES } from './wire.js';
 import { UnsupportedFlowError } from './unsupported-flow-error.js';
 import { OpenFlowProtocolError } from './openflow-protocol-error.js';
-import { bytesUint, formatMask, formatValue, hexBytes, isAllOnes, parseMask, parseUint, parseValue, uintBytes } from './values.js';
+import { formatMask, formatValue, hexBytes, isAllOnes, parseMask, parseUint, parseValue, uintBytes } from './values.js';
 
 /** One OXM TLV: its 32-bit header without the mask bit and length, and the value (and mask). */
 export interface OxmEntry {
@@ -198,7 +199,43 @@ export function decodeMatch(b: Buffer, at: number): { text: string; length: numb
   const len = b.readUInt16BE(at + 2);
   if (type !== 1) throw new OpenFlowProtocolError(`match type ${type} is not OXM`);
   if (len < 4 || b.length - at < pad8(len)) throw new OpenFlowProtocolError(`match length ${len} overruns the message`);
-  return { text: formatOxms(decodeOxms(b.subarray(at + 4, at + len))), length: pad8(len) };
+  return { text: matchText(b, at + 4, at + len), length: pad8(len) };
+}
+
+/**
+ * The text of the OXM TLVs in `b` from `start` to `end`. A switch sends the
+ * same matches dump after dump: the text is memoised by the bytes (bounded),
+ * so a repeated dump costs one byte-string and one lookup per match. Only
+ * TLVs that decoded (the same bytes decode the same) are remembered.
+ */
+function matchText(b: Buffer, start: number, end: number): string {
+  const key = b.toString('latin1', start, end);
+  const hit = decodedMatches.get(key);
+  if (hit !== undefined) return hit;
+  const text = formatOxms(decodeOxms(b.subarray(start, end)));
+  decodedMatches.set(key, text);
+  return text;
+}
+
+const decodedMatches = new BoundedMap<string>(200_000);
+
+// The shorthand ovs-ofctl prints for an exact eth_type (and ip_proto, or none): the first in SHORTHANDS order, never ipv4.
+const SHORTHAND_BY_TYPE: ReadonlyMap<string, string> = (() => {
+  const m = new Map<string, string>();
+  for (const [n, sh] of Object.entries(SHORTHANDS)) {
+    const k = `${sh.dlType}/${sh.proto ?? ''}`;
+    if (n !== 'ipv4' && !m.has(k)) m.set(k, n);
+  }
+  return m;
+})();
+
+const DL_TYPE = FIELD_BY_NAME.get('dl_type')!;
+const NW_PROTO = FIELD_BY_NAME.get('nw_proto')!;
+
+interface KnownEntry {
+  readonly spec: FieldSpec;
+  readonly value: Buffer;
+  readonly mask: Buffer | undefined;
 }
 
 /**
@@ -208,40 +245,53 @@ export function decodeMatch(b: Buffer, at: number): { text: string; length: numb
  * them byte for byte) and never compare equal to a desired flow.
  */
 export function formatOxms(entries: readonly OxmEntry[]): string {
-  const known: { spec: FieldSpec; value: Buffer; mask?: Buffer }[] = [];
-  const generic: string[] = [];
+  const known: KnownEntry[] = [];
+  let generic: string[] | undefined;
   for (const e of entries) {
-    const cls = e.id >>> 16;
     const s = FIELD_BY_OXM_ID.get(e.id);
-    if (s && e.value.length === s.bytes) known.push({ spec: s, value: e.value, ...(e.mask ? { mask: e.mask } : {}) });
-    else generic.push(`oxm_${cls.toString(16).padStart(4, '0')}_${((e.id >>> 9) & 0x7f).toString(16).padStart(2, '0')}=${hexBytes(e.value)}${e.mask ? `/${hexBytes(e.mask)}` : ''}`);
+    if (s && e.value.length === s.bytes) known.push({ spec: s, value: e.value, mask: e.mask });
+    else (generic ??= []).push(`oxm_${(e.id >>> 16).toString(16).padStart(4, '0')}_${((e.id >>> 9) & 0x7f).toString(16).padStart(2, '0')}=${hexBytes(e.value)}${e.mask ? `/${hexBytes(e.mask)}` : ''}`);
   }
-  const exact = (name: string) => {
-    const k = known.find((x) => x.spec.name === name);
-    return k && k.mask === undefined ? Number(bytesUint(k.value)) : undefined;
-  };
-  const out: string[] = [];
-  const skip = new Set<string>();
-  const dlType = exact('dl_type');
-  const proto = exact('nw_proto');
-  if (dlType !== undefined) {
-    const name = Object.entries(SHORTHANDS).find(([n, sh]) => n !== 'ipv4' && sh.dlType === dlType && sh.proto === proto)?.[0];
-    const plain = Object.entries(SHORTHANDS).find(([n, sh]) => n !== 'ipv4' && sh.dlType === dlType && sh.proto === undefined)?.[0];
-    if (name !== undefined) {
-      out.push(name);
-      skip.add('dl_type');
-      if (proto !== undefined) skip.add('nw_proto');
-    } else if (plain !== undefined) {
-      out.push(plain);
-      skip.add('dl_type');
+  // The first entry of a field decides whether it is exact (as a shorthand needs).
+  let dlType: number | undefined;
+  let proto: number | undefined;
+  let dlSeen = false;
+  let protoSeen = false;
+  for (const k of known) {
+    if (k.spec === DL_TYPE && !dlSeen) {
+      dlSeen = true;
+      if (k.mask === undefined) dlType = k.value.readUInt16BE(0);
+    } else if (k.spec === NW_PROTO && !protoSeen) {
+      protoSeen = true;
+      if (k.mask === undefined) proto = k.value.readUInt8(0);
     }
   }
-  for (const k of known.sort((a, b) => a.spec.order - b.spec.order)) {
-    if (skip.has(k.spec.name)) continue;
-    out.push(`${printedName(k.spec)}=${printedValue(k.spec, k.value, k.mask)}`);
+  let out = '';
+  let skipDlType = false;
+  let skipProto = false;
+  if (dlType !== undefined) {
+    const name = SHORTHAND_BY_TYPE.get(`${dlType}/${proto ?? ''}`);
+    const plain = SHORTHAND_BY_TYPE.get(`${dlType}/`);
+    if (name !== undefined) {
+      out = name;
+      skipDlType = true;
+      skipProto = proto !== undefined;
+    } else if (plain !== undefined) {
+      out = plain;
+      skipDlType = true;
+    }
   }
-  return [...out, ...generic].join(',');
+  if (known.length > 1) known.sort((a, b) => a.spec.order - b.spec.order);
+  for (const k of known) {
+    if ((skipDlType && k.spec === DL_TYPE) || (skipProto && k.spec === NW_PROTO)) continue;
+    const field = `${PRINTED_NAMES.get(k.spec)!}=${printedValue(k.spec, k.value, k.mask)}`;
+    out = out === '' ? field : `${out},${field}`;
+  }
+  if (generic !== undefined) for (const g of generic) out = out === '' ? g : `${out},${g}`;
+  return out;
 }
+
+const PRINTED_NAMES: ReadonlyMap<FieldSpec, string> = new Map(FIELDS.map((s) => [s, printedName(s)]));
 
 function printedName(s: FieldSpec): string {
   if (s.name.startsWith('tcp_') || s.name.startsWith('udp_')) return `tp_${s.name.slice(4)}`;

@@ -124,11 +124,83 @@ export function flowStatsRequestBody(cookie: bigint, cookieMask: bigint): Buffer
 const FLOW_DESC_FIXED = 24;
 const FLOW_STATS: RecordLayout = { what: 'flow stats entry', lengthAt: 0, minLength: FLOW_DESC_FIXED + 8, headerLength: FLOW_DESC_FIXED + 8 };
 
-/** The flows of one flow-stats reply part, in ovs-ofctl's printed form; throws OpenFlowProtocolError on anything out of bounds. */
-export function decodeFlowStatsReply(msg: Buffer): Flow[] {
+/**
+ * Flows read by the last finished dump, by their bytes less the statistics
+ * (table, priority, timeouts, flags, cookie, match, instructions): a switch
+ * sends the same flows dump after dump, and a flow read before is handed
+ * back as the same (immutable) object, with no decoding and with its diff
+ * key already known. The switch sends them in the same order each time, so
+ * each entry is first compared with the one at the same place in the last
+ * dump (no hashing); a flow out of place is looked up by its bytes, and the
+ * walk goes on from there. At most `max` flows of a dump are remembered.
+ */
+export class FlowReadCache {
+  private lastKeys: string[] = [];
+  private lastFlows: Flow[] = [];
+  private lastIndex: Map<string, number> | undefined;
+  private keys: string[] = [];
+  private flows: Flow[] = [];
+  private cursor = 0;
+
+  constructor(private readonly max = 200_000) {}
+
+  /** A dump starts: what an unfinished one read is dropped. */
+  begin(): void {
+    this.keys = [];
+    this.flows = [];
+    this.cursor = 0;
+  }
+
+  /** A dump read all its parts: the next one is compared with what this one read. */
+  end(): void {
+    this.lastKeys = this.keys;
+    this.lastFlows = this.flows;
+    this.lastIndex = undefined;
+    this.begin();
+  }
+
+  /** The flow the last dump read with these bytes, if any (call in the order the entries are read). */
+  get(key: string): Flow | undefined {
+    const c = this.cursor;
+    if (c < this.lastKeys.length && this.lastKeys[c] === key) {
+      this.cursor = c + 1;
+      return this.lastFlows[c];
+    }
+    if (this.lastIndex === undefined) {
+      this.lastIndex = new Map();
+      for (let i = 0; i < this.lastKeys.length; i++) this.lastIndex.set(this.lastKeys[i]!, i);
+    }
+    const i = this.lastIndex.get(key);
+    if (i === undefined) return undefined;
+    this.cursor = i + 1;
+    return this.lastFlows[i];
+  }
+
+  /** Remembers a flow this dump read (known or just decoded), in read order. */
+  keep(key: string, f: Flow): void {
+    if (this.keys.length >= this.max) return;
+    this.keys.push(key);
+    this.flows.push(f);
+  }
+}
+
+/**
+ * The flows of one flow-stats reply part, in ovs-ofctl's printed form; throws OpenFlowProtocolError on
+ * anything out of bounds. With a cache, a flow whose bytes were read before is that same flow.
+ */
+export function decodeFlowStatsReply(msg: Buffer, cache?: FlowReadCache): Flow[] {
   if (msg.length < 16) throw new OpenFlowProtocolError(`MULTIPART_REPLY of ${msg.length} bytes`);
   const out: Flow[] = [];
   forEachRecord(msg, 16, FLOW_STATS, (entry) => {
+    const key = cache === undefined ? undefined : flowReadKey(entry);
+    if (key !== undefined) {
+      const known = cache!.get(key);
+      if (known !== undefined) {
+        out.push(known);
+        cache!.keep(key, known);
+        return;
+      }
+    }
     const table = entry.readUInt8(4);
     const priority = entry.readUInt16BE(6);
     const cookie = entry.readBigUInt64BE(16);
@@ -138,9 +210,26 @@ export function decodeFlowStatsReply(msg: Buffer): Flow[] {
     const statsLen = entry.readUInt16BE(statsAt + 2);
     if (statsLen < 4 || statsAt + pad8(statsLen) > entry.length) throw new OpenFlowProtocolError(`flow statistics length ${statsLen}`);
     const actions = decodeInstructions(entry.subarray(statsAt + pad8(statsLen)));
-    out.push({ table, priority, match: match.text, actions, cookie });
+    const f: Flow = { table, priority, match: match.text, actions, cookie };
+    out.push(f);
+    if (key !== undefined) cache!.keep(key, f);
   });
   return out;
+}
+
+/**
+ * A flow-stats entry's bytes less its statistics (which change every dump), or undefined when its
+ * bounds are not sound (the decoder then says what is wrong).
+ */
+function flowReadKey(entry: Buffer): string | undefined {
+  if (entry.length < FLOW_DESC_FIXED + 4 || entry.readUInt16BE(FLOW_DESC_FIXED) !== 1) return undefined;
+  const matchLen = entry.readUInt16BE(FLOW_DESC_FIXED + 2);
+  const statsAt = FLOW_DESC_FIXED + pad8(matchLen);
+  if (matchLen < 4 || entry.length - statsAt < 4) return undefined;
+  const statsLen = entry.readUInt16BE(statsAt + 2);
+  if (statsLen < 4 || statsAt + pad8(statsLen) > entry.length) return undefined;
+  // The match carries its own length, so the two pieces cannot be told apart wrongly.
+  return entry.toString('latin1', 4, statsAt) + entry.toString('latin1', statsAt + pad8(statsLen));
 }
 
 export function multipartFlags(msg: Buffer): number {

@@ -6,7 +6,7 @@ import { mgmtSocketPath } from '../mgmt-target.js';
 import { FlowApplyError } from '../errors/flow-apply-error.js';
 import { FlowDumpError } from '../errors/flow-dump-error.js';
 import { OfConnection, type OfConnectionOptions } from './of-connection.js';
-import { bundleAddFlowMod, bundleControlBody, decodeBundleControl, decodeFlowStatsReply, flowModBody, flowStatsRequestBody, message, multipartType, type ErrorReply } from './messages.js';
+import { FlowReadCache, bundleAddFlowMod, bundleControlBody, decodeBundleControl, decodeFlowStatsReply, flowModBody, flowStatsRequestBody, message, multipartType, type ErrorReply } from './messages.js';
 import { BundleCtrl, FlowModCommand, MsgType, MultipartType, OFPBF_ATOMIC, OFPBF_ORDERED } from './wire.js';
 import { OpenFlowError } from './openflow-error.js';
 import { OpenFlowProtocolError } from './openflow-protocol-error.js';
@@ -35,6 +35,8 @@ const SEND_CHUNK = 512;
 export class NativeFlowDriver implements FlowDriver {
   private readonly conns = new Map<string, Promise<OfConnection>>();
   private readonly tails = new Map<string, Promise<unknown>>();
+  /** Per bridge, the flows its last dump read (a dump of unchanged flows decodes nothing). */
+  private readonly readCaches = new Map<string, FlowReadCache>();
   private bundleId = 0;
 
   constructor(private readonly opts: NativeFlowDriverOptions) {}
@@ -45,11 +47,14 @@ export class NativeFlowDriver implements FlowDriver {
         const conn = await this.connection(bridge);
         const xid = conn.xid();
         const parts = await conn.request('flow stats', xid, message(MsgType.multipartRequest, xid, flowStatsRequestBody(this.opts.cookie.value, this.opts.cookie.mask)), true);
+        const cache = this.readCache(bridge);
+        cache.begin();
         const flows: Flow[] = [];
         for (const p of parts) {
           if (multipartType(p.bytes) !== MultipartType.flowDesc) throw new OpenFlowProtocolError(`multipart reply of type ${multipartType(p.bytes)} to a flow stats request`);
-          for (const f of this.decodeOrDrop(conn, () => decodeFlowStatsReply(p.bytes))) flows.push(f);
+          for (const f of this.decodeOrDrop(conn, () => decodeFlowStatsReply(p.bytes, cache))) flows.push(f);
         }
+        cache.end();
         return flows;
       } catch (err) {
         throw new FlowDumpError(bridge, { cause: err });
@@ -72,6 +77,13 @@ export class NativeFlowDriver implements FlowDriver {
   close(): void {
     for (const c of this.conns.values()) void c.then((conn) => conn.close(), () => undefined);
     this.conns.clear();
+    this.readCaches.clear();
+  }
+
+  private readCache(bridge: string): FlowReadCache {
+    let c = this.readCaches.get(bridge);
+    if (c === undefined) this.readCaches.set(bridge, (c = new FlowReadCache()));
+    return c;
   }
 
   private async bundle(bridge: string, change: FlowChange): Promise<void> {

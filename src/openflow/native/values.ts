@@ -69,22 +69,35 @@ export function uintBytes(v: bigint, bytes: number): Buffer {
 }
 
 export function bytesUint(b: Buffer): bigint {
+  if (b.length === 8) return b.readBigUInt64BE(0);
   let v = 0n;
   for (const byte of b) v = (v << 8n) | BigInt(byte);
   return v;
 }
 
-export function isAllOnes(b: Buffer): boolean {
-  return b.every((x) => x === 0xff);
+/** The value of up to 6 bytes as a number (exact), else as a bigint: what toString(10 or 16) prints the same either way. */
+function uintOf(b: Buffer): number | bigint {
+  return b.length === 0 ? 0 : b.length <= 6 ? b.readUIntBE(0, b.length) : bytesUint(b);
 }
+
+export function isAllOnes(b: Buffer): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0xff) return false;
+  return true;
+}
+
+/** Two lower-case hex digits per byte value. */
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /** The value as ovs-ofctl prints it (without mask). */
 export function formatValue(spec: FieldSpec, b: Buffer): string {
-  if (spec.kind === 'mac') return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
-  if (spec.kind === 'ipv4') return [...b].join('.');
+  if (spec.kind === 'mac') {
+    if (b.length === 6) return `${HEX2[b[0]!]}:${HEX2[b[1]!]}:${HEX2[b[2]!]}:${HEX2[b[3]!]}:${HEX2[b[4]!]}:${HEX2[b[5]!]}`;
+    return [...b].map((x) => HEX2[x]!).join(':');
+  }
+  if (spec.kind === 'ipv4') return b.length === 4 ? `${b[0]}.${b[1]}.${b[2]}.${b[3]}` : [...b].join('.');
   // RFC 5952, as OVS prints it (inet_ntop) for every address the pipeline writes (none in ::/96).
   if (spec.kind === 'ipv6') return formatIpv6(bytesUint(b));
-  const v = bytesUint(b);
+  const v = uintOf(b);
   if (spec.kind === 'hex') return `0x${v.toString(16).padStart(spec.name === 'dl_type' || spec.name === 'vlan_tci' ? 4 : 1, '0')}`;
   return v.toString(10);
 }
@@ -104,7 +117,7 @@ export function formatMask(spec: FieldSpec, mask: Buffer | undefined): string {
     return `/${formatValue(spec, mask)}`;
   }
   if (spec.kind === 'mac') return `/${formatValue(spec, mask)}`;
-  const hex = bytesUint(mask).toString(16);
+  const hex = uintOf(mask).toString(16);
   return `/0x${hex.padStart(spec.name === 'vlan_tci' ? 4 : 1, '0')}`;
 }
 

@@ -82,3 +82,55 @@ describe('uniqueFlows', () => {
     }));
   });
 });
+
+describe('flowKey', () => {
+  it('is one key for one identity however the match is spelled, remembered or not', () => {
+    const spellings: [string, string][] = [
+      ['ip,nw_src=10.0.0.1', 'nw_src=10.0.0.1,dl_type=0x0800'],
+      ['tcp,tp_dst=80', 'tcp_dst=80,ip_proto=6,eth_type=0x800'],
+      ['in_port=01,dl_src=02:AA:00:00:00:01', 'dl_src=02:aa:00:00:00:01,in_port=1'],
+      ['metadata=0x64,dl_dst=02:00:00:00:00:01', 'dl_dst=02:00:00:00:00:01,metadata=100'],
+      ['nw_dst=10.1.0.0/255.255.255.255', 'nw_dst=10.1.0.0'],
+    ];
+    for (const [ours, theirs] of spellings) {
+      for (let i = 0; i < 2; i++) expect(flowKey(f(20, 100, ours, 'drop')), ours).toBe(flowKey(f(20, 100, theirs, 'drop')));
+      expect(diffFlows([f(20, 100, ours, 'output:1')], [f(20, 100, theirs, 'output:1')])).toEqual({ add: [], modify: [], del: [], duplicates: [] });
+    }
+  });
+
+  it('tells apart the same match in another table or at another priority, and different matches', () => {
+    const keys = [f(20, 100, 'in_port=1', 'drop'), f(21, 100, 'in_port=1', 'drop'), f(20, 101, 'in_port=1', 'drop'), f(20, 100, 'in_port=2', 'drop'), f(20, 100, 'ip,in_port=1', 'drop')].map(flowKey);
+    expect(new Set(keys).size).toBe(keys.length);
+    // Asked again (remembered now): the same answers.
+    expect([f(20, 100, 'in_port=1', 'x'), f(21, 100, 'in_port=1', 'x')].map(flowKey)).toEqual(keys.slice(0, 2));
+  });
+
+  it('leaves actions and cookie out of the identity: a flow whose actions differ is rewritten, not added', () => {
+    const have = f(20, 100, 'metadata=0x64,dl_dst=02:00:00:00:00:01', 'output:1');
+    const want = f(20, 100, 'dl_dst=02:00:00:00:00:01,metadata=100', 'output:2');
+    expect(flowKey(want)).toBe(flowKey(have));
+    expect(diffFlows([want], [have])).toEqual({ add: [], modify: [want], del: [], duplicates: [] });
+    expect(diffFlows([f(0, 0, '', ' output:1 ')], [f(0, 0, '', 'output:1')]).modify).toEqual([]);
+    expect(diffFlows([f(0, 0, '', 'output:1', 2n)], [f(0, 0, '', 'output:1', 1n)]).modify).toHaveLength(1);
+  });
+
+  it('stays right after its memory of keys fills up and starts over', () => {
+    const first = f(7, 1, 'in_port=3', 'drop');
+    const k = flowKey(first);
+    for (let p = 0; p <= 200_001; p++) flowKey(f(8, p, 'in_port=3', 'drop'));
+    expect(flowKey(first)).toBe(k);
+    expect(flowKey(f(8, 200_001, 'in_port=03', 'drop'))).toBe('8|200001|in_port=3');
+  });
+
+  it('diffs against the switch in desired order, stale flows once each (the last read) in the order first read', () => {
+    const a = f(20, 100, 'in_port=1', 'output:1');
+    const b = f(20, 100, 'in_port=2', 'output:2');
+    const staleOld = f(20, 100, 'in_port=9', 'output:1');
+    const staleNew = f(20, 100, 'in_port=09', 'output:2');
+    const other = f(20, 100, 'in_port=8', 'drop');
+    const d = diffFlows([b, a], [staleOld, { ...a, actions: 'drop' }, other, staleNew]);
+    expect(d.add).toEqual([b]);
+    expect(d.modify).toEqual([a]);
+    expect(d.del).toEqual([staleNew, other]);
+  });
+});
