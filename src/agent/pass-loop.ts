@@ -6,7 +6,7 @@ import { runCoalesced } from '../reconcile/run-coalesced.js';
 import type { BridgeKeeper } from './bridge-keeper.js';
 import { latch, type Latch } from './latch.js';
 import { passOnInput, type AgentEvent, type PassInput, type Trigger } from './pass-input.js';
-import type { Reconciler } from './reconciler.js';
+import type { PassSummary, Reconciler } from './reconciler.js';
 import type { OwnedStateGate } from './sources/ovsdb-triggers.js';
 
 /** Wait after a failed pass before the next try. */
@@ -82,14 +82,25 @@ export class PassLoop {
     const { reconciler } = d;
     let batch = triggers;
     const t0 = performance.now();
-    if (await d.bridge.heal()) {
-      // Someone deleted our bridge: its flows are gone with it, and its ports' veths are still
-      // in the kernel without rows: a full pass finds and replaces them.
-      reconciler.invalidateFlows();
-      batch = [...batch, { reason: 'ovsdb', full: true }];
+    // OVSDB changes seen from here on are judged when the pass ends: its own writes ask for no pass of their own.
+    d.gate.begin();
+    let s: PassSummary;
+    try {
+      if (await d.bridge.heal()) {
+        // Someone deleted our bridge: its flows are gone with it, and its ports' veths are still
+        // in the kernel without rows: a full pass finds and replaces them.
+        reconciler.invalidateFlows();
+        batch = [...batch, { reason: 'ovsdb', full: true }];
+      }
+      s = await passOnInput(d.current, d.dispatch, (input) => reconciler.pass(batch, input));
+    } catch (err) {
+      if (d.gate.abort()) d.dispatch({ kind: 'trigger', trigger: { reason: 'ovsdb' } });
+      throw err;
     }
-    const s = await passOnInput(d.current, d.dispatch, (input) => reconciler.pass(batch, input));
-    d.gate.settle(d.snapshot());
+    const end = d.snapshot();
+    // Changes during a pass that left the state settled were its own writes (anyone else's would unsettle it):
+    // no follow-up pass for them. Otherwise one, as for any change.
+    if (d.gate.settle(end, reconciler.settledOn === end)) d.dispatch({ kind: 'trigger', trigger: { reason: 'ovsdb' } });
     if (s.deferred > 0) {
       // A backlog: the next chunk right after this pass. Ready (initial sync done) waits for the last chunk.
       d.dispatch({ kind: 'trigger', trigger: { reason: 'namespace' } });

@@ -2,11 +2,11 @@ import type { AgentConfig } from '../config/types.js';
 import { computeDesired, type DesiredDeps, type HeldAddress } from '../core/desired.js';
 import type { DesiredPort, DesiredState, NamespaceVerdict, OwnedPort } from '../core/model.js';
 import { ownedPorts } from '../core/owned-ports.js';
-import { plan } from '../core/plan.js';
+import { plan, portMatches } from '../core/plan.js';
 import { HOST_IF_PREFIX } from '../core/names.js';
 import { freeOfports } from '../core/ofports.js';
 import { earlyFlowPorts, ownedFlowPort } from '../core/flow-ports.js';
-import { pipelineFlows, hasUsableOfport } from '../core/pipeline/index.js';
+import { pipelineFlows, hasUsableOfport, type FlowPort } from '../core/pipeline/index.js';
 import type { NamespaceInfo } from '../netns/types.js';
 import type { TenantSet } from '../manifests/types.js';
 import type { Logger } from '../observe/logger.js';
@@ -99,6 +99,20 @@ export class Reconciler {
   private expectedFlows: readonly Flow[] | undefined;
   /** The same, by what a flow monitor update shows (table + match); built when an update is judged, off the pass. */
   private expectedByKey: ReadonlyMap<string, Flow> | undefined;
+  /**
+   * The pipeline's inputs (ports and gateways, sorted by ofport) of `expectedFlows`, set once they are on the switch:
+   * a sync from the same inputs has nothing to send (the pipeline is a pure function of them), so it is skipped.
+   */
+  private flowInputs: FlowInputs | undefined;
+  /** Syncs skipped because their inputs were those already installed (for tests). */
+  flowSyncsSkipped = 0;
+  /**
+   * The snapshot the last pass ended with, if that pass left it settled: every desired port recorded as desired, ready
+   * and flowed, nothing else of ours on the bridge, its gateways in place. A pass on the same input would then do
+   * nothing, so the pass loop lets the OVSDB changes seen during the pass (its own writes) go without one.
+   * Undefined otherwise (and after a failed pass).
+   */
+  settledOn: VswitchSnapshot | undefined;
   private readonly now: () => number;
   /** Whose namespace a file is, by the runtimes' metadata of the pass in flight (or the last one). */
   private workloadOf: (ns: { readonly path: string }) => WorkloadJoin = () => ({ kind: 'none' });
@@ -179,6 +193,7 @@ export class Reconciler {
     const stop = metrics.reconcileDuration.startTimer();
     const lap = stageClock(metrics.reconcileStage);
     const summary = { plugged: 0, removed: 0, failed: 0, deferred: 0, markedReady: 0, flowMods: 0, ovsdbWrites: 0, nbWrites: 0 };
+    this.settledOn = undefined;
     this.workloadOf = workloadJoin(input, this.deps.normalisePath);
     try {
       const bridgeUuid = this.deps.bridgeUuid();
@@ -281,7 +296,7 @@ export class Reconciler {
       // same time, install their flows under the OpenFlow numbers we ask ovs-vswitchd for.
       if (plugged.length > 0) {
         const requests = freeOfports(ovs.snapshot().interfaces.values(), plugged.length);
-        const earlyFlows = this.syncFlows(pipelineFlows(earlyFlowPorts(p.keep, plugged, requests), this.gatewayFlowPorts(gwDesired), this.pipelineOptions())).then((n) => {
+        const earlyFlows = this.syncFlows(earlyFlowPorts(p.keep, plugged, requests), this.gatewayFlowPorts(gwDesired)).then((n) => {
           summary.flowMods += n;
         });
         try {
@@ -308,9 +323,9 @@ export class Reconciler {
         ({ owned, broken } = read());
       }
 
-      // 4. Flows for every port with an ofport (after an early install, normally nothing left to send).
-      const desiredFlows = pipelineFlows(owned.filter((o) => desired.ports.has(o.key)).map(ownedFlowPort).filter(hasUsableOfport), this.gatewayFlowPorts(gwDesired), this.pipelineOptions());
-      summary.flowMods += await this.syncFlows(desiredFlows);
+      // 4. Flows for every port with an ofport. After an early install whose numbers ovs-vswitchd granted, the inputs are
+      // those just installed: nothing to compute or send. Any difference (another ofport) is a full compute and diff.
+      summary.flowMods += await this.syncFlows(owned.filter((o) => desired.ports.has(o.key)).map(ownedFlowPort).filter(hasUsableOfport), this.gatewayFlowPorts(gwDesired));
       lap('flows');
 
       // 5. Ready marker for ports whose flows are now in.
@@ -338,10 +353,38 @@ export class Reconciler {
       this.updateGauges(desired, read().owned, input.tenants);
       this.deps.ovn?.gauge(read().owned);
       this.lastGateways = { desired: gwDesired, owned: ownedGateways(ovs.snapshot(), config.bridge) };
+      if (summary.deferred === 0 && this.isSettled(desired, gwDesired, this.now())) this.settledOn = ovs.snapshot();
       return summary;
     } finally {
       stop();
     }
+  }
+
+  /**
+   * Whether the replica now shows what `desired` asks for, so that a pass on the same input would change nothing:
+   * every owned port desired and matching it, ready, with its ofport, once; every desired port owned (or waiting out
+   * a backoff: the retry timer brings it); our bridge there, no unreadable rows; the gateways in place and their host side done; the
+   * flows' inputs those installed. Anyone else's change to our rows breaks one of these. The ovn backend never
+   * counts as settled (ovn-controller's writes are what its passes wait for).
+   */
+  private isSettled(desired: DesiredState, gwDesired: readonly DesiredGateway[], now: number): boolean {
+    if (this.deps.ovn || this.gatewayHostPending || this.installedFlows === undefined || this.flowInputs === undefined) return false;
+    const snap = this.deps.ovs.snapshot();
+    // Our bridge deleted under the pass: the next pass re-creates it (PassLoop: heal).
+    if (!snap.bridges.has(this.deps.bridgeUuid())) return false;
+    const { owned, broken } = ownedPorts(snap, this.deps.config.bridge);
+    if (broken.length > 0) return false;
+    const seen = new Set<string>();
+    for (const o of owned) {
+      const d = desired.ports.get(o.key);
+      if (!d || seen.has(o.key) || !o.installed || o.ofport === undefined || !portMatches(o, d)) return false;
+      seen.add(o.key);
+    }
+    for (const key of desired.ports.keys()) if (!seen.has(key) && !this.failures.waiting(key, now)) return false;
+    const gp = planGateways(gwDesired, ownedGateways(snap, this.deps.config.bridge));
+    if (gp.add.length + gp.remove.length > 0) return false;
+    const inputs = flowInputs(owned.map(ownedFlowPort), this.gatewayFlowPorts(gwDesired));
+    return inputs !== undefined && sameFlowInputs(inputs, this.flowInputs);
   }
 
   /** Gateway ports in place and as desired, as the pipeline sees them (ports without an ofport yet are left out). */
@@ -397,10 +440,28 @@ export class Reconciler {
     }
   }
 
-  /** Applies the flow difference: against what we know is installed (one process), or dump-and-diff when we don't know. */
-  private async syncFlows(desired: readonly Flow[]): Promise<number> {
+  /**
+   * Brings the switch to the pipeline of `ports` and `gateways`: nothing at all when they are the inputs of the flows
+   * known to be installed; else the difference against what we know is installed (one bundle), or dump-and-diff when
+   * we don't know.
+   */
+  private async syncFlows(ports: readonly FlowPort[], gateways: readonly GatewayFlowPort[]): Promise<number> {
     // ovn: the integration bridge's flows are ovn-controller's; never dumped, diffed or deleted by us.
     if (this.deps.ovn) return 0;
+    const inputs = flowInputs(ports, gateways);
+    if (this.installedFlows !== undefined && inputs !== undefined && this.flowInputs !== undefined && sameFlowInputs(inputs, this.flowInputs)) {
+      this.flowSyncsSkipped++;
+      return 0;
+    }
+    this.flowInputs = undefined;
+    const n = await this.syncPipeline(pipelineFlows(ports, gateways, this.pipelineOptions()));
+    // Only now: installedFlows is the pipeline of these inputs (a failed sync left it unset, so nothing is skipped).
+    if (this.installedFlows !== undefined) this.flowInputs = inputs;
+    return n;
+  }
+
+  /** Applies the flow difference: against what we know is installed (one process), or dump-and-diff when we don't know. */
+  private async syncPipeline(desired: readonly Flow[]): Promise<number> {
     const { flowDriver, flowSync, config } = this.deps;
     // Before anything is sent: updates of our own change then agree with what we expect.
     this.expectedFlows = desired;
@@ -487,6 +548,37 @@ function withoutForeign(links: ReadonlyMap<string, unknown>, snap: { interfaces:
   const ours = new Set([...owned, ...broken].map((p) => p.name));
   const foreign = new Set([...snap.interfaces.values()].map((i) => i.name).filter((n) => !ours.has(n)));
   return new Set([...links.keys()].filter((n) => !foreign.has(n)));
+}
+
+/** What the pipeline is computed from: usable ports and gateways, each sorted by ofport (its own order). */
+interface FlowInputs {
+  readonly ports: readonly FlowPort[];
+  readonly gateways: readonly FlowPort[];
+}
+
+/**
+ * The pipeline's inputs in its own order, or undefined when two ports share an ofport (their order would then be the
+ * caller's, and could change the flows: no skipping for such inputs).
+ */
+function flowInputs(ports: readonly FlowPort[], gateways: readonly FlowPort[]): FlowInputs | undefined {
+  const sorted = (list: readonly FlowPort[]): FlowPort[] | undefined => {
+    const out = list.filter(hasUsableOfport).sort((a, b) => a.ofport - b.ofport);
+    for (let i = 1; i < out.length; i++) if (out[i]!.ofport === out[i - 1]!.ofport) return undefined;
+    return out;
+  };
+  const p = sorted(ports);
+  const g = sorted(gateways);
+  return p && g ? { ports: p, gateways: g } : undefined;
+}
+
+/** Every field of FlowPort (a field added there must be compared here too). */
+function sameFlowPort(a: FlowPort, b: FlowPort): boolean {
+  return a.ofport === b.ofport && a.portName === b.portName && a.mac === b.mac && a.ip === b.ip && a.ip6 === b.ip6 && a.tenantId === b.tenantId && a.tenant === b.tenant;
+}
+
+function sameFlowInputs(a: FlowInputs, b: FlowInputs): boolean {
+  const same = (x: readonly FlowPort[], y: readonly FlowPort[]): boolean => x.length === y.length && x.every((p, i) => sameFlowPort(p, y[i]!));
+  return same(a.ports, b.ports) && same(a.gateways, b.gateways);
 }
 
 function toSpec(d: DesiredPort): PlugSpec {

@@ -68,11 +68,16 @@ function heldPort(o: OwnedPort | undefined, ns: NamespaceInfo, tenants: Readonly
 }
 
 function prefixOf(cidr: string): number {
-  return Number(cidr.split('/')[1]);
+  // As Number(cidr.split('/')[1]), without the array.
+  const slash = cidr.indexOf('/');
+  if (slash < 0) return NaN;
+  const next = cidr.indexOf('/', slash + 1);
+  return Number(next < 0 ? cidr.slice(slash + 1) : cidr.slice(slash + 1, next));
 }
 
 function addrOf(cidr: string): string {
-  return cidr.split('/')[0] ?? cidr;
+  const slash = cidr.indexOf('/');
+  return slash < 0 ? cidr : cidr.slice(0, slash);
 }
 
 /** An address a namespace held: its recorded port, or (when the record is gone) what the agent last gave it. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { boundedMemo } from '../openflow/bounded-memo.js';
 
 /** Kernel interface names are at most 15 bytes (IFNAMSIZ - 1). */
 export const IFNAMSIZ_MAX = 15;
@@ -11,13 +12,22 @@ function digest(key: string): Buffer {
   return createHash('sha256').update(key).digest();
 }
 
+/** Hex digits of the key's digest in an interface name (both prefixes are 3 characters). */
+const NAME_HEX = IFNAMSIZ_MAX - HOST_IF_PREFIX.length;
+
+/**
+ * The hex digits both interface names of a namespace key are made of. Every pass derives the names of every
+ * namespace again (computeDesired): memoised, bounded, so a pass hashes only keys it has not seen.
+ */
+const keyHex: (nsKey: string) => string = boundedMemo(20_000, (nsKey) => digest(nsKey).toString('hex').slice(0, NAME_HEX));
+
 /**
  * Interface names are derived from the namespace key (path#inode), never
  * copied from the untrusted namespace name: always 15 safe characters, and a
  * re-created namespace (new inode) gets a new port.
  */
 export function hostIfName(nsKey: string): string {
-  return HOST_IF_PREFIX + digest(nsKey).toString('hex').slice(0, IFNAMSIZ_MAX - HOST_IF_PREFIX.length);
+  return HOST_IF_PREFIX + keyHex(nsKey);
 }
 
 /** True for names hostIfName() can produce: only such links can be orphans of ours. */
@@ -26,7 +36,7 @@ export function isHostIfName(name: string): boolean {
 }
 
 export function peerTmpName(nsKey: string): string {
-  return PEER_TMP_PREFIX + digest(nsKey).toString('hex').slice(0, IFNAMSIZ_MAX - PEER_TMP_PREFIX.length);
+  return PEER_TMP_PREFIX + keyHex(nsKey).slice(0, IFNAMSIZ_MAX - PEER_TMP_PREFIX.length);
 }
 
 /**

@@ -31,48 +31,73 @@ function readOwnedPorts(db: PortRecordSource, bridge: string): { owned: OwnedPor
   if (!br) return { owned, broken };
   for (const portUuid of br.ports) {
     const port = db.ports.get(portUuid);
-    if (!port || port.external_ids[OWNER_KEY] !== OWNER_VALUE) continue;
-    // Tenant gateway ports are ours too, but have no namespace: see core/gateway/owned-gateways.ts.
-    if (port.external_ids[ExternalIds.role] === 'gateway') continue;
+    if (!port) continue;
     const iface = port.interfaces.length === 1 ? db.interfaces.get(port.interfaces[0] ?? '') : undefined;
-    const ids = iface?.external_ids;
-    const path = ids?.[ExternalIds.netns];
-    const inode = Number(ids?.[ExternalIds.netnsInode]);
-    const tenantId = Number(ids?.[ExternalIds.tenantId]);
-    const mtu = Number(ids?.[ExternalIds.mtu]);
-    // A port of an IPv6-only tenant has no nsvswitch-ip, only nsvswitch-ip6: one of the two is required.
-    const cidr = ids?.[ExternalIds.ip] || undefined;
-    const cidr6 = ids?.[ExternalIds.ip6] || undefined;
-    const mac = ids?.[ExternalIds.mac];
-    const tenant = ids?.[ExternalIds.tenant];
-    const ifName = ids?.[ExternalIds.ifName];
-    if (!iface || !ids || !path || !Number.isInteger(inode) || !Number.isInteger(tenantId) || (!cidr && !cidr6) || !mac || !tenant || !ifName || !Number.isInteger(mtu)) {
-      broken.push({ portUuid, name: port.name });
-      continue;
-    }
-    owned.push({
-      portUuid,
-      ifaceUuid: iface._uuid,
-      name: port.name,
-      key: `${path}#${inode}`,
-      nsPath: path,
-      nsInode: inode,
-      tenant,
-      tenantId,
-      ...(cidr ? { cidr } : {}),
-      mac,
-      ifName,
-      mtu,
-      gateway: ids[ExternalIds.gateway] || undefined,
-      ...(cidr6 ? { cidr6 } : {}),
-      ...(ids[ExternalIds.gateway6] ? { gateway6: ids[ExternalIds.gateway6] } : {}),
-      ofport: iface.ofport !== undefined && iface.ofport > 0 ? iface.ofport : undefined,
-      installed: ids[ExternalIds.installed] === 'true',
-      ...(ids[ExternalIds.ifaceId] !== undefined ? { ifaceId: ids[ExternalIds.ifaceId] } : {}),
-      ...(ids[ExternalIds.ovnInstalled] === 'true' ? { ovnInstalled: true } : {}),
-    });
+    const r = readRow(portUuid, port, iface);
+    if (r === undefined) continue;
+    if ('broken' in r) broken.push(r.broken);
+    else owned.push(r);
   }
   return { owned, broken };
+}
+
+type PortRow = PortRecordSource['ports'] extends ReadonlyMap<string, infer R> ? R : never;
+type InterfaceRow = PortRecordSource['interfaces'] extends ReadonlyMap<string, infer R> ? R : never;
+type RowReading = OwnedPort | { readonly broken: { portUuid: string; name: string } } | undefined;
+
+/**
+ * What one port row (and its interface row) says, by the rows' identity: the replica keeps the identity of rows that
+ * did not change from one snapshot to the next, so a pass reads only the rows that did.
+ */
+const rowReadings = new WeakMap<object, { readonly portUuid: string; readonly iface: object | undefined; readonly reading: RowReading }>();
+
+function readRow(portUuid: string, port: PortRow, iface: InterfaceRow | undefined): RowReading {
+  const hit = rowReadings.get(port);
+  if (hit && hit.portUuid === portUuid && hit.iface === iface) return hit.reading;
+  const reading = readPortRow(portUuid, port, iface);
+  rowReadings.set(port, { portUuid, iface, reading });
+  return reading;
+}
+
+function readPortRow(portUuid: string, port: PortRow, iface: InterfaceRow | undefined): RowReading {
+  if (port.external_ids[OWNER_KEY] !== OWNER_VALUE) return undefined;
+  // Tenant gateway ports are ours too, but have no namespace: see core/gateway/owned-gateways.ts.
+  if (port.external_ids[ExternalIds.role] === 'gateway') return undefined;
+  const ids = iface?.external_ids;
+  const path = ids?.[ExternalIds.netns];
+  const inode = Number(ids?.[ExternalIds.netnsInode]);
+  const tenantId = Number(ids?.[ExternalIds.tenantId]);
+  const mtu = Number(ids?.[ExternalIds.mtu]);
+  // A port of an IPv6-only tenant has no nsvswitch-ip, only nsvswitch-ip6: one of the two is required.
+  const cidr = ids?.[ExternalIds.ip] || undefined;
+  const cidr6 = ids?.[ExternalIds.ip6] || undefined;
+  const mac = ids?.[ExternalIds.mac];
+  const tenant = ids?.[ExternalIds.tenant];
+  const ifName = ids?.[ExternalIds.ifName];
+  if (!iface || !ids || !path || !Number.isInteger(inode) || !Number.isInteger(tenantId) || (!cidr && !cidr6) || !mac || !tenant || !ifName || !Number.isInteger(mtu)) {
+    return { broken: { portUuid, name: port.name } };
+  }
+  return {
+    portUuid,
+    ifaceUuid: iface._uuid,
+    name: port.name,
+    key: `${path}#${inode}`,
+    nsPath: path,
+    nsInode: inode,
+    tenant,
+    tenantId,
+    ...(cidr ? { cidr } : {}),
+    mac,
+    ifName,
+    mtu,
+    gateway: ids[ExternalIds.gateway] || undefined,
+    ...(cidr6 ? { cidr6 } : {}),
+    ...(ids[ExternalIds.gateway6] ? { gateway6: ids[ExternalIds.gateway6] } : {}),
+    ofport: iface.ofport !== undefined && iface.ofport > 0 ? iface.ofport : undefined,
+    installed: ids[ExternalIds.installed] === 'true',
+    ...(ids[ExternalIds.ifaceId] !== undefined ? { ifaceId: ids[ExternalIds.ifaceId] } : {}),
+    ...(ids[ExternalIds.ovnInstalled] === 'true' ? { ovnInstalled: true } : {}),
+  };
 }
 
 /** external_ids written on a port's Interface row: everything needed to adopt it after a restart. */

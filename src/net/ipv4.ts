@@ -1,19 +1,29 @@
 // IPv4 addresses as unsigned 32-bit integers: the arithmetic under subnets, overlaps and allocation.
 
-const OCTET = /^(0|[1-9][0-9]{0,2})$/;
-
 /** Parses a strict dotted quad (no leading zeros, which some tools read as octal); undefined if invalid. */
 export function parseIpv4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
+  // Four parts, each 0 or [1-9][0-9]{0,2} up to 255, joined by single dots; scanned once (every pass parses many).
+  const len = text.length;
   let n = 0;
-  for (const p of parts) {
-    if (!OCTET.test(p)) return undefined;
-    const v = Number(p);
-    if (v > 255) return undefined;
+  let parts = 0;
+  let i = 0;
+  for (;;) {
+    const start = i;
+    let v = 0;
+    while (i < len) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      v = v * 10 + (c - 48);
+      i++;
+    }
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || (digits > 1 && text.charCodeAt(start) === 48) || v > 255) return undefined;
     n = n * 256 + v;
+    parts++;
+    if (i === len) return parts === 4 ? n : undefined;
+    if (parts === 4 || text.charCodeAt(i) !== 46) return undefined;
+    i++;
   }
-  return n;
 }
 
 export function formatIpv4(n: number): string {
@@ -69,8 +79,17 @@ export function isIpv4(text: string): boolean {
 /** True if `ip` lies inside `cidr` (host bits of the CIDR ignored); false if either is malformed. */
 export function ipInSubnet(ip: string, cidr: string): boolean {
   const a = parseIpv4(ip);
-  const c = parseCidr(cidr);
-  if (a === undefined || !c) return false;
-  const [first, last] = rangeOf(c);
-  return a >= first && a <= last;
+  const range = subnetRange(cidr);
+  if (a === undefined || !range) return false;
+  return a >= range[0] && a <= range[1];
+}
+
+// A pass asks about many addresses in the same few subnets: the last subnet's range is kept.
+let lastSubnet: { readonly text: string; readonly range: readonly [number, number] | undefined } | undefined;
+function subnetRange(cidr: string): readonly [number, number] | undefined {
+  if (lastSubnet?.text !== cidr) {
+    const c = parseCidr(cidr);
+    lastSubnet = { text: cidr, range: c ? rangeOf(c) : undefined };
+  }
+  return lastSubnet.range;
 }

@@ -10,23 +10,54 @@ export const OVSDB_CHANGE_AUDIT_MS = 10;
  * The state of our ports that a pass depends on, as the last pass left it:
  * changes the agent made itself (seen before their replies, so already in the
  * snapshot at the end of the pass that made them) do not trigger another pass.
+ * Changes seen while a pass runs (mostly its own writes and ovs-vswitchd's
+ * answers to them) are held until it ends, and then ask for a pass only if
+ * that pass did not leave the state settled (see Reconciler.settledOn).
  */
 export class OwnedStateGate {
   private last = '';
+  private inPass = false;
+  /** Some change was seen during the pass in flight. */
+  private held = false;
 
   constructor(private readonly bridge: string) {}
 
-  /** True (and remembered) when the snapshot differs from the last one seen. */
+  /** True (and remembered) when the snapshot differs from the last one seen, and no pass is running to judge it. */
   changed(snap: VswitchSnapshot): boolean {
     const sig = ownedStateSignature(snap, this.bridge);
     if (sig === this.last) return false;
     this.last = sig;
+    if (this.inPass) {
+      this.held = true;
+      return false;
+    }
     return true;
   }
 
-  /** The snapshot a pass ended with. */
-  settle(snap: VswitchSnapshot): void {
+  /** A pass begins: changes from now on are held for its end. */
+  begin(): void {
+    this.inPass = true;
+    this.held = false;
+  }
+
+  /**
+   * The snapshot a pass ended with, and whether the pass left it settled (a pass on the same input would do
+   * nothing). True when changes were seen during the pass and it did not: they need a pass of their own.
+   */
+  settle(snap: VswitchSnapshot, settled = false): boolean {
     this.last = ownedStateSignature(snap, this.bridge);
+    const held = this.held;
+    this.inPass = false;
+    this.held = false;
+    return held && !settled;
+  }
+
+  /** The pass failed: true when changes were seen during it (they ask for a pass, as without a pass in flight). */
+  abort(): boolean {
+    const held = this.held;
+    this.inPass = false;
+    this.held = false;
+    return held;
   }
 }
 

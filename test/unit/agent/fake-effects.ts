@@ -41,6 +41,8 @@ export class FakeOvs implements PortStore {
   failNextAdd: Error | undefined;
   /** The same for the next removePorts. */
   failNextRemove: Error | undefined;
+  /** The OpenFlow number the next added interface gets instead of its request (ovs-vswitchd's choice, e.g. the request was taken). */
+  grantNext: number | undefined;
   writes = 0;
 
   constructor(private readonly log: CallLog, private readonly bridge = 'br-nsv') {}
@@ -111,7 +113,8 @@ export class FakeOvs implements PortStore {
 
   private insert(name: string, ids: Record<string, string>, request: number | undefined): void {
     const used = new Set([...this.interfaces.values()].map((i) => i.ofport));
-    let ofport = request;
+    let ofport = this.grantNext ?? request;
+    this.grantNext = undefined;
     if (ofport === undefined || used.has(ofport)) for (ofport = 1; used.has(ofport); ofport++);
     const iu = `iface-${++this.seq}`;
     const pu = `port-${this.seq}`;

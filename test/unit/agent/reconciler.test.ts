@@ -145,6 +145,48 @@ describe('Reconciler.pass (effects faked, no root)', () => {
     expect(keys.every((k) => h.portOf(k)?.installed)).toBe(true);
   });
 
+  it('skips the flow step when ovs-vswitchd granted the numbers the early flows used, and diffs in full when it gave another', async () => {
+    const h = harness();
+    const r = h.make();
+    h.see(r, 'blue-1', 11);
+    await r.pass(START);
+    const text = (flows: readonly { table: number; priority: number; match: string; actions: string; cookie: bigint }[]) =>
+      flows.map((f) => `${f.table}|${f.priority}|${f.match}|${f.actions}|${f.cookie}`).sort();
+    const pipeline = () => text(pipelineFlows(ownedPorts(h.ovs.snapshot(), DEFAULT_CONFIG.bridge).owned.map(ownedFlowPort)));
+
+    // Granted as requested: the early flows are the pipeline of the ports as recorded; no recompute, no diff, no bundle.
+    const a = h.see(r, 'blue-2', 12);
+    const skipped = r.reconciler.flowSyncsSkipped;
+    h.log.clear();
+    await r.pass(NS);
+    expect(h.portOf(a)!.ofport).toBe(OFPORT_REQUEST_MIN + 1);
+    expect(r.reconciler.flowSyncsSkipped).toBe(skipped + 1);
+    expect(h.log.effects()).toEqual(['plumbing.plug', 'flows.apply', 'ovs.addPorts', 'ovs.markInstalled']);
+    expect(text([...h.driver.table.values()])).toEqual(pipeline());
+
+    // ovs-vswitchd gave another number: the flow step computes and diffs in full, and moves the port's flows to it.
+    const b = h.see(r, 'blue-3', 13);
+    h.ovs.grantNext = 7;
+    h.log.clear();
+    await r.pass(NS);
+    expect(h.portOf(b)!.ofport).toBe(7);
+    expect(r.reconciler.flowSyncsSkipped).toBe(skipped + 1);
+    expect(h.log.effects()).toEqual(['plumbing.plug', 'flows.apply', 'ovs.addPorts', 'flows.apply', 'ovs.markInstalled']);
+    expect(h.driver.flowsOfPort(OFPORT_REQUEST_MIN + 2)).toEqual([]);
+    expect(h.driver.flowsOfPort(7).length).toBeGreaterThan(0);
+    expect(text([...h.driver.table.values()])).toEqual(pipeline());
+    expect(h.portOf(b)!.installed).toBe(true);
+
+    // A pass with nothing new skips the flow step; after the flow state is forgotten it dumps and syncs again.
+    await r.pass([{ reason: 'ovsdb' }]);
+    expect(r.reconciler.flowSyncsSkipped).toBe(skipped + 2);
+    r.reconciler.invalidateFlows();
+    h.log.clear();
+    await r.pass([{ reason: 'ovsdb' }]);
+    expect(r.reconciler.flowSyncsSkipped).toBe(skipped + 2);
+    expect(h.log.effects()).toEqual(['flows.dump']);
+  });
+
   it('asks ofports from the high range, and a restart adopts ports numbered in the old low range with zero writes', async () => {
     const h = harness();
     const before = h.make();
