@@ -15,8 +15,9 @@
  *                                                   inside the namespace: rename, address, lo up, link up, default route
  *   rtnlConfigure6(netnsFd, tmpName, ifName, ip|null, prefixLen, gateway|null, ip6, prefixLen6, gateway6|null) -> err|null
  *     (ip null: an IPv6-only port, no IPv4 address and no IPv4 route; gateway must then be null too)
- *                                                   the same for a dual-stack port: also addrgenmode eui64 before link
- *                                                   up, the IPv6 address without DAD (nodad), the IPv6 default route
+ *                                                   the same for a dual-stack port: also addrgenmode eui64 and the
+ *                                                   EUI-64 link-local address (nodad) before link up, the IPv6
+ *                                                   address without DAD (nodad), the IPv6 default route
  *
  * Per-item operations return null or an error object {op, errno, code,
  * message} (a failed item is routine: the caller attributes it to its
@@ -175,20 +176,47 @@ static int socket_in_netns(int fd, int *sock) {
 
 /* ---- requests ---- */
 
+/* What a link lookup learns: its index and, when it has a 6-byte one, its MAC address. */
+struct link_info {
+  int index;
+  int has_mac;
+  unsigned char mac[6];
+};
+
 static void link_lookup_cb(struct nlmsghdr *h, void *ctx) {
+  struct link_info *li = ctx;
   if (h->nlmsg_type != RTM_NEWLINK) return;
   struct ifinfomsg *ifi = NLMSG_DATA(h);
-  *(int *)ctx = ifi->ifi_index;
+  li->index = ifi->ifi_index;
+  int len = (int)IFLA_PAYLOAD(h);
+  for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+    if (a->rta_type == IFLA_ADDRESS && RTA_PAYLOAD(a) == 6) { memcpy(li->mac, RTA_DATA(a), 6); li->has_mac = 1; }
+  }
 }
 
-static void link_index(int sock, const char *name, int *index, struct outcome *o) {
+static void link_lookup(int sock, const char *name, struct link_info *li, struct outcome *o) {
   struct req r;
   struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
   req_init(&r, RTM_GETLINK, 0, &ifi, sizeof ifi);
-  *index = 0;
+  memset(li, 0, sizeof *li);
   if (!put_str(&r, IFLA_IFNAME, name)) { o->err = EMSGSIZE; return; }
-  talk(sock, &r, link_lookup_cb, index, o);
-  if (!o->err && *index <= 0) o->err = ENODEV;
+  talk(sock, &r, link_lookup_cb, li, o);
+  if (!o->err && li->index <= 0) o->err = ENODEV;
+}
+
+/* The modified EUI-64 link-local address of a MAC (RFC 4291 appendix A): the one the kernel makes with addrgenmode eui64. */
+static void eui64_link_local(const unsigned char mac[6], struct in6_addr *out) {
+  memset(out, 0, sizeof *out);
+  out->s6_addr[0] = 0xfe;
+  out->s6_addr[1] = 0x80;
+  out->s6_addr[8] = mac[0] ^ 0x02;
+  out->s6_addr[9] = mac[1];
+  out->s6_addr[10] = mac[2];
+  out->s6_addr[11] = 0xff;
+  out->s6_addr[12] = 0xfe;
+  out->s6_addr[13] = mac[3];
+  out->s6_addr[14] = mac[4];
+  out->s6_addr[15] = mac[5];
 }
 
 /* RTM_NEWLINK on an existing link (by index, or by name when index is 0); addrgen: an IN6_ADDR_GEN_MODE_*, or -1 to leave it. */
@@ -490,10 +518,25 @@ static napi_value configure(napi_env env, napi_value *argv, const struct v6_conf
   if (o.err) return result(env, "enter namespace", ifname, &o);
   /* Each step only after the previous one succeeded: after a failed rename nothing touches the name's owner. */
   const char *op = "rename";
-  link_index(sock, tmp, &index, &o);
+  struct link_info li;
+  link_lookup(sock, tmp, &li, &o);
+  index = li.index;
   if (!o.err) link_set(sock, index, NULL, ifname, 0, -1, &o);
   if (!o.err && has_ip) { op = "address"; add_address(sock, index, ip, prefix, &o); }
   if (!o.err && v6) { op = "addrgenmode eui64"; link_set(sock, index, NULL, NULL, 0, IN6_ADDR_GEN_MODE_EUI64, &o); }
+  /*
+   * The EUI-64 link-local address, set here (nodad) while the link is still down. Left to the kernel, it
+   * is made at link up (or at the first carrier, from linkwatch) always tentative, and only a queued
+   * addrconf work item, which has to take the RTNL lock, clears that flag (accept_dad=0 skips the probes,
+   * not the work): on a busy host the port would be ready with a link-local it cannot use yet. The
+   * kernel's own attempt at link up then finds the address there and adds nothing; addrgenmode stays eui64.
+   */
+  if (!o.err && v6) {
+    op = "link-local";
+    struct in6_addr ll;
+    if (!li.has_mac) o.err = EADDRNOTAVAIL;
+    else { eui64_link_local(li.mac, &ll); add_address6(sock, index, &ll, 64, &o); }
+  }
   if (!o.err) { op = "loopback up"; link_set(sock, 0, "lo", NULL, 1, -1, &o); }
   if (!o.err) { op = "link up"; link_set(sock, index, NULL, NULL, 1, -1, &o); }
   if (!o.err && v6) { op = "address6"; add_address6(sock, index, &v6->ip, v6->prefix, &o); }

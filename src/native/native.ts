@@ -65,7 +65,8 @@ export interface NativeAddon {
   /** Inside the namespace: rename tmp to ifName, address ip/prefixLen, lo up, link up, default route via gateway (when given). */
   rtnlConfigure(netnsFd: number, tmp: string, ifName: string, ip: string, prefixLen: number, gateway: string | null): NativeOpError | null;
   /**
-   * rtnlConfigure for a dual-stack port: also addrgenmode eui64 before link up, ip6/prefixLen6 without DAD,
+   * rtnlConfigure for a dual-stack port: also addrgenmode eui64 and the EUI-64 link-local address of the
+   * link's MAC (without DAD, so never tentative) before link up, ip6/prefixLen6 without DAD,
    * and the IPv6 default route via gateway6 (when given). `ip` null: an IPv6-only port (no IPv4 address or
    * route; `gateway` null too). Absent in addons built before IPv6.
    */

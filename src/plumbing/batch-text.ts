@@ -1,3 +1,4 @@
+import { eui64LinkLocal } from '../net/ipv6.js';
 import type { PlugSpec } from './types.js';
 
 /** One line of an `ip -batch` file and what it does, for error messages. */
@@ -52,6 +53,10 @@ export function namespaceLines(spec: PlugSpec): BatchLine[] {
     ...(spec.ip === undefined ? [] : [{ step: 'address', text: `addr add ${token(spec.ip)}/${spec.prefixLen} dev ${dev}` }]),
     // Dual stack: the link-local address is the EUI-64 one of the port's MAC, whatever the namespace's default mode.
     ...(v6 ? [{ step: 'addrgenmode eui64', text: `link set dev ${dev} addrgenmode eui64` }] : []),
+    // ...and that link-local address set here, without DAD, while the link is down: one the kernel makes at link up
+    // stays tentative (unusable) until a queued addrconf work item clears it, even with accept_dad=0. The kernel's
+    // own attempt at link up then finds it there and adds nothing (see rtnlConfigure6 in native/rtnl.c).
+    ...(v6 ? [{ step: 'link-local', text: `addr add ${token(eui64LinkLocal(spec.mac))}/64 dev ${dev} nodad` }] : []),
     { step: 'loopback up', text: 'link set dev lo up' },
     { step: 'link up', text: `link set dev ${dev} up` },
     ...(v6 ? [{ step: 'address6', text: `addr add ${token(v6.ip)}/${v6.prefixLen} dev ${dev} nodad` }] : []),

@@ -10,8 +10,11 @@ export const SYSCTL_TIMEOUT_MS = 30_000;
  * IPv6 settings of a dual-stack port's workload interface, written before the link goes up:
  * IPv6 on (a runtime may default it off), no Router Advertisement taken and no SLAAC address made
  * (addresses and routes are static, from the manifest), no ICMPv6 redirect followed, and no duplicate
- * address detection (addresses are unique by IPAM; the global one is added with nodad, and the EUI-64
- * link-local one is then usable at once, so the port works when it is marked ready). The switch drops
+ * address detection (addresses are unique by IPAM). Both the global and the EUI-64 link-local address
+ * are added by the plumbing itself with nodad (the link-local one before the link goes up: see
+ * namespaceLines and rtnlConfigure6), so neither is ever tentative and the port works when it is marked
+ * ready; accept_dad=0 alone would not do that for a kernel-made link-local, which stays tentative until
+ * a queued addrconf work item clears the flag. The switch drops
  * RAs and redirects from workloads too (docs/pipeline.md): this is the second wall.
  */
 export const WORKLOAD_IPV6_SYSCTLS: readonly SysctlTemplate[] = [

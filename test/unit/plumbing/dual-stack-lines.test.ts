@@ -7,11 +7,12 @@ import { spec } from './fixtures.js';
 const v6 = { ip: 'fd00:10::2', prefixLen: 64, gateway: 'fd00:10::1' };
 
 describe('dual-stack namespace configuration', () => {
-  it('adds, in order: EUI-64 address generation before link up, the IPv6 address without DAD after it, the IPv6 default route last', () => {
+  it('adds, in order: EUI-64 address generation and the EUI-64 link-local without DAD before link up, the IPv6 address without DAD after it, the IPv6 default route last', () => {
     expect(namespaceLines(spec({ ipv6: v6 })).map((l) => [l.step, l.text])).toEqual([
       ['rename', 'link set dev nsp0123456789ab name eth0'],
       ['address', 'addr add 10.10.0.2/24 dev eth0'],
       ['addrgenmode eui64', 'link set dev eth0 addrgenmode eui64'],
+      ['link-local', 'addr add fe80::aa:bbff:fecc:ddee/64 dev eth0 nodad'],
       ['loopback up', 'link set dev lo up'],
       ['link up', 'link set dev eth0 up'],
       ['address6', 'addr add fd00:10::2/64 dev eth0 nodad'],
@@ -49,6 +50,7 @@ describe('IPv6-only namespace configuration (a tenant without spec.subnet)', () 
     expect(namespaceLines(noV4).map((l) => [l.step, l.text])).toEqual([
       ['rename', 'link set dev nsp0123456789ab name eth0'],
       ['addrgenmode eui64', 'link set dev eth0 addrgenmode eui64'],
+      ['link-local', 'addr add fe80::aa:bbff:fecc:ddee/64 dev eth0 nodad'],
       ['loopback up', 'link set dev lo up'],
       ['link up', 'link set dev eth0 up'],
       ['address6', 'addr add fd00:10::2/64 dev eth0 nodad'],
