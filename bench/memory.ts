@@ -32,6 +32,8 @@ interface Sample {
   readonly heapUsed?: number;
   readonly heapTotal?: number;
   readonly external?: number;
+  /** Garbage collections the agent asked for after a burst so far (nsvswitch_heap_settle_seconds_count). */
+  readonly settles?: number;
   /** How long the step before the sample took (create to all ready, delete to all rows gone). */
   readonly stepMs?: number;
 }
@@ -88,6 +90,7 @@ async function main(): Promise<number> {
         samples.push({
           phase, ports, vmRss: m.vmRss, vmHwm: m.vmHwm,
           ...opt('heapUsed', 'heap_size_used_bytes'), ...opt('heapTotal', 'heap_size_total_bytes'), ...opt('external', 'external_memory_bytes'),
+          ...(s.get('nsvswitch_heap_settle_seconds_count') !== undefined ? { settles: s.get('nsvswitch_heap_settle_seconds_count') } : {}),
           ...(stepMs !== undefined ? { stepMs } : {}),
         });
         log(`${phase}: RSS ${formatMiB(m.vmRss)} (peak ${formatMiB(m.vmHwm)})`);
@@ -122,8 +125,8 @@ async function main(): Promise<number> {
   const signed = (b: number | undefined): string => (b === undefined ? 'n/a' : `${b >= 0 ? '+' : '-'}${formatMiB(Math.abs(b))}`);
   const table: Table = {
     title: `Agent memory: idle, at ${n} ports, ${rounds} rounds of create-${n}/delete-${n}`,
-    headers: ['phase', 'RSS (VmRSS)', 'RSS peak (VmHWM)', 'V8 heap used', 'V8 heap total', 'external', 'step took'],
-    rows: samples.map((s) => [s.phase, formatMiB(s.vmRss), formatMiB(s.vmHwm), formatMiB(s.heapUsed), formatMiB(s.heapTotal), formatMiB(s.external), s.stepMs !== undefined ? formatMs(s.stepMs) : '']),
+    headers: ['phase', 'RSS (VmRSS)', 'RSS peak (VmHWM)', 'V8 heap used', 'V8 heap total', 'external', 'heap settles', 'step took'],
+    rows: samples.map((s) => [s.phase, formatMiB(s.vmRss), formatMiB(s.vmHwm), formatMiB(s.heapUsed), formatMiB(s.heapTotal), formatMiB(s.external), s.settles !== undefined ? String(s.settles) : 'n/a', s.stepMs !== undefined ? formatMs(s.stepMs) : '']),
     notes: [
       `goal: RSS < 150 MB at ${n} ports; max measured ${mb(maxAtN)} (${formatMiB(maxAtN)}) = ${formatRatio(ratio(maxAtN, GOAL_RSS_BYTES))} of the goal; idle ${mb(idle?.vmRss)}`,
       `growth over the rounds: at ${n} ports ${signed(growthAtN)} (round ${rounds} vs 1), after delete ${signed(growthDeleted)}, V8 heap used after delete ${signed(heapGrowth)}`,

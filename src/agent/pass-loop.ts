@@ -25,7 +25,7 @@ export interface PassLoopDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Told after each pass how many ports it plugged or removed (a burst's garbage is collected once it is over). */
-  readonly settler?: { note(changes: number): void };
+  readonly settler?: { note(changes: number): void; afterStart(): void };
 }
 
 /**
@@ -105,6 +105,7 @@ export class PassLoop {
       // A backlog: the next chunk right after this pass. Ready (initial sync done) waits for the last chunk.
       d.dispatch({ kind: 'trigger', trigger: { reason: 'namespace' } });
     } else {
+      if (this.firstPass) d.settler?.afterStart();
       this.firstPass?.open();
       this.firstPass = undefined;
     }

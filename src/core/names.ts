@@ -19,7 +19,7 @@ const NAME_HEX = IFNAMSIZ_MAX - HOST_IF_PREFIX.length;
  * The hex digits both interface names of a namespace key are made of. Every pass derives the names of every
  * namespace again (computeDesired): memoised, bounded, so a pass hashes only keys it has not seen.
  */
-const keyHex: (nsKey: string) => string = boundedMemo(20_000, (nsKey) => digest(nsKey).toString('hex').slice(0, NAME_HEX));
+const keyHex: (nsKey: string) => string = boundedMemo(2_048, (nsKey) => digest(nsKey).toString('hex').slice(0, NAME_HEX));
 
 /**
  * Interface names are derived from the namespace key (path#inode), never

@@ -78,6 +78,11 @@ export class HeapSettler {
     this.timer.unref();
   }
 
+  /** After the first full pass (adopting every port in place is a burst of its own): one collection once quiet. */
+  afterStart(): void {
+    this.note(Math.max(0, this.minChanges - this.pending));
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -92,6 +97,10 @@ export class HeapSettler {
     this.pending = 0;
     const before = process.memoryUsage().heapUsed;
     const t0 = performance.now();
+    // Twice: the first collection frees the garbage and finds the fragmented pages, the second moves
+    // what lives on them and returns them (the heap V8 keeps shrinks to what is live; one collection
+    // alone left 10-20 MiB of half-empty pages at 1000 ports).
+    gc();
     gc();
     const durationMs = performance.now() - t0;
     this.o.onSettle?.({ changes, durationMs, heapUsedBefore: before, heapUsedAfter: process.memoryUsage().heapUsed });

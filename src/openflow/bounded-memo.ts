@@ -1,30 +1,44 @@
 /**
- * A string-keyed map that forgets everything once it holds `max` entries: a cache whose values are
- * computed by the caller (from more than the key, e.g. the bytes the key was read from).
+ * A string-keyed cache in two generations of at most `max` entries each:
+ * when the current one is full it becomes the old one (the previous old one
+ * is dropped) and a new one starts; a hit in the old generation is carried
+ * into the current one. What is used keeps being found, what has not been
+ * used for a generation is forgotten, and memory stays within 2 x `max`
+ * entries however long the agent runs and however many namespaces come and
+ * go (each brings new MACs and so new flow texts). Values are computed by
+ * the caller (from more than the key, e.g. the bytes the key was read from).
  */
 export class BoundedMap<V> {
-  private readonly map = new Map<string, V>();
+  private current = new Map<string, V>();
+  private old = new Map<string, V>();
 
   constructor(private readonly max: number) {}
 
   get(key: string): V | undefined {
-    return this.map.get(key);
+    const hit = this.current.get(key);
+    if (hit !== undefined) return hit;
+    const aged = this.old.get(key);
+    if (aged !== undefined) this.set(key, aged);
+    return aged;
   }
 
   set(key: string, value: V): void {
-    if (this.map.size >= this.max) this.map.clear();
-    this.map.set(key, value);
+    if (this.current.size >= this.max) {
+      this.old = this.current;
+      this.current = new Map();
+    }
+    this.current.set(key, value);
   }
 
+  /** Entries held (both generations; a key carried over may count twice). */
   get size(): number {
-    return this.map.size;
+    return this.current.size + this.old.size;
   }
 }
 
 /**
- * A string-keyed memo that forgets everything once it holds `max` entries: the codecs see the same
- * texts again and again (matches dumped every sync, actions shared by many flows), and a bound keeps
- * a long-running agent's memory flat.
+ * A string-keyed memo over a BoundedMap: the codecs see the same texts again
+ * and again (matches dumped every sync, actions shared by many flows).
  */
 export function boundedMemo<V>(max: number, compute: (key: string) => V): (key: string) => V {
   const cache = new BoundedMap<V>(max);

@@ -96,7 +96,7 @@ export function splitTopLevel(text: string): string[] {
  * The canonical form of a match: `field=value` pairs, sorted, joined by commas. Matches repeat across
  * syncs (the same ports, dumped again): memoised, bounded.
  */
-export const canonicalMatch: (match: string) => string = boundedMemo(200_000, computeCanonicalMatch);
+export const canonicalMatch: (match: string) => string = boundedMemo(2_048, computeCanonicalMatch);
 
 function computeCanonicalMatch(match: string): string {
   const fields = new Map<string, string>();

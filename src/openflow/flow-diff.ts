@@ -21,26 +21,56 @@ export interface FlowDiff {
  * and every flow with that identity and spelling shares one key string.
  */
 export function flowKey(f: Flow): string {
-  if (knownKeyCount >= MAX_KNOWN_KEYS) {
-    knownKeys.clear();
-    knownKeyCount = 0;
-  }
+  const known = lookupKey(knownKeys, f);
+  if (known !== undefined) return known;
+  // Used a generation ago: carried over, not worked out again.
+  const k = lookupKey(oldKeys, f) ?? `${f.table}|${f.priority}|${canonicalMatch(f.match)}`;
+  if (knownKeyCount >= MAX_KNOWN_KEYS) turnKeys();
   let byPriority = knownKeys.get(f.table);
   if (byPriority === undefined) knownKeys.set(f.table, (byPriority = new Map()));
   let byMatch = byPriority.get(f.priority);
   if (byMatch === undefined) byPriority.set(f.priority, (byMatch = new Map()));
-  let k = byMatch.get(f.match);
-  if (k === undefined) {
-    k = `${f.table}|${f.priority}|${canonicalMatch(f.match)}`;
-    byMatch.set(f.match, k);
-    knownKeyCount++;
-  }
+  byMatch.set(f.match, k);
+  knownKeyCount++;
   return k;
 }
 
-const MAX_KNOWN_KEYS = 200_000;
-const knownKeys = new Map<number, Map<number, Map<string, string>>>();
+type KeyIndex = Map<number, Map<number, Map<string, string>>>;
+
+function lookupKey(index: KeyIndex, f: Flow): string | undefined {
+  return index.get(f.table)?.get(f.priority)?.get(f.match);
+}
+
+/** Hard bound of a generation, whatever the callers do. */
+const MAX_KNOWN_KEYS = 65_536;
+/** A generation turns once it holds this many keys more than twice what the caller works on. */
+const KEY_SLACK = 1_024;
+let knownKeys: KeyIndex = new Map();
+let oldKeys: KeyIndex = new Map();
 let knownKeyCount = 0;
+let oldKeyCount = 0;
+
+/** Keys remembered now (both generations): for tests and the memory bench. */
+export function rememberedFlowKeys(): number {
+  return knownKeyCount + oldKeyCount;
+}
+
+function turnKeys(): void {
+  oldKeys = knownKeys;
+  oldKeyCount = knownKeyCount;
+  knownKeys = new Map();
+  knownKeyCount = 0;
+}
+
+/**
+ * Called with the number of flows a diff or a dedupe is about to key: the remembered keys stay in
+ * proportion to the flows in use. Keys of flows gone (namespaces removed, each with its own MACs and
+ * addresses) are dropped two turns later; keys still in use are carried into the new generation.
+ */
+function ageKeys(inUse: number): void {
+  const bound = 2 * inUse + KEY_SLACK;
+  if (knownKeyCount > bound || oldKeyCount > bound) turnKeys();
+}
 
 function sameContent(a: Flow, b: Flow): boolean {
   return a.cookie === b.cookie && a.actions.trim() === b.actions.trim();
@@ -53,6 +83,7 @@ function sameContent(a: Flow, b: Flow): boolean {
  * not `desired`, or a later diff reads the duplicate that was never sent.
  */
 export function uniqueFlows(desired: readonly Flow[]): Flow[] {
+  ageKeys(desired.length);
   const seen = new Set<string>();
   return desired.filter((f) => {
     const k = flowKey(f);
@@ -64,6 +95,7 @@ export function uniqueFlows(desired: readonly Flow[]): Flow[] {
 
 /** Level-triggered diff: linear in flows, and empty when the switch already holds `desired`. */
 export function diffFlows(desired: readonly Flow[], actual: readonly Flow[]): FlowDiff {
+  ageKeys(Math.max(desired.length, actual.length));
   // Each desired identity once (the first flow), by its position; an actual flow lands on the position it answers.
   const index = new Map<string, number>();
   const wanted: Flow[] = [];

@@ -15,7 +15,15 @@ import { bytesUint, formatMask, formatValue, parseUint, uintBytes } from './valu
  * Many flows share their actions (the per-tenant write_metadata/goto_table,
  * drop): each text is encoded once.
  */
-export const encodeInstructions: (text: string) => Buffer = boundedMemo(10_000, encodeInstructionsNow);
+export const encodeInstructions: (text: string) => Buffer = boundedMemo(2_048, (text) => ownBytes(encodeInstructionsNow(text)));
+
+/** A buffer of its own: a small slice of node's shared 8 KiB pool, kept in a memo, would keep the whole pool slab alive. */
+function ownBytes(b: Buffer): Buffer {
+  if (b.byteOffset === 0 && b.buffer.byteLength === b.length) return b;
+  const own = Buffer.alloc(b.length);
+  b.copy(own);
+  return own;
+}
 
 function encodeInstructionsNow(text: string): Buffer {
   const actions: Buffer[] = [];
@@ -149,7 +157,7 @@ export function decodeInstructions(b: Buffer): string {
   return text;
 }
 
-const decodedInstructions = new BoundedMap<string>(100_000);
+const decodedInstructions = new BoundedMap<string>(2_048);
 
 function decodeInstructionsNow(b: Buffer): string {
   const out: string[] = [];

@@ -217,7 +217,7 @@ function matchText(b: Buffer, start: number, end: number): string {
   return text;
 }
 
-const decodedMatches = new BoundedMap<string>(200_000);
+const decodedMatches = new BoundedMap<string>(2_048);
 
 // The shorthand ovs-ofctl prints for an exact eth_type (and ip_proto, or none): the first in SHORTHANDS order, never ipv4.
 const SHORTHAND_BY_TYPE: ReadonlyMap<string, string> = (() => {

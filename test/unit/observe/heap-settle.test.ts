@@ -53,6 +53,15 @@ describe('HeapSettler', () => {
     expect(calls()).toBe(1);
   });
 
+  it('collects once after the first full pass, whatever it changed (adopting ports in place is a burst too)', () => {
+    vi.useFakeTimers();
+    const { s, calls } = settler();
+    s.note(0);
+    s.afterStart();
+    vi.advanceTimersByTime(100);
+    expect(calls()).toBe(1);
+  });
+
   it('does nothing after stop, and nothing without a collector', () => {
     vi.useFakeTimers();
     const { s, calls } = settler();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BoundedMap, boundedMemo } from '../../../src/openflow/bounded-memo.js';
 
 describe('boundedMemo', () => {
-  it('computes each key once, and starts over once it holds its bound', () => {
+  it('computes each key once while it is in use, and forgets what a whole generation did not use', () => {
     const calls: string[] = [];
     const upper = boundedMemo(2, (k) => {
       calls.push(k);
@@ -10,19 +10,31 @@ describe('boundedMemo', () => {
     });
     expect([upper('a'), upper('b'), upper('a')]).toEqual(['A', 'B', 'A']);
     expect(calls).toEqual(['a', 'b']);
-    upper('c'); // full: forgets a and b
-    upper('a');
-    expect(calls).toEqual(['a', 'b', 'c', 'a']);
+    upper('c'); // current {a,b} full: it becomes the old generation, c starts a new one
+    expect(upper('a')).toBe('A'); // found in the old generation, carried over: not computed again
+    expect(calls).toEqual(['a', 'b', 'c']);
+    upper('d'); // current {c,a} full: {a,b} dropped, b was not used for a generation
+    upper('b');
+    expect(calls).toEqual(['a', 'b', 'c', 'd', 'b']);
   });
 });
 
 describe('BoundedMap', () => {
-  it('keeps what it is given until it holds its bound, then starts over', () => {
-    const m = new BoundedMap<number>(2);
-    m.set('a', 1);
-    m.set('b', 2);
-    expect([m.get('a'), m.get('b'), m.size]).toEqual([1, 2, 2]);
-    m.set('c', 3); // full: forgets a and b
-    expect([m.get('a'), m.get('b'), m.get('c'), m.size]).toEqual([undefined, undefined, 3, 1]);
+  it('holds at most two generations of its bound, however many keys pass through', () => {
+    const m = new BoundedMap<number>(100);
+    for (let i = 0; i < 100_000; i++) m.set(`k${i}`, i);
+    expect(m.size).toBeLessThanOrEqual(200);
+    expect(m.get('k99999')).toBe(99_999);
+    expect(m.get('k0')).toBeUndefined();
+  });
+
+  it('keeps a working set that fits its bound, while other keys churn past', () => {
+    const m = new BoundedMap<number>(64);
+    for (let i = 0; i < 32; i++) m.set(`hot${i}`, i);
+    for (let round = 0; round < 1000; round++) {
+      m.set(`cold${round}`, round);
+      for (let i = 0; i < 32; i++) expect(m.get(`hot${i}`)).toBe(i);
+    }
+    expect(m.size).toBeLessThanOrEqual(128);
   });
 });

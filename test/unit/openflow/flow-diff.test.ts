@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { diffFlows, flowKey, uniqueFlows } from '../../../src/openflow/flow-diff.js';
+import { diffFlows, flowKey, uniqueFlows, rememberedFlowKeys } from '../../../src/openflow/flow-diff.js';
 import type { Flow } from '../../../src/openflow/flow.js';
 import { parseDumpFlows } from '../../../src/openflow/parse-dump.js';
 import { bundleText } from '../../../src/openflow/ofctl-driver.js';
@@ -132,5 +132,32 @@ describe('flowKey', () => {
     expect(d.add).toEqual([b]);
     expect(d.modify).toEqual([a]);
     expect(d.del).toEqual([staleNew, other]);
+  });
+});
+
+describe('remembered flow keys', () => {
+  const flows = (prefix: string, n: number) =>
+    Array.from({ length: n }, (_, i) => ({ table: 0, priority: 100, match: `ip,in_port=${i + 1},nw_src=10.${prefix}.${i >> 8}.${i & 255}`, actions: 'drop', cookie: 0x1n }));
+
+  it('stay in proportion to the flows in use: the keys of flows gone are forgotten two turns later', () => {
+    const big = flows('1', 5000);
+    expect(diffFlows(big, big).add).toEqual([]);
+    expect(rememberedFlowKeys()).toBeGreaterThanOrEqual(5000);
+    // New namespaces, new addresses, round after round: the memo does not grow with them.
+    for (let round = 2; round < 12; round++) {
+      const next = flows(String(round), 5000);
+      expect(diffFlows(next, next).add).toEqual([]);
+      expect(rememberedFlowKeys()).toBeLessThanOrEqual(4 * 5000 + 4096);
+    }
+    // Everything deleted: a few flows left, and so a few keys after two diffs.
+    const few = flows('99', 5);
+    diffFlows(few, few);
+    diffFlows(few, few);
+    expect(rememberedFlowKeys()).toBeLessThanOrEqual(2 * (2 * 5 + 1024));
+    // Still right after the turns: a changed action is a modify, a missing flow an add.
+    const changed = few.map((f, i) => (i === 0 ? { ...f, actions: 'output:7' } : f));
+    const d = diffFlows(changed, few.slice(1));
+    expect(d.add.map((f) => f.match)).toEqual([few[0]!.match]);
+    expect(diffFlows(changed, few).modify.map((f) => f.match)).toEqual([few[0]!.match]);
   });
 });
