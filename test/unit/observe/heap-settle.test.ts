@@ -6,10 +6,15 @@ afterEach(() => {
 });
 
 function settler(minChanges = 10, quietMs = 100) {
-  let calls = 0;
+  let collections = 0;
   const reports: HeapSettleReport[] = [];
-  const s = new HeapSettler({ minChanges, quietMs, gc: () => void calls++, onSettle: (r) => reports.push(r) });
-  return { s, calls: () => calls, reports };
+  const s = new HeapSettler({ minChanges, quietMs, gc: () => void collections++, onSettle: (r) => reports.push(r) });
+  // Settles (each runs two collections: the second returns the pages the first left fragmented).
+  const calls = (): number => {
+    expect(collections).toBe(2 * reports.length);
+    return reports.length;
+  };
+  return { s, calls, reports };
 }
 
 describe('HeapSettler', () => {
