@@ -39,13 +39,13 @@ export function exposedGc(): (() => void) | undefined {
 }
 
 /**
- * After a burst, one full collection once the agent has been quiet for a
+ * After a burst, a full collection once the agent has been quiet for a
  * moment. A pass over 1000 ports leaves far more garbage than live data
  * (about 27 MiB live at 1000 ports, 70–80 MiB of heap in use before the
  * collector runs on its own schedule), and V8 grows the heap to fit it and
- * keeps it: the resident set then shows garbage, not state. One collection
- * when the work is done (tens of milliseconds, off the attach path) returns
- * it. Single attaches never trigger it: V8's own young-generation
+ * keeps it: the resident set then shows garbage, not state. Collecting
+ * when the work is done (two collections, tens of milliseconds, off the
+ * attach path) returns it. Single attaches never trigger it: V8's own young-generation
  * collections handle them.
  */
 export class HeapSettler {
