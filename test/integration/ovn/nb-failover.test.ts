@@ -69,7 +69,10 @@ describe('OvnNorthbound on a northbound Raft cluster whose leader is killed mid-
     const PER_HOST = 40;
     const BATCH = 5;
     const errors: string[] = [];
-    let killed = -1;
+    // The leader is found before the burst (finding it runs a process per member): the kill then lands
+    // within a few milliseconds of the first ports going in, not after a fast burst has finished.
+    const killed = await leader();
+    const leaderPid = await readPidFile(pidFile(killed));
     const burst = sides.map(async (side, hi) => {
       const names = Array.from({ length: PER_HOST }, (_, i) => `nsv${hi}p${String(i).padStart(2, '0')}`);
       let done = 0;
@@ -104,10 +107,9 @@ describe('OvnNorthbound on a northbound Raft cluster whose leader is killed mid-
     });
     // Kill the leader once the burst is under way (some ports in, most not).
     const inDb = () => sides.reduce((n, side) => n + nbView(side.snapshot(), side.systemId).own.size, 0);
-    while (inDb() < 5) await sleep(5);
-    killed = await leader();
+    while (inDb() < 5) await sleep(1);
     const atKill = inDb();
-    const pid = await readPidFile(pidFile(killed));
+    const pid = leaderPid;
     process.kill(pid!, 'SIGKILL');
     while (isAlive(pid!)) await sleep(10);
     await rm(pidFile(killed), { force: true });
