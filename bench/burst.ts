@@ -59,6 +59,7 @@ async function main(): Promise<number> {
     floor: floorContender({ concurrency: floorConcurrency }),
     nsvswitch: nsvswitchContender(values['agent-bin'] !== undefined ? { agentBin: resolve(values['agent-bin']) } : {}),
     'nsvswitch-process': nsvswitchContender({ ...(values['agent-bin'] !== undefined ? { agentBin: resolve(values['agent-bin']) } : {}), plumbing: 'process', name: 'nsvswitch-process' }),
+    'nsvswitch-bind': nsvswitchContender({ ...(values['agent-bin'] !== undefined ? { agentBin: resolve(values['agent-bin']) } : {}), appear: 'bind', name: 'nsvswitch-bind' }),
   };
   const startedAt = new Date().toISOString();
   const machine = await machineInfo();

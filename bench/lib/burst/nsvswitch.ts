@@ -8,6 +8,7 @@ import { InterfaceMonitor } from '../interface-monitor.js';
 import type { InterfaceRow } from '../interface-replica.js';
 import { interfaceProblems, readNsInterface, spotIndices } from '../netns-check.js';
 import { startBenchSandbox } from '../sandbox.js';
+import { PrivateNetnsDir } from '../../../src/sandbox/private-netns-dir.js';
 import { httpGetInNetns } from '../http-in-netns.js';
 import { parsePromText, sampleDelta, sampleKey, sumDelta, type PromSamples } from '../prom-text.js';
 import { nowMs, pollUntil } from '../timing.js';
@@ -104,7 +105,31 @@ export interface NsvswitchOptions {
   /** The agent's `--plumbing` mode (default: its own default, auto). */
   readonly plumbing?: 'auto' | 'native' | 'process';
   /** The name the outcome carries (default nsvswitch). */
-  readonly name?: 'nsvswitch' | 'nsvswitch-process';
+  readonly name?: 'nsvswitch' | 'nsvswitch-process' | 'nsvswitch-bind';
+  /**
+   * How the namespaces come to be: `create` (default) one `unshare --net=PATH` each while the agent watches, all
+   * timed; `bind` made beforehand in a staging directory the agent does not watch (untimed), then bound onto
+   * their files in the watched one by one process (timed from its spawn).
+   */
+  readonly appear?: 'create' | 'bind';
+}
+
+/**
+ * Binds each staged namespace onto its file in the watched directory (creating the file first), in one process:
+ * python's ctypes mount(2), paths as argv, never as script text.
+ */
+const BIND_SCRIPT = [
+  'import ctypes, os, sys',
+  'libc = ctypes.CDLL(None, use_errno=True)',
+  'args = sys.argv[1:]',
+  'for src, dst in zip(args[0::2], args[1::2]):',
+  '    os.close(os.open(dst, os.O_CREAT | os.O_WRONLY, 0o644))',
+  '    if libc.mount(src.encode(), dst.encode(), None, 4096, None) != 0:',
+  '        e = ctypes.get_errno(); raise OSError(e, os.strerror(e), dst)',
+].join('\n');
+
+async function bindNamespaces(staged: readonly string[], targets: readonly string[]): Promise<void> {
+  await run('/usr/bin/python3', ['-c', BIND_SCRIPT, ...staged.flatMap((s, i) => [s, targets[i] as string])]);
 }
 
 /**
@@ -119,6 +144,7 @@ export function nsvswitchContender(opts: NsvswitchOptions = {}): Contender {
     const { sb, stop } = await startBenchSandbox('burst-nsvs');
     let agent: AgentProcess | undefined;
     let monitor: InterfaceMonitor | undefined;
+    let cleanupStaging: (() => Promise<void> | undefined) | undefined;
     try {
       const manifestDir = join(sb.dir, 'manifests');
       await mkdir(manifestDir, { recursive: true });
@@ -152,10 +178,23 @@ export function nsvswitchContender(opts: NsvswitchOptions = {}): Contender {
       const m = monitor;
       const scrape = async (): Promise<PromSamples> => parsePromText((await httpGetInNetns(sb.hostNetns, `${metricsUrl}/metrics`))?.body ?? '');
       const metricsBefore = await scrape();
-      log(`nsvswitch: agent pid ${a.pid ?? '?'} ready; creating ${n} namespaces`);
+      let staging: PrivateNetnsDir | undefined;
+      let staged: string[] = [];
+      if (opts.appear === 'bind') {
+        staging = await PrivateNetnsDir.create(join(sb.dir, 'staging'));
+        cleanupStaging = () => staging?.destroy();
+        staged = await staging.add(...names);
+      }
+      log(`nsvswitch: agent pid ${a.pid ?? '?'} ready; ${opts.appear === 'bind' ? 'binding' : 'creating'} ${n} namespaces`);
 
       const t0 = nowMs();
-      const paths = await sb.netnsDir.add(...names);
+      let paths: string[];
+      if (opts.appear === 'bind') {
+        paths = names.map((x) => sb.netnsDir.path(x));
+        await bindNamespaces(staged, paths);
+      } else {
+        paths = await sb.netnsDir.add(...names);
+      }
       const creationMs = nowMs() - t0;
       const want = new Set(paths);
       const allReady = (rep: Map<string, InterfaceRow>): boolean => {
@@ -200,7 +239,7 @@ export function nsvswitchContender(opts: NsvswitchOptions = {}): Contender {
         perNsMs: totalMs / n,
         creationMs,
         beyondCreationMs: totalMs - creationMs,
-        stages: { 'namespaces created': creationMs, 'all ports ready (nsvswitch-installed=true)': totalMs },
+        stages: { [opts.appear === 'bind' ? 'namespaces bound into the watched directory' : 'namespaces created']: creationMs, 'all ports ready (nsvswitch-installed=true)': totalMs },
       agentMetrics,
         verified: { spotChecked: spots.length, portsAttached: rows.filter(ready).length },
         notes: [],
@@ -208,6 +247,8 @@ export function nsvswitchContender(opts: NsvswitchOptions = {}): Contender {
     } finally {
       await monitor?.stop();
       await agent?.stop();
+      // The staged originals (their mounts live in the sandbox's directory), then the sandbox.
+      await cleanupStaging?.();
       await stop();
     }
   };

@@ -19,6 +19,9 @@ export interface BurstRatios {
   readonly peerOverFloor?: number;
   /** How many times faster the default (in-process netlink) agent is than the same agent on the process path. */
   readonly processOverNative?: number;
+  /** The same two goals with the namespaces in existence before the clock starts (bound into the watched directory). */
+  readonly peerOverBound?: number;
+  readonly boundOverFloor?: number;
 }
 
 function ok(o: ContenderOutcome | undefined): ContenderOk | undefined {
@@ -36,6 +39,8 @@ export function burstRatios(outcomes: Partial<Record<ContenderName, ContenderOut
     nsvswitchBeyondCreationOverFloor: ratio(nsvs?.beyondCreationMs, floor),
     peerOverFloor: ratio(peer, floor),
     processOverNative: ratio(ok(outcomes['nsvswitch-process'])?.totalMs, nsvs?.totalMs),
+    peerOverBound: ratio(peer, ok(outcomes['nsvswitch-bind'])?.totalMs),
+    boundOverFloor: ratio(ok(outcomes['nsvswitch-bind'])?.totalMs, floor),
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as BurstRatios;
 }
@@ -70,12 +75,14 @@ export function burstTimesTable(runs: readonly BurstRun[]): Table {
 export function burstRatiosTable(runs: readonly BurstRun[]): Table {
   return {
     title: 'Burst ratios (same run, same machine)',
-    headers: ['N', 'peer / nsvswitch (goal >= 10x)', 'nsvswitch / floor (goal <= 1.5x)', 'nsvswitch beyond creation / floor', 'peer / floor', 'nsvswitch --plumbing process / nsvswitch'],
+    headers: ['N', 'peer / nsvswitch (goal >= 10x)', 'nsvswitch / floor (goal <= 1.5x)', 'nsvswitch beyond creation / floor', 'peer / nsvswitch, namespaces bound', 'nsvswitch, namespaces bound / floor', 'peer / floor', 'nsvswitch --plumbing process / nsvswitch'],
     rows: runs.map((r) => [
       String(r.n),
       formatRatio(r.ratios.peerOverNsvswitch),
       formatRatio(r.ratios.nsvswitchOverFloor),
       formatRatio(r.ratios.nsvswitchBeyondCreationOverFloor),
+      formatRatio(r.ratios.peerOverBound),
+      formatRatio(r.ratios.boundOverFloor),
       formatRatio(r.ratios.peerOverFloor),
       formatRatio(r.ratios.processOverNative),
     ]),
@@ -84,7 +91,7 @@ export function burstRatiosTable(runs: readonly BurstRun[]): Table {
 
 /** Where nsvswitch's time went at each N, from the agent's own metrics (rows: metric; columns: N). */
 export function agentBreakdownTable(runs: readonly BurstRun[]): Table | undefined {
-  const withMetrics = runs.flatMap((r) => (['nsvswitch', 'nsvswitch-process'] as const).map((c) => ({ n: r.n, c, m: ok(r.outcomes[c])?.agentMetrics }))).filter((x) => x.m !== undefined);
+  const withMetrics = runs.flatMap((r) => (['nsvswitch', 'nsvswitch-process', 'nsvswitch-bind'] as const).map((c) => ({ n: r.n, c, m: ok(r.outcomes[c])?.agentMetrics }))).filter((x) => x.m !== undefined);
   if (withMetrics.length === 0) return undefined;
   const keys = [...new Set(withMetrics.flatMap((x) => Object.keys(x.m ?? {})))];
   const fmt = (v: number | undefined): string => (v === undefined ? 'n/a' : Number.isInteger(v) ? String(v) : v.toFixed(3));

@@ -1,6 +1,11 @@
-/** nsvswitch: its default (in-process netlink when the addon loads); nsvswitch-process: the same agent with `--plumbing process`. */
-export type ContenderName = 'peer' | 'floor' | 'nsvswitch' | 'nsvswitch-process';
-export const CONTENDERS: readonly ContenderName[] = ['peer', 'floor', 'nsvswitch', 'nsvswitch-process'];
+/**
+ * nsvswitch: its default (in-process netlink when the addon loads), the bench creating the namespaces while it watches;
+ * nsvswitch-process: the same agent with `--plumbing process`; nsvswitch-bind: the default agent, the namespaces made
+ * beforehand (untimed) and made to appear by one bind mount each, as `ip netns add` and container runtimes do, so
+ * they exist before the clock starts as they do for the peer and the floor.
+ */
+export type ContenderName = 'peer' | 'floor' | 'nsvswitch' | 'nsvswitch-process' | 'nsvswitch-bind';
+export const CONTENDERS: readonly ContenderName[] = ['peer', 'floor', 'nsvswitch', 'nsvswitch-process', 'nsvswitch-bind'];
 
 /** What every contender gets: the burst size and its budget. */
 export interface BurstParams {

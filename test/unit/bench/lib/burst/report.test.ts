@@ -23,6 +23,13 @@ describe('burstRatios', () => {
     expect(r.processOverNative).toBeCloseTo(3);
   });
 
+  it('states both goals again for the agent whose namespaces existed before the clock started (bound)', () => {
+    const r = burstRatios({ peer: ok('peer', 9000), floor: ok('floor', 600), 'nsvswitch-bind': ok('nsvswitch-bind', 200) });
+    expect(r.peerOverBound).toBeCloseTo(45);
+    expect(r.boundOverFloor).toBeCloseTo(0.3333);
+    expect(r.peerOverNsvswitch).toBeUndefined();
+  });
+
   it('leaves out every ratio that involves a failed contender', () => {
     const r = burstRatios({ peer: ok('peer', 9700), floor: ok('floor', 600), nsvswitch: { contender: 'nsvswitch', status: 'failed', n: 100, reason: 'agent exited' } });
     expect(r).toEqual({ peerOverFloor: 9700 / 600 });
@@ -48,7 +55,7 @@ describe('burst tables', () => {
   });
 
   it('prints n/a for ratios that could not be measured', () => {
-    expect(burstRatiosTable(runs).rows[0]).toEqual(['100', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a']);
+    expect(burstRatiosTable(runs).rows[0]).toEqual(['100', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a']);
   });
 });
 
