@@ -19,6 +19,7 @@
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <node_api.h>
+#include "op-error.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,11 +42,15 @@
 #define PATH_MAX_LEN 512
 #define TEXT_MAX_LEN 256
 
-static napi_value throw_errno(napi_env env, int err, const char *what, const char *name) {
+/* Error "<what> <name>: <strerror>" with code (errno name) and errno. */
+static napi_value errno_error(napi_env env, int err, const char *what, const char *name) {
   char msg[PATH_MAX_LEN + 128];
-  const char *code = strerrorname_np(err);
   snprintf(msg, sizeof msg, "%s %s: %s", what, name, strerror(err));
-  napi_throw_error(env, code ? code : "EUNKNOWN", msg);
+  return nsvs_errno_error(env, msg, err);
+}
+
+static napi_value throw_errno(napi_env env, int err, const char *what, const char *name) {
+  napi_throw(env, errno_error(env, err, what, name));
   return NULL;
 }
 
@@ -160,16 +165,7 @@ static napi_value write_netns_file(napi_env env, napi_callback_info info) {
 
 /* The Error writeNetnsFile would throw ("<what> <path>: <strerror>", code = errno name), with `index` added. */
 static napi_value file_error(napi_env env, int err, const char *what, const char *path, uint32_t index) {
-  char msg[PATH_MAX_LEN + 128];
-  const char *name = strerrorname_np(err);
-  snprintf(msg, sizeof msg, "%s %s: %s", what, path, strerror(err));
-  napi_value m, c, e, v;
-  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
-  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &c);
-  napi_create_error(env, c, m, &e);
-  napi_set_named_property(env, e, "code", c);
-  napi_create_int32(env, err, &v);
-  napi_set_named_property(env, e, "errno", v);
+  napi_value e = errno_error(env, err, what, path), v;
   napi_create_uint32(env, index, &v);
   napi_set_named_property(env, e, "index", v);
   return e;

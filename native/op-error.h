@@ -7,15 +7,9 @@
 #include <string.h>
 #include <linux/netlink.h>
 
-/*
- * An Error "<op> <subject>: <reason>" with fields code (errno name), errno,
- * op and reason (the kernel's extended-ack text, or strerror).
- */
-static inline napi_value nsvs_op_error(napi_env env, const char *op, const char *subject, int err, const char *kernel_reason) {
-  char msg[512];
+/* An Error with message `msg` and fields code (errno name) and errno: the base of every error the addon returns. */
+static inline napi_value nsvs_errno_error(napi_env env, const char *msg, int err) {
   const char *code = strerrorname_np(err);
-  const char *reason = kernel_reason && kernel_reason[0] ? kernel_reason : strerror(err);
-  snprintf(msg, sizeof msg, "%s %s: %s", op, subject, reason);
   napi_value m, c, e, v;
   napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
   napi_create_string_utf8(env, code ? code : "EUNKNOWN", NAPI_AUTO_LENGTH, &c);
@@ -23,6 +17,18 @@ static inline napi_value nsvs_op_error(napi_env env, const char *op, const char 
   napi_set_named_property(env, e, "code", c);
   napi_create_int32(env, err, &v);
   napi_set_named_property(env, e, "errno", v);
+  return e;
+}
+
+/*
+ * An Error "<op> <subject>: <reason>" with fields code (errno name), errno,
+ * op and reason (the kernel's extended-ack text, or strerror).
+ */
+static inline napi_value nsvs_op_error(napi_env env, const char *op, const char *subject, int err, const char *kernel_reason) {
+  char msg[512];
+  const char *reason = kernel_reason && kernel_reason[0] ? kernel_reason : strerror(err);
+  snprintf(msg, sizeof msg, "%s %s: %s", op, subject, reason);
+  napi_value e = nsvs_errno_error(env, msg, err), v;
   napi_create_string_utf8(env, op, NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, e, "op", v);
   napi_create_string_utf8(env, reason, NAPI_AUTO_LENGTH, &v);
