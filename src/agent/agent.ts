@@ -1,4 +1,5 @@
 import { HeapSettler } from '../observe/heap-settle.js';
+import { forgetMemos } from '../openflow/bounded-memo.js';
 import { Subject, Subscription, merge, map, filter, scan, tap } from 'rxjs';
 import type { AgentConfig } from '../config/types.js';
 import type { DesiredDeps } from '../core/desired.js';
@@ -96,6 +97,7 @@ export class Agent {
   readonly ready: Promise<void>;
   private markReady!: () => void;
   private readonly closeFlowDriver: () => void;
+  private forgetFlowDumps: () => void = () => undefined;
 
   private constructor(
     readonly config: AgentConfig,
@@ -111,6 +113,11 @@ export class Agent {
     this.gate = new OwnedStateGate(config.bridge);
     this.troubles = new NamespaceTroubles(this.metrics);
     this.settler = new HeapSettler({
+      // The memos (flow keys, codec texts, interface names) and the last dump's flows: rebuilt by the next pass.
+      beforeCollect: () => {
+        forgetMemos();
+        this.forgetFlowDumps();
+      },
       onSettle: (r) => {
         this.metrics.heapSettle.observe(r.durationMs / 1000);
         opts.logger.debug({ bridge: config.bridge, changes: r.changes, durationMs: Math.round(r.durationMs), heapUsedMiB: [r.heapUsedBefore, r.heapUsedAfter].map((b) => Math.round(b / 1048576)) }, 'heap settled after a burst');
@@ -138,6 +145,7 @@ export class Agent {
     });
     const flowDriver = flows.driver;
     this.closeFlowDriver = () => flows.close();
+    this.forgetFlowDumps = () => flows.forget();
     this.reconciler = new Reconciler({
       config,
       bridgeUuid: () => this.bridge.uuid,

@@ -19,6 +19,8 @@ export interface HeapSettlerOptions {
   /** The collector; default: V8's, exposed at run time (undefined when it cannot be). */
   readonly gc?: (() => void) | undefined;
   readonly onSettle?: (r: HeapSettleReport) => void;
+  /** Before collecting: drop caches worth less than their memory once the burst is over. */
+  readonly beforeCollect?: () => void;
 }
 
 /**
@@ -97,6 +99,7 @@ export class HeapSettler {
     this.pending = 0;
     const before = process.memoryUsage().heapUsed;
     const t0 = performance.now();
+    this.o.beforeCollect?.();
     // Twice: the first collection frees the garbage and finds the fragmented pages, the second moves
     // what lives on them and returns them (the heap V8 keeps shrinks to what is live; one collection
     // alone left 10-20 MiB of half-empty pages at 1000 ports).

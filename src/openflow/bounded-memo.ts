@@ -12,7 +12,15 @@ export class BoundedMap<V> {
   private current = new Map<string, V>();
   private old = new Map<string, V>();
 
-  constructor(private readonly max: number) {}
+  constructor(private readonly max: number) {
+    onForgetMemos(() => this.clear(), this);
+  }
+
+  /** Forgets everything (the memo fills again as it is used). */
+  clear(): void {
+    this.current = new Map();
+    this.old = new Map();
+  }
 
   get(key: string): V | undefined {
     const hit = this.current.get(key);
@@ -49,4 +57,34 @@ export function boundedMemo<V>(max: number, compute: (key: string) => V): (key: 
     cache.set(key, value);
     return value;
   };
+}
+
+/** What forgetMemos() clears; weakly held, so a memo that is itself gone is not kept. */
+const forgetters = new Set<WeakRef<() => void>>();
+/** Strong references for the functions registered with their owner's lifetime (see onForgetMemos). */
+const owners = new WeakMap<object, () => void>();
+
+/**
+ * Registers a way to forget a memo, for forgetMemos(). The function is held weakly: a memo that is itself
+ * collected (an object's own cache) drops out. `owner` keeps the function alive as long as it lives
+ * (default: the function alone, for module-level memos that live as long as the process).
+ */
+export function onForgetMemos(forget: () => void, owner?: object): void {
+  if (owner !== undefined) owners.set(owner, forget);
+  else moduleForgetters.push(forget);
+  forgetters.add(new WeakRef(forget));
+}
+const moduleForgetters: (() => void)[] = [];
+
+/**
+ * Clears every memo of the process: once a burst is over, what the memos hold for flows and namespaces
+ * that may be gone is given back with the rest of the burst's garbage (src/observe/heap-settle.ts); the
+ * memos that are still useful fill again on the next pass, at the cost of working their values out once.
+ */
+export function forgetMemos(): void {
+  for (const ref of forgetters) {
+    const f = ref.deref();
+    if (f === undefined) forgetters.delete(ref);
+    else f();
+  }
 }

@@ -1,5 +1,6 @@
 import type { Flow } from './flow.js';
 import { canonicalMatch } from './canonical-match.js';
+import { onForgetMemos } from './bounded-memo.js';
 
 /** What a switch needs to go from `actual` to `desired`. */
 export interface FlowDiff {
@@ -54,6 +55,13 @@ let oldKeyCount = 0;
 export function rememberedFlowKeys(): number {
   return knownKeyCount + oldKeyCount;
 }
+
+onForgetMemos(() => {
+  knownKeys = new Map();
+  oldKeys = new Map();
+  knownKeyCount = 0;
+  oldKeyCount = 0;
+});
 
 function turnKeys(): void {
   oldKeys = knownKeys;

@@ -73,6 +73,11 @@ export class NativeFlowDriver implements FlowDriver {
     });
   }
 
+  /** Forgets the flows the last dumps read (the next dump decodes everything once). */
+  forgetDumps(): void {
+    this.readCaches.clear();
+  }
+
   /** Closes every connection (the agent's shutdown). */
   close(): void {
     for (const c of this.conns.values()) void c.then((conn) => conn.close(), () => undefined);

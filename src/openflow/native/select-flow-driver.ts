@@ -12,6 +12,8 @@ export interface SelectedFlowDriver {
   readonly driver: FlowDriver;
   /** Closes the native connections (the agent's shutdown). */
   close(): void;
+  /** Drops what the native driver remembers of its last dumps (memory after a burst; nothing on ovs-ofctl). */
+  forget(): void;
 }
 
 export interface SelectFlowDriverOptions extends OfctlDriverOptions {
@@ -24,15 +26,15 @@ export interface SelectFlowDriverOptions extends OfctlDriverOptions {
 export function selectFlowDriver(mode: FlowDriverMode, opts: SelectFlowDriverOptions): SelectedFlowDriver {
   if (mode === 'ofctl') {
     opts.onPath?.(false);
-    return { driver: new OfctlDriver(opts), close: () => undefined };
+    return { driver: new OfctlDriver(opts), close: () => undefined, forget: () => undefined };
   }
   const native = new NativeFlowDriver({ ovsRundir: opts.ovsRundir, cookie: opts.cookie, ...(opts.logger ? { logger: opts.logger } : {}) });
   if (mode === 'native') {
     opts.onPath?.(true);
-    return { driver: native, close: () => native.close() };
+    return { driver: native, close: () => native.close(), forget: () => native.forgetDumps() };
   }
   const fallback = new FallbackFlowDriver(native, new OfctlDriver(opts), opts.logger, opts.onPath);
-  return { driver: fallback, close: () => native.close() };
+  return { driver: fallback, close: () => native.close(), forget: () => native.forgetDumps() };
 }
 
 /**

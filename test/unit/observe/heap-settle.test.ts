@@ -67,6 +67,15 @@ describe('HeapSettler', () => {
     expect(calls()).toBe(1);
   });
 
+  it('drops the caches it is given just before collecting', () => {
+    vi.useFakeTimers();
+    const order: string[] = [];
+    const s = new HeapSettler({ minChanges: 1, quietMs: 10, gc: () => void order.push('gc'), beforeCollect: () => void order.push('forget') });
+    s.note(5);
+    vi.advanceTimersByTime(10);
+    expect(order).toEqual(['forget', 'gc', 'gc']);
+  });
+
   it('does nothing after stop, and nothing without a collector', () => {
     vi.useFakeTimers();
     const { s, calls } = settler();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BoundedMap, boundedMemo } from '../../../src/openflow/bounded-memo.js';
+import { BoundedMap, boundedMemo, forgetMemos } from '../../../src/openflow/bounded-memo.js';
+import { diffFlows, rememberedFlowKeys } from '../../../src/openflow/flow-diff.js';
 
 describe('boundedMemo', () => {
   it('computes each key once while it is in use, and forgets what a whole generation did not use', () => {
@@ -36,5 +37,29 @@ describe('BoundedMap', () => {
       for (let i = 0; i < 32; i++) expect(m.get(`hot${i}`)).toBe(i);
     }
     expect(m.size).toBeLessThanOrEqual(128);
+  });
+});
+
+describe('forgetMemos', () => {
+  it('empties every memo of the process, the flow-key one included; a memo then works its values out again', () => {
+    const calls: string[] = [];
+    const upper = boundedMemo(100, (k) => {
+      calls.push(k);
+      return k.toUpperCase();
+    });
+    const m = new BoundedMap<number>(100);
+    m.set('a', 1);
+    upper('x');
+    const flows = [{ table: 0, priority: 1, match: 'in_port=1', actions: 'drop', cookie: 1n }];
+    diffFlows(flows, flows);
+    expect(rememberedFlowKeys()).toBeGreaterThan(0);
+    forgetMemos();
+    expect(m.get('a')).toBeUndefined();
+    expect(m.size).toBe(0);
+    expect(rememberedFlowKeys()).toBe(0);
+    expect(upper('x')).toBe('X');
+    expect(calls).toEqual(['x', 'x']);
+    // And the diff is still right after it.
+    expect(diffFlows(flows, flows)).toEqual({ add: [], modify: [], del: [], duplicates: [] });
   });
 });
