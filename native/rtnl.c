@@ -328,10 +328,11 @@ static napi_value throw_outcome(napi_env env, const char *op, const char *subjec
 
 #define IFNAME_ARG(env, v, buf) nsvs_str_arg(env, v, buf, sizeof buf, "interface name must be 1-15 bytes")
 
-static int ipv4_arg(napi_env env, napi_value v, struct in_addr *out, const char *what) {
-  char text[INET_ADDRSTRLEN + 2];
+/* An address of `family` (AF_INET into a struct in_addr, AF_INET6 into a struct in6_addr) from a JS string. */
+static int ip_arg(napi_env env, napi_value v, int family, void *out, const char *what) {
+  char text[INET6_ADDRSTRLEN + 2];
   if (nsvs_str_arg(env, v, text, sizeof text, what)) return -1;
-  if (inet_pton(AF_INET, text, out) != 1) {
+  if (inet_pton(family, text, out) != 1) {
     napi_throw_type_error(env, "EINVAL", what);
     return -1;
   }
@@ -455,16 +456,6 @@ struct v6_conf {
   int prefix, has_gw;
 };
 
-static int ipv6_arg(napi_env env, napi_value v, struct in6_addr *out, const char *what) {
-  char text[INET6_ADDRSTRLEN + 2];
-  if (nsvs_str_arg(env, v, text, sizeof text, what)) return -1;
-  if (inet_pton(AF_INET6, text, out) != 1) {
-    napi_throw_type_error(env, "EINVAL", what);
-    return -1;
-  }
-  return 0;
-}
-
 static napi_value configure(napi_env env, napi_value *argv, const struct v6_conf *v6);
 
 static napi_value js_configure(napi_env env, napi_callback_info info) {
@@ -478,10 +469,10 @@ static napi_value js_configure6(napi_env env, napi_callback_info info) {
   struct v6_conf v6;
   napi_valuetype gw_type;
   if (nsvs_args(env, info, 9, argv)) return NULL;
-  if (ipv6_arg(env, argv[6], &v6.ip, "expected an IPv6 address") || nsvs_int_arg(env, argv[7], &v6.prefix, "expected an IPv6 prefix length")) return NULL;
+  if (ip_arg(env, argv[6], AF_INET6, &v6.ip, "expected an IPv6 address") || nsvs_int_arg(env, argv[7], &v6.prefix, "expected an IPv6 prefix length")) return NULL;
   if (napi_typeof(env, argv[8], &gw_type) != napi_ok) return NULL;
   v6.has_gw = gw_type != napi_null && gw_type != napi_undefined;
-  if (v6.has_gw && ipv6_arg(env, argv[8], &v6.gw, "expected an IPv6 gateway")) return NULL;
+  if (v6.has_gw && ip_arg(env, argv[8], AF_INET6, &v6.gw, "expected an IPv6 gateway")) return NULL;
   if (v6.prefix < 1 || v6.prefix > 128) {
     napi_throw_type_error(env, "EINVAL", "invalid IPv6 prefix length");
     return NULL;
@@ -499,14 +490,14 @@ static napi_value configure(napi_env env, napi_value *argv, const struct v6_conf
   /* An IPv6-only port (rtnlConfigure6 with ip null) gets no IPv4 address, and so no IPv4 route either. */
   if (napi_typeof(env, argv[3], &ip_type) != napi_ok) return NULL;
   int has_ip = !v6 || (ip_type != napi_null && ip_type != napi_undefined);
-  if (has_ip && (ipv4_arg(env, argv[3], &ip, "expected an IPv4 address") || nsvs_int_arg(env, argv[4], &prefix, "expected a prefix length"))) return NULL;
+  if (has_ip && (ip_arg(env, argv[3], AF_INET, &ip, "expected an IPv4 address") || nsvs_int_arg(env, argv[4], &prefix, "expected a prefix length"))) return NULL;
   if (napi_typeof(env, argv[5], &gw_type) != napi_ok) return NULL;
   int has_gw = gw_type != napi_null && gw_type != napi_undefined;
   if (has_gw && !has_ip) {
     napi_throw_type_error(env, "EINVAL", "an IPv4 gateway needs an IPv4 address");
     return NULL;
   }
-  if (has_gw && ipv4_arg(env, argv[5], &gw, "expected an IPv4 gateway")) return NULL;
+  if (has_gw && ip_arg(env, argv[5], AF_INET, &gw, "expected an IPv4 gateway")) return NULL;
   if (prefix < 1 || prefix > 32 || netns < 0) {
     napi_throw_type_error(env, "EINVAL", "invalid prefix length or namespace descriptor");
     return NULL;
