@@ -10,8 +10,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PLUG_CONCURRENCY } from '../src/plumbing/index.js';
 import { installSignalCleanup, isInterrupted, runAllCleanups, runBench } from './lib/cleanup.js';
-import { machineInfo, writeResult } from './lib/results.js';
-import { renderTable } from './lib/table.js';
+import { machineInfo, publishResult } from './lib/results.js';
 import { withTimeout } from './lib/timing.js';
 import { floorContender } from './lib/burst/floor.js';
 import { nsvswitchContender } from './lib/burst/nsvswitch.js';
@@ -103,7 +102,7 @@ async function main(): Promise<number> {
   if (isInterrupted()) return 130;
   const breakdown = agentBreakdownTable(runs);
   const summary = [burstTimesTable(runs), burstRatiosTable(runs), ...(breakdown ? [breakdown] : [])];
-  const file = await writeResult({
+  await publishResult({
     name: 'burst',
     startedAt,
     finishedAt: new Date().toISOString(),
@@ -112,8 +111,6 @@ async function main(): Promise<number> {
     results: runs,
     summary,
   });
-  for (const t of summary) process.stdout.write(`\n${renderTable(t)}`);
-  process.stdout.write(`\nresults: ${file}\n`);
   const anyFailed = runs.some((r) => Object.values(r.outcomes).some((o) => o.status === 'failed'));
   return anyFailed ? 2 : 0;
 }

@@ -32,10 +32,10 @@ import { agentBreakdown } from './lib/burst/nsvswitch.js';
 import { parsePromText } from './lib/prom-text.js';
 import { httpGetInNetns } from './lib/http-in-netns.js';
 import { InterfaceMonitor } from './lib/interface-monitor.js';
-import { machineInfo, writeResult } from './lib/results.js';
+import { machineInfo, publishResult } from './lib/results.js';
 import { startBenchSandbox } from './lib/sandbox.js';
 import { summarize, type Summary } from './lib/stats.js';
-import { renderTable, type Table } from './lib/table.js';
+import type { Table } from './lib/table.js';
 import { nowMs, pollUntil } from './lib/timing.js';
 
 const AGENT_BRIDGE = 'br-cbench';
@@ -333,7 +333,7 @@ async function main(): Promise<number> {
     if (isInterrupted()) return 130;
     const nsvswitch = await agentPhase(ctx, entry.bin);
     const { tables: summary, ratios } = tables({ floor, classic, nsvswitch }, n, concurrency);
-    const file = await writeResult({
+    await publishResult({
       name: 'cri',
       startedAt,
       finishedAt: new Date().toISOString(),
@@ -342,8 +342,6 @@ async function main(): Promise<number> {
       results: { floor, classic, nsvswitch, ratios },
       summary,
     });
-    for (const t of summary) process.stdout.write(`\n${renderTable(t)}`);
-    process.stdout.write(`\nresults: ${file}\n`);
     return 0;
   } finally {
     await monitor?.stop();

@@ -33,10 +33,9 @@ import { burstTable, dockerRatios, perContainerTable, ratiosTable, type DockerRo
 import { httpGetInNetns } from './lib/http-in-netns.js';
 import { InterfaceMonitor } from './lib/interface-monitor.js';
 import { parsePromText, type PromSamples } from './lib/prom-text.js';
-import { machineInfo, writeResult } from './lib/results.js';
+import { machineInfo, publishResult } from './lib/results.js';
 import { startBenchSandbox } from './lib/sandbox.js';
 import { deltas } from './lib/stats.js';
-import { renderTable } from './lib/table.js';
 import { pollUntil } from './lib/timing.js';
 
 const AGENT_BRIDGE = 'br-dbench';
@@ -257,7 +256,7 @@ async function main(): Promise<number> {
     if (isInterrupted()) return 130;
     const ratios = dockerRatios(results);
     const summary = [perContainerTable(results, concurrency), burstTable(results, n), ratiosTable(ratios)];
-    const file = await writeResult({
+    await publishResult({
       name: 'docker',
       startedAt,
       finishedAt: new Date().toISOString(),
@@ -266,8 +265,6 @@ async function main(): Promise<number> {
       results: { rounds: results, ratios },
       summary,
     });
-    for (const t of summary) process.stdout.write(`\n${renderTable(t)}`);
-    process.stdout.write(`\nresults: ${file}\n`);
     return 0;
   } finally {
     await monitor?.stop();

@@ -17,8 +17,8 @@ import { run } from '../src/exec/run.js';
 import { NativeFlowDriver } from '../src/openflow/native/native-driver.js';
 import { installSignalCleanup, isInterrupted, runBench } from './lib/cleanup.js';
 import { startBenchSandbox } from './lib/sandbox.js';
-import { machineInfo, writeResult } from './lib/results.js';
-import { renderTable, type Table } from './lib/table.js';
+import { machineInfo, publishResult } from './lib/results.js';
+import type { Table } from './lib/table.js';
 import { summarize, type Summary } from './lib/stats.js';
 import { benchIp, benchMac } from './lib/addresses.js';
 
@@ -109,10 +109,7 @@ async function main(): Promise<void> {
         'ports are fake ofports (OVS accepts output to missing ports): flow programming only, no veths',
       ],
     }];
-    for (const t of summary) process.stdout.write(`\n${renderTable(t)}`);
-    if (isInterrupted()) return;
-    const file = await writeResult({ name: 'flows-dual-stack', startedAt, finishedAt: new Date().toISOString(), machine, params: { ports: nPorts, tenants: nTenants, runs }, results, summary });
-    process.stdout.write(`\nwrote ${file}\n`);
+    await publishResult({ name: 'flows-dual-stack', startedAt, finishedAt: new Date().toISOString(), machine, params: { ports: nPorts, tenants: nTenants, runs }, results, summary }, { write: !isInterrupted() });
   } finally {
     native?.close();
     await stop();

@@ -19,8 +19,8 @@ import { run } from '../src/exec/run.js';
 import { NativeFlowDriver } from '../src/openflow/native/native-driver.js';
 import { installSignalCleanup, isInterrupted, runBench } from './lib/cleanup.js';
 import { startBenchSandbox } from './lib/sandbox.js';
-import { machineInfo, writeResult } from './lib/results.js';
-import { renderTable, type Table } from './lib/table.js';
+import { machineInfo, publishResult } from './lib/results.js';
+import type { Table } from './lib/table.js';
 import { summarize, type Summary } from './lib/stats.js';
 import { benchIp, benchMac } from './lib/addresses.js';
 
@@ -176,10 +176,7 @@ async function main(): Promise<void> {
         ],
       },
     ];
-    for (const t of summary) process.stdout.write(`\n${renderTable(t)}`);
-    if (isInterrupted()) return;
-    const file = await writeResult({ name: 'flows', startedAt, finishedAt: new Date().toISOString(), machine, params: { ports: nPorts, tenants: nTenants, runs }, results, summary });
-    process.stdout.write(`\nwrote ${file}\n`);
+    await publishResult({ name: 'flows', startedAt, finishedAt: new Date().toISOString(), machine, params: { ports: nPorts, tenants: nTenants, runs }, results, summary }, { write: !isInterrupted() });
   } finally {
     native?.close();
     await stop();

@@ -26,10 +26,10 @@ import { installSignalCleanup, isInterrupted, runAllCleanups, runBench } from '.
 import { formatMs, formatRatio, ratio } from './lib/format.js';
 import type { PromSamples } from './lib/prom-text.js';
 import { benchSize, quickMode } from './lib/quick.js';
-import { machineInfo, writeResult } from './lib/results.js';
+import { machineInfo, publishResult } from './lib/results.js';
 import { FLOOR_STEPS, singleAttachFloor, type FloorAttach } from './lib/single-attach-floor.js';
 import { summarize, type Summary } from './lib/stats.js';
-import { renderTable, type Table } from './lib/table.js';
+import type { Table } from './lib/table.js';
 import { nowMs, withTimeout } from './lib/timing.js';
 
 const BRIDGE = 'br-bench';
@@ -249,7 +249,7 @@ async function main(): Promise<number> {
   }
 
   const summary = [latencyTable, ...stageTables];
-  const file = await writeResult({
+  await publishResult({
     // A preloaded run is a different experiment: it must not replace the plain one.
     name: preload > 0 ? `latency-preload-${preload}` : 'latency',
     startedAt,
@@ -271,8 +271,6 @@ async function main(): Promise<number> {
     },
     summary,
   });
-  for (const t of summary) process.stdout.write(`\n${renderTable(t)}`);
-  process.stdout.write(`\nresults: ${file}\n`);
   return floorError ? 2 : 0;
 }
 

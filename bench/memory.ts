@@ -15,8 +15,8 @@ import { agentStages } from './lib/agent-stages.js';
 import { installSignalCleanup, isInterrupted, runBench } from './lib/cleanup.js';
 import { formatMiB, formatMs, formatRatio, ratio } from './lib/format.js';
 import { benchSize, quickMode } from './lib/quick.js';
-import { machineInfo, writeResult } from './lib/results.js';
-import { renderTable, type Table } from './lib/table.js';
+import { machineInfo, publishResult } from './lib/results.js';
+import type { Table } from './lib/table.js';
 import { nowMs, withTimeout } from './lib/timing.js';
 
 const BRIDGE = 'br-bench';
@@ -138,7 +138,7 @@ async function main(): Promise<number> {
     ],
   };
   const summary = [table];
-  const file = await writeResult({
+  await publishResult({
     name: 'memory',
     startedAt,
     finishedAt: new Date().toISOString(),
@@ -147,8 +147,6 @@ async function main(): Promise<number> {
     results: { samples, maxRssAtN: maxAtN, growthAtN, growthAfterDelete: growthDeleted, heapGrowthAfterDelete: heapGrowth, reconcileErrors: errors, ratioToGoal: ratio(maxAtN, GOAL_RSS_BYTES), ratioToGoal18: ratio(maxAtN, GOAL_RSS_BYTES_18) },
     summary,
   });
-  for (const t of summary) process.stdout.write(`\n${renderTable(t)}`);
-  process.stdout.write(`\nresults: ${file}\n`);
   // A missed goal is a finding, not a failed bench: the table says it.
   return 0;
 }

@@ -25,8 +25,8 @@ import type { NamespaceEvent } from '../src/netns/types.js';
 import { PrivateNetnsDir } from '../src/sandbox/private-netns-dir.js';
 import { run } from '../src/exec/run.js';
 import { deferCleanup, installSignalCleanup, runAllCleanups } from './lib/cleanup.js';
-import { machineInfo, writeResult } from './lib/results.js';
-import { renderTable, type Table } from './lib/table.js';
+import { machineInfo, publishResult } from './lib/results.js';
+import type { Table } from './lib/table.js';
 import { summarize, type Summary } from './lib/stats.js';
 
 /** Longest wait for any one event before the bench calls it lost. */
@@ -167,9 +167,7 @@ async function main(): Promise<number> {
     results.push(await measureMode('file-hints', true, dir, nSeq, nBurst));
     results.push(await measureMode('rescan-only', false, dir, nSeq, nBurst));
     const summary = tables(results, nSeq);
-    for (const t of summary) process.stdout.write(`\n${renderTable(t)}`);
-    const file = await writeResult({ name: 'netns-events', startedAt, finishedAt: new Date().toISOString(), machine, params: { sequential: nSeq, burst: nBurst }, results, summary });
-    process.stdout.write(`\nwrote ${file}\n`);
+    await publishResult({ name: 'netns-events', startedAt, finishedAt: new Date().toISOString(), machine, params: { sequential: nSeq, burst: nBurst }, results, summary });
     return 0;
   } finally {
     await undo();

@@ -27,8 +27,8 @@ import { watchNamespaces$, nodeNetnsFs, type NetnsFs } from '../src/netns/index.
 import { PrivateNetnsDir } from '../src/sandbox/private-netns-dir.js';
 import { run } from '../src/exec/run.js';
 import { deferCleanup, installSignalCleanup, runAllCleanups } from './lib/cleanup.js';
-import { machineInfo, writeResult } from './lib/results.js';
-import { renderTable, type Table } from './lib/table.js';
+import { machineInfo, publishResult } from './lib/results.js';
+import type { Table } from './lib/table.js';
 import { summarize, type Summary } from './lib/stats.js';
 
 /** Longest wait for the event or the warning before the bench calls it lost (the bug was 242 s). */
@@ -174,9 +174,7 @@ async function main(): Promise<number> {
       };
     });
     const summary = tables(aggs, rounds);
-    for (const t of summary) process.stdout.write(`\n${renderTable(t)}`);
-    const file = await writeResult({ name: 'netns-stray', startedAt, finishedAt: new Date().toISOString(), machine, params: { strays: counts, rounds }, results: { rounds: results, aggregates: aggs }, summary });
-    process.stdout.write(`\nwrote ${file}\n`);
+    await publishResult({ name: 'netns-stray', startedAt, finishedAt: new Date().toISOString(), machine, params: { strays: counts, rounds }, results: { rounds: results, aggregates: aggs }, summary });
     return 0;
   } finally {
     await undo();

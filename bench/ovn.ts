@@ -26,8 +26,7 @@ import type { OvnBenchCtx } from './lib/ovn/phase.js';
 import { extraTable, latencyTable, medianPhase, OVN_CONTENDERS, ovnRatios, ratiosPerRound, ratiosTable, roundOrder, type OvnContender, type OvnPhase } from './lib/ovn/report.js';
 import { scriptedPhase } from './lib/ovn/scripted.js';
 import { benchSize, quickMode } from './lib/quick.js';
-import { machineInfo, writeResult } from './lib/results.js';
-import { renderTable } from './lib/table.js';
+import { machineInfo, publishResult } from './lib/results.js';
 import { pollUntil } from './lib/timing.js';
 
 const HOSTS = 3;
@@ -118,7 +117,7 @@ async function main(): Promise<number> {
       ratiosTable(ratios, perRound),
       extraTable(medians),
     ];
-    const file = await writeResult({
+    await publishResult({
       name: 'ovn',
       startedAt,
       finishedAt: new Date().toISOString(),
@@ -127,8 +126,6 @@ async function main(): Promise<number> {
       results: { phases, failures, medians, ratios, ratiosPerRound: perRound },
       summary,
     });
-    for (const t of summary) process.stdout.write(`\n${renderTable(t)}`);
-    process.stdout.write(`\nresults: ${file}\n`);
     return failures.length > 0 ? 2 : 0;
   } finally {
     await Promise.all(monitors.map((m) => m.stop()));

@@ -27,8 +27,8 @@ import { FrameScanner } from '../src/ovsdb/wire/frame-scanner.js';
 import { RaftCluster, TEST_DB } from '../test/integration/ovsdb/raft-cluster.js';
 import { deferCleanup, installSignalCleanup, runBench } from './lib/cleanup.js';
 import { benchRoot } from './lib/sandbox.js';
-import { machineInfo, writeResult } from './lib/results.js';
-import { renderTable, type Table } from './lib/table.js';
+import { machineInfo, publishResult } from './lib/results.js';
+import type { Table } from './lib/table.js';
 import { summarize, type Summary } from './lib/stats.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -347,9 +347,7 @@ async function main(): Promise<void> {
         'sync and update runs alternate ours / IDL on the same cluster; the bulk fill ran with a 4 s election timer',
       ],
     }];
-    for (const t of summary) process.stdout.write(`\n${renderTable(t)}`);
-    const file = await writeResult({ name: 'ovsdb-cluster', startedAt, finishedAt: new Date().toISOString(), machine, params: { rows, small, updates: k, runs }, results, summary });
-    process.stdout.write(`\nwrote ${file}\n`);
+    await publishResult({ name: 'ovsdb-cluster', startedAt, finishedAt: new Date().toISOString(), machine, params: { rows, small, updates: k, runs }, results, summary });
   } finally {
     await w.close();
     await stop();

@@ -25,8 +25,8 @@ import { run } from '../src/exec/run.js';
 import { OvsdbClient, Txn, byUuid, cond, mutation, ovsSet, type Operation } from '../src/ovsdb/index.js';
 import { deferCleanup, installSignalCleanup, isInterrupted, runBench } from './lib/cleanup.js';
 import { benchRoot } from './lib/sandbox.js';
-import { machineInfo, writeResult } from './lib/results.js';
-import { renderTable, type Table } from './lib/table.js';
+import { machineInfo, publishResult } from './lib/results.js';
+import type { Table } from './lib/table.js';
 import { summarize, type Summary } from './lib/stats.js';
 
 const BRIDGE = 'br-bench';
@@ -205,9 +205,7 @@ async function main(): Promise<void> {
         ],
       },
     ];
-    for (const t of summary) process.stdout.write(`\n${renderTable(t)}`);
-    const file = await writeResult({ name: 'ovsdb-transactions', startedAt, finishedAt: new Date().toISOString(), machine, params: { ports: n, runs, vsctlSample: sample, vswitchd: false }, results, summary });
-    process.stdout.write(`\nwrote ${file}\n`);
+    await publishResult({ name: 'ovsdb-transactions', startedAt, finishedAt: new Date().toISOString(), machine, params: { ports: n, runs, vsctlSample: sample, vswitchd: false }, results, summary });
   } finally {
     await client?.close();
     await stop();

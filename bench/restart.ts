@@ -24,9 +24,9 @@ import { formatMiB, formatMs, formatRatio, ratio } from './lib/format.js';
 import { diffSnapshots, plumbingSnapshot, type SnapshotDiff } from './lib/plumbing-snapshot.js';
 import type { PromSamples } from './lib/prom-text.js';
 import { benchSize, quickMode } from './lib/quick.js';
-import { machineInfo, writeResult } from './lib/results.js';
+import { machineInfo, publishResult } from './lib/results.js';
 import { summarize } from './lib/stats.js';
-import { renderTable, type Table } from './lib/table.js';
+import type { Table } from './lib/table.js';
 import { nowMs, withTimeout } from './lib/timing.js';
 
 const BRIDGE = 'br-bench';
@@ -174,7 +174,7 @@ async function main(): Promise<number> {
   };
   const summary = [restartTable, disturbance];
   const disturbed = d === undefined || Object.entries(d).some(([k, v]) => k !== 'examples' && typeof v === 'number' && v > 0) || youngFlows > 0;
-  const file = await writeResult({
+  await publishResult({
     name: 'restart',
     startedAt,
     finishedAt: new Date().toISOString(),
@@ -183,8 +183,6 @@ async function main(): Promise<number> {
     results: { emptyStartMs, plugMs, restarts: runs, toReady: ready, goals: { zeroOvsdbWrites: zeroWrites, zeroFlowMods: zeroMods }, disturbance: d, youngFlows, restartWindowS, oldestFlowAgeS },
     summary,
   });
-  for (const t of summary) process.stdout.write(`\n${renderTable(t)}`);
-  process.stdout.write(`\nresults: ${file}\n`);
   return zeroWrites && zeroMods && !disturbed ? 0 : 2;
 }
 

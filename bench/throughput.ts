@@ -30,10 +30,10 @@ import { readNsInterface } from './lib/netns-check.js';
 import { droppedBetween, parseDumpPorts, type PortCounters } from './lib/ofctl-ports.js';
 import { processCpuSeconds } from './lib/process-cpu.js';
 import { benchSize, quickMode } from './lib/quick.js';
-import { machineInfo, writeResult } from './lib/results.js';
+import { machineInfo, publishResult } from './lib/results.js';
 import { benchRoot } from './lib/sandbox.js';
 import { percentile } from './lib/stats.js';
-import { renderTable, type Table } from './lib/table.js';
+import type { Table } from './lib/table.js';
 import { pairedRatios, roundOrder, summarizeOutcomes, type OutcomeSummary } from './lib/throughput-rounds.js';
 import { nowMs, pollUntil, withTimeout } from './lib/timing.js';
 
@@ -362,7 +362,7 @@ async function main(): Promise<number> {
 
   const summary = [tcpTable, ...(udpTable ? [udpTable] : []), setupTable];
   const med = (xs: number[]): number | undefined => (xs.length ? percentile(xs, 50) : undefined);
-  const file = await writeResult({
+  await publishResult({
     name: 'throughput',
     startedAt,
     finishedAt: new Date().toISOString(),
@@ -389,8 +389,6 @@ async function main(): Promise<number> {
     },
     summary,
   });
-  for (const t of summary) process.stdout.write(`\n${renderTable(t)}`);
-  process.stdout.write(`\nresults: ${file}\n`);
   const anyFailed = configs.some((c) => failure(runs.get(c) as ConfigRun, tcpSum.get(c)) !== undefined || (udpSum.get(c)?.errors.length ?? 0) > 0);
   return anyFailed ? 2 : 0;
 }

@@ -20,8 +20,8 @@ import { Composer, Parser } from 'yaml';
 import { run } from '../src/exec/run.js';
 import { deferCleanup, installSignalCleanup, isInterrupted, runBench } from './lib/cleanup.js';
 import { benchRoot } from './lib/sandbox.js';
-import { machineInfo, writeResult } from './lib/results.js';
-import { renderTable, type Table } from './lib/table.js';
+import { machineInfo, publishResult } from './lib/results.js';
+import type { Table } from './lib/table.js';
 import { summarize, type Summary } from './lib/stats.js';
 
 /** `n` tenants, one YAML document each (about 150 bytes: 1.5 MB for 10,000). */
@@ -142,9 +142,7 @@ async function main(): Promise<void> {
         rows: hostile.map((h) => [h.name, kb(h.bytes), f(h.ms), h.verdict]),
       },
     ];
-    for (const t of summary) process.stdout.write(`\n${renderTable(t)}`);
-    const file = await writeResult({ name: 'validate', startedAt, finishedAt: new Date().toISOString(), machine, params: { runs, sizes }, results: { sizes: sizeResults, ratios, hostile }, summary });
-    process.stdout.write(`\nwrote ${file}\n`);
+    await publishResult({ name: 'validate', startedAt, finishedAt: new Date().toISOString(), machine, params: { runs, sizes }, results: { sizes: sizeResults, ratios, hostile }, summary });
   } finally {
     await cleanup();
   }

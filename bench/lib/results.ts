@@ -3,7 +3,7 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../src/exec/run.js';
-import type { Table } from './table.js';
+import { renderTable, type Table } from './table.js';
 
 /** bench/results, next to the bench scripts (independent of the caller's cwd). */
 export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
@@ -61,6 +61,17 @@ export async function writeResult<T>(result: BenchResult<T>, dir = RESULTS_DIR):
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, `${JSON.stringify(result, null, 2)}\n`);
   await rename(tmp, file);
+  return file;
+}
+
+/**
+ * Writes the result (writeResult) and prints its tables and where it went; `write: false` (an interrupted
+ * run) only prints.
+ */
+export async function publishResult<T>(result: BenchResult<T>, opts: { readonly write?: boolean; readonly dir?: string } = {}): Promise<string | undefined> {
+  const file = opts.write === false ? undefined : await writeResult(result, opts.dir);
+  for (const t of result.summary) process.stdout.write(`\n${renderTable(t)}`);
+  if (file !== undefined) process.stdout.write(`\nresults: ${file}\n`);
   return file;
 }
 
