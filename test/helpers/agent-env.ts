@@ -107,6 +107,14 @@ export class AgentEnv {
     return j.data.map(([name, ofport, ids]) => ({ name, ofport: typeof ofport === 'number' ? ofport : -1, ids: Object.fromEntries(ids[1]) }));
   }
 
+  /** Waits until exactly `n` ports are ours and every one carries the ready marker; returns them. */
+  readyPorts(n: number, timeoutMs?: number, everyMs?: number): Promise<{ name: string; ofport: number; ids: Record<string, string> }[]> {
+    return eventually(`${n} ready ports`, async () => {
+      const o = await this.ownedInterfaces();
+      return o.length === n && o.every((i) => i.ids['nsvswitch-installed'] === 'true') && o;
+    }, timeoutMs, everyMs);
+  }
+
   async ownedInterfaces(): Promise<{ name: string; ofport: number; ids: Record<string, string> }[]> {
     return (await this.interfaces()).filter((i) => i.ids['nsvswitch-owner'] === 'nsvswitch');
   }
@@ -227,6 +235,17 @@ export async function freePort(): Promise<number> {
 }
 
 /** Sum of a counter's values whose labels include all of `labels`. */
+/**
+ * Lets a freshly started agent's follow-up passes run (OVSDB echo, namespace watch settling), forces one full
+ * resync, lets it finish, then stops the agent, so nothing races the checks that follow.
+ */
+export async function settleAndStop(agent: { resync(): void; stop(): Promise<void> }): Promise<void> {
+  await new Promise((r) => setTimeout(r, 1000));
+  agent.resync();
+  await new Promise((r) => setTimeout(r, 500));
+  await agent.stop();
+}
+
 export async function counterSum<L extends string>(c: Counter<L>, labels: Partial<Record<L, string>> = {}): Promise<number> {
   const { values } = await c.get();
   return values.filter((v) => Object.entries(labels).every(([k, want]) => (v.labels as Record<string, unknown>)[k] === want)).reduce((s, v) => s + v.value, 0);

@@ -23,10 +23,7 @@ describe('agent: plug namespaces into OVS', () => {
     await env.workloads.add('blue-1', 'blue-2', 'red-1', 'other');
     agent = await Agent.start(env.config(), { logger: silentLogger(), http: false });
     await agent.ready;
-    const owned = await eventually('3 ready ports', async () => {
-      const o = await env.ownedInterfaces();
-      return o.length === 3 && o.every((i) => i.ids['nsvswitch-installed'] === 'true') && o;
-    });
+    const owned = await env.readyPorts(3);
     expect(owned.map((i) => i.ids['nsvswitch-tenant']).sort()).toEqual(['blue', 'blue', 'red']);
     expect((await env.sb.vsctl('get', 'Bridge', BRIDGE, 'fail_mode')).trim()).toBe('secure');
     const addr = JSON.parse((await env.inNs('blue-1', 'ip', ['-j', '-4', 'addr', 'show', 'eth0'])).stdout) as { mtu: number; address: string; addr_info: { local: string; prefixlen: number }[] }[];
@@ -93,15 +90,9 @@ describe('agent: its bridge deleted under it', () => {
     await eventually('3 ready ports', async () => (await env.ownedInterfaces()).filter((i) => i.ids['nsvswitch-installed'] === 'true').length === 3);
     // A hole: blue-2's address is released, so blue-3's is not the next free one any more.
     await env.workloads.remove('blue-2');
-    const before = await eventually('2 ready ports', async () => {
-      const o = await env.ownedInterfaces();
-      return o.length === 2 && o.every((i) => i.ids['nsvswitch-installed'] === 'true') && o;
-    });
+    const before = await env.readyPorts(2);
     await env.sb.vsctl('del-br', BRIDGE);
-    const after = await eventually('2 ready ports again', async () => {
-      const o = await env.ownedInterfaces();
-      return o.length === 2 && o.every((i) => i.ids['nsvswitch-installed'] === 'true') && o;
-    });
+    const after = await env.readyPorts(2);
     const ipByNs = (l: typeof before) => Object.fromEntries(l.map((i) => [i.ids['nsvswitch-netns'], i.ids['nsvswitch-ip']]));
     // The records went with the bridge; the running agent remembers what it gave out.
     expect(ipByNs(after)).toEqual(ipByNs(before));

@@ -22,10 +22,7 @@ describe('traffic continuity across agent restarts, and recovery after ovs-vswit
     await env.workloads.add('ca-0', 'ca-1', 'cb-0');
     agent = await AgentChild.start(env);
     await agent.ready();
-    const rows = await eventually('3 ready ports', async () => {
-      const o = await env.ownedInterfaces();
-      return o.length === 3 && o.every((i) => i.ids['nsvswitch-installed'] === 'true') && o;
-    });
+    const rows = await env.readyPorts(3);
     for (const r of rows) ips.set(r.ids['nsvswitch-netns']!.split('/').pop()!, r.ids['nsvswitch-ip']!.split('/')[0]!);
     // On-link route to both tenants: cross-tenant packets go to the switch, which must drop them.
     await pool(['ca-0', 'ca-1', 'cb-0'], 3, (n) => run('ip', ['route', 'add', '10.80.0.0/16', 'dev', 'eth0'], { netns: env.workloads.path(n) }));

@@ -3,7 +3,7 @@ import { Agent } from '../../../src/agent/agent.js';
 import { Metrics } from '../../../src/observe/metrics.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import { run } from '../../../src/exec/run.js';
-import { AgentEnv, counterSum, eventually, pool, tenantYaml } from '../../helpers/agent-env.js';
+import { AgentEnv, counterSum, pool, tenantYaml, settleAndStop } from '../../helpers/agent-env.js';
 
 const NAMES = ['ds-0', 'ds-1', 'ds-2', 'v4-0', 'v4-1'];
 
@@ -33,10 +33,7 @@ describe('agent with a dual-stack tenant: records, addresses inside, restart wit
     ].join('---\n'));
     await env.workloads.add(...NAMES);
     agent = (await startAgent()).agent;
-    await eventually('5 ready ports', async () => {
-      const o = await env.ownedInterfaces();
-      return o.length === NAMES.length && o.every((i) => i.ids['nsvswitch-installed'] === 'true');
-    });
+    await env.readyPorts(NAMES.length);
   });
 
   afterAll(async () => {
@@ -63,10 +60,7 @@ describe('agent with a dual-stack tenant: records, addresses inside, restart wit
     await agent?.stop();
     const s = await startAgent();
     agent = s.agent;
-    await new Promise((r) => setTimeout(r, 1000));
-    agent.resync();
-    await new Promise((r) => setTimeout(r, 500));
-    await agent.stop();
+    await settleAndStop(agent);
     agent = undefined;
     expect(await counterSum(s.metrics.ovsdbTransactions, { kind: 'write' })).toBe(0);
     expect(await counterSum(s.metrics.flowMods)).toBe(0);

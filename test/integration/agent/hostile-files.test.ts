@@ -87,10 +87,7 @@ describe('agent: hostile files in a namespace directory', () => {
     ownBefore = await linksAndAddrs();
     agent = await Agent.start(env.config({ resyncIntervalMs: 1000 }), { logger });
     await agent.ready;
-    await eventually('3 ready ports', async () => {
-      const o = await env.ownedInterfaces();
-      return o.length === 3 && o.every((i) => i.ids['nsvswitch-installed'] === 'true');
-    });
+    await env.readyPorts(3);
 
     // (1) the agent's own namespace: by symlink, and bind-mounted as a file.
     await symlink(`/proc/${process.pid}/ns/net`, p('green-self'));

@@ -6,7 +6,7 @@ import { Agent } from '../../../src/agent/agent.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import { run } from '../../../src/exec/run.js';
 import { Category, decodeCookie } from '../../../src/core/pipeline/index.js';
-import { AgentEnv, BRIDGE, eventually, pool, tenantYaml } from '../../helpers/agent-env.js';
+import { AgentEnv, BRIDGE, pool, tenantYaml } from '../../helpers/agent-env.js';
 import { trafficMatrix, trafficProblems, type TrafficPair } from '../../helpers/traffic.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'nsvswitch.js');
@@ -89,10 +89,7 @@ describe('tenant isolation of agent-plugged namespaces, with real traffic', () =
     await env.workloads.add(...NAMES);
     agent = await Agent.start(env.config(), { logger: silentLogger(), http: false });
     await agent.ready;
-    const rows = await eventually('9 ready ports', async () => {
-      const o = await env.ownedInterfaces();
-      return o.length === 9 && o.every((i) => i.ids['nsvswitch-installed'] === 'true') && o;
-    });
+    const rows = await env.readyPorts(9);
     ports = rows.map((r) => ({
       ns: r.ids['nsvswitch-netns']!.split('/').pop()!,
       tenant: r.ids['nsvswitch-tenant']!,

@@ -26,10 +26,7 @@ describe('agent: MACs unique on the bridge, also when a namespace derives a MAC 
     return a;
   };
   const row = async (ns: string) => (await env.ownedInterfaces()).find((i) => i.ids['nsvswitch-netns'] === env.workloads.path(ns));
-  const ready = (n: number) => eventually(`${n} ready ports`, async () => {
-    const o = await env.ownedInterfaces();
-    return o.length === n && o.every((i) => i.ids['nsvswitch-installed'] === 'true') && o;
-  });
+  const ready = (n: number) => env.readyPorts(n);
 
   beforeAll(async () => {
     env = await AgentEnv.start('mac-collision');
@@ -116,10 +113,7 @@ describe('agent: two namespaces whose derived MACs collide both get working port
     await agent.ready;
     await eventually('col-1 ready', async () => (await env.ownedInterfaces()).some((i) => i.ids['nsvswitch-installed'] === 'true'));
     await env.workloads.add('col-2');
-    const rows = await eventually('2 ready ports', async () => {
-      const o = await env.ownedInterfaces();
-      return o.length === 2 && o.every((i) => i.ids['nsvswitch-installed'] === 'true') && o;
-    });
+    const rows = await env.readyPorts(2);
     const by = (ns: string) => rows.find((i) => i.ids['nsvswitch-netns'] === env.workloads.path(ns))!;
     const key2 = namespaceKey({ path: env.workloads.path('col-2'), inode: (await stat(env.workloads.path('col-2'))).ino });
     expect(by('col-1').ids['nsvswitch-mac']).toBe(SHARED);

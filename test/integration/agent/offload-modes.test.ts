@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { basename } from 'node:path';
 import { pino } from 'pino';
 import { Agent } from '../../../src/agent/agent.js';
-import { AgentEnv, eventually, tenantYaml } from '../../helpers/agent-env.js';
+import { AgentEnv, tenantYaml } from '../../helpers/agent-env.js';
 import { trafficProblems, txChecksumOffload } from '../../helpers/traffic.js';
 
 const NO_TSO_WARNING = /userspace-tso-enable is not true/;
@@ -15,10 +15,7 @@ async function plugTwo(env: AgentEnv, txChecksumOffload: 'auto' | 'keep'): Promi
   await env.workloads.add('blue-1', 'blue-2');
   const agent = await Agent.start(env.config({ txChecksumOffload }), { logger, http: false });
   await agent.ready;
-  const owned = await eventually('2 ready ports', async () => {
-    const o = await env.ownedInterfaces();
-    return o.length === 2 && o.every((i) => i.ids['nsvswitch-installed'] === 'true') && o;
-  });
+  const owned = await env.readyPorts(2);
   const ipOf = new Map(owned.map((i) => [basename(i.ids['nsvswitch-netns'] ?? ''), (i.ids['nsvswitch-ip'] ?? '').split('/')[0] ?? '']));
   return { agent, logs, ipOf };
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../../src/agent/agent.js';
 import { Metrics } from '../../../src/observe/metrics.js';
 import { silentLogger } from '../../../src/observe/logger.js';
-import { AgentEnv, BRIDGE, counterSum, eventually, pool, tenantYaml } from '../../helpers/agent-env.js';
+import { AgentEnv, BRIDGE, counterSum, eventually, pool, tenantYaml, settleAndStop } from '../../helpers/agent-env.js';
 import { trafficProblems } from '../../helpers/traffic.js';
 
 const N = 20;
@@ -43,10 +43,7 @@ describe('agent restart: adoption with zero changes, garbage collection, foreign
     await env.writeManifest('tenants.yaml', tenantYaml('teal', 300, '10.30.0.0/24', ['rs-*'], '  gateway: 10.30.0.1\n  interface: { name: eth0, mtu: 1450 }\n'));
     await env.workloads.add(...NAMES);
     agent = (await startAgent()).agent;
-    await eventually(`${N} ready ports`, async () => {
-      const o = await env.ownedInterfaces();
-      return o.length === N && o.every((i) => i.ids['nsvswitch-installed'] === 'true');
-    });
+    await env.readyPorts(N);
     // A port someone else manages on the same bridge: an internal port and a veth whose name has our prefix.
     await env.sb.inHost('ip', ['link', 'add', 'nsvforeign0', 'type', 'veth', 'peer', 'name', 'frpeer0']);
     await env.sb.vsctl('add-port', BRIDGE, 'ext0', '--', 'set', 'Interface', 'ext0', 'type=internal', 'external_ids:owner=someone-else',
@@ -65,11 +62,7 @@ describe('agent restart: adoption with zero changes, garbage collection, foreign
   it('a restart with nothing changed adopts every port: zero OVSDB writes, zero flow-mods, same veths and addresses', async () => {
     const s = await startAgent();
     agent = s.agent;
-    // Let follow-up passes (OVSDB echo, namespace watch settling) run, then stop so nothing races the checks.
-    await new Promise((r) => setTimeout(r, 1000));
-    agent.resync();
-    await new Promise((r) => setTimeout(r, 500));
-    await agent.stop();
+    await settleAndStop(agent);
     agent = undefined;
 
     expect(await counterSum(s.metrics.ovsdbTransactions, { kind: 'write' })).toBe(0);

@@ -52,10 +52,7 @@ describe('agent killed with SIGKILL mid-burst of 200 namespaces, then restarted'
 
       second = await AgentChild.start(env);
       await second.ready(60_000);
-      const owned = await eventually(`${TOTAL} ready ports`, async () => {
-        const o = await env.ownedInterfaces();
-        return o.length === TOTAL && o.every((i) => i.ids['nsvswitch-installed'] === 'true') && o;
-      }, 40_000, 200);
+      const owned = await env.readyPorts(TOTAL, 40_000, 200);
 
       // Exactly once: one row per namespace, unique names, unique addresses.
       const nsPaths = owned.map((i) => i.ids['nsvswitch-netns']);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rename, symlink, unlink } from 'node:fs/promises';
 import { Agent } from '../../../src/agent/agent.js';
 import { silentLogger } from '../../../src/observe/logger.js';
-import { AgentEnv, eventually, tenantYaml } from '../../helpers/agent-env.js';
+import { AgentEnv, tenantYaml } from '../../helpers/agent-env.js';
 
 describe('agent started while its manifest directory cannot be read', () => {
   let env: AgentEnv;
@@ -23,10 +23,7 @@ describe('agent started while its manifest directory cannot be read', () => {
     await env.workloads.add('blue-1', 'blue-2');
     const first = await Agent.start(env.config(), { logger: silentLogger(), http: false });
     agents.push(first);
-    const before = await eventually('2 ready ports', async () => {
-      const o = await env.ownedInterfaces();
-      return o.length === 2 && o.every((i) => i.ids['nsvswitch-installed'] === 'true') && o;
-    });
+    const before = await env.readyPorts(2);
     await first.stop();
 
     const aside = `${env.manifestDir}.aside`;

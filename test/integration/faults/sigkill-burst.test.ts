@@ -53,10 +53,7 @@ describe('fault: agent SIGKILLed at random points of a namespace burst, then res
     await env.workloads.add(...TRAFFIC);
     const first = await startAgent();
     await first.ready();
-    await eventually('traffic workloads ready', async () => {
-      const o = await env.ownedInterfaces();
-      return o.length === TRAFFIC.length && o.every((i) => i.ids['nsvswitch-installed'] === 'true');
-    });
+    await env.readyPorts(TRAFFIC.length);
     const dst = (await env.ownedInterfaces()).find((i) => i.ids['nsvswitch-netns'] === env.workloads.path(TRAFFIC[1]!))!.ids['nsvswitch-ip']!.split('/')[0]!;
     loop = PingLoop.start(env.workloads.path(TRAFFIC[0]!), dst);
     await eventually('ping loop answered', async () => loop!.replies >= 5, 10_000, 50);

@@ -4,7 +4,7 @@ import { Metrics } from '../../../src/observe/metrics.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import { run } from '../../../src/exec/run.js';
 import { eui64LinkLocal } from '../../../src/net/index.js';
-import { AgentEnv, counterSum, eventually, pool, tenantYaml } from '../../helpers/agent-env.js';
+import { AgentEnv, counterSum, pool, tenantYaml } from '../../helpers/agent-env.js';
 import { trafficMatrix, trafficProblems, type TrafficPair } from '../../helpers/traffic.js';
 import { traceCmd } from '../../helpers/workload-agent.js';
 import { sendFrames, startCapture } from '../openflow/raw-frames.js';
@@ -63,10 +63,7 @@ describe('an IPv6-only tenant beside a dual-stack and an IPv4-only one: IPv6 ins
     ].join('---\n'));
     await env.workloads.add(...ALL);
     agent = (await startAgent()).agent;
-    await eventually('every port ready', async () => {
-      const o = await env.ownedInterfaces();
-      return o.length === ALL.length && o.every((i) => i.ids['nsvswitch-installed'] === 'true');
-    });
+    await env.readyPorts(ALL.length);
     for (const i of await env.ownedInterfaces()) {
       const ns = i.ids['nsvswitch-netns']!.split('/').pop()!;
       const mac = i.ids['nsvswitch-mac']!;

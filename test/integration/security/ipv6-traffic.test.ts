@@ -45,10 +45,7 @@ describe('IPv6 and dual stack on a real switch: same-tenant traffic, isolation, 
     agent = await Agent.start(env.config(), { logger: silentLogger(), http: false, metrics });
     await agent.ready;
     const all = [...SKY, ...SEA, ...SUN];
-    await eventually('ready ports', async () => {
-      const o = await env.ownedInterfaces();
-      return o.length === all.length && o.every((i) => i.ids['nsvswitch-installed'] === 'true');
-    });
+    await env.readyPorts(all.length);
     for (const i of await env.ownedInterfaces()) {
       const ns = i.ids['nsvswitch-netns']!.split('/').pop()!;
       const mac = i.ids['nsvswitch-mac']!;
