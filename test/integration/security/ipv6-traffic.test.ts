@@ -8,7 +8,7 @@ import { eui64LinkLocal } from '../../../src/net/index.js';
 import { AgentEnv, eventually, tenantYaml } from '../../helpers/agent-env.js';
 import { trafficMatrix, trafficProblems, type TrafficPair, type TrafficResult } from '../../helpers/traffic.js';
 import { startCapture } from '../openflow/raw-frames.js';
-import trace from '../../../src/cli/trace.js';
+import { traceCmd } from '../../helpers/workload-agent.js';
 
 const PYTHON = '/usr/bin/python3';
 const ATTACKS = fileURLToPath(new URL('./ipv6-attacks.py', import.meta.url));
@@ -236,19 +236,7 @@ describe('IPv6 and dual stack on a real switch: same-tenant traffic, isolation, 
   it('nsvswitch trace takes IPv6 addresses and --proto icmp6|nd|tcp/PORT, and explains the verdicts', async () => {
     const c = env.config();
     const cfg = ['--ovsdb', c.ovsdb, '--ovs-rundir', c.ovsRundir, '--bridge', c.bridge, '--host-netns', env.sb.hostNetns];
-    const t = async (...args: string[]): Promise<{ code: number; out: string }> => {
-      const out: string[] = [];
-      const o = process.stdout.write.bind(process.stdout);
-      const e = process.stderr.write.bind(process.stderr);
-      process.stdout.write = ((x: string | Uint8Array) => out.push(String(x)) > 0) as typeof process.stdout.write;
-      process.stderr.write = ((x: string | Uint8Array) => out.push(String(x)) > 0) as typeof process.stderr.write;
-      try {
-        return { code: await trace([...args, ...cfg]), out: out.join('') };
-      } finally {
-        process.stdout.write = o;
-        process.stderr.write = e;
-      }
-    };
+    const t = (...args: string[]): Promise<{ code: number; out: string }> => traceCmd([...args, ...cfg]);
     const same = await t('sky-a', p('sky-b').ip6!);
     expect(same.code, same.out).toBe(0);
     expect(same.out).toContain(`sky-a (${p('sky-a').ip6}) -> ${p('sky-b').ip6}`);
