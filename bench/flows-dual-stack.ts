@@ -9,15 +9,14 @@
  *
  * Ports are fake (OVS accepts output to missing ports): flow programming only, no veths.
  */
-import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { FLOWS_PER_PORT, IPV6_BASE_FLOWS, IPV6_FLOWS_PER_PORT, OWNER_COOKIE, baseFlows, pipelineFlows, type FlowPort } from '../src/core/pipeline/index.js';
 import { FlowSync, OfctlDriver, bundleText, type Flow } from '../src/openflow/index.js';
 import { run } from '../src/exec/run.js';
 import { NativeFlowDriver } from '../src/openflow/native/native-driver.js';
 import { installSignalCleanup, isInterrupted, runBench } from './lib/cleanup.js';
-import { startBenchSandbox } from './lib/sandbox.js';
-import { machineInfo, publishResult } from './lib/results.js';
+import { startFlowBench } from './lib/flow-bench.js';
+import { publishResult } from './lib/results.js';
 import type { Table } from './lib/table.js';
 import { summarize, type Summary } from './lib/stats.js';
 import { benchIp, benchMac } from './lib/addresses.js';
@@ -44,16 +43,9 @@ interface Sample { floor: number; ofctl: number; native: number; pure: number }
 
 async function main(): Promise<void> {
   installSignalCleanup();
-  const { values } = parseArgs({ options: { ports: { type: 'string', default: '1000' }, tenants: { type: 'string', default: '10' }, runs: { type: 'string', default: '5' } } });
-  const nPorts = Number(values.ports);
-  const nTenants = Number(values.tenants);
-  const runs = Number(values.runs);
-  const startedAt = new Date().toISOString();
-  const machine = await machineInfo();
-  const { sb, stop } = await startBenchSandbox('flows6');
+  const { nPorts, nTenants, runs, startedAt, machine, sb, stop } = await startFlowBench('flows6', BRIDGE);
   let native: NativeFlowDriver | undefined;
   try {
-    await sb.addBridge(BRIDGE, '--', 'set', 'Bridge', BRIDGE, 'fail_mode=secure', 'protocols=OpenFlow13,OpenFlow15');
     const ofctlSync = new FlowSync(new OfctlDriver({ ovsRundir: sb.dir, cookie: OWNER_COOKIE, env: sb.env }));
     native = new NativeFlowDriver({ ovsRundir: sb.dir, cookie: OWNER_COOKIE });
     const nativeSync = new FlowSync(native);

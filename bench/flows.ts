@@ -11,15 +11,14 @@
  * accepts output:N to a missing port), so no veths are needed and the figures
  * measure flow programming only.
  */
-import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { FLOWS_PER_PORT, FLOWS_PER_TENANT, OWNER_COOKIE, baseFlows, pipelineFlows, portFlows, type FlowPort } from '../src/core/pipeline/index.js';
 import { FlowSync, OfctlDriver, bundleText, cookieFilterArg, diffFlows, type Flow } from '../src/openflow/index.js';
 import { run } from '../src/exec/run.js';
 import { NativeFlowDriver } from '../src/openflow/native/native-driver.js';
 import { installSignalCleanup, isInterrupted, runBench } from './lib/cleanup.js';
-import { startBenchSandbox } from './lib/sandbox.js';
-import { machineInfo, publishResult } from './lib/results.js';
+import { startFlowBench } from './lib/flow-bench.js';
+import { publishResult } from './lib/results.js';
 import type { Table } from './lib/table.js';
 import { summarize, type Summary } from './lib/stats.js';
 import { benchIp, benchMac } from './lib/addresses.js';
@@ -70,16 +69,9 @@ interface Results {
 
 async function main(): Promise<void> {
   installSignalCleanup();
-  const { values } = parseArgs({ options: { ports: { type: 'string', default: '1000' }, tenants: { type: 'string', default: '10' }, runs: { type: 'string', default: '5' } } });
-  const nPorts = Number(values.ports);
-  const nTenants = Number(values.tenants);
-  const runs = Number(values.runs);
-  const startedAt = new Date().toISOString();
-  const machine = await machineInfo();
-  const { sb, stop } = await startBenchSandbox('flows');
+  const { nPorts, nTenants, runs, startedAt, machine, sb, stop } = await startFlowBench('flows', BRIDGE);
   let native: NativeFlowDriver | undefined;
   try {
-    await sb.addBridge(BRIDGE, '--', 'set', 'Bridge', BRIDGE, 'fail_mode=secure', 'protocols=OpenFlow13,OpenFlow15');
     let spawns = 0;
     const driver = new OfctlDriver({ ovsRundir: sb.dir, cookie: OWNER_COOKIE, env: sb.env, onSpawn: () => spawns++ });
     const sync = new FlowSync(driver);
