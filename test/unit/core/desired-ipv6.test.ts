@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { computeDesired } from '../../../src/core/desired.js';
 import { withoutIpv6 } from '../../../src/core/desired-ipv6.js';
-import type { OwnedPort } from '../../../src/core/model.js';
 import { plan } from '../../../src/core/plan.js';
-import { hostIfName, macFor } from '../../../src/core/names.js';
 import { interfaceRecord, ownedPorts } from '../../../src/core/owned-ports.js';
 import { namespaceKey } from '../../../src/netns/types.js';
-import { deps, ns, tenant } from './fixtures.js';
+import { deps, ns, tenant, owned } from './fixtures.js';
 
 const blue = tenant('blue', 100, '10.10.0.0/24', ['blue-*'], {
   gateway: '10.10.0.1', subnet6: 'fd00:10::/64', gateway6: 'fd00:10::1', staticAddresses6: { 'blue-db': 'fd00:10::a' },
@@ -15,14 +13,6 @@ const red = tenant('red', 200, '10.20.0.0/24', ['red-*']);
 const tiny = tenant('tiny', 300, '10.30.0.0/24', ['tiny-*'], { subnet6: 'fd00:30::/126', gateway6: 'fd00:30::1', staticAddresses6: {} });
 const tenants = new Map([['blue', blue], ['red', red], ['tiny', tiny]]);
 
-function owned(n: ReturnType<typeof ns>, t: string, tenantId: number, cidr: string, extra: Partial<OwnedPort> = {}): OwnedPort {
-  const key = namespaceKey(n);
-  return {
-    portUuid: `p-${key}`, ifaceUuid: `i-${key}`, name: hostIfName(key), key, nsPath: n.path, nsInode: n.inode,
-    tenant: t, tenantId, cidr, mac: macFor(key), ifName: 'eth0', mtu: 1500, gateway: undefined, ofport: 1, installed: true,
-    ...extra,
-  };
-}
 
 const keyOf = (n: ReturnType<typeof ns>): string => namespaceKey(n);
 

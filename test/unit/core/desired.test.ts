@@ -4,7 +4,7 @@ import type { DesiredPort, OwnedPort } from '../../../src/core/model.js';
 import { plan } from '../../../src/core/plan.js';
 import { hostIfName, macFor } from '../../../src/core/names.js';
 import { namespaceKey } from '../../../src/netns/types.js';
-import { deps, ns, tenant } from './fixtures.js';
+import { deps, ns, tenant, owned } from './fixtures.js';
 
 const blue = tenant('blue', 100, '10.10.0.0/24', ['blue-*'], { gateway: '10.10.0.1' });
 const red = tenant('red', 200, '10.20.0.0/29', ['red-*']);
@@ -13,14 +13,6 @@ const tenants = new Map([
   ['red', red],
 ]);
 
-function owned(n: ReturnType<typeof ns>, t: string, tenantId: number, cidr: string, extra: Partial<OwnedPort> = {}): OwnedPort {
-  const key = namespaceKey(n);
-  return {
-    portUuid: `p-${key}`, ifaceUuid: `i-${key}`, name: hostIfName(key), key, nsPath: n.path, nsInode: n.inode,
-    tenant: t, tenantId, cidr, mac: macFor(key), ifName: 'eth0', mtu: 1500, gateway: undefined, ofport: 1, installed: true,
-    ...extra,
-  };
-}
 
 describe('computeDesired', () => {
   it('gives matched namespaces the lowest free addresses in first-seen order, skipping the gateway', () => {

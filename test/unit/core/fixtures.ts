@@ -1,6 +1,9 @@
 import type { Tenant } from '../../../src/manifests/types.js';
 import type { NamespaceInfo } from '../../../src/netns/types.js';
 import type { DesiredDeps } from '../../../src/core/desired.js';
+import type { OwnedPort } from '../../../src/core/model.js';
+import { hostIfName, macFor } from '../../../src/core/names.js';
+import { namespaceKey } from '../../../src/netns/types.js';
 
 export function tenant(name: string, id: number, subnet: string, patterns: string[], extra: Partial<Tenant> = {}): Tenant {
   return {
@@ -64,3 +67,13 @@ export const deps: DesiredDeps = {
     return ((toInt(ip) & mask) >>> 0) === ((toInt(net!) & mask) >>> 0);
   },
 };
+
+/** The port a previous pass recorded for namespace `n`: ready on ofport 1, its name and MAC derived from its key. */
+export function owned(n: NamespaceInfo, t: string, tenantId: number, cidr: string, extra: Partial<OwnedPort> = {}): OwnedPort {
+  const key = namespaceKey(n);
+  return {
+    portUuid: `p-${key}`, ifaceUuid: `i-${key}`, name: hostIfName(key), key, nsPath: n.path, nsInode: n.inode,
+    tenant: t, tenantId, cidr, mac: macFor(key), ifName: 'eth0', mtu: 1500, gateway: undefined, ofport: 1, installed: true,
+    ...extra,
+  };
+}
