@@ -97,7 +97,7 @@ export class Agent {
   readonly ready: Promise<void>;
   private markReady!: () => void;
   private readonly closeFlowDriver: () => void;
-  private forgetFlowDumps: () => void = () => undefined;
+  private readonly forgetFlowDumps: () => void;
 
   private constructor(
     readonly config: AgentConfig,

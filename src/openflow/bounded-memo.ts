@@ -13,7 +13,7 @@ export class BoundedMap<V> {
   private old = new Map<string, V>();
 
   constructor(private readonly max: number) {
-    onForgetMemos(() => this.clear(), this);
+    registerMemo(this);
   }
 
   /** Forgets everything (the memo fills again as it is used). */
@@ -59,22 +59,13 @@ export function boundedMemo<V>(max: number, compute: (key: string) => V): (key: 
   };
 }
 
-/** What forgetMemos() clears; weakly held, so a memo that is itself gone is not kept. */
-const forgetters = new Set<WeakRef<() => void>>();
-/** Strong references for the functions registered with their owner's lifetime (see onForgetMemos). */
-const owners = new WeakMap<object, () => void>();
+/** Memos forgetMemos() clears, held weakly: a memo that is itself collected drops out. */
+const memos = new Set<WeakRef<{ clear(): void }>>();
 
-/**
- * Registers a way to forget a memo, for forgetMemos(). The function is held weakly: a memo that is itself
- * collected (an object's own cache) drops out. `owner` keeps the function alive as long as it lives
- * (default: the function alone, for module-level memos that live as long as the process).
- */
-export function onForgetMemos(forget: () => void, owner?: object): void {
-  if (owner !== undefined) owners.set(owner, forget);
-  else moduleForgetters.push(forget);
-  forgetters.add(new WeakRef(forget));
+/** Registers a memo for forgetMemos(); it must stay referenced by its owner (a module, an object) to be cleared. */
+export function registerMemo(memo: { clear(): void }): void {
+  memos.add(new WeakRef(memo));
 }
-const moduleForgetters: (() => void)[] = [];
 
 /**
  * Clears every memo of the process: once a burst is over, what the memos hold for flows and namespaces
@@ -82,9 +73,9 @@ const moduleForgetters: (() => void)[] = [];
  * memos that are still useful fill again on the next pass, at the cost of working their values out once.
  */
 export function forgetMemos(): void {
-  for (const ref of forgetters) {
-    const f = ref.deref();
-    if (f === undefined) forgetters.delete(ref);
-    else f();
+  for (const ref of memos) {
+    const m = ref.deref();
+    if (m === undefined) memos.delete(ref);
+    else m.clear();
   }
 }

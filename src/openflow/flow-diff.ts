@@ -1,6 +1,6 @@
 import type { Flow } from './flow.js';
 import { canonicalMatch } from './canonical-match.js';
-import { onForgetMemos } from './bounded-memo.js';
+import { registerMemo } from './bounded-memo.js';
 
 /** What a switch needs to go from `actual` to `desired`. */
 export interface FlowDiff {
@@ -56,12 +56,16 @@ export function rememberedFlowKeys(): number {
   return knownKeyCount + oldKeyCount;
 }
 
-onForgetMemos(() => {
-  knownKeys = new Map();
-  oldKeys = new Map();
-  knownKeyCount = 0;
-  oldKeyCount = 0;
-});
+/** The key memo as forgetMemos() sees it (held by this module for the process's life). */
+const keyMemo = {
+  clear(): void {
+    knownKeys = new Map();
+    oldKeys = new Map();
+    knownKeyCount = 0;
+    oldKeyCount = 0;
+  },
+};
+registerMemo(keyMemo);
 
 function turnKeys(): void {
   oldKeys = knownKeys;
