@@ -114,9 +114,11 @@ export class Agent {
     this.troubles = new NamespaceTroubles(this.metrics);
     this.settler = new HeapSettler({
       // The memos (flow keys, codec texts, interface names) and the last dump's flows: rebuilt by the next pass.
+      // The flow changes recently sent: a monitor update still late after 1 s quiet costs one repair pass.
       beforeCollect: () => {
         forgetMemos();
         this.forgetFlowDumps();
+        this.reconciler.forgetSentFlows();
       },
       onSettle: (r) => {
         this.metrics.heapSettle.observe(r.durationMs / 1000);

@@ -11,7 +11,7 @@ import type { NamespaceInfo } from '../netns/types.js';
 import type { TenantSet } from '../manifests/types.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
-import { diffFlows, expectedByWatchKey, foreignChange, uniqueFlows, type Flow, type FlowDriver, type FlowEvent, type FlowSync } from '../openflow/index.js';
+import { ExpectedFlows, diffFlows, foreignChange, uniqueFlows, type Flow, type FlowDriver, type FlowEvent, type FlowSync } from '../openflow/index.js';
 import { OWNER_COOKIE } from '../core/pipeline/cookie.js';
 import { FlowMetrics } from './flow-metrics.js';
 import { stageClock } from './stage-clock.js';
@@ -95,10 +95,8 @@ export class Reconciler {
   private gatewayHostPending = false;
   /** Flows we know the switch holds (after a successful sync); undefined = dump first. */
   private installedFlows: readonly Flow[] | undefined;
-  /** The flows we want on the switch (the last set sent, or being sent). */
-  private expectedFlows: readonly Flow[] | undefined;
-  /** The same, by what a flow monitor update shows (table + match); built when an update is judged, off the pass. */
-  private expectedByKey: ReadonlyMap<string, Flow> | undefined;
+  /** The flows we want on the switch (the last set sent, or being sent) and the changes just sent: a monitor's updates are judged against them. */
+  private readonly expected = new ExpectedFlows(OWNER_COOKIE);
   /**
    * The pipeline's inputs (ports and gateways, sorted by ofport) of `expectedFlows`, set once they are on the switch:
    * a sync from the same inputs has nothing to send (the pipeline is a pure function of them), so it is skipped.
@@ -176,13 +174,17 @@ export class Reconciler {
   /**
    * Whether a flow-table update is someone else's change to our flows
    * (deleted, rewritten, or posing with our cookie): judged against the
-   * flows we want, which are set before each of our own changes is sent.
+   * flows we want, which are set before each of our own changes is sent,
+   * and the changes sent in the seconds before (a monitor reports late).
    * Undefined until the first sync (the first pass dumps anyway).
    */
   foreignFlowChange(ev: FlowEvent): ReturnType<typeof foreignChange> {
-    if (this.expectedFlows === undefined) return undefined;
-    this.expectedByKey ??= expectedByWatchKey(this.expectedFlows);
-    return foreignChange(ev, this.expectedByKey, OWNER_COOKIE);
+    return this.expected.judge(ev);
+  }
+
+  /** Forget the flow changes recently sent (before a heap collection). */
+  forgetSentFlows(): void {
+    this.expected.forgetSent();
   }
 
   /** One pass over `input` (taken by the pass loop; a failed pass's stale keys are the loop's to give back). */
@@ -464,10 +466,9 @@ export class Reconciler {
   private async syncPipeline(desired: readonly Flow[]): Promise<number> {
     const { flowDriver, flowSync, config } = this.deps;
     // Before anything is sent: updates of our own change then agree with what we expect.
-    this.expectedFlows = desired;
-    this.expectedByKey = undefined;
+    this.expected.expect(desired);
     if (this.installedFlows === undefined) {
-      const r = await flowSync.sync(config.bridge, desired);
+      const r = await flowSync.sync(config.bridge, desired, (change) => this.expected.sending(change));
       this.installedFlows = uniqueFlows(desired);
       return r.added + r.modified + r.deleted;
     }
@@ -480,6 +481,7 @@ export class Reconciler {
     const add = [...diff.add, ...diff.modify];
     if (add.length === 0 && diff.del.length === 0) return 0;
     const started = performance.now();
+    this.expected.sending({ add, del: diff.del });
     try {
       await flowDriver.apply(config.bridge, { add, del: diff.del });
     } catch (err) {

@@ -1,6 +1,6 @@
 import type { Logger } from '../observe/logger.js';
 import type { Flow } from './flow.js';
-import type { FlowDriver } from './flow-driver.js';
+import type { FlowChange, FlowDriver } from './flow-driver.js';
 import { diffFlows, uniqueFlows } from './flow-diff.js';
 
 export interface FlowSyncResult {
@@ -40,11 +40,12 @@ export class FlowSync {
     private readonly opts: FlowSyncOptions = {},
   ) {}
 
-  sync(bridge: string, desired: readonly Flow[]): Promise<FlowSyncResult> {
+  /** `sending` is told the difference just before it is sent (a flow monitor's updates of it are then known as ours). */
+  sync(bridge: string, desired: readonly Flow[], sending?: (change: FlowChange) => void): Promise<FlowSyncResult> {
     const prev = this.tails.get(bridge) ?? Promise.resolve();
     const next = prev.then(
-      () => this.syncNow(bridge, desired),
-      () => this.syncNow(bridge, desired),
+      () => this.syncNow(bridge, desired, sending),
+      () => this.syncNow(bridge, desired, sending),
     );
     const tail = next.catch(() => undefined);
     this.tails.set(bridge, tail);
@@ -54,7 +55,7 @@ export class FlowSync {
     return next;
   }
 
-  private async syncNow(bridge: string, desired: readonly Flow[]): Promise<FlowSyncResult> {
+  private async syncNow(bridge: string, desired: readonly Flow[], sending: ((change: FlowChange) => void) | undefined): Promise<FlowSyncResult> {
     const { logger, observer } = this.opts;
     const started = performance.now();
     try {
@@ -65,6 +66,7 @@ export class FlowSync {
       }
       const add = [...diff.add, ...diff.modify];
       if (add.length > 0 || diff.del.length > 0) {
+        sending?.({ add, del: diff.del });
         await this.driver.apply(bridge, { add, del: diff.del });
       }
       const total = desired.length - diff.duplicates.length;

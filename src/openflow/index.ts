@@ -10,6 +10,7 @@ export { canonicalMatch, splitTopLevel } from './canonical-match.js';
 export { parseDumpFlows, parseFlowLine } from './parse-dump.js';
 export { parseTrace, tracedOutputs, type ParsedTrace, type TraceStep } from './ofproto-trace.js';
 export { parseMonitorLine, foreignChange, expectedByWatchKey, watchKey, type FlowEvent, type FlowEventsLost } from './flow-events.js';
+export { ExpectedFlows } from './expected-flows.js';
 export { flowWatch$, FLOW_WATCH_RETRY_MAX_MS, FLOW_WATCH_RETRY_MIN_MS, type FlowWatchOptions } from './flow-watch.js';
 export { flowLoss$, FLOW_LOSS_RETRY_MAX_MS, FLOW_LOSS_RETRY_MIN_MS, type FlowLossOptions } from './flow-loss.js';
 export { cookieFilterArg, cookieMatches, type CookieFilter } from './cookie-filter.js';
