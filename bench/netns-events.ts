@@ -11,8 +11,10 @@
  * - burst: N namespaces created by one process as fast as it can; the time
  *   from the start of creation to the last added event, next to the creation
  *   time itself, and the same for deleting them (last removed event).
- * Both run twice: with inotify file hints (default) and with debounced full
- * rescans only (fileHints: false), counting directory listings and probes.
+ * All run three times: with inotify file hints and the mount table watched
+ * (what the agent does with the native addon), with file hints only (the
+ * re-check timer finds each mount), and with debounced full rescans only
+ * (fileHints: false), counting directory listings and probes.
  */
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,6 +23,9 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { bufferCount, filter, firstValueFrom, map, share, Subject, take, timeout, type Observable } from 'rxjs';
 import { watchNamespaces$, nodeNetnsFs, type NetnsFs } from '../src/netns/index.js';
+import { mountChanges$ } from '../src/netns/mount-changes.js';
+import { silentLogger } from '../src/observe/logger.js';
+import { loadNative } from '../src/native/native.js';
 import type { NamespaceEvent } from '../src/netns/types.js';
 import { PrivateNetnsDir } from '../src/sandbox/private-netns-dir.js';
 import { run } from '../src/exec/run.js';
@@ -61,11 +66,13 @@ type Timed = NamespaceEvent & { readonly at: number };
 
 const now = (): number => performance.timeOrigin + performance.now();
 
-async function measureMode(mode: string, fileHints: boolean, dir: PrivateNetnsDir, nSeq: number, nBurst: number): Promise<ModeResult> {
+async function measureMode(mode: string, o: { fileHints: boolean; mountWatch: boolean }, dir: PrivateNetnsDir, nSeq: number, nBurst: number): Promise<ModeResult> {
   const { fs, counts } = countingFs();
   const events = new Subject<Timed>();
   const log: Timed[] = [];
-  const source$: Observable<NamespaceEvent> = watchNamespaces$({ dirs: [dir.dir], fs, fileHints });
+  if (o.mountWatch && !loadNative().addon?.watchMounts) throw new Error(`${mode}: the native addon (watchMounts) is not loaded: ${loadNative().reason}`);
+  const mounts = o.mountWatch ? { mountChanges$: mountChanges$(silentLogger()) } : {};
+  const source$: Observable<NamespaceEvent> = watchNamespaces$({ dirs: [dir.dir], fs, fileHints: o.fileHints, ...mounts });
   const sub = source$.subscribe((e) => {
     const timed = { ...e, at: now() };
     log.push(timed);
@@ -164,8 +171,9 @@ async function main(): Promise<number> {
   const undo = deferCleanup(`namespace dir ${dir.dir}`, () => dir.destroy());
   try {
     const results: ModeResult[] = [];
-    results.push(await measureMode('file-hints', true, dir, nSeq, nBurst));
-    results.push(await measureMode('rescan-only', false, dir, nSeq, nBurst));
+    results.push(await measureMode('file-hints+mount-watch', { fileHints: true, mountWatch: true }, dir, nSeq, nBurst));
+    results.push(await measureMode('file-hints', { fileHints: true, mountWatch: false }, dir, nSeq, nBurst));
+    results.push(await measureMode('rescan-only', { fileHints: false, mountWatch: false }, dir, nSeq, nBurst));
     const summary = tables(results, nSeq);
     await publishResult({ name: 'netns-events', startedAt, finishedAt: new Date().toISOString(), machine, params: { sequential: nSeq, burst: nBurst }, results, summary });
     return 0;

@@ -12,6 +12,7 @@
  *                                       at the first file that fails (its index in err.index)
  *   rtnl*                               rtnetlink: veths, addresses, routes (rtnl.c)
  *   nft*                                nf_tables: the host seal's chains, named counters (nft.c)
+ *   watchMounts(callback)               a call on each change of the mount table (mounts.c)
  *
  * netnsFd < 0 means "the calling thread's own namespace". Errors are thrown
  * as Error objects whose `code` is the errno name (ENODEV, EPERM, ...).
@@ -36,6 +37,7 @@
 
 #include "napi-args.h"
 #include "netns.h"
+#include "mounts.h"
 #include "nft.h"
 #include "rtnl.h"
 
@@ -252,6 +254,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   nsvs_rtnl_define(env, exports);
   nsvs_nft_define(env, exports);
+  nsvs_mounts_define(env, exports);
   return exports;
 }
 

@@ -82,6 +82,12 @@ export interface NativeAddon {
   nftNetdevChains(netnsFd: number, table: string, add: readonly string[], remove: readonly string[], priority: number): NativeNftFailure[];
   /** The named counters of table `family table` (none when it is missing). Throws a NativeOpError. */
   nftCounters(netnsFd: number, family: 'inet' | 'netdev', table: string): NativeNftCounter[];
+  /**
+   * Calls `callback` on the JS thread each time this process's mount table changes (a thread polls
+   * /proc/self/mountinfo; changes faster than they are taken make one call). Does not keep the event loop
+   * alive; close() stops it. Throws a NativeOpError. Absent in addons built before it.
+   */
+  watchMounts?(callback: () => void): { close(): void };
 }
 
 /** Set NSVSWITCH_NATIVE=off to run without the addon (the process fallback); tests use it to cover that path. */

@@ -120,6 +120,7 @@ export function dirEvents$(dir: string, o: ResolvedOptions): Observable<FoundEve
       readinessRetry({
         firstMs: o.readinessRetryMs, maxStepMs: o.readinessMaxStepMs, maxWaitMs: o.readinessMaxWaitMs,
         maxTracked: o.readinessMaxFiles, maxRemembered: o.strayFilesRemembered, reportMaxDelayMs: o.rescanIntervalMs, scheduler,
+        mountChanges$: o.mountChanges$,
       }),
       tap((sig) => {
         if (sig.type === 'recheck') request({ kind: 'names', names: sig.names });

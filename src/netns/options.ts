@@ -58,6 +58,11 @@ export interface WatchNamespacesOptions {
    */
   readonly recheck$?: Observable<string>;
   /**
+   * The mount table changed (mount-changes.ts): files that exist but are not namespaces yet are looked at
+   * again at once, instead of only at their next re-check step. Default: never (the re-check timer alone).
+   */
+  readonly mountChanges$?: Observable<unknown>;
+  /**
    * Directories where a container runtime pins namespaces and leaves the files behind, unmounted, when a
    * container stops (Docker): files there that are not namespaces are expected, so they are reported at
    * info, not as a warning.
@@ -100,6 +105,7 @@ export function resolveOptions(opts: WatchNamespacesOptions): ResolvedOptions {
     onRefusal: opts.onRefusal ?? (() => undefined),
     onInitialScan: opts.onInitialScan ?? (() => undefined),
     recheck$: opts.recheck$ ?? EMPTY,
+    mountChanges$: opts.mountChanges$ ?? EMPTY,
     runtimeDirs: opts.runtimeDirs ?? [],
     hostNetns: opts.hostNetns,
   };

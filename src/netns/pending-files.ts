@@ -138,6 +138,16 @@ export class PendingFiles {
     return names;
   }
 
+  /**
+   * The files still re-checked that were found at most `maxAgeMs` before `now`, due or not (a mount just
+   * happened: worth a look at the files likely about to become namespaces; their schedule stays).
+   */
+  waiting(now: number, maxAgeMs: number): string[] {
+    const names: string[] = [];
+    for (const [name, t] of this.tracking) if (!t.expired && now - t.sinceMs <= maxAgeMs) names.push(name);
+    return names;
+  }
+
   /** When the next re-check is due, if any. */
   nextDueMs(): number | undefined {
     let due: number | undefined;

@@ -1,6 +1,7 @@
 import { map, tap, type Observable } from 'rxjs';
 import type { AgentConfig } from '../../config/types.js';
 import { watchNamespaces$ } from '../../netns/index.js';
+import { mountChanges$ } from '../../netns/mount-changes.js';
 import type { Logger } from '../../observe/logger.js';
 import type { Metrics } from '../../observe/metrics.js';
 import type { NamespaceTroubles } from '../namespace-troubles.js';
@@ -31,6 +32,8 @@ export function namespaceEvents$(d: NamespaceEventsDeps): Observable<AgentEvent>
     onRefusal: (path, refusal) => d.troubles.refusal(path, refusal),
     onInitialScan: d.onInitialScan,
     recheck$: d.recheck$,
+    // A mount is found when it happens (native addon); plumbing `process` keeps to the re-check timer, like the addon-less path.
+    ...(config.plumbing !== 'process' ? { mountChanges$: mountChanges$(d.logger) } : {}),
     runtimeDirs: d.runtimeDirs,
   }).pipe(
     tap((ev) => d.metrics.namespacesSeen.inc({ event: ev.type })),

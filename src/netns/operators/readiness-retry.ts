@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, throttleTime, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Observation } from '../observation.js';
 import { PendingFiles, type PendingFilesOptions, type StrayReport } from '../pending-files.js';
 
@@ -8,8 +8,18 @@ export type ReadinessSignal =
   /** Files given up on (still not mounts after `maxWaitMs`, or too many pending at once): one report for many. */
   | { readonly type: 'strays'; readonly report: StrayReport };
 
+/**
+ * A mount change looks again at the files found at most this long ago: a runtime mounts a namespace
+ * milliseconds after creating its file, and a directory of old stray files is not looked at on every mount.
+ */
+export const MOUNT_RECHECK_MAX_AGE_MS = 1_000;
+/** Mount changes closer together than this make one look at the start and one at the end (a busy host's mount churn). */
+export const MOUNT_RECHECK_MIN_GAP_MS = 5;
+
 export interface ReadinessRetryOptions extends PendingFilesOptions {
   readonly scheduler: SchedulerLike;
+  /** The mount table changed: the files still waiting that are recent are looked at again now (their timer schedule stays). */
+  readonly mountChanges$?: Observable<unknown>;
 }
 
 interface DirTimer {
@@ -25,6 +35,10 @@ interface DirTimer {
  * directory: the re-checks due together make one signal (one look), and at
  * most `maxTracked` files per directory are re-checked at once, so a
  * directory full of stray files costs bounded work (see PendingFiles).
+ * When the mount table changes (`mountChanges$`), every file found in the
+ * last second that still waits is looked at at once: the mount is found when
+ * it happens, not at the next step. At most one such look per
+ * MOUNT_RECHECK_MIN_GAP_MS, and at most `maxTracked` files each.
  */
 export function readinessRetry(opts: ReadinessRetryOptions): OperatorFunction<Observation, ReadinessSignal> {
   const { scheduler } = opts;
@@ -62,7 +76,16 @@ export function readinessRetry(opts: ReadinessRetryOptions): OperatorFunction<Ob
         complete: () => subscriber.complete(),
       });
 
+      const mounts = opts.mountChanges$?.pipe(throttleTime(MOUNT_RECHECK_MIN_GAP_MS, scheduler, { leading: true, trailing: true })).subscribe(() => {
+        const now = scheduler.now();
+        for (const d of byDir.values()) {
+          const names = d.files.waiting(now, MOUNT_RECHECK_MAX_AGE_MS);
+          if (names.length > 0) subscriber.next({ type: 'recheck', dir: d.files.dir, names });
+        }
+      });
+
       return () => {
+        mounts?.unsubscribe();
         sub.unsubscribe();
         for (const d of byDir.values()) d.timer?.unsubscribe();
       };

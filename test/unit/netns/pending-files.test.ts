@@ -82,4 +82,17 @@ describe('PendingFiles', () => {
     expect(files.rememberedCount).toBe(0);
     expect(files.trackedCount).toBe(1);
   });
+
+  it('lists the files still waiting found recently, due or not, without moving their schedule; not those given up on', () => {
+    const files = new PendingFiles('/d', { ...DEFAULTS, maxTracked: 2 });
+    files.observe(look(true, ['a', 'b']), 0);
+    expect(files.waiting(1, 1000)).toEqual(['a', 'b']);
+    expect(files.nextDueMs()).toBe(5);
+    // A third pushes the oldest out (given up on): no longer waiting.
+    files.observe(look(false, ['c']), 600);
+    expect(files.waiting(601, 1000)).toEqual(['b', 'c']);
+    expect(files.nextDueMs()).toBe(5);
+    // b was found 1001 ms before: too old for a look on a mount change; c is not.
+    expect(files.waiting(1001, 1000)).toEqual(['c']);
+  });
 });

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { TestScheduler } from 'rxjs/testing';
+import { takeUntil, timer } from 'rxjs';
 import { readinessRetry, type ReadinessSignal } from '../../../../src/netns/operators/readiness-retry.js';
 import type { Observation, Probe } from '../../../../src/netns/observation.js';
 import type { StrayReport } from '../../../../src/netns/pending-files.js';
 
+/** Ends a stream at `ms` (the timer of a long schedule would run on). */
+const takeUntilTime = (ts: TestScheduler, ms: number) => takeUntil<ReadinessSignal>(timer(ms, ts));
 const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 const pending = (fileId = 'f1'): Probe => ({ state: 'pending', fileId });
 const ready: Probe = { state: 'ready', inode: 10, incarnation: '10:0', nsId: '4:10' };
@@ -116,6 +119,41 @@ describe('readinessRetry', () => {
       // f0 is pushed out at 60; the look at 300 (240 ms later) reports f0..f4; f5 is pushed out at 360, the look at 600 reports f5..f9.
       expect(reports.map((x) => x?.examples)).toEqual([['f0', 'f1', 'f2', 'f3', 'f4'], ['f5', 'f6', 'f7', 'f8', 'f9']]);
       expect(reports.map((x) => [x?.count, x?.cutShort])).toEqual([[5, 5], [5, 5]]);
+    });
+  });
+
+  it('looks at every waiting file at once when the mount table changes, and keeps the timer schedule', () => {
+    const ts = newScheduler();
+    ts.run(({ hot, expectObservable }) => {
+      const source = hot('p', { p: look(true, { a: pending(), b: pending('f2') }) });
+      // Mount changes at 3 and 50 ms: both files looked at then; the timer still re-checks at 10, 30, 70 and 100.
+      const mounts = hot('3ms m 46ms m');
+      const ab = recheck('a', 'b');
+      expectObservable(source.pipe(readinessRetry(opts(ts, { mountChanges$: mounts })))).toBe('3ms x 6ms x 19ms x 19ms x 19ms x 29ms x', { x: ab });
+    });
+  });
+
+  it('makes mount changes close together one look at the start and one at the end, and skips files found over a second before', () => {
+    const ts = newScheduler();
+    ts.run(({ hot, expectObservable }) => {
+      const long = { firstMs: 5_000, maxStepMs: 5_000, maxWaitMs: 20_000 };
+      const source = hot('p 1499ms q', { p: look(true, { a: pending() }), q: look(false, { b: pending('f2') }) });
+      // Changes at 3, 4 and 5 ms: a look at 3 and one at 8 (5 ms after the first). At 1600 ms a is 1.6 s old, b 0.1 s.
+      const mounts = hot('3ms m m m 1594ms m');
+      const a = recheck('a');
+      const b = recheck('b');
+      expectObservable(source.pipe(readinessRetry(opts(ts, { ...long, mountChanges$: mounts }))).pipe(takeUntilTime(ts, 2_000))).toBe('3ms a 4ms a 1591ms b 399ms |', { a, b });
+    });
+  });
+
+  it('says nothing on a mount change while no file waits, and nothing for files given up on', () => {
+    const ts = newScheduler();
+    ts.run(({ hot, expectObservable }) => {
+      const p = look(false, { a: pending() });
+      // a waits from 0 and is given up at the look at 101; the mount changes at 120 find nothing waiting.
+      const source = hot('p 100ms p', { p });
+      const mounts = hot('120ms m');
+      expectObservable(source.pipe(readinessRetry(opts(ts, { mountChanges$: mounts })))).toBe('10ms r 19ms r 39ms r 29ms r g', { r, g: strays({}) });
     });
   });
 });
