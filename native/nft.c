@@ -15,6 +15,15 @@
  *       Empty: committed. Not empty: nothing was committed (all or nothing).
  *   nftCounters(netnsFd, family, table) -> [{name, packets, bytes}]
  *       The named counters of one table (NFT_MSG_GETOBJ dump).
+ *   nftGuardTable(netnsFd, table, priority) -> {sealed[], other[], tableChanged}
+ *       The netdev table `table` read as nft-text.ts's parseGuardTable reads
+ *       `nft -s list table` (the full sync's listing without a process):
+ *       `sealed` the chains exactly as nftNetdevChains adds them, with no
+ *       rule; `other` every other chain; `tableChanged` when the table holds
+ *       more than chains (flags, a comment, a named set, an object, a
+ *       flowtable). Dumps of the table, chains, rules, sets, objects and
+ *       flowtables, listed again (a bounded number of times) when the
+ *       ruleset generation changed in between. A missing table lists empty.
  *
  * Whole-call failures (entering the namespace, the socket, a lost or late
  * answer) are thrown as errors with code, errno, op and reason, as in rtnl.c.
@@ -154,10 +163,12 @@ static int send_all(int sock, const struct buf *b) {
 /* Reads one datagram; 0, or an errno (a timeout is ETIMEDOUT). */
 static int recv_one(int sock, char *buf, int *len) {
   ssize_t n;
-  do n = recv(sock, buf, RECV_CAP, 0);
+  do n = recv(sock, buf, RECV_CAP, MSG_TRUNC);
   while (n < 0 && errno == EINTR);
   if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? ETIMEDOUT : errno;
   if (n == 0) return EIO;
+  /* A datagram longer than the buffer was cut: its messages cannot be read whole. */
+  if (n > RECV_CAP) return EMSGSIZE;
   *len = (int)n;
   return 0;
 }
@@ -467,10 +478,308 @@ static napi_value js_counters(napi_env env, napi_callback_info info) {
   return c.array;
 }
 
+/* ---- the seal table, listed: what nft-text.ts's parseGuardTable reads from `nft -s list table` ---- */
+
+/* Bounds of one listing: beyond them it is an error, never unbounded memory. */
+#define GUARD_MAX_CHAINS 65536
+#define GUARD_MAX_BYTES (64u << 20)
+/* Listings tried while the ruleset changes under them (five dumps are not one snapshot). */
+#define GUARD_ATTEMPTS 4
+/* Room for the attribute types of any of the five objects (the largest, sets, has about 20). */
+#define GUARD_ATTR_CAP 32
+
+struct guard_chain {
+  char *name;
+  int sealing; /* hooked exactly as nftNetdevChains adds it (rules aside) */
+  int has_rule;
+  int hidden;  /* not printed as a chain of its own by nft (a bound chain) or not read as one by the parser */
+};
+
+struct guard_list {
+  const char *table;
+  int32_t priority;
+  struct guard_chain *chains;
+  size_t count, cap;
+  int found;   /* the table exists */
+  int changed; /* tableChanged */
+  int torn;    /* the ruleset changed between or during the dumps: list again */
+  int gen_set;
+  uint16_t gen;
+  size_t bytes;
+  int err;     /* set by a reader: ENOMEM, E2BIG */
+  char reason[REASON_CAP];
+};
+
+typedef void (*guard_reader)(struct guard_list *g, const struct nlattr *const *tb);
+
+/* Attributes of one level into tb[0..max] (last one of a type wins); unknown types are skipped. */
+static void attrs_parse(const char *p, size_t len, const struct nlattr **tb, int max) {
+  memset(tb, 0, sizeof *tb * (size_t)(max + 1));
+  size_t at = 0;
+  while (at + NLA_HDRLEN <= len) {
+    const struct nlattr *a = (const struct nlattr *)(p + at);
+    if (a->nla_len < NLA_HDRLEN || at + a->nla_len > len) return;
+    int t = a->nla_type & NLA_TYPE_MASK;
+    if (t <= max) tb[t] = a;
+    at += NLA_ALIGN(a->nla_len);
+  }
+}
+
+static const char *nla_strz(const struct nlattr *a) {
+  if (!a || a->nla_len <= NLA_HDRLEN) return NULL;
+  const char *p = (const char *)a + NLA_HDRLEN;
+  return p[a->nla_len - NLA_HDRLEN - 1] == '\0' ? p : NULL;
+}
+
+/* A big-endian u32 attribute; `dflt` when absent or not 4 bytes. */
+static uint32_t nla_be32(const struct nlattr *a, uint32_t dflt) {
+  if (!a || a->nla_len != NLA_HDRLEN + 4) return dflt;
+  uint32_t v;
+  memcpy(&v, (const char *)a + NLA_HDRLEN, 4);
+  return ntohl(v);
+}
+
+static int of_table(const struct guard_list *g, const struct nlattr *a) {
+  const char *t = nla_strz(a);
+  return t && strcmp(t, g->table) == 0;
+}
+
+static void guard_table(struct guard_list *g, const struct nlattr *const *tb) {
+  if (!of_table(g, tb[NFTA_TABLE_NAME])) return;
+  g->found = 1;
+  /* Dormant (or any flag), or userdata (nft prints its comment): more than chains. */
+  if (nla_be32(tb[NFTA_TABLE_FLAGS], 0) != 0 || tb[NFTA_TABLE_USERDATA]) g->changed = 1;
+}
+
+/* Hook of a base chain: ingress at the priority, exactly one device, named as the chain (NFTA_HOOK_DEVS when the kernel lists them, else NFTA_HOOK_DEV). */
+static int sealing_hook(const struct guard_list *g, const struct nlattr *hook, const char *name) {
+  const struct nlattr *tb[NFTA_HOOK_MAX + 1];
+  attrs_parse((const char *)hook + NLA_HDRLEN, hook->nla_len - NLA_HDRLEN, tb, NFTA_HOOK_MAX);
+  if (!tb[NFTA_HOOK_HOOKNUM] || nla_be32(tb[NFTA_HOOK_HOOKNUM], 0) != NF_NETDEV_INGRESS) return 0;
+  if (!tb[NFTA_HOOK_PRIORITY] || (int32_t)nla_be32(tb[NFTA_HOOK_PRIORITY], 0) != g->priority) return 0;
+  if (tb[NFTA_HOOK_DEVS]) {
+    const struct nlattr *devs = tb[NFTA_HOOK_DEVS];
+    const char *p = (const char *)devs + NLA_HDRLEN;
+    size_t len = devs->nla_len - NLA_HDRLEN, at = 0;
+    int n = 0, match = 0;
+    while (at + NLA_HDRLEN <= len) {
+      const struct nlattr *d = (const struct nlattr *)(p + at);
+      if (d->nla_len < NLA_HDRLEN || at + d->nla_len > len) return 0;
+      const char *dev = (d->nla_type & NLA_TYPE_MASK) == NFTA_DEVICE_NAME ? nla_strz(d) : NULL;
+      n++;
+      match = dev && strcmp(dev, name) == 0;
+      at += NLA_ALIGN(d->nla_len);
+    }
+    return n == 1 && match;
+  }
+  const char *dev = nla_strz(tb[NFTA_HOOK_DEV]);
+  return dev && strcmp(dev, name) == 0;
+}
+
+static void guard_chain(struct guard_list *g, const struct nlattr *const *tb) {
+  const char *name = nla_strz(tb[NFTA_CHAIN_NAME]);
+  if (!of_table(g, tb[NFTA_CHAIN_TABLE]) || !name) return;
+  if (g->count == GUARD_MAX_CHAINS) {
+    g->err = E2BIG;
+    snprintf(g->reason, sizeof g->reason, "more than %d chains", GUARD_MAX_CHAINS);
+    return;
+  }
+  if (g->count == g->cap) {
+    size_t cap = g->cap ? g->cap * 2 : 64;
+    struct guard_chain *c = realloc(g->chains, cap * sizeof *c);
+    if (!c) { g->err = ENOMEM; return; }
+    g->chains = c;
+    g->cap = cap;
+  }
+  struct guard_chain *c = &g->chains[g->count];
+  *c = (struct guard_chain){ .name = strdup(name) };
+  if (!c->name) { g->err = ENOMEM; return; }
+  g->count++;
+  uint32_t flags = nla_be32(tb[NFTA_CHAIN_FLAGS], 0);
+  /* nft prints a bound chain inside the rule that jumps to it (a nested block), and a name with
+   * whitespace the parser cannot read as a chain: either way the text parser sees a table change. */
+  if ((flags & NFT_CHAIN_BINDING) || strpbrk(name, " \t\n\v\f\r")) {
+    c->hidden = 1;
+    g->changed = 1;
+    return;
+  }
+  const char *type = nla_strz(tb[NFTA_CHAIN_TYPE]);
+  c->sealing = tb[NFTA_CHAIN_HOOK] && sealing_hook(g, tb[NFTA_CHAIN_HOOK], name) && type && strcmp(type, "filter") == 0 &&
+               tb[NFTA_CHAIN_POLICY] && nla_be32(tb[NFTA_CHAIN_POLICY], NF_ACCEPT) == NF_DROP &&
+               (flags & ~(uint32_t)NFT_CHAIN_BASE) == 0 && !tb[NFTA_CHAIN_USERDATA];
+}
+
+static int chain_cmp(const void *a, const void *b) {
+  return strcmp(((const struct guard_chain *)a)->name, ((const struct guard_chain *)b)->name);
+}
+
+static void guard_rule(struct guard_list *g, const struct nlattr *const *tb) {
+  const char *chain = nla_strz(tb[NFTA_RULE_CHAIN]);
+  if (!of_table(g, tb[NFTA_RULE_TABLE]) || !chain) return;
+  struct guard_chain key = { .name = (char *)chain };
+  struct guard_chain *c = bsearch(&key, g->chains, g->count, sizeof key, chain_cmp);
+  if (c) c->has_rule = 1;
+  else g->torn = 1; /* a chain added after the chain dump */
+}
+
+static void guard_set(struct guard_list *g, const struct nlattr *const *tb) {
+  /* Anonymous sets belong to a rule (nft prints them inside it); a named set is a table change. */
+  if (of_table(g, tb[NFTA_SET_TABLE]) && !(nla_be32(tb[NFTA_SET_FLAGS], 0) & NFT_SET_ANONYMOUS)) g->changed = 1;
+}
+
+static void guard_obj(struct guard_list *g, const struct nlattr *const *tb) {
+  if (of_table(g, tb[NFTA_OBJ_TABLE])) g->changed = 1;
+}
+
+static void guard_flowtable(struct guard_list *g, const struct nlattr *const *tb) {
+  if (of_table(g, tb[NFTA_FLOWTABLE_TABLE])) g->changed = 1;
+}
+
+/*
+ * One NLM_F_DUMP of `get` in the netdev family (the table as attribute `table_attr` when not 0, for the
+ * kernel to filter by), every `reply` message to `read`. Each message carries the ruleset generation
+ * (nfgenmsg res_id): a different one, or a dump the kernel marks interrupted, tears the listing.
+ * 0, or an errno (reason: the kernel's, or the bound that was hit).
+ */
+static int guard_dump(int sock, char *rx, struct guard_list *g, uint8_t get, uint8_t reply, uint16_t table_attr, int max, guard_reader reader) {
+  if (max >= GUARD_ATTR_CAP) return EINVAL;
+  struct buf b = { 0 };
+  uint32_t seq = __atomic_fetch_add(&next_seq, 1, __ATOMIC_RELAXED);
+  size_t m = msg_begin(&b, (NFNL_SUBSYS_NFTABLES << 8) | get, NLM_F_DUMP, NFPROTO_NETDEV, 0, seq);
+  if (m == (size_t)-1 || (table_attr && !attr_str(&b, table_attr, g->table))) { free(b.p); return ENOMEM; }
+  msg_end(&b, m);
+  int err = send_all(sock, &b);
+  free(b.p);
+  const struct nlattr *tb[GUARD_ATTR_CAP];
+  for (int done = 0; !err && !done;) {
+    int len;
+    if ((err = recv_one(sock, rx, &len))) break;
+    g->bytes += (size_t)len;
+    if (g->bytes > GUARD_MAX_BYTES) {
+      snprintf(g->reason, sizeof g->reason, "listing larger than %u MiB", GUARD_MAX_BYTES >> 20);
+      return EFBIG;
+    }
+    for (struct nlmsghdr *h = (struct nlmsghdr *)rx; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+      if (h->nlmsg_seq != seq) continue;
+      if (h->nlmsg_flags & NLM_F_DUMP_INTR) g->torn = 1;
+      if (h->nlmsg_type == NLMSG_DONE) {
+        /* The dump's own failure, if any, is the int after the header. */
+        int status = 0;
+        if (h->nlmsg_len >= NLMSG_LENGTH(sizeof status)) memcpy(&status, NLMSG_DATA(h), sizeof status);
+        if (status < 0) err = -status;
+        done = 1;
+        break;
+      }
+      if (h->nlmsg_type == NLMSG_ERROR) {
+        const struct nlmsgerr *e = NLMSG_DATA(h);
+        if (h->nlmsg_len < NLMSG_LENGTH(sizeof *e)) err = EIO;
+        else if (e->error) { err = -e->error; nsvs_ext_ack_reason(h, g->reason, sizeof g->reason); }
+        done = 1;
+        break;
+      }
+      if (h->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | reply) || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nfgenmsg))) continue;
+      const struct nfgenmsg *nfg = NLMSG_DATA(h);
+      uint16_t gen = ntohs(nfg->res_id);
+      if (g->gen_set && gen != g->gen) g->torn = 1;
+      g->gen = gen;
+      g->gen_set = 1;
+      size_t off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct nfgenmsg)));
+      attrs_parse((const char *)h + off, h->nlmsg_len - off, tb, max);
+      reader(g, tb);
+      if (g->err) return g->err;
+    }
+  }
+  return err;
+}
+
+static void guard_reset(struct guard_list *g) {
+  for (size_t i = 0; i < g->count; i++) free(g->chains[i].name);
+  free(g->chains);
+  *g = (struct guard_list){ .table = g->table, .priority = g->priority };
+}
+
+/* One listing: the table, and when it exists its chains, rules, sets, objects and flowtables. 0 or an errno. */
+static int guard_attempt(int netns, char *rx, struct guard_list *g, const char **op) {
+  int sock, err = open_nft_socket(netns, 4096, 1, &sock);
+  if (err) { *op = "open nftables socket for"; return err; }
+  *op = "list nftables table";
+  err = guard_dump(sock, rx, g, NFT_MSG_GETTABLE, NFT_MSG_NEWTABLE, 0, NFTA_TABLE_MAX, guard_table);
+  if (!err && g->found) {
+    *op = "list chains of";
+    err = guard_dump(sock, rx, g, NFT_MSG_GETCHAIN, NFT_MSG_NEWCHAIN, 0, NFTA_CHAIN_MAX, guard_chain);
+    if (!err) {
+      qsort(g->chains, g->count, sizeof *g->chains, chain_cmp);
+      *op = "list rules of";
+      err = guard_dump(sock, rx, g, NFT_MSG_GETRULE, NFT_MSG_NEWRULE, NFTA_RULE_TABLE, NFTA_RULE_MAX, guard_rule);
+    }
+    if (!err) { *op = "list sets of"; err = guard_dump(sock, rx, g, NFT_MSG_GETSET, NFT_MSG_NEWSET, NFTA_SET_TABLE, NFTA_SET_MAX, guard_set); }
+    if (!err) { *op = "list objects of"; err = guard_dump(sock, rx, g, NFT_MSG_GETOBJ, NFT_MSG_NEWOBJ, NFTA_OBJ_TABLE, NFTA_OBJ_MAX, guard_obj); }
+    if (!err) {
+      *op = "list flowtables of";
+      err = guard_dump(sock, rx, g, NFT_MSG_GETFLOWTABLE, NFT_MSG_NEWFLOWTABLE, NFTA_FLOWTABLE_TABLE, NFTA_FLOWTABLE_MAX, guard_flowtable);
+    }
+    /* The table went away between the dumps (the set dump's lookup says so): list again. */
+    if (err == ENOENT) { err = 0; g->torn = 1; }
+  }
+  close(sock);
+  return err;
+}
+
+static napi_value string_array(napi_env env, const struct guard_list *g, int sealed) {
+  napi_value arr, v;
+  uint32_t k = 0;
+  napi_create_array(env, &arr);
+  for (size_t i = 0; i < g->count; i++) {
+    const struct guard_chain *c = &g->chains[i];
+    if (c->hidden || (c->sealing && !c->has_rule) != sealed) continue;
+    napi_create_string_utf8(env, c->name, NAPI_AUTO_LENGTH, &v);
+    napi_set_element(env, arr, k++, v);
+  }
+  return arr;
+}
+
+static napi_value js_guard_table(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int netns, priority;
+  char table[TABLE_CAP];
+  if (nsvs_args(env, info, 3, argv) || nsvs_int_arg(env, argv[0], &netns, "expected an integer file descriptor")) return NULL;
+  if (table_arg(env, argv[1], table) || nsvs_int_arg(env, argv[2], &priority, "expected a hook priority")) return NULL;
+  struct guard_list g = { .table = table, .priority = priority };
+  const char *op = "list nftables table";
+  char *rx = malloc(RECV_CAP);
+  int err = rx ? 0 : ENOMEM;
+  for (int attempt = 0; !err; attempt++) {
+    if (attempt == GUARD_ATTEMPTS) {
+      err = EAGAIN;
+      op = "list nftables table";
+      snprintf(g.reason, sizeof g.reason, "the ruleset changed during each of %d listings", GUARD_ATTEMPTS);
+      break;
+    }
+    guard_reset(&g);
+    err = guard_attempt(netns, rx, &g, &op);
+    if (!err && !g.torn) break;
+  }
+  free(rx);
+  napi_value out = NULL;
+  if (err) {
+    napi_throw(env, nsvs_op_error(env, op, table, err, g.reason));
+  } else {
+    napi_value v;
+    napi_create_object(env, &out);
+    napi_set_named_property(env, out, "sealed", string_array(env, &g, 1));
+    napi_set_named_property(env, out, "other", string_array(env, &g, 0));
+    napi_get_boolean(env, g.changed, &v);
+    napi_set_named_property(env, out, "tableChanged", v);
+  }
+  guard_reset(&g);
+  return out;
+}
+
 void nsvs_nft_define(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "nftNetdevChains", NULL, js_netdev_chains, NULL, NULL, NULL, napi_default, NULL },
     { "nftCounters", NULL, js_counters, NULL, NULL, NULL, napi_default, NULL },
+    { "nftGuardTable", NULL, js_guard_table, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -40,6 +40,13 @@ export interface NativeNftCounter {
   readonly bytes: number;
 }
 
+/** The seal table as nftGuardTable reads it: the fields of nft-text.ts's ListedGuardTable, as arrays. */
+export interface NativeGuardTable {
+  readonly sealed: string[];
+  readonly other: string[];
+  readonly tableChanged: boolean;
+}
+
 /** What the native addon (native/nsvswitch.c, native/rtnl.c, native/nft.c) exports; netnsFd -1 = the agent's own namespace. */
 export interface NativeAddon {
   setTxChecksum(netnsFd: number, ifname: string, on: boolean): void;
@@ -82,6 +89,12 @@ export interface NativeAddon {
   nftNetdevChains(netnsFd: number, table: string, add: readonly string[], remove: readonly string[], priority: number): NativeNftFailure[];
   /** The named counters of table `family table` (none when it is missing). Throws a NativeOpError. */
   nftCounters(netnsFd: number, family: 'inet' | 'netdev', table: string): NativeNftCounter[];
+  /**
+   * Netdev table `table` read as parseGuardTable reads `nft -s list table netdev TABLE`: chains exactly as
+   * nftNetdevChains adds them at `priority` with no rule (sealed), every other chain, and whether the table
+   * holds more than chains. A missing table lists empty. Throws a NativeOpError. Absent in addons built before it.
+   */
+  nftGuardTable?(netnsFd: number, table: string, priority: number): NativeGuardTable;
   /**
    * Calls `callback` on the JS thread each time this process's mount table changes (a thread polls
    * /proc/self/mountinfo; changes faster than they are taken make one call). Does not keep the event loop

@@ -7,7 +7,7 @@ import type { Logger } from '../../observe/logger.js';
 import { HostGuardError } from '../errors/host-guard-error.js';
 import { NativePlumbingUnavailableError } from '../errors/native-plumbing-unavailable-error.js';
 import { mapLimit } from '../map-limit.js';
-import { addSealChains, deleteSealChains, hasNftables } from './netlink-seal.js';
+import { addSealChains, deleteSealChains, hasGuardListing, hasNftables, listSealChains, replaceSealChains } from './netlink-seal.js';
 import { dropTableScript, guardScript, guardTableName, parseGuardTable, rebuildScript, type ListedGuardTable } from './nft-text.js';
 import { hostEndSysctls } from './sysctls.js';
 import { writeSysctls, type InterfaceSysctl, type SysctlFailure } from '../sysctl-table.js';
@@ -38,9 +38,10 @@ export interface NftHostGuardOptions {
   /** Test seam: the addon, or null to force the process fallback. Default: loadNative(). */
   readonly native?: NativeAddon | null;
   /**
-   * How seals and releases reach nf_tables (the agent's `plumbing` mode): `auto` in-process when the
-   * addon has nf_tables, else `nft`; `native` refuses to run without it; `process` always `nft`.
-   * The full sync (listing and repair) and removeAll always run `nft`. Default: auto.
+   * How seals, releases and the full sync (listing and repair) reach nf_tables (the agent's `plumbing`
+   * mode): `auto` in-process when the addon has nf_tables, else `nft`; `native` refuses to run without
+   * it; `process` always `nft`. An addon built before the in-process listing lists with `nft`. Rebuilding
+   * a table someone changed (rare) and removeAll (uninstall) always run `nft`. Default: auto.
    */
   readonly nftables?: PlumbingMode;
 }
@@ -50,10 +51,12 @@ const NO_SUCH = /No such file or directory|does not exist/;
 /**
  * HostGuard on nftables and per-interface sysctls. Seals and releases go to
  * nf_tables in-process (one netlink transaction from the native addon, no
- * process) or with one `nft -f -` per call, never per interface; the full
- * sync lists with `nft` (full resyncs only, not per attach). Sysctls are
- * written in-process through the addon, or with one `sysctl -w` process for
- * all of them when the addon is not there.
+ * process) or with one `nft -f -` per call, never per interface. The full
+ * sync lists the table and repairs it in-process too (netlink dumps read as
+ * the text listing is read), so a resync that finds nothing to change runs
+ * no process; without the addon it runs `nft`. Sysctls are written
+ * in-process through the addon, or with one `sysctl -w` process for all of
+ * them when the addon is not there.
  */
 export class NftHostGuard implements HostGuard {
   readonly table: string;
@@ -112,16 +115,16 @@ export class NftHostGuard implements HostGuard {
     // The links are gone already: a chain left behind drops nothing of value, and the next full
     // sync deletes it. So a failure here (listing or deleting) is logged, never thrown at the unplug.
     try {
-      if (this.nftInProcess) {
-        const done = await this.withHostNetns(async (fd) => this.inProcess('release', hostIfs, () => {
+      await this.withHostNetns(async (fd) => {
+        const done = this.nftInProcess && this.inProcess('release', hostIfs, () => {
           deleteSealChains(this.native as NativeAddon, fd, this.table, hostIfs);
           return true;
-        }));
+        });
         if (done) return;
-      }
-      const { sealed, other } = await this.list();
-      const present = hostIfs.filter((n) => sealed.has(n) || other.has(n));
-      if (present.length > 0) await this.nft(guardScript(this.table, [], present));
+        const { sealed, other } = await this.list(fd);
+        const present = hostIfs.filter((n) => sealed.has(n) || other.has(n));
+        if (present.length > 0) await this.nft(guardScript(this.table, [], present));
+      });
     } catch (err) {
       this.opts.logger?.debug({ table: this.table, ports: hostIfs.length, err: (err as Error).message }, 'host guard chains not deleted');
     }
@@ -136,29 +139,43 @@ export class NftHostGuard implements HostGuard {
     }
     if (!this.opts.ingressDrop) return { added: 0, removed: 0 };
     const want = new Set(hostIfs);
-    const { sealed, other, tableChanged } = await this.list();
-    if (tableChanged) {
-      // The table itself was changed (made dormant, given a set or a flowtable): rebuilt whole, atomically.
-      await this.nft(rebuildScript(this.table, hostIfs));
-      this.opts.logger?.warn({ table: `netdev ${this.table}`, ports: hostIfs.length }, 'host guard table changed by someone else: rebuilt');
-      return { added: hostIfs.length, removed: sealed.size + other.size };
-    }
-    const add = hostIfs.filter((n) => !sealed.has(n));
-    // Tampered chains (in `other`) are deleted and, when wanted, added again.
-    const remove = [...sealed].filter((n) => !want.has(n)).concat([...other]);
-    if (add.length === 0 && remove.length === 0) return { added: 0, removed: 0 };
-    // A tampered chain is deleted and added again in the same transaction.
-    await this.nft(guardScript(this.table, add, remove));
-    return { added: add.length, removed: remove.length };
+    return this.withHostNetns(async (fd) => {
+      const { sealed, other, tableChanged } = await this.list(fd);
+      if (tableChanged) {
+        // The table itself was changed (made dormant, given a set or a flowtable): rebuilt whole, atomically.
+        // Rare (someone edited our table), so it stays one `nft -f -` rather than a table rebuild in the addon.
+        await this.nft(rebuildScript(this.table, hostIfs));
+        this.opts.logger?.warn({ table: `netdev ${this.table}`, ports: hostIfs.length }, 'host guard table changed by someone else: rebuilt');
+        return { added: hostIfs.length, removed: sealed.size + other.size };
+      }
+      const add = hostIfs.filter((n) => !sealed.has(n));
+      // Tampered chains (in `other`) are deleted and, when wanted, added again.
+      const remove = [...sealed].filter((n) => !want.has(n)).concat([...other]);
+      if (add.length === 0 && remove.length === 0) return { added: 0, removed: 0 };
+      // A tampered chain is deleted and added again in the same transaction.
+      const done = this.nftInProcess && this.inProcess('repair', [...add, ...remove], () => {
+        replaceSealChains(this.native as NativeAddon, fd, this.table, add, remove);
+        return true;
+      });
+      if (!done) await this.nft(guardScript(this.table, add, remove));
+      return { added: add.length, removed: remove.length };
+    });
   }
 
+  // Uninstall only, beside the gateway table's `nft` and the unplug's `ip`: not worth an addon op.
   async removeAll(): Promise<void> {
     await this.nft(dropTableScript(this.table)).catch((err: Error) => {
       if (!NO_SUCH.test(err.message)) throw err;
     });
   }
 
-  private async list(): Promise<ListedGuardTable> {
+  /** The table as `nft -s list` shows it, read in-process when the addon can (fd: the host ends' namespace, -1: the agent's own). */
+  private async list(fd: number): Promise<ListedGuardTable> {
+    if (this.nftInProcess && hasGuardListing(this.native)) {
+      const addon = this.native;
+      const listed = this.inProcess('list', [], () => listSealChains(addon, fd, this.table));
+      if (listed) return listed;
+    }
     this.opts.onSpawn?.('nft');
     try {
       const res = await run('nft', ['-s', 'list', 'table', 'netdev', this.table], this.runOpts());

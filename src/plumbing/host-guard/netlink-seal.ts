@@ -1,13 +1,14 @@
 import type { NativeAddon, NativeNftFailure } from '../../native/native.js';
 import { isSafeIfName } from '../../net/index.js';
 import { HostGuardError } from '../errors/host-guard-error.js';
-import { INGRESS_PRIORITY } from './nft-text.js';
+import { INGRESS_PRIORITY, type ListedGuardTable } from './nft-text.js';
 
 /**
- * The host seal's hot path in-process: the chains nft-text.ts's guardScript
- * writes, as one nf_tables netlink transaction from the native addon
- * (native/nft.c) instead of one `nft -f -` process. The same chains, so `nft
- * list` prints the same table either way.
+ * The host seal in-process: the chains nft-text.ts's guardScript writes, as
+ * one nf_tables netlink transaction from the native addon (native/nft.c)
+ * instead of one `nft -f -` process. The same chains, so `nft list` prints
+ * the same table either way. The full sync's listing too: the table read
+ * from nf_tables as parseGuardTable reads nft's text.
  */
 
 /** Names per transaction (the addon takes at most 1024; a pass plugs at most 256). */
@@ -18,6 +19,19 @@ const MAX_ROUNDS = 4;
 /** Whether the addon was built with nf_tables (an older build has only rtnetlink). */
 export function hasNftables(addon: NativeAddon | undefined): addon is NativeAddon {
   return typeof addon?.nftNetdevChains === 'function';
+}
+
+type GuardListingAddon = NativeAddon & Required<Pick<NativeAddon, 'nftGuardTable'>>;
+
+/** Whether the addon can list the seal table (builds before it cannot: the full sync lists with `nft`). */
+export function hasGuardListing(addon: NativeAddon | undefined): addon is GuardListingAddon {
+  return hasNftables(addon) && typeof addon.nftGuardTable === 'function';
+}
+
+/** The seal table as parseGuardTable would read nft's listing of it. Throws a NativeOpError when it cannot be listed. */
+export function listSealChains(addon: GuardListingAddon, netnsFd: number, table: string): ListedGuardTable {
+  const listed = addon.nftGuardTable(netnsFd, table, INGRESS_PRIORITY);
+  return { sealed: new Set(listed.sealed), other: new Set(listed.other), tableChanged: listed.tableChanged };
 }
 
 function checkNames(table: string, names: readonly string[]): void {
@@ -89,5 +103,35 @@ export function deleteSealChains(addon: NativeAddon, netnsFd: number, table: str
       const gone = new Set(refused.map((f) => f.ifname));
       todo = todo.filter((n) => !gone.has(n));
     }
+  }
+}
+
+/**
+ * The full sync's repair, as guardScript's `nft -f -` does it: per name in
+ * `remove` its chain flushed and deleted, then per name in `add` a sealing
+ * chain; a tampered chain (in both lists) is replaced within one transaction,
+ * so its interface is never left open. Any refusal throws a HostGuardError
+ * naming the interfaces refused (the script fails whole too); a NativeOpError
+ * when a transaction could not run at all. Transactions already committed
+ * stay: the next full sync finds what is left.
+ */
+export function replaceSealChains(addon: NativeAddon, netnsFd: number, table: string, add: readonly string[], remove: readonly string[]): void {
+  checkNames(table, [...remove, ...add]);
+  let batches: [readonly string[], readonly string[]][] = [[add, remove]];
+  if (add.length > NFT_NAMES_PER_BATCH || remove.length > NFT_NAMES_PER_BATCH) {
+    const adding = new Set(add);
+    const paired = new Set<string>();
+    batches = chunks(remove, NFT_NAMES_PER_BATCH).map((r) => {
+      const again = r.filter((n) => adding.has(n));
+      for (const n of again) paired.add(n);
+      return [again, r];
+    });
+    for (const a of chunks(add.filter((n) => !paired.has(n)), NFT_NAMES_PER_BATCH)) batches.push([a, []]);
+  }
+  for (const [a, r] of batches) {
+    const refused = addon.nftNetdevChains(netnsFd, table, a, r, INGRESS_PRIORITY);
+    if (refused.length === 0) continue;
+    const named = [...new Set(refused.flatMap((f) => (f.ifname === null ? [] : [f.ifname])))];
+    throw guardError(table, named.length > 0 ? named : [...r, ...a], refused[0]!);
   }
 }

@@ -95,8 +95,12 @@ describe('host seal in-process (nf_tables netlink) against nft -f', () => {
     expect(after).toBe(await listing(textNs, text.table));
   });
 
-  it('the full sync (nft listing and repair) finds the native seal intact', async () => {
+  it('the full sync (listing in-process, as the nft text reads) finds the native seal intact, with no process', async () => {
+    spawns.length = 0;
     expect(await native.sync([...HOST_ENDS, 'nsvaaaa0000004'])).toEqual({ added: 0, removed: 0 });
+    expect(spawns).toEqual([]);
+    expect(await text.sync([...HOST_ENDS, 'nsvaaaa0000004'])).toEqual({ added: 0, removed: 0 });
+    expect(spawns).toEqual(['nft']);
   });
 
   it('release deletes the chains in-process (chains already gone are fine) and lists as the nft path\'s release', async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NativeAddon, NativeNftFailure } from '../../../../src/native/native.js';
 import { HostGuardError, NativePlumbingUnavailableError, NftHostGuard } from '../../../../src/plumbing/index.js';
-import { addSealChains, deleteSealChains, hasNftables } from '../../../../src/plumbing/host-guard/netlink-seal.js';
+import { addSealChains, deleteSealChains, hasGuardListing, hasNftables, replaceSealChains } from '../../../../src/plumbing/host-guard/netlink-seal.js';
 import { INGRESS_PRIORITY } from '../../../../src/plumbing/host-guard/nft-text.js';
 
 function refusal(ifname: string | null, op: string, code: string, reason = 'refused'): NativeNftFailure {
@@ -85,6 +85,36 @@ describe('deleteSealChains', () => {
   });
 });
 
+describe('replaceSealChains (the full sync\'s repair as nf_tables transactions)', () => {
+  it('deletions and additions in one transaction, as the nft script does them', () => {
+    const { addon, calls } = fakeAddon(() => []);
+    replaceSealChains(addon, 3, 'nsvswitch_br0', ['nsva', 'nsvb'], ['nsvb', 'nsvstale']);
+    expect(calls).toEqual([{ fd: 3, table: 'nsvswitch_br0', add: ['nsva', 'nsvb'], remove: ['nsvb', 'nsvstale'], priority: INGRESS_PRIORITY }]);
+  });
+
+  it('beyond 512 names a tampered chain is still deleted and added in the same transaction', () => {
+    const { addon, calls } = fakeAddon(() => []);
+    const remove = Array.from({ length: 600 }, (_, i) => `nsvr${i}`);
+    const add = ['nsvr5', 'nsvr550', ...Array.from({ length: 700 }, (_, i) => `nsva${i}`)];
+    replaceSealChains(addon, -1, 'nsvswitch_br0', add, remove);
+    expect(calls.map((c) => [c.add.length, c.remove.length])).toEqual([[1, 512], [1, 88], [512, 0], [188, 0]]);
+    expect(calls[0]!.add).toEqual(['nsvr5']);
+    expect(calls[1]!.add).toEqual(['nsvr550']);
+    expect(calls.every((c) => c.add.length + c.remove.length <= 1024)).toBe(true);
+  });
+
+  it('a refusal throws a HostGuardError naming the refused interfaces', () => {
+    const { addon } = fakeAddon(() => [refusal('nsvb', 'add chain', 'EBUSY', 'Device or resource busy')]);
+    expect(() => replaceSealChains(addon, -1, 'nsvswitch_br0', ['nsva', 'nsvb'], [])).toThrow(expect.objectContaining({ name: 'HostGuardError', hostIfs: ['nsvb'], table: 'nsvswitch_br0' }));
+  });
+
+  it('refuses unsafe names before anything reaches the kernel', () => {
+    const { addon, calls } = fakeAddon(() => []);
+    expect(() => replaceSealChains(addon, -1, 'nsvswitch_br0', [], ['bad name'])).toThrow(HostGuardError);
+    expect(calls).toEqual([]);
+  });
+});
+
 describe('NftHostGuard: which path seals (the agent\'s plumbing mode)', () => {
   const withNft = fakeAddon(() => []).addon;
   const withoutNft = { setTxChecksum: () => undefined } as unknown as NativeAddon;
@@ -92,6 +122,9 @@ describe('NftHostGuard: which path seals (the agent\'s plumbing mode)', () => {
 
   it('auto: in-process when the addon has nf_tables, else nft processes', () => {
     expect(hasNftables(withNft)).toBe(true);
+    // An addon built before the in-process listing: seals in-process, the full sync lists with nft.
+    expect(hasGuardListing(withNft)).toBe(false);
+    expect(hasGuardListing({ ...withNft, nftGuardTable: () => ({ sealed: [], other: [], tableChanged: false }) } as NativeAddon)).toBe(true);
     expect(new NftHostGuard({ ...base, native: withNft }).nftInProcess).toBe(true);
     expect(new NftHostGuard({ ...base, native: withoutNft }).nftInProcess).toBe(false);
     expect(new NftHostGuard({ ...base, native: null }).nftInProcess).toBe(false);
