@@ -15,28 +15,18 @@
  *
  *   npx tsx bench/cri.ts [--n 100] [--sequential 20] [--concurrency 10] [--agent-bin PATH]
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { run } from '../src/exec/run.js';
-import type { OvsSandbox } from '../src/sandbox/ovs-sandbox.js';
 import { CriEnv, criAvailable } from '../test/helpers/cri-env.js';
-import { AgentProcess } from './lib/agent-process.js';
-import { privateAgentBuild } from './lib/agent-build.js';
-import { parsePositiveInts } from './lib/burst/args.js';
-import { deferCleanup, installSignalCleanup, isInterrupted, runBench } from './lib/cleanup.js';
+import { isInterrupted, runBench } from './lib/cleanup.js';
 import { mapLimit } from './lib/concurrency.js';
 import { ReadyTracker } from './lib/docker/ready-tracker.js';
 import { agentBreakdown } from './lib/burst/nsvswitch.js';
-import { parsePromText } from './lib/prom-text.js';
-import { httpGetInNetns } from './lib/http-in-netns.js';
-import { InterfaceMonitor } from './lib/interface-monitor.js';
-import { machineInfo, publishResult } from './lib/results.js';
-import { startBenchSandbox } from './lib/sandbox.js';
+import { runtimeBenchMain, startRuntimeAgent, type RuntimeBench } from './lib/runtime-bench.js';
 import { summarize, type Summary } from './lib/stats.js';
 import type { Table } from './lib/table.js';
-import { nowMs, pollUntil } from './lib/timing.js';
+import { nowMs } from './lib/timing.js';
 
 const AGENT_BRIDGE = 'br-cbench';
 const CLASSIC_BRIDGE = 'br-ovscni';
@@ -58,8 +48,6 @@ spec:
       k8sNamespaces: [${POD_NAMESPACE}]
 `;
 
-type Log = (msg: string) => void;
-
 interface TimedPod {
   readonly id: string;
   readonly netns: string;
@@ -80,15 +68,7 @@ interface Phase {
   readonly burstTotalMs: number;
 }
 
-interface Ctx {
-  readonly sb: OvsSandbox;
-  readonly cri: CriEnv;
-  readonly monitor: InterfaceMonitor;
-  readonly n: number;
-  readonly sequential: number;
-  readonly concurrency: number;
-  readonly log: Log;
-}
+type Ctx = RuntimeBench<CriEnv>;
 
 async function runPod(cri: CriEnv, name: string): Promise<TimedPod> {
   const startMs = nowMs();
@@ -118,7 +98,7 @@ async function classicAttach(ctx: Ctx, p: TimedPod, i: number): Promise<void> {
 }
 
 async function sequentialAndBurst(ctx: Ctx, label: string, attach: ((p: TimedPod, i: number) => Promise<void>) | undefined, waitReady: ((pods: TimedPod[]) => Promise<void>) | undefined): Promise<{ phase: Phase; pods: TimedPod[] }> {
-  const { cri, log } = ctx;
+  const { env: cri, log } = ctx;
   const all: TimedPod[] = [];
   try {
     log(`${label}: ${ctx.sequential} pods one at a time`);
@@ -164,7 +144,7 @@ async function sequentialAndBurst(ctx: Ctx, label: string, attach: ((p: TimedPod
 
 async function floorPhase(ctx: Ctx): Promise<Phase> {
   const { phase, pods } = await sequentialAndBurst(ctx, 'floor', undefined, undefined);
-  await removePods(ctx.cri, pods, ctx.concurrency);
+  await removePods(ctx.env, pods, ctx.concurrency);
   return phase;
 }
 
@@ -175,38 +155,27 @@ async function classicPhase(ctx: Ctx): Promise<Phase> {
   // Correctness: a pod has the address on net1.
   const addrs = (await run('ip', ['-br', 'addr', 'show', 'dev', IF_NAME], { netns: pods[pods.length - 1]!.netns })).stdout;
   if (!addrs.includes('10.79.')) throw new Error(`classic: ${IF_NAME} has no tenant address: ${addrs}`);
-  await removePods(ctx.cri, pods, ctx.concurrency);
+  await removePods(ctx.env, pods, ctx.concurrency);
   await ctx.sb.vsctl('--if-exists', 'del-br', CLASSIC_BRIDGE);
   return phase;
 }
 
-async function agentPhase(ctx: Ctx, agentBin: string): Promise<Phase & { agent: Record<string, number> }> {
-  const { sb, cri, log } = ctx;
-  const manifestDir = join(sb.dir, 'manifests');
-  await mkdir(manifestDir, { recursive: true });
-  await writeFile(join(manifestDir, 'cri.yaml'), MANIFEST);
-  const args = [
-    '--ovsdb', sb.dbEndpoint, '--ovs-rundir', sb.dir, '--bridge', AGENT_BRIDGE, '--datapath-type', 'netdev',
-    '--manifest-dir', manifestDir, '--namespace-dir', cri.netnsDir, '--host-netns', sb.hostNetns,
-    '--cri-socket', cri.socket, '--cri-netns-dir', cri.netnsDir,
-    '--metrics-listen', `127.0.0.1:${AGENT_METRICS_PORT}`, '--log-level', 'warn',
-  ];
-  const agent = AgentProcess.start(args, sb.hostNetns, sb.env, agentBin);
+async function agentPhase(ctx: Ctx): Promise<Phase & { agent: Record<string, number> }> {
+  const { env: cri, log } = ctx;
+  const { agent, scrape } = await startRuntimeAgent(ctx, {
+    manifestFile: 'cri.yaml', manifest: MANIFEST, bridge: AGENT_BRIDGE, metricsPort: AGENT_METRICS_PORT,
+    runtimeFlags: ['--cri-socket', cri.socket, '--cri-netns-dir', cri.netnsDir],
+  });
   const died = agent.exited();
   died.catch(() => undefined);
   const tracker = new ReadyTracker(ctx.monitor);
   let pods: TimedPod[] = [];
   try {
-    await pollUntil('nsvswitch /readyz', async () => {
-      if (!agent.running) throw new Error(`agent exited: ${agent.lastLines(40)}`);
-      return (await httpGetInNetns(sb.hostNetns, `http://127.0.0.1:${AGENT_METRICS_PORT}/readyz`))?.status === 200 ? true : undefined;
-    }, 60_000, 200);
     log(`nsvswitch (pid ${agent.pid ?? '?'})`);
     const waitReady = async (ps: TimedPod[]): Promise<void> => {
       await Promise.race([died, tracker.waitFor(`${ps.length} pods tenant-ready`, ps.map((p) => p.id), READY_TIMEOUT_MS)]);
       for (const p of ps) p.readyMs = tracker.at(p.id);
     };
-    const scrape = async () => parsePromText((await httpGetInNetns(sb.hostNetns, `http://127.0.0.1:${AGENT_METRICS_PORT}/metrics`))?.body ?? '');
     const before = await scrape();
     const r = await sequentialAndBurst(ctx, 'nsvswitch', undefined, waitReady);
     const agentMetrics = agentBreakdown(before, await scrape());
@@ -292,63 +261,30 @@ function tables(p: { floor: Phase; classic: Phase; nsvswitch: Phase & { agent: R
   return { tables: [per, window, burst, agent], ratios };
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      n: { type: 'string', default: '100' },
-      sequential: { type: 'string', default: '20' },
-      concurrency: { type: 'string', default: '10' },
-      'agent-bin': { type: 'string' },
-    },
-  });
-  const one = (flag: string, v: string | undefined): number => parsePositiveInts(flag, v)[0] ?? 1;
-  const n = one('--n', values.n);
-  const sequential = one('--sequential', values.sequential);
-  const concurrency = one('--concurrency', values.concurrency);
-  if (!criAvailable()) throw new Error('bench/cri.ts needs Debian\'s containerd, containernetworking-plugins and busybox-static');
-  installSignalCleanup();
-  const startedAt = new Date().toISOString();
-  const machine = await machineInfo();
-  const t0 = Date.now();
-  const log: Log = (msg) => void process.stderr.write(`[cri +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
-  log(`${machine.cpus} CPUs (${machine.cpuModel}), load ${machine.loadAvg1m.toFixed(2)}, ${machine.ovs}`);
-  const entry = await privateAgentBuild(log, values['agent-bin'] !== undefined ? resolve(values['agent-bin']) : undefined);
-  const { sb, stop } = await startBenchSandbox('cri');
-  let cri: CriEnv | undefined;
-  const stopCri = deferCleanup('bench containerd', async () => {
-    await cri?.stop();
-  });
-  let monitor: InterfaceMonitor | undefined;
-  try {
-    log('starting a private containerd (CRI) in the sandbox\'s host namespace');
-    cri = await CriEnv.start(join(sb.dir, 'cri'), sb.hostNetns, { podSubnet: '172.30.0.0/20' });
-    const version = await cri.api.version();
-    monitor = await InterfaceMonitor.start(sb.dbEndpoint, sb.env);
-    const ctx: Ctx = { sb, cri, monitor, n, sequential, concurrency, log };
-    // Warm-up: the first sandbox of a fresh runtime pays for its snapshot.
-    await removePods(cri, [await runPod(cri, 'warmup')], 1);
-    const floor = await floorPhase(ctx);
-    if (isInterrupted()) return 130;
-    const classic = await classicPhase(ctx);
-    if (isInterrupted()) return 130;
-    const nsvswitch = await agentPhase(ctx, entry.bin);
-    const { tables: summary, ratios } = tables({ floor, classic, nsvswitch }, n, concurrency);
-    await publishResult({
-      name: 'cri',
-      startedAt,
-      finishedAt: new Date().toISOString(),
-      machine,
-      params: { n, sequential, concurrency, runtime: `${version.runtimeName} ${version.runtimeVersion} (CRI ${version.api})`, agent: entry.note, bridge: AGENT_BRIDGE, datapathType: 'netdev', interface: IF_NAME },
-      results: { floor, classic, nsvswitch, ratios },
-      summary,
-    });
-    return 0;
-  } finally {
-    await monitor?.stop();
-    await stopCri().catch((err: unknown) => log(`containerd teardown: ${String(err)}`));
-    await stop();
-    await entry.dispose();
-  }
-}
-
-runBench('cri', main);
+runBench('cri', () => runtimeBenchMain({
+  name: 'cri',
+  daemon: 'containerd',
+  available: criAvailable,
+  needs: 'Debian\'s containerd, containernetworking-plugins and busybox-static',
+  starting: 'starting a private containerd (CRI) in the sandbox\'s host namespace',
+  start: (sb) => CriEnv.start(join(sb.dir, 'cri'), sb.hostNetns, { podSubnet: '172.30.0.0/20' }),
+  version: async (cri) => {
+    const v = await cri.api.version();
+    return `${v.runtimeName} ${v.runtimeVersion} (CRI ${v.api})`;
+  },
+}, async (ctx) => {
+  const { env: cri, n, sequential, concurrency } = ctx;
+  // Warm-up: the first sandbox of a fresh runtime pays for its snapshot.
+  await removePods(cri, [await runPod(cri, 'warmup')], 1);
+  const floor = await floorPhase(ctx);
+  if (isInterrupted()) return 130;
+  const classic = await classicPhase(ctx);
+  if (isInterrupted()) return 130;
+  const nsvswitch = await agentPhase(ctx);
+  const { tables: summary, ratios } = tables({ floor, classic, nsvswitch }, n, concurrency);
+  return {
+    params: { n, sequential, concurrency, runtime: ctx.version, agent: ctx.agentNote, bridge: AGENT_BRIDGE, datapathType: 'netdev', interface: IF_NAME },
+    results: { floor, classic, nsvswitch, ratios },
+    summary,
+  };
+}));

@@ -15,28 +15,17 @@
  *
  * Rounds alternate the order of the no-agent and nsvswitch phases.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import type { OvsSandbox } from '../src/sandbox/ovs-sandbox.js';
+import { join } from 'node:path';
 import { DockerEnv, dockerAvailable } from '../test/helpers/docker-env.js';
 import { benchIp, benchNames, BENCH_PREFIX_LEN, inSubnet } from './lib/addresses.js';
-import { AgentProcess } from './lib/agent-process.js';
-import { privateAgentBuild } from './lib/agent-build.js';
-import { parsePositiveInts } from './lib/burst/args.js';
 import { agentBreakdown } from './lib/burst/nsvswitch.js';
-import { deferCleanup, installSignalCleanup, isInterrupted, runBench } from './lib/cleanup.js';
+import { isInterrupted, runBench } from './lib/cleanup.js';
 import { removeContainers, runBurst, timedRun, type TimedRun } from './lib/docker/containers.js';
 import { ovsDockerLoop } from './lib/docker/ovs-docker.js';
 import { ReadyTracker } from './lib/docker/ready-tracker.js';
 import { burstTable, dockerRatios, perContainerTable, ratiosTable, type DockerRound } from './lib/docker/report.js';
-import { httpGetInNetns } from './lib/http-in-netns.js';
-import { InterfaceMonitor } from './lib/interface-monitor.js';
-import { parsePromText, type PromSamples } from './lib/prom-text.js';
-import { machineInfo, publishResult } from './lib/results.js';
-import { startBenchSandbox } from './lib/sandbox.js';
+import { runtimeBenchMain, startRuntimeAgent, type RuntimeBench } from './lib/runtime-bench.js';
 import { deltas } from './lib/stats.js';
-import { pollUntil } from './lib/timing.js';
 
 const AGENT_BRIDGE = 'br-dbench';
 const OVS_DOCKER_BRIDGE = 'br-ovsdocker';
@@ -47,7 +36,6 @@ const SUBNET = '10.78.0.0/16';
 const LABELS = { 'nsvs-bench': 'docker' } as const;
 /** Any port: the agent listens inside the sandbox's fresh host namespace. */
 const AGENT_METRICS_PORT = 19478;
-const AGENT_READY_TIMEOUT_MS = 60_000;
 const READY_TIMEOUT_MS = 120_000;
 /** Containers whose insides are checked after timing (first, middle, last). */
 const SPOTS = 3;
@@ -64,18 +52,7 @@ spec:
       matchLabels: { nsvs-bench: docker }
 `;
 
-type Log = (msg: string) => void;
-
-interface Ctx {
-  readonly sb: OvsSandbox;
-  readonly docker: DockerEnv;
-  readonly monitor: InterfaceMonitor;
-  readonly agentBin: string;
-  readonly n: number;
-  readonly sequential: number;
-  readonly concurrency: number;
-  readonly log: Log;
-}
+type Ctx = RuntimeBench<DockerEnv, 'rounds'>;
 
 const spread = <T>(xs: readonly T[]): T[] => [...new Set([0, Math.floor(xs.length / 2), xs.length - 1])].slice(0, SPOTS).map((i) => xs[i] as T);
 
@@ -88,7 +65,7 @@ async function tenantAddrs(docker: DockerEnv, name: string): Promise<string[]> {
 }
 
 async function noAgentPhase(ctx: Ctx, round: number): Promise<Pick<DockerRound, 'noAgent' | 'ovsDocker'>> {
-  const { docker, sb, log } = ctx;
+  const { env: docker, sb, log } = ctx;
   const seqNames = benchNames(`na${round}-s-`, ctx.sequential);
   const burstNames = benchNames(`na${round}-b-`, ctx.n);
   try {
@@ -121,36 +98,14 @@ async function noAgentPhase(ctx: Ctx, round: number): Promise<Pick<DockerRound, 
   }
 }
 
-async function startAgent(ctx: Ctx): Promise<{ agent: AgentProcess; scrape: () => Promise<PromSamples> }> {
-  const { sb, docker } = ctx;
-  const manifestDir = join(sb.dir, 'manifests');
-  await mkdir(manifestDir, { recursive: true });
-  await writeFile(join(manifestDir, 'docker.yaml'), MANIFEST);
-  const args = [
-    '--ovsdb', sb.dbEndpoint, '--ovs-rundir', sb.dir, '--bridge', AGENT_BRIDGE, '--datapath-type', 'netdev',
-    '--manifest-dir', manifestDir, '--namespace-dir', docker.netnsDir, '--host-netns', sb.hostNetns,
-    '--docker-socket', docker.socket, '--docker-netns-dir', docker.netnsDir,
-    '--metrics-listen', `127.0.0.1:${AGENT_METRICS_PORT}`, '--log-level', 'warn',
-  ];
-  const agent = AgentProcess.start(args, sb.hostNetns, sb.env, ctx.agentBin);
-  const url = `http://127.0.0.1:${AGENT_METRICS_PORT}`;
-  try {
-    await pollUntil('nsvswitch /readyz', async () => {
-      if (!agent.running) throw new Error(`agent exited: ${agent.lastLines(40)}`);
-      return (await httpGetInNetns(sb.hostNetns, `${url}/readyz`))?.status === 200 ? true : undefined;
-    }, AGENT_READY_TIMEOUT_MS, 200);
-  } catch (err) {
-    await agent.stop();
-    throw err;
-  }
-  return { agent, scrape: async () => parsePromText((await httpGetInNetns(sb.hostNetns, `${url}/metrics`))?.body ?? '') };
-}
-
 async function agentPhase(ctx: Ctx, round: number): Promise<Pick<DockerRound, 'nsvswitch'>> {
-  const { docker, log } = ctx;
+  const { env: docker, log } = ctx;
   const seqNames = benchNames(`nv${round}-s-`, ctx.sequential);
   const burstNames = benchNames(`nv${round}-b-`, ctx.n);
-  const { agent, scrape } = await startAgent(ctx);
+  const { agent, scrape } = await startRuntimeAgent(ctx, {
+    manifestFile: 'docker.yaml', manifest: MANIFEST, bridge: AGENT_BRIDGE, metricsPort: AGENT_METRICS_PORT,
+    runtimeFlags: ['--docker-socket', docker.socket, '--docker-netns-dir', docker.netnsDir],
+  });
   const died = agent.exited();
   died.catch(() => undefined);
   const tracker = new ReadyTracker(ctx.monitor);
@@ -198,80 +153,41 @@ async function agentPhase(ctx: Ctx, round: number): Promise<Pick<DockerRound, 'n
   }
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      n: { type: 'string', default: '100' },
-      sequential: { type: 'string', default: '20' },
-      concurrency: { type: 'string', default: '10' },
-      rounds: { type: 'string', default: '1' },
-      'agent-bin': { type: 'string' },
-    },
-  });
-  const one = (flag: string, v: string | undefined): number => parsePositiveInts(flag, v)[0] ?? 1;
-  const n = one('--n', values.n);
-  const sequential = one('--sequential', values.sequential);
-  const concurrency = one('--concurrency', values.concurrency);
-  const rounds = one('--rounds', values.rounds);
-  if (!dockerAvailable()) throw new Error('bench/docker.ts needs Debian\'s docker.io (dockerd, docker) and busybox-static');
-  installSignalCleanup();
-  const startedAt = new Date().toISOString();
-  const machine = await machineInfo();
-  const t0 = Date.now();
-  const log: Log = (msg) => void process.stderr.write(`[docker +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
-  log(`${machine.cpus} CPUs (${machine.cpuModel}), load ${machine.loadAvg1m.toFixed(2)}, ${machine.ovs}`);
-
-  // A compiled copy of the agent (src/ may change under a long run; tsx would be measured with it).
-  const entry = await privateAgentBuild(log, values['agent-bin'] !== undefined ? resolve(values['agent-bin']) : undefined);
-  const { sb, stop } = await startBenchSandbox('docker');
-  let docker: DockerEnv | undefined;
-  const stopDocker = deferCleanup('bench dockerd', async () => {
-    await docker?.stop();
-  });
-  let monitor: InterfaceMonitor | undefined;
+runBench('docker', () => runtimeBenchMain({
+  name: 'docker',
+  daemon: 'dockerd',
+  available: dockerAvailable,
+  needs: 'Debian\'s docker.io (dockerd, docker) and busybox-static',
+  moreSizes: { rounds: '1' },
+  starting: 'starting a private dockerd in the sandbox\'s host namespace',
+  start: (sb) => DockerEnv.start(join(sb.dir, 'dk'), sb.hostNetns, { bridgeCidr: '172.31.240.1/20' }),
+  version: async (docker) => (await docker.cli(['version', '--format', '{{.Server.Version}}'])).stdout.trim(),
+}, async (ctx) => {
+  const { env: docker, n, sequential, concurrency, log } = ctx;
+  const { rounds } = ctx.sizes;
   const results: DockerRound[] = [];
-  try {
-    log('starting a private dockerd in the sandbox\'s host namespace');
-    docker = await DockerEnv.start(join(sb.dir, 'dk'), sb.hostNetns, { bridgeCidr: '172.31.240.1/20' });
-    const engine = (await docker.cli(['version', '--format', '{{.Server.Version}}'])).stdout.trim();
-    monitor = await InterfaceMonitor.start(sb.dbEndpoint, sb.env);
-    const ctx: Ctx = { sb, docker, monitor, agentBin: entry.bin, n, sequential, concurrency, log };
-    // Warm-up: the first container of a fresh engine pays for its layer set-up.
-    await timedRun(docker, 'warmup', {}).then(() => removeContainers(docker!, ['warmup']));
-    for (let round = 0; round < rounds && !isInterrupted(); round++) {
-      const agentFirst = round % 2 === 1;
-      const order = agentFirst ? ['nsvswitch', 'no-agent'] : ['no-agent', 'nsvswitch'];
-      log(`round ${round + 1}: ${order.join(', then ')}`);
-      let a: Pick<DockerRound, 'nsvswitch'>;
-      let b: Pick<DockerRound, 'noAgent' | 'ovsDocker'>;
-      if (agentFirst) {
-        a = await agentPhase(ctx, round);
-        b = await noAgentPhase(ctx, round);
-      } else {
-        b = await noAgentPhase(ctx, round);
-        a = await agentPhase(ctx, round);
-      }
-      results.push({ round, order, ...b, ...a });
+  // Warm-up: the first container of a fresh engine pays for its layer set-up.
+  await timedRun(docker, 'warmup', {}).then(() => removeContainers(docker, ['warmup']));
+  for (let round = 0; round < rounds && !isInterrupted(); round++) {
+    const agentFirst = round % 2 === 1;
+    const order = agentFirst ? ['nsvswitch', 'no-agent'] : ['no-agent', 'nsvswitch'];
+    log(`round ${round + 1}: ${order.join(', then ')}`);
+    let a: Pick<DockerRound, 'nsvswitch'>;
+    let b: Pick<DockerRound, 'noAgent' | 'ovsDocker'>;
+    if (agentFirst) {
+      a = await agentPhase(ctx, round);
+      b = await noAgentPhase(ctx, round);
+    } else {
+      b = await noAgentPhase(ctx, round);
+      a = await agentPhase(ctx, round);
     }
-    if (isInterrupted()) return 130;
-    const ratios = dockerRatios(results);
-    const summary = [perContainerTable(results, concurrency), burstTable(results, n), ratiosTable(ratios)];
-    await publishResult({
-      name: 'docker',
-      startedAt,
-      finishedAt: new Date().toISOString(),
-      machine,
-      params: { n, sequential, concurrency, rounds, engine, agent: entry.note, bridge: AGENT_BRIDGE, datapathType: 'netdev', interface: IF_NAME, labels: LABELS },
-      results: { rounds: results, ratios },
-      summary,
-    });
-    return 0;
-  } finally {
-    await monitor?.stop();
-    await stopDocker().catch((err: unknown) => log(`dockerd teardown: ${String(err)}`));
-    await stop();
-    await entry.dispose();
+    results.push({ round, order, ...b, ...a });
   }
-}
-
-runBench('docker', main);
+  if (isInterrupted()) return 130;
+  const ratios = dockerRatios(results);
+  return {
+    params: { n, sequential, concurrency, rounds, engine: ctx.version, agent: ctx.agentNote, bridge: AGENT_BRIDGE, datapathType: 'netdev', interface: IF_NAME, labels: LABELS },
+    results: { rounds: results, ratios },
+    summary: [perContainerTable(results, concurrency), burstTable(results, n), ratiosTable(ratios)],
+  };
+}));

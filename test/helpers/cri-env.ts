@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../src/exec/run.js';
-import { busyboxRootfs, killProcessesMentioning, logTail, mountsUnder, spawnInNetns, terminate, unmountAll, waitForDaemon } from './runtime-env.js';
+import { busyboxRootfs, killProcessesMentioning, logTail, mountsUnder, setUpOrStop, spawnInNetns, terminate, unmountAll, waitForDaemon } from './runtime-env.js';
 import { GrpcCriApi } from '../../src/workloads/cri/cri-api.js';
 import type { PodSandboxSpec } from '../../src/workloads/cri/cri-messages.js';
 import { netnsPathOfInfo } from '../../src/workloads/cri/parse-pod.js';
@@ -71,7 +71,7 @@ export class CriEnv {
 
   static async start(dir: string, hostNetns: string, opts: { podSubnet?: string } = {}): Promise<CriEnv> {
     const env = new CriEnv(dir, hostNetns, opts.podSubnet ?? '172.30.240.0/24');
-    try {
+    return setUpOrStop(env, async () => {
       for (const d of ['root', 'state', 'runc', 'opt', 'cni', 'cni-ipam']) await mkdir(join(dir, d), { recursive: true });
       await mkdir(env.netnsDir, { recursive: true });
       await writeFile(join(dir, 'config.toml'), env.configToml());
@@ -81,11 +81,7 @@ export class CriEnv {
       }));
       await env.startDaemon();
       await env.importImage();
-    } catch (err) {
-      await env.stop().catch(() => undefined);
-      throw err;
-    }
-    return env;
+    });
   }
 
   private configToml(): string {

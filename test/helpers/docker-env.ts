@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, type RunResult } from '../../src/exec/run.js';
 import { isAlive, readPidFile } from '../../src/sandbox/pid-file.js';
-import { busyboxRootfs, kill, killProcessesMentioning, logTail, mountsUnder, spawnInNetns, terminate, unmountAll, waitForDaemon } from './runtime-env.js';
+import { busyboxRootfs, kill, killProcessesMentioning, logTail, mountsUnder, setUpOrStop, spawnInNetns, terminate, unmountAll, waitForDaemon } from './runtime-env.js';
 
 /** The Docker CLI of Debian's docker.io (a newer client may sit earlier in PATH). */
 export const DOCKER_CLI = '/usr/bin/docker';
@@ -69,7 +69,7 @@ export class DockerEnv {
   static async start(dir: string, hostNetns: string, opts: { bridgeCidr?: string; liveRestore?: boolean; sharedNetnsDir?: boolean } = {}): Promise<DockerEnv> {
     await mkdir(dir, { recursive: true });
     const env = new DockerEnv(dir, hostNetns, 'nsvsdbr0', opts.liveRestore ?? false, opts.sharedNetnsDir ?? false);
-    try {
+    return setUpOrStop(env, async () => {
       if (env.sharedNetnsDir) {
         await mkdir(env.netnsDir, { recursive: true });
         await run('mount', ['--bind', env.netnsDir, env.netnsDir]);
@@ -81,11 +81,7 @@ export class DockerEnv {
       await writeFile(join(dir, 'daemon.json'), '{}\n');
       await env.startDaemon();
       await env.importImage();
-    } catch (err) {
-      await env.stop().catch(() => undefined);
-      throw err;
-    }
-    return env;
+    });
   }
 
   /** Starts dockerd (again) and waits for its API. */

@@ -83,3 +83,14 @@ export async function mountsUnder(dir: string): Promise<string[]> {
 export async function unmountAll(mounts: readonly string[]): Promise<void> {
   for (const m of [...mounts].reverse()) await run('umount', ['-l', m], { okExitCodes: [32, 1] });
 }
+
+/** Sets a runtime environment up (`setUp`: its dirs, daemon, image); on a failure stops what was made and rethrows. */
+export async function setUpOrStop<E extends { stop(): Promise<void> }>(env: E, setUp: () => Promise<void>): Promise<E> {
+  try {
+    await setUp();
+  } catch (err) {
+    await env.stop().catch(() => undefined);
+    throw err;
+  }
+  return env;
+}

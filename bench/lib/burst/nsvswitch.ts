@@ -37,8 +37,8 @@ export function benchManifest(): string {
   ].join('\n');
 }
 
-/** `nsvswitch run` flags for an agent on the bench sandbox. */
-export function agentArgs(o: { dbEndpoint: string; ovsRundir: string; bridge: string; manifestDir: string; namespaceDir: string; hostNetns: string }): string[] {
+/** `nsvswitch run` flags for an agent on the bench sandbox (metrics on AGENT_METRICS_PORT unless `metricsPort`). */
+export function agentArgs(o: { dbEndpoint: string; ovsRundir: string; bridge: string; manifestDir: string; namespaceDir: string; hostNetns: string; metricsPort?: number }): string[] {
   return [
     '--ovsdb', o.dbEndpoint,
     '--ovs-rundir', o.ovsRundir,
@@ -47,7 +47,7 @@ export function agentArgs(o: { dbEndpoint: string; ovsRundir: string; bridge: st
     '--manifest-dir', o.manifestDir,
     '--namespace-dir', o.namespaceDir,
     '--host-netns', o.hostNetns,
-    '--metrics-listen', `127.0.0.1:${AGENT_METRICS_PORT}`,
+    '--metrics-listen', `127.0.0.1:${o.metricsPort ?? AGENT_METRICS_PORT}`,
     '--log-level', 'warn',
   ];
 }

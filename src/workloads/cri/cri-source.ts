@@ -8,8 +8,9 @@ import { watch, type FSWatcher } from 'node:fs';
 import { Observable, Subject } from 'rxjs';
 import { mapLimit } from '../../plumbing/map-limit.js';
 import { LinkHealth } from '../link-health.js';
+import { ReconnectLoop } from '../reconnect-loop.js';
 import type { RuntimeSourceOptions, WorkloadInfo, WorkloadSource, WorkloadSourceState } from '../types.js';
-import { CRI_RUNTIME, GrpcCriApi, type CriApi, type CriEventStream } from './cri-api.js';
+import { CRI_RUNTIME, GrpcCriApi, type CriApi } from './cri-api.js';
 import type { PodSandboxItem } from './cri-messages.js';
 import { parsePod } from './parse-pod.js';
 
@@ -69,11 +70,7 @@ export function criSource(o: CriSourceOptions): WorkloadSource {
     const now = o.now ?? Date.now;
     let byId = new Map<string, Known>();
     const health = new LinkHealth(CRI_RUNTIME, o);
-    let stopped = false;
-    let gen = 0;
-    let events: CriEventStream | undefined;
     let eventsUnsupported = false;
-    let timer: NodeJS.Timeout | undefined;
     let listing = false;
     let again = false;
     let fastUntil = 0;
@@ -84,7 +81,7 @@ export function criSource(o: CriSourceOptions): WorkloadSource {
     const period = (): number => {
       const floor = Math.ceil(byId.size / PODS_PER_MS);
       if (now() < fastUntil) return Math.max(o.fastMs ?? CRI_FAST_MS, floor);
-      return Math.max(events ? (o.resyncMs ?? CRI_RESYNC_MS) : (o.pollMs ?? CRI_POLL_MS), floor * 4);
+      return Math.max(loop.streaming ? (o.resyncMs ?? CRI_RESYNC_MS) : (o.pollMs ?? CRI_POLL_MS), floor * 4);
     };
 
     /** inotify on the namespace directories (created later by the runtime: tried again at every listing). */
@@ -94,9 +91,9 @@ export function criSource(o: CriSourceOptions): WorkloadSource {
         try {
           const w = watch(dir, { persistent: false }, (kind, file) => {
             // A pod's file appearing or going (`ip netns add` files in a shared /run/netns are not the runtime's).
-            if (kind !== 'rename' || stopped || (file !== null && !isPodNetnsName(String(file)))) return;
+            if (kind !== 'rename' || loop.stopped || (file !== null && !isPodNetnsName(String(file)))) return;
             fastUntil = now() + (o.fastWindowMs ?? CRI_FAST_WINDOW_MS);
-            if (health.connected) schedule(o.fastMs ?? CRI_FAST_MS, gen);
+            if (health.connected) schedule(o.fastMs ?? CRI_FAST_MS, loop.generation);
           });
           w.on('error', () => {
             w.close();
@@ -115,40 +112,12 @@ export function criSource(o: CriSourceOptions): WorkloadSource {
       sub.next(health.state(workloads));
     };
 
-    let timerAt = 0;
-    const schedule = (ms: number, g: number): void => {
-      // Never put off a listing already due sooner.
-      if (timer && timerAt <= now() + ms) return;
-      if (timer) clearTimeout(timer);
-      timerAt = now() + ms;
-      timer = setTimeout(() => {
-        timer = undefined;
-        void list(g);
-      }, ms);
-      timer.unref?.();
-    };
-
-    const lost = (err: unknown, g: number): void => {
-      if (g !== gen || stopped) return;
-      gen++;
-      events?.close();
-      events = undefined;
-      const delay = health.downLogged(err, log, {
-        warning: 'CRI runtime unreachable: ports in place are kept, new pods wait; reconnecting', quiet: 'CRI runtime still unreachable', known: { pods: byId.size },
-      });
-      emit();
-      if (timer) clearTimeout(timer);
-      timerAt = now() + delay;
-      timer = setTimeout(() => {
-        timer = undefined;
-        void connect();
-      }, delay);
-      timer.unref?.();
-    };
+    /** A listing of connection g after ms (the source's one timer: never put off a listing already due sooner). */
+    const schedule = (ms: number, g: number): void => loop.schedule(ms, () => void list(g));
 
     /** One listing: new sandboxes and changed states are asked for their status; the rest is kept as known. */
     const list = async (g: number): Promise<void> => {
-      if (g !== gen || stopped) return;
+      if (!loop.current(g)) return;
       if (listing) {
         again = true;
         return;
@@ -174,7 +143,7 @@ export function criSource(o: CriSourceOptions): WorkloadSource {
           const p = parsePod(answer, item, o.mapPath ? { mapPath: o.mapPath } : {});
           next.set(item.id, p.ok ? { state: item.state, workload: p.workload } : { state: item.state, reason: p.reason });
         });
-        if (g !== gen || stopped) return;
+        if (!loop.current(g)) return;
         let changed = next.size !== byId.size;
         for (const [id, was] of byId) {
           const now2 = next.get(id);
@@ -205,49 +174,45 @@ export function criSource(o: CriSourceOptions): WorkloadSource {
         watchDirs();
         schedule(period(), g);
       } catch (err) {
-        lost(err, g);
+        loop.lost(err, g);
       } finally {
         listing = false;
       }
-      if (again && g === gen && !stopped) {
+      if (again && loop.current(g)) {
         again = false;
         void list(g);
       }
     };
 
-    const connect = async (): Promise<void> => {
-      if (stopped) return;
-      const g = ++gen;
-      try {
-        const v = await api.version();
-        if (g !== gen || stopped) return;
-        log.debug({ runtimeName: v.runtimeName, runtimeVersion: v.runtimeVersion, api: v.api }, 'CRI: runtime answers');
-        if (!eventsUnsupported) {
-          events = api.openEvents(() => {
-            if (g === gen) schedule(0, g);
-          }, (err) => {
-            // The stream is gone either way: listings go back to the period (or to the backoff).
-            if (g !== gen || stopped) return;
-            events = undefined;
-            if (err.kind === 'unimplemented') {
-              eventsUnsupported = true;
-              log.info({ pollMs: o.pollMs ?? CRI_POLL_MS }, 'CRI: the runtime has no GetContainerEvents; listing pod sandboxes periodically');
-              schedule(0, g);
-            } else lost(err, g);
-          });
-        }
-        await list(g);
-      } catch (err) {
-        lost(err, g);
+    /** One connection: the runtime answers, its event stream (where it has one), a first listing. */
+    const session = async (g: number): Promise<void> => {
+      const v = await api.version();
+      if (!loop.current(g)) return;
+      log.debug({ runtimeName: v.runtimeName, runtimeVersion: v.runtimeVersion, api: v.api }, 'CRI: runtime answers');
+      if (!eventsUnsupported) {
+        loop.attach(g, api.openEvents(() => {
+          if (g === loop.generation) schedule(0, g);
+        }, (err) => {
+          // The stream is gone either way: listings go back to the period (or to the backoff).
+          if (!loop.current(g)) return;
+          loop.detach();
+          if (err.kind === 'unimplemented') {
+            eventsUnsupported = true;
+            log.info({ pollMs: o.pollMs ?? CRI_POLL_MS }, 'CRI: the runtime has no GetContainerEvents; listing pod sandboxes periodically');
+            schedule(0, g);
+          } else loop.lost(err, g);
+        }));
       }
+      await list(g);
     };
 
-    void connect();
+    const loop = new ReconnectLoop({
+      health, log, now, session, emit,
+      outage: { warning: 'CRI runtime unreachable: ports in place are kept, new pods wait; reconnecting', quiet: 'CRI runtime still unreachable', known: () => ({ pods: byId.size }) },
+    });
+    loop.start();
     return () => {
-      stopped = true;
-      gen++;
-      if (timer) clearTimeout(timer);
-      events?.close();
+      loop.stop();
       for (const w of watchers.values()) w.close();
       if (!o.api) api.close();
     };

@@ -5,9 +5,10 @@
 import { Observable, Subject } from 'rxjs';
 import { mapLimit } from '../../plumbing/map-limit.js';
 import { LinkHealth } from '../link-health.js';
+import { ReconnectLoop } from '../reconnect-loop.js';
 import { RuntimeApiError } from '../errors/runtime-api-error.js';
 import type { RuntimeSourceOptions, WorkloadInfo, WorkloadSource, WorkloadSourceState } from '../types.js';
-import { HttpDockerApi, type DockerApi, type EventStream } from './docker-api.js';
+import { HttpDockerApi, type DockerApi } from './docker-api.js';
 import { listedIds, parseContainer, parseEvent } from './parse-container.js';
 
 export const DOCKER_RUNTIME = 'docker';
@@ -44,10 +45,6 @@ export function dockerSource(o: DockerSourceOptions): WorkloadSource {
     const maxPending = o.maxPendingEvents ?? 10_000;
     let byId = new Map<string, WorkloadInfo>();
     const health = new LinkHealth(DOCKER_RUNTIME, o);
-    let stopped = false;
-    let gen = 0;
-    let stream: EventStream | undefined;
-    let timer: NodeJS.Timeout | undefined;
     /** Per container: a counter bumped by every event, so a late inspect never overwrites a newer fact. */
     const seq = new Map<string, number>();
 
@@ -68,7 +65,7 @@ export function dockerSource(o: DockerSourceOptions): WorkloadSource {
         log.debug({ containerId: id.slice(0, 12), err: (err as Error).message }, 'docker: inspect failed (the next listing repairs it)');
         return;
       }
-      if (g !== gen || seq.get(id) !== n || stopped) return;
+      if (!loop.current(g) || seq.get(id) !== n) return;
       seq.delete(id);
       const p = v === undefined ? { ok: false as const, reason: 'gone' } : parseContainer(v, normalise);
       const was = byId.get(id);
@@ -88,7 +85,7 @@ export function dockerSource(o: DockerSourceOptions): WorkloadSource {
 
     const handle = (raw: unknown, g: number): void => {
       const ev = parseEvent(raw);
-      if (!ev || g !== gen) return;
+      if (!ev || g !== loop.generation) return;
       const { action, id } = ev;
       const was = byId.get(id);
       if (action === 'destroy') {
@@ -110,66 +107,43 @@ export function dockerSource(o: DockerSourceOptions): WorkloadSource {
       }
     };
 
-    const lost = (err: unknown, g: number): void => {
-      if (g !== gen || stopped) return;
-      gen++;
-      stream?.close();
-      stream = undefined;
-      const delay = health.downLogged(err, log, {
-        warning: 'docker API unreachable: ports in place are kept, new containers wait; reconnecting', quiet: 'docker API still unreachable', known: { containers: byId.size },
-      });
-      emit();
-      timer = setTimeout(() => void connect(), delay);
-      timer.unref?.();
-    };
-
-    const connect = async (): Promise<void> => {
-      if (stopped) return;
-      const g = ++gen;
+    /** One connection: the event stream first (events meanwhile wait), then a listing with an inspect of each container. */
+    const session = async (g: number): Promise<void> => {
       const pending: unknown[] = [];
       let syncing = true;
-      try {
-        const s = await api.openEvents(EVENTS_PATH, (ev) => {
-          if (!syncing) return handle(ev, g);
-          pending.push(ev);
-          if (pending.length > maxPending) lost(new RuntimeApiError(DOCKER_RUNTIME, 'too-large', '/events', `more than ${maxPending} events during a listing`), g);
-        }, (err) => lost(err, g));
-        if (g !== gen || stopped) {
-          s.close();
-          return;
-        }
-        stream = s;
-        const listing = listedIds(await api.getJson('/containers/json?all=1'), max);
-        if (listing.truncated) log.warn({ max }, 'docker: more containers than nsvswitch reads; the rest are not known (their namespaces wait)');
-        const next = new Map<string, WorkloadInfo>();
-        let skipped = 0;
-        await mapLimit(listing.ids, o.inspectConcurrency ?? 8, async (id) => {
-          const v = await api.getJson(`/containers/${id}/json`);
-          if (v === undefined) return;
-          const p = parseContainer(v, normalise);
-          if (p.ok) next.set(id, p.workload);
-          else if (p.reason !== 'no namespace (not running)') skipped++;
-        });
-        if (g !== gen || stopped) return;
-        byId = next;
-        seq.clear();
-        const reconnected = health.up()?.reconnected ?? true;
-        syncing = false;
-        log.info({ containers: listing.ids.length, withNamespace: next.size, skipped, reconnected }, 'docker: connected, containers listed');
-        emit();
-        for (const ev of pending.splice(0)) handle(ev, g);
-      } catch (err) {
-        lost(err, g);
-      }
+      const s = await api.openEvents(EVENTS_PATH, (ev) => {
+        if (!syncing) return handle(ev, g);
+        pending.push(ev);
+        if (pending.length > maxPending) loop.lost(new RuntimeApiError(DOCKER_RUNTIME, 'too-large', '/events', `more than ${maxPending} events during a listing`), g);
+      }, (err) => loop.lost(err, g));
+      if (!loop.attach(g, s)) return;
+      const listing = listedIds(await api.getJson('/containers/json?all=1'), max);
+      if (listing.truncated) log.warn({ max }, 'docker: more containers than nsvswitch reads; the rest are not known (their namespaces wait)');
+      const next = new Map<string, WorkloadInfo>();
+      let skipped = 0;
+      await mapLimit(listing.ids, o.inspectConcurrency ?? 8, async (id) => {
+        const v = await api.getJson(`/containers/${id}/json`);
+        if (v === undefined) return;
+        const p = parseContainer(v, normalise);
+        if (p.ok) next.set(id, p.workload);
+        else if (p.reason !== 'no namespace (not running)') skipped++;
+      });
+      if (!loop.current(g)) return;
+      byId = next;
+      seq.clear();
+      const reconnected = health.up()?.reconnected ?? true;
+      syncing = false;
+      log.info({ containers: listing.ids.length, withNamespace: next.size, skipped, reconnected }, 'docker: connected, containers listed');
+      emit();
+      for (const ev of pending.splice(0)) handle(ev, g);
     };
 
-    void connect();
-    return () => {
-      stopped = true;
-      gen++;
-      if (timer) clearTimeout(timer);
-      stream?.close();
-    };
+    const loop = new ReconnectLoop({
+      health, log, session, emit,
+      outage: { warning: 'docker API unreachable: ports in place are kept, new containers wait; reconnecting', quiet: 'docker API still unreachable', known: () => ({ containers: byId.size }) },
+    });
+    loop.start();
+    return () => loop.stop();
   });
   return { runtime: DOCKER_RUNTIME, netnsDirs: o.netnsDirs, state$, released$: released.asObservable() };
 }

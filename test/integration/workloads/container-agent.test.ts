@@ -7,6 +7,7 @@ import { run } from '../../../src/exec/run.js';
 import type { NamespaceStatus } from '../../../src/observe/status-types.js';
 import { AgentEnv, BRIDGE, eventually } from '../../helpers/agent-env.js';
 import { DOCKER_CLI, DockerEnv, dockerAvailable } from '../../helpers/docker-env.js';
+import { tenantManifests } from '../../helpers/runtime-agent.js';
 import { describeTraffic, trafficMatrix, trafficProblems } from '../../helpers/traffic.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -17,16 +18,7 @@ const METRICS_PORT = 19476;
 /** Where the documented `docker run` mounts things inside the agent container. */
 const IN = { ovsRun: '/var/run/openvswitch', dockerSock: '/run/docker.sock', config: '/etc/nsvswitch/config.yaml', tenants: '/etc/nsvswitch/tenants.d' };
 
-const MANIFEST = `apiVersion: nsvswitch/v1
-kind: Tenant
-metadata: { name: blue }
-spec:
-  id: 100
-  subnet: 10.10.0.0/24
-  workloads:
-    - runtime: docker
-      matchLabels: { tenant: blue }
-`;
+const MANIFEST = tenantManifests({ blue: { id: 100, subnet: '10.10.0.0/24', workloads: [{ runtime: 'docker', matchLabels: { tenant: 'blue' } }] } });
 
 /** A GET from inside the host namespace (where the containerised agent listens), by a short-lived node. */
 async function httpGet(netns: string, url: string): Promise<{ status: number; body: string } | undefined> {

@@ -1,71 +1,33 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Agent } from '../../../src/agent/agent.js';
-import type { Metrics } from '../../../src/observe/metrics.js';
-import { silentLogger } from '../../../src/observe/logger.js';
-import type { NamespaceStatus } from '../../../src/observe/status-types.js';
 import { run } from '../../../src/exec/run.js';
-import { PrivateNetnsDir } from '../../../src/sandbox/private-netns-dir.js';
-import { AgentEnv, eventually, tenantYaml } from '../../helpers/agent-env.js';
+import { eventually, tenantYaml } from '../../helpers/agent-env.js';
 import { CriEnv, criAvailable, type Pod } from '../../helpers/cri-env.js';
+import { AbsentRuntime, RuntimeAgentRig, tenantManifests } from '../../helpers/runtime-agent.js';
 import { describeTraffic, traffic, trafficMatrix, trafficProblems } from '../../helpers/traffic.js';
-import { KeptLog, counterSum, inetAddr, readyAgent, restartWithZeroWrites, runtimeRestartKeepsPorts, startBeside, stopBeside, traceCmd, type Link } from '../../helpers/workload-agent.js';
+import { inetAddr, type Link } from '../../helpers/workload-agent.js';
 
 // blue: every pod of Kubernetes namespace team-a. red and green: pods of team-b, by label. green also
 // takes team-c pods that ask for it by the networks annotation. team-c pods that do not ask: untouched.
-const MANIFEST = `apiVersion: nsvswitch/v1
-kind: Tenant
-metadata: { name: blue }
-spec:
-  id: 100
-  subnet: 10.10.0.0/24
-  workloads:
-    - runtime: cri
-      k8sNamespaces: [team-a]
----
-apiVersion: nsvswitch/v1
-kind: Tenant
-metadata: { name: red }
-spec:
-  id: 200
-  subnet: 10.20.0.0/24
-  workloads:
-    - k8sNamespaces: ["team-b"]
-      matchLabels: { tenant: red }
----
-apiVersion: nsvswitch/v1
-kind: Tenant
-metadata: { name: green }
-spec:
-  id: 300
-  subnet: 10.30.0.0/24
-  interface: { secondaryName: tnt0 }
-  workloads:
-    - k8sNamespaces: ["team-b"]
-      matchLabels: { tenant: green }
-    - k8sNamespaces: ["team-c"]
-      networkAnnotation: true
-  staticAddresses:
-    team-b/db: 10.30.0.50
-`;
+const MANIFEST = tenantManifests({
+  blue: { id: 100, subnet: '10.10.0.0/24', workloads: [{ runtime: 'cri', k8sNamespaces: ['team-a'] }] },
+  red: { id: 200, subnet: '10.20.0.0/24', workloads: [{ k8sNamespaces: ['team-b'], matchLabels: { tenant: 'red' } }] },
+  green: {
+    id: 300,
+    subnet: '10.30.0.0/24',
+    interface: { secondaryName: 'tnt0' },
+    workloads: [{ k8sNamespaces: ['team-b'], matchLabels: { tenant: 'green' } }, { k8sNamespaces: ['team-c'], networkAnnotation: true }],
+    staticAddresses: { 'team-b/db': '10.30.0.50' },
+  },
+});
 
 describe.skipIf(process.env.NSVS_SKIP_CRI === '1')('Kubernetes pods as workloads (real containerd CRI)', () => {
   it('has containerd, the CNI plugins and busybox-static', () => {
     expect(criAvailable(), 'install containerd, containernetworking-plugins and busybox-static (scripts/bootstrap.sh --test does)').toBe(true);
   });
 
-  let env: AgentEnv;
-  let cri: CriEnv;
-  let agent: Agent | undefined;
-  let metrics: Metrics;
+  let t: RuntimeAgentRig<CriEnv>;
   const pods = new Map<string, Pod>();
-  const log = new KeptLog();
-
-  async function startAgent(): Promise<Agent> {
-    const started = await readyAgent(env.config({ criSocket: cri.socket, criNetnsDir: cri.netnsDir, namespaceDirs: [env.workloads.dir, cri.netnsDir] }), log.logger);
-    metrics = started.metrics;
-    return started.agent;
-  }
 
   const pod = (key: string): Pod => {
     const p = pods.get(key);
@@ -83,27 +45,21 @@ describe.skipIf(process.env.NSVS_SKIP_CRI === '1')('Kubernetes pods as workloads
 
   const ip = (cidr: string): string => cidr.split('/')[0]!;
 
-  function podStatus(key: string): NamespaceStatus | undefined {
-    return agent?.status().namespaces.find((n) => n.workload?.name === key);
-  }
-
   async function runPod(namespace: string, name: string, o: Parameters<CriEnv['runPod']>[2] = {}): Promise<Pod> {
-    const p = await cri.runPod(namespace, name, o);
+    const p = await t.runtime.runPod(namespace, name, o);
     pods.set(`${namespace}/${name}`, p);
     return p;
   }
 
   beforeAll(async () => {
-    env = await AgentEnv.start('cri');
-    cri = await startBeside(env, () => CriEnv.start(join(env.sb.dir, 'cri'), env.sb.hostNetns));
-    await env.writeManifest('tenants.yaml', MANIFEST);
-    agent = await startAgent();
+    t = await RuntimeAgentRig.start({
+      label: 'cri', manifest: MANIFEST,
+      runtime: (env) => CriEnv.start(join(env.sb.dir, 'cri'), env.sb.hostNetns),
+      config: (cri) => ({ criSocket: cri.socket, criNetnsDir: cri.netnsDir }),
+    });
   });
 
-  afterAll(async () => {
-    await stopBeside(agent, cri, env);
-    log.show();
-  });
+  afterAll(async () => t?.stop());
 
   it('plugs pods into the tenants their namespace, labels or annotation choose, beside the cluster network', async () => {
     const t0 = Date.now();
@@ -117,7 +73,7 @@ describe.skipIf(process.env.NSVS_SKIP_CRI === '1')('Kubernetes pods as workloads
       runPod('team-c', 'plain'),
     ]);
     const started = Date.now();
-    await eventually('6 pod ports ready', async () => agent!.status().namespaces.filter((n) => n.state === 'ready' && n.workload).length === 6);
+    await eventually('6 pod ports ready', async () => t.agent.status().namespaces.filter((n) => n.state === 'ready' && n.workload).length === 6);
     console.log(`RunPodSandbox x7 in parallel: ${started - t0} ms; all returned → 6 ports ready: ${Date.now() - started} ms`);
 
     // Secondary interfaces: net1 (tenant default) or the manifest's name; the static address by namespace/pod.
@@ -134,7 +90,7 @@ describe.skipIf(process.env.NSVS_SKIP_CRI === '1')('Kubernetes pods as workloads
     expect(picky).toMatch(/^10\.30\.0\.\d+\/24$/);
     // Not selected: untouched.
     expect((await links('team-c/plain')).map((l) => l.ifname).sort()).toEqual(['eth0', 'lo']);
-    expect(podStatus('team-c/plain')?.state).toBe('unmatched');
+    expect(t.workload('team-c/plain')?.state).toBe('unmatched');
 
     // The cluster network is untouched: eth0 from the CNI, the default route through it; ours has the tenant subnet only.
     for (const key of ['team-a/web-1', 'team-b/db']) {
@@ -145,19 +101,9 @@ describe.skipIf(process.env.NSVS_SKIP_CRI === '1')('Kubernetes pods as workloads
     }
 
     // Status, metrics, records and trace name pods namespace/pod.
-    const st = podStatus('team-a/web-1')!;
+    const st = t.workload('team-a/web-1')!;
     expect(st).toMatchObject({ tenant: 'blue', state: 'ready', workload: { runtime: 'cri', name: 'team-a/web-1', id: pod('team-a/web-1').id, state: 'running', secondary: true } });
-    expect(agent!.status().runtimes).toEqual([expect.objectContaining({ runtime: 'cri', connected: true, synced: true })]);
-    const text = await metrics.registry.metrics();
-    expect(text).toMatch(/nsvswitch_workload_port_info\{runtime="cri",container="team-a\/web-1",container_id="[0-9a-f]{12}",tenant="blue",port="nsv[^"]+"\} 1/);
-    expect(text).toContain('nsvswitch_runtime_connected{runtime="cri"} 1');
-    const row = (await env.ownedInterfaces()).find((i) => i.ids['nsvswitch-workload'] === 'team-a/web-1')!;
-    expect(row.ids).toMatchObject({ 'nsvswitch-runtime': 'cri', 'nsvswitch-ifname': 'net1' });
-    const c = env.config();
-    const cfg = ['--ovsdb', c.ovsdb, '--ovs-rundir', c.ovsRundir, '--bridge', c.bridge, '--host-netns', env.sb.hostNetns];
-    const allowed = await traceCmd(['team-a/web-1', 'team-a/web-2', ...cfg]);
-    expect(allowed.code, allowed.out).toBe(0);
-    expect((await traceCmd(['team-a/web-1', 'team-b/cache', ...cfg])).code).toBe(1);
+    await t.expectNamed({ runtime: 'cri', name: 'team-a/web-1', tenant: 'blue', ids: { 'nsvswitch-ifname': 'net1' }, peer: 'team-a/web-2', stranger: 'team-b/cache' });
 
     // Same tenant: ping, then TCP and UDP both ways over the tenant interface, bytes checked.
     const ns = (k: string): string => pod(k).netns;
@@ -190,38 +136,38 @@ describe.skipIf(process.env.NSVS_SKIP_CRI === '1')('Kubernetes pods as workloads
   });
 
   it('a stopped pod sandbox is unplugged within 1 s, as routine churn', async () => {
-    const port = podStatus('team-b/cache')!.port!;
-    const errorsBefore = await counterSum(metrics.reconcileErrors);
-    await cri.api.stopPodSandbox(pod('team-b/cache').id);
-    // Measured from the stop call returning (what the kubelet sees as done); removal follows.
-    const t0 = Date.now();
-    const gone = await eventually('cache port removed', async () => !(await env.ownedInterfaces()).some((i) => i.name === port) && Date.now(), 5000, 20);
-    console.log(`port gone ${gone - t0} ms after StopPodSandbox returned`);
-    expect(gone - t0).toBeLessThan(1000);
-    await cri.api.removePodSandbox(pod('team-b/cache').id);
-    expect(podStatus('team-b/cache')).toBeUndefined();
-    expect((await env.hostLinks()).includes(port)).toBe(false);
-    expect(await counterSum(metrics.reconcileErrors)).toBe(errorsBefore);
+    await t.expectUnplugWithin1s({
+      name: 'team-b/cache',
+      since: 'StopPodSandbox returned',
+      remove: async () => {
+        await t.runtime.api.stopPodSandbox(pod('team-b/cache').id);
+        // Measured from the stop call returning (what the kubelet sees as done); removal follows.
+        return Date.now();
+      },
+      after: async () => {
+        await t.runtime.api.removePodSandbox(pod('team-b/cache').id);
+        expect(t.workload('team-b/cache')).toBeUndefined();
+      },
+    });
   });
 
   it('a pod given a new sandbox (as the kubelet restarts it) is replugged with its address and MAC', async () => {
     const before = pod('team-a/web-2');
     const addrBefore = await addrOf('team-a/web-2', 'net1');
-    const macBefore = (await env.ownedInterfaces()).find((i) => i.ids['nsvswitch-workload'] === 'team-a/web-2')!.ids['nsvswitch-mac'];
+    const macBefore = (await t.row('team-a/web-2'))!.ids['nsvswitch-mac'];
     // The kubelet's order: stop the old sandbox, run a new one (same pod uid, next attempt), remove the old one later.
-    await cri.api.stopPodSandbox(before.id);
+    await t.runtime.api.stopPodSandbox(before.id);
     const after = await runPod('team-a', 'web-2', { labels: { app: 'web' }, attempt: 1, uid: before.uid });
     expect(after.netns).not.toBe(before.netns);
     await eventually('web-2 ready again', async () => {
-      const s = podStatus('team-a/web-2');
+      const s = t.workload('team-a/web-2');
       return s?.state === 'ready' && s.workload?.id === after.id;
     });
-    await cri.api.removePodSandbox(before.id);
+    await t.runtime.api.removePodSandbox(before.id);
     // Same address and MAC as before: the neighbours' ARP caches stay right.
     expect(await addrOf('team-a/web-2', 'net1')).toBe(addrBefore);
-    expect((await env.ownedInterfaces()).find((i) => i.ids['nsvswitch-workload'] === 'team-a/web-2')!.ids['nsvswitch-mac']).toBe(macBefore);
-    const owned = (await env.ownedInterfaces()).filter((i) => i.ids['nsvswitch-tenant'] === 'blue');
-    expect(owned.map((i) => i.ids['nsvswitch-netns']).sort()).toEqual([after.netns, pod('team-a/web-1').netns].sort());
+    expect((await t.row('team-a/web-2'))!.ids['nsvswitch-mac']).toBe(macBefore);
+    expect(await t.tenantNetns('blue')).toEqual([after.netns, pod('team-a/web-1').netns].sort());
     const r = await trafficMatrix([
       { from: after.netns, to: pod('team-a/web-1').netns, ip: ip((await addrOf('team-a/web-1', 'net1'))!) },
       { from: pod('team-a/web-1').netns, to: after.netns, ip: ip(addrBefore!) },
@@ -230,60 +176,41 @@ describe.skipIf(process.env.NSVS_SKIP_CRI === '1')('Kubernetes pods as workloads
   });
 
   it('an agent restart adopts every pod port with zero writes', async () => {
-    agent = await restartWithZeroWrites(env, async () => {
-      await agent!.stop();
-      agent = await startAgent();
-      return { agent, metrics };
-    });
-    expect(agent.status().namespaces.filter((n) => n.state === 'ready' && n.workload).map((n) => n.workload!.name).sort())
-      .toEqual(['team-a/web-1', 'team-a/web-2', 'team-b/app', 'team-b/db', 'team-c/picky']);
+    expect(await t.restartAdopting()).toEqual(['team-a/web-1', 'team-a/web-2', 'team-b/app', 'team-b/db', 'team-c/picky']);
   });
 
   it('containerd restarted under the agent: ports kept while it is down, /status says so, resync after', async () => {
-    await runtimeRestartKeepsPorts({
-      env, agent: agent!, metrics, runtime: cri, name: 'the CRI',
-      whileDown: async () => {
-        // Pod sandboxes live on without containerd (their shims): their ports stay and carry traffic.
-        const r = await traffic(pod('team-a/web-1').netns, pod('team-b/db').netns, '10.30.0.50', { connectTimeoutMs: 800 });
-        expect(r.tcp.connected).toBe(false); // different tenants: still apart
-        const same = await traffic(pod('team-c/picky').netns, pod('team-b/db').netns, '10.30.0.50');
-        expect(trafficProblems([same], () => true)).toEqual([]);
-      },
+    await t.runtimeRestartKeepsPorts('the CRI', async () => {
+      // Pod sandboxes live on without containerd (their shims): their ports stay and carry traffic.
+      const r = await traffic(pod('team-a/web-1').netns, pod('team-b/db').netns, '10.30.0.50', { connectTimeoutMs: 800 });
+      expect(r.tcp.connected).toBe(false); // different tenants: still apart
+      const same = await traffic(pod('team-c/picky').netns, pod('team-b/db').netns, '10.30.0.50');
+      expect(trafficProblems([same], () => true)).toEqual([]);
     });
     await runPod('team-a', 'late');
-    await eventually('late ready', async () => podStatus('team-a/late')?.state === 'ready');
+    await eventually('late ready', async () => t.workload('team-a/late')?.state === 'ready');
     expect(await addrOf('team-a/late', 'net1')).toMatch(/^10\.10\.0\.\d+\/24$/);
-    expect(log.warnings().filter((m) => !/IPv4 forwarding was off|CRI runtime unreachable/.test(m))).toEqual([]);
+    t.expectOnlyWarnings(/IPv4 forwarding was off|CRI runtime unreachable/);
   });
 });
 
 describe('CRI configured but unreachable (no runtime on the socket)', () => {
-  let env: AgentEnv;
-  let podDir: PrivateNetnsDir;
-  let agent: Agent | undefined;
+  let t: AbsentRuntime;
   beforeAll(async () => {
-    env = await AgentEnv.start('cri-down');
-    podDir = await PrivateNetnsDir.create(join(env.sb.dir, 'pnetns'));
+    t = await AbsentRuntime.start('cri-down', 'pnetns');
   });
-  afterAll(async () => {
-    await agent?.stop();
-    await podDir?.destroy().catch(() => undefined);
-    await env?.stop();
-  });
+  afterAll(async () => t?.stop());
 
   it('keeps running: plain namespaces are plugged, pod namespaces wait for metadata, /status says the CRI is down', async () => {
+    const { env, dir: podDir } = t;
     await env.writeManifest('t.yaml', tenantYaml('blue', 100, '10.10.0.0/24', ['blue-*', `${podDir.dir}/*`], '  workloads:\n    - k8sNamespaces: [team-a]\n'));
     await env.workloads.add('blue-1');
     const podFile = 'cni-0a1b2c3d-0000-4000-8000-000000000001';
     // The runtime's directory is /run/netns, shared with `ip netns`: only the runtime's names wait.
     await podDir.add(podFile, 'blue-ipnetns');
-    agent = await Agent.start(env.config({ criSocket: join(env.sb.dir, 'no-cri.sock'), criNetnsDir: podDir.dir, namespaceDirs: [env.workloads.dir, podDir.dir] }), { logger: silentLogger(), http: false });
-    await agent.ready;
-    await eventually('blue-1 and blue-ipnetns ready', async () => ['blue-1', 'blue-ipnetns'].every((f) => agent!.status().namespaces.find((n) => n.name === f)?.state === 'ready'));
-    const st = agent.status();
-    expect(st.namespaces.find((n) => n.name === podFile)).toMatchObject({ state: 'waiting', note: 'waiting for cri metadata (runtime not reachable)' });
-    expect(st.runtimes).toEqual([expect.objectContaining({ runtime: 'cri', connected: false, synced: false })]);
-    expect(st.runtimes![0]!.error).toMatch(/ENOENT|ECONNREFUSED|No connection|UNAVAILABLE|connect/i);
+    const agent = await t.startAgent({ criSocket: join(env.sb.dir, 'no-cri.sock'), criNetnsDir: podDir.dir });
+    await eventually('blue-1 and blue-ipnetns ready', async () => ['blue-1', 'blue-ipnetns'].every((f) => agent.status().namespaces.find((n) => n.name === f)?.state === 'ready'));
+    t.expectDown({ runtime: 'cri', waiting: podFile, error: /ENOENT|ECONNREFUSED|No connection|UNAVAILABLE|connect/i });
     expect((await env.ownedInterfaces()).map((i) => i.ids['nsvswitch-netns']).sort()).toEqual([env.workloads.path('blue-1'), podDir.path('blue-ipnetns')].sort());
   });
 });

@@ -1,39 +1,22 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Agent } from '../../../src/agent/agent.js';
-import type { Metrics } from '../../../src/observe/metrics.js';
-import { silentLogger } from '../../../src/observe/logger.js';
 import type { NamespaceStatus } from '../../../src/observe/status-types.js';
-import { AgentEnv, eventually, tenantYaml } from '../../helpers/agent-env.js';
-import { PrivateNetnsDir } from '../../../src/sandbox/private-netns-dir.js';
+import { eventually, tenantYaml } from '../../helpers/agent-env.js';
 import { DockerEnv, dockerAvailable } from '../../helpers/docker-env.js';
+import { AbsentRuntime, RuntimeAgentRig, tenantManifests } from '../../helpers/runtime-agent.js';
 import { describeTraffic, traffic, trafficMatrix, trafficProblems } from '../../helpers/traffic.js';
-import { KeptLog, counterSum, inetAddr, readyAgent, restartWithZeroWrites, runtimeRestartKeepsPorts, startBeside, stopBeside, traceCmd, type Link } from '../../helpers/workload-agent.js';
+import { inetAddr, type Link } from '../../helpers/workload-agent.js';
 
-const MANIFEST = `apiVersion: nsvswitch/v1
-kind: Tenant
-metadata: { name: blue }
-spec:
-  id: 100
-  subnet: 10.10.0.0/24
-  gateway: 10.10.0.1
-  workloads:
-    - runtime: docker
-      matchLabels: { tenant: blue }
-  staticAddresses:
-    blue-none: 10.10.0.50
----
-apiVersion: nsvswitch/v1
-kind: Tenant
-metadata: { name: red }
-spec:
-  id: 200
-  subnet: 10.20.0.0/24
-  workloads:
-    - matchExpressions:
-        - { key: tenant, operator: In, values: [red] }
-      names: ["red-*"]
-`;
+const MANIFEST = tenantManifests({
+  blue: {
+    id: 100,
+    subnet: '10.10.0.0/24',
+    gateway: '10.10.0.1',
+    workloads: [{ runtime: 'docker', matchLabels: { tenant: 'blue' } }],
+    staticAddresses: { 'blue-none': '10.10.0.50' },
+  },
+  red: { id: 200, subnet: '10.20.0.0/24', workloads: [{ matchExpressions: [{ key: 'tenant', operator: 'In', values: ['red'] }], names: ['red-*'] }] },
+});
 
 // The suite's bootstrap installs docker.io and busybox-static: a missing engine is a failure, not a skip,
 // unless someone running the tests by hand opts out explicitly.
@@ -42,19 +25,8 @@ describe.skipIf(process.env.NSVS_SKIP_DOCKER === '1')('Docker containers as work
     expect(dockerAvailable(), 'install docker.io and busybox-static (scripts/bootstrap.sh --test does)').toBe(true);
   });
 
-  let env: AgentEnv;
+  let t: RuntimeAgentRig<DockerEnv>;
   let docker: DockerEnv;
-  let agent: Agent | undefined;
-  let metrics: Metrics;
-
-  /** The agent's log lines (JSON), to check what routine container churn logs. */
-  const log = new KeptLog();
-
-  async function startAgent(): Promise<Agent> {
-    const started = await readyAgent(env.config({ dockerSocket: docker.socket, dockerNetnsDir: docker.netnsDir, namespaceDirs: [env.workloads.dir, docker.netnsDir] }), log.logger);
-    metrics = started.metrics;
-    return started.agent;
-  }
 
   async function links(name: string): Promise<Link[]> {
     return JSON.parse((await docker.inNetns(name, 'ip', ['-j', 'addr', 'show'])).stdout) as Link[];
@@ -72,21 +44,20 @@ describe.skipIf(process.env.NSVS_SKIP_DOCKER === '1')('Docker containers as work
   }
 
   async function containerStatus(name: string): Promise<NamespaceStatus | undefined> {
-    return agent?.status().namespaces.find((n) => n.workload?.name === name);
+    return t.workload(name);
   }
 
   beforeAll(async () => {
-    env = await AgentEnv.start('docker');
-    docker = await startBeside(env, () => DockerEnv.start(join(env.sb.dir, 'dk'), env.sb.hostNetns, { liveRestore: true }));
-    await env.writeManifest('tenants.yaml', MANIFEST);
     // The agent runs first: containers start under it (the race the issue saw: 3 of 3 bridge containers failed).
-    agent = await startAgent();
+    t = await RuntimeAgentRig.start({
+      label: 'docker', manifest: MANIFEST,
+      runtime: (env) => DockerEnv.start(join(env.sb.dir, 'dk'), env.sb.hostNetns, { liveRestore: true }),
+      config: (dk) => ({ dockerSocket: dk.socket, dockerNetnsDir: dk.netnsDir }),
+    });
+    docker = t.runtime;
   });
 
-  afterAll(async () => {
-    await stopBeside(agent, docker, env);
-    log.show();
-  });
+  afterAll(async () => t?.stop());
 
   it('plugs containers into the tenants their labels choose, without breaking Docker\'s own networking', async () => {
     const t0 = Date.now();
@@ -98,7 +69,7 @@ describe.skipIf(process.env.NSVS_SKIP_DOCKER === '1')('Docker containers as work
     ]);
     const started = Date.now();
     await eventually('3 container ports ready', async () => {
-      const ready = agent!.status().namespaces.filter((n) => n.state === 'ready' && n.workload);
+      const ready = t.agent.status().namespaces.filter((n) => n.state === 'ready' && n.workload);
       return ready.length === 3;
     });
     const readyAt = Date.now();
@@ -128,18 +99,8 @@ describe.skipIf(process.env.NSVS_SKIP_DOCKER === '1')('Docker containers as work
     const st = (await containerStatus('blue-web'))!;
     expect(st).toMatchObject({ tenant: 'blue', state: 'ready', workload: { runtime: 'docker', name: 'blue-web', state: 'running', secondary: true } });
     expect(st.workload!.id).toBe((await docker.inspect('blue-web')).id);
-    expect(agent!.status().runtimes).toEqual([expect.objectContaining({ runtime: 'docker', connected: true, synced: true })]);
-    const text = await metrics.registry.metrics();
-    expect(text).toMatch(/nsvswitch_workload_port_info\{runtime="docker",container="blue-web",container_id="[0-9a-f]{12}",tenant="blue",port="nsv[^"]+"\} 1/);
-    expect(text).toContain('nsvswitch_runtime_connected{runtime="docker"} 1');
     // The port records name the container too (ovs-docker's container_id key), so tools and trace find it by name.
-    const row = (await env.ownedInterfaces()).find((i) => i.ids['nsvswitch-workload'] === 'blue-web')!;
-    expect(row.ids).toMatchObject({ 'nsvswitch-runtime': 'docker', container_id: st.workload!.id, 'nsvswitch-ifname': 'net1' });
-    const c = env.config();
-    const cfg = ['--ovsdb', c.ovsdb, '--ovs-rundir', c.ovsRundir, '--bridge', c.bridge, '--host-netns', env.sb.hostNetns];
-    const allowed = await traceCmd(['blue-web', 'blue-none', ...cfg]);
-    expect(allowed.code, allowed.out).toBe(0);
-    expect((await traceCmd(['blue-web', 'red-web', ...cfg])).code).toBe(1);
+    await t.expectNamed({ runtime: 'docker', name: 'blue-web', tenant: 'blue', ids: { container_id: st.workload!.id, 'nsvswitch-ifname': 'net1' }, peer: 'blue-none', stranger: 'red-web' });
 
     const ns = async (n: string) => (await docker.inspect(n)).sandboxKey;
     // Same tenant: TCP and UDP both ways, bytes checked at the far end (none ↔ bridge container over the tenant).
@@ -169,21 +130,21 @@ describe.skipIf(process.env.NSVS_SKIP_DOCKER === '1')('Docker containers as work
   });
 
   it('docker rm unplugs within 1 s, as routine churn (no reconcile error)', async () => {
-    const port = (await containerStatus('red-web'))!.port!;
-    const errorsBefore = await counterSum(metrics.reconcileErrors);
-    const t0 = Date.now();
-    await docker.cli(['rm', '-f', 'red-web']);
-    const gone = await eventually('red-web port removed', async () => !(await env.ownedInterfaces()).some((i) => i.name === port) && Date.now(), 5000, 20);
-    console.log(`port gone ${gone - t0} ms after docker rm -f started`);
-    expect(gone - t0).toBeLessThan(1000);
-    expect((await env.hostLinks()).includes(port)).toBe(false);
-    expect(await counterSum(metrics.reconcileErrors)).toBe(errorsBefore);
+    await t.expectUnplugWithin1s({
+      name: 'red-web',
+      since: 'docker rm -f started',
+      remove: async () => {
+        const t0 = Date.now();
+        await docker.cli(['rm', '-f', 'red-web']);
+        return t0;
+      },
+    });
   });
 
   it('docker restart replugs into the same tenant (a new sandbox)', async () => {
     const before = await docker.inspect('blue-web');
     const addrBefore = await addrOf('blue-web', 'net1');
-    const macBefore = (await env.ownedInterfaces()).find((i) => i.ids['nsvswitch-workload'] === 'blue-web')!.ids['nsvswitch-mac'];
+    const macBefore = (await t.row('blue-web'))!.ids['nsvswitch-mac'];
     await docker.cli(['restart', '-t', '0', 'blue-web']);
     const after = await docker.inspect('blue-web');
     expect(after.sandboxKey).not.toBe(before.sandboxKey);
@@ -193,67 +154,48 @@ describe.skipIf(process.env.NSVS_SKIP_DOCKER === '1')('Docker containers as work
     });
     // Same address and MAC as before the restart: the neighbours' ARP caches stay right.
     expect(await addrOf('blue-web', 'net1')).toBe(addrBefore);
-    expect((await env.ownedInterfaces()).find((i) => i.ids['nsvswitch-workload'] === 'blue-web')!.ids['nsvswitch-mac']).toBe(macBefore);
-    const owned = (await env.ownedInterfaces()).filter((i) => i.ids['nsvswitch-tenant'] === 'blue');
-    expect(owned.map((i) => i.ids['nsvswitch-netns']).sort()).toEqual([after.sandboxKey, (await docker.inspect('blue-none')).sandboxKey].sort());
+    expect((await t.row('blue-web'))!.ids['nsvswitch-mac']).toBe(macBefore);
+    expect(await t.tenantNetns('blue')).toEqual([after.sandboxKey, (await docker.inspect('blue-none')).sandboxKey].sort());
     const r = await traffic(after.sandboxKey, (await docker.inspect('blue-none')).sandboxKey, '10.10.0.50');
     expect(trafficProblems([r], () => true)).toEqual([]);
   });
 
   it('an agent restart adopts every container port with zero writes', async () => {
-    agent = await restartWithZeroWrites(env, async () => {
-      await agent!.stop();
-      agent = await startAgent();
-      return { agent, metrics };
-    });
-    expect(agent.status().namespaces.filter((n) => n.state === 'ready' && n.workload).map((n) => n.workload!.name).sort()).toEqual(['blue-none', 'blue-web']);
+    expect(await t.restartAdopting()).toEqual(['blue-none', 'blue-web']);
   });
 
   it('dockerd restarted under the agent: ports kept while it is down, /status says so, resync after', async () => {
-    await runtimeRestartKeepsPorts({
-      env, agent: agent!, metrics, runtime: docker, name: 'docker',
-      whileDown: async () => {
-        // Containers live on (live-restore): their ports stay and carry traffic.
-        const key = async (n: string) => (await containerStatus(n))!.path;
-        const r = await traffic(await key('blue-web'), await key('blue-none'), '10.10.0.50');
-        expect(trafficProblems([r], () => true)).toEqual([]);
-      },
+    await t.runtimeRestartKeepsPorts('docker', async () => {
+      // Containers live on (live-restore): their ports stay and carry traffic.
+      const key = async (n: string) => (await containerStatus(n))!.path;
+      const r = await traffic(await key('blue-web'), await key('blue-none'), '10.10.0.50');
+      expect(trafficProblems([r], () => true)).toEqual([]);
     });
     // A container started after the restart is plugged.
     await docker.runContainer('blue-late', { labels: { tenant: 'blue' }, network: 'none' });
     await eventually('blue-late ready', async () => (await containerStatus('blue-late'))?.state === 'ready');
     expect(await addrOf('blue-late', 'eth0')).toMatch(/^10\.10\.0\.\d+\/24$/);
     // Routine container churn warned about nothing: the only warnings are Docker going away and the gateway turning forwarding on.
-    expect(log.warnings().filter((m) => !/IPv4 forwarding was off|docker API unreachable/.test(m))).toEqual([]);
+    t.expectOnlyWarnings(/IPv4 forwarding was off|docker API unreachable/);
   });
 });
 
 describe('Docker configured but unreachable (no engine on the socket)', () => {
-  let env: AgentEnv;
-  let dockerDir: PrivateNetnsDir;
-  let agent: Agent | undefined;
+  let t: AbsentRuntime;
   beforeAll(async () => {
-    env = await AgentEnv.start('docker-down');
-    dockerDir = await PrivateNetnsDir.create(join(env.sb.dir, 'dnetns'));
+    t = await AbsentRuntime.start('docker-down', 'dnetns');
   });
-  afterAll(async () => {
-    await agent?.stop();
-    await dockerDir?.destroy().catch(() => undefined);
-    await env?.stop();
-  });
+  afterAll(async () => t?.stop());
 
   it('keeps running: plain namespaces are plugged, Docker\'s namespaces wait for metadata, /status says Docker is down', async () => {
+    const { env, dir: dockerDir } = t;
     await env.writeManifest('t.yaml', tenantYaml('blue', 100, '10.10.0.0/24', ['blue-*', `${dockerDir.dir}/*`], '  workloads:\n    - matchLabels: { tenant: blue }\n'));
     await env.workloads.add('blue-1');
     await dockerDir.add('0a1b2c3d4e5f');
-    agent = await Agent.start(env.config({ dockerSocket: join(env.sb.dir, 'no-docker.sock'), dockerNetnsDir: dockerDir.dir, namespaceDirs: [env.workloads.dir, dockerDir.dir] }), { logger: silentLogger(), http: false });
-    await agent.ready;
-    await eventually('blue-1 ready', async () => agent!.status().namespaces.find((n) => n.name === 'blue-1')?.state === 'ready');
-    const st = agent.status();
+    const agent = await t.startAgent({ dockerSocket: join(env.sb.dir, 'no-docker.sock'), dockerNetnsDir: dockerDir.dir });
+    await eventually('blue-1 ready', async () => agent.status().namespaces.find((n) => n.name === 'blue-1')?.state === 'ready');
     // A glob matches the file in Docker's directory, but Docker has not said whose it is: never plugged before it does.
-    expect(st.namespaces.find((n) => n.name === '0a1b2c3d4e5f')).toMatchObject({ state: 'waiting', note: 'waiting for docker metadata (runtime not reachable)' });
-    expect(st.runtimes).toEqual([expect.objectContaining({ runtime: 'docker', connected: false, synced: false })]);
-    expect(st.runtimes![0]!.error).toMatch(/ENOENT|ECONNREFUSED/);
+    t.expectDown({ runtime: 'docker', waiting: '0a1b2c3d4e5f', error: /ENOENT|ECONNREFUSED/ });
     expect((await env.ownedInterfaces()).map((i) => i.ids['nsvswitch-netns'])).toEqual([env.workloads.path('blue-1')]);
   });
 });
