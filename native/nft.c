@@ -27,6 +27,7 @@
  *
  * Whole-call failures (entering the namespace, the socket, a lost or late
  * answer) are thrown as errors with code, errno, op and reason, as in rtnl.c.
+ * The socket, dump requests and reads serve nft-digest.c too (nft-wire.h).
  */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
@@ -50,6 +51,7 @@
 #include "napi-args.h"
 #include "netns.h"
 #include "nft.h"
+#include "nft-wire.h"
 #include "op-error.h"
 
 /* Longest a transaction may wait for the kernel's answer. */
@@ -774,6 +776,29 @@ static napi_value js_guard_table(napi_env env, napi_callback_info info) {
   guard_reset(&g);
   return out;
 }
+
+/* ---- for nft-digest.c (nft-wire.h): the same socket, requests and reads ---- */
+
+_Static_assert(RECV_CAP == NSVS_NFT_RECV_CAP && TABLE_CAP == NSVS_NFT_TABLE_CAP && REASON_CAP == NSVS_NFT_REASON_CAP, "nft-wire.h sizes");
+
+int nsvs_nft_socket(int netns, int *sock) { return open_nft_socket(netns, 4096, 1, sock); }
+
+int nsvs_nft_dump_request(int sock, uint8_t family, uint8_t get, const uint16_t *types, const char *const *values, size_t n, uint32_t *seq) {
+  struct buf b = { 0 };
+  *seq = __atomic_fetch_add(&next_seq, 1, __ATOMIC_RELAXED);
+  size_t m = msg_begin(&b, (NFNL_SUBSYS_NFTABLES << 8) | get, NLM_F_DUMP, family, 0, *seq);
+  int ok = m != (size_t)-1;
+  for (size_t i = 0; ok && i < n; i++) ok = attr_str(&b, types[i], values[i]);
+  if (!ok) { free(b.p); return ENOMEM; }
+  msg_end(&b, m);
+  int err = send_all(sock, &b);
+  free(b.p);
+  return err;
+}
+
+int nsvs_nft_recv(int sock, char *rx, int *len) { return recv_one(sock, rx, len); }
+
+int nsvs_nft_table_arg(napi_env env, napi_value v, char *table) { return table_arg(env, v, table); }
 
 void nsvs_nft_define(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {

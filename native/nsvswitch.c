@@ -11,7 +11,8 @@
  *                                       the same for several files, entering the namespace once: stops
  *                                       at the first file that fails (its index in err.index)
  *   rtnl*                               rtnetlink: veths, addresses, routes (rtnl.c)
- *   nft*                                nf_tables: the host seal's chains, named counters (nft.c)
+ *   nft*                                nf_tables: the host seal's chains, named counters (nft.c),
+ *                                       a table's digest (nft-digest.c)
  *   watchMounts(callback)               a call on each change of the mount table (mounts.c)
  *
  * netnsFd < 0 means "the calling thread's own namespace". Errors are thrown
@@ -254,6 +255,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   nsvs_rtnl_define(env, exports);
   nsvs_nft_define(env, exports);
+  nsvs_nft_digest_define(env, exports);
   nsvs_mounts_define(env, exports);
   return exports;
 }

@@ -128,7 +128,8 @@ export class Agent {
     const env = { OVS_RUNDIR: config.ovsRundir, ...opts.ovsEnv };
     const spawned = (program: string) => this.metrics.processSpawns.inc({ program });
     this.workloads = new AgentWorkloads(config, opts.logger, this.metrics);
-    const gatewayHost = new NftGatewayHost({ bridge: config.bridge, ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}), logger: opts.logger, onSpawn: spawned });
+    // The full sync checks the gateway table in-process or with `nft` as the rest of the plumbing goes (config `plumbing`).
+    const gatewayHost = new NftGatewayHost({ bridge: config.bridge, ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}), logger: opts.logger, onSpawn: spawned, nftables: config.plumbing });
     this.metrics.setGatewayCollector(gatewayMetricsCollector(gatewayCounterReader(gatewayHost, { plumbing: config.plumbing, bridge: config.bridge, hostNetns: config.hostNetns, logger: opts.logger }), this.metrics, () => this.inputs.tenants.tenants, opts.logger));
     // Before anything that opens a connection: `plumbing: native` without the addon throws here.
     const hostGuard = hostGuardFor(config, opts.logger, spawned);

@@ -47,7 +47,21 @@ export interface NativeGuardTable {
   readonly tableChanged: boolean;
 }
 
-/** What the native addon (native/nsvswitch.c, native/rtnl.c, native/nft.c) exports; netnsFd -1 = the agent's own namespace. */
+/** What an nftables table holds, as nftTableDigest sums it up: the digest and, for logs, how much it covered. */
+export interface NativeTableDigest {
+  /** 16 hex digits; equal for two listings of a table nobody edited in between (counter values and other state left out). */
+  readonly digest: string;
+  readonly chains: number;
+  readonly rules: number;
+  readonly sets: number;
+  readonly elements: number;
+  readonly objects: number;
+  readonly flowtables: number;
+  /** Listings it took: more than one when the ruleset changed during the first (at most 4, else EAGAIN). */
+  readonly listings: number;
+}
+
+/** What the native addon (native/nsvswitch.c, native/rtnl.c, native/nft.c, native/nft-digest.c) exports; netnsFd -1 = the agent's own namespace. */
 export interface NativeAddon {
   setTxChecksum(netnsFd: number, ifname: string, on: boolean): void;
   getTxChecksum(netnsFd: number, ifname: string): boolean;
@@ -95,6 +109,14 @@ export interface NativeAddon {
    * holds more than chains. A missing table lists empty. Throws a NativeOpError. Absent in addons built before it.
    */
   nftGuardTable?(netnsFd: number, table: string, priority: number): NativeGuardTable;
+  /**
+   * Table `family table` read with nf_tables dumps (table, chains, rules, sets and their elements, objects,
+   * flowtables) and hashed, leaving out what changes while nobody edits it: counter values, quota used,
+   * timestamps, expiry times, reference counts, handles, the ruleset generation. Keyed per process: compare
+   * digests only within one process. null when the table is missing. Throws a NativeOpError. Absent in
+   * addons built before it.
+   */
+  nftTableDigest?(netnsFd: number, family: 'inet' | 'netdev', table: string): NativeTableDigest | null;
   /**
    * Calls `callback` on the JS thread each time this process's mount table changes (a thread polls
    * /proc/self/mountinfo; changes faster than they are taken make one call). Does not keep the event loop

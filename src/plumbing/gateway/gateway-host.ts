@@ -1,10 +1,16 @@
+import { closeSync, openSync } from 'node:fs';
 import { run } from '../../exec/run.js';
+import type { PlumbingMode } from '../../config/types.js';
 import { CommandError } from '../../errors/command-error.js';
+import { loadNative, type NativeAddon } from '../../native/native.js';
 import type { Logger } from '../../observe/logger.js';
 import { batchText, type BatchLine } from '../batch-text.js';
 import { parseBatchErrors, plainReason } from '../batch-errors.js';
 import { isSafeIfName } from '../../net/index.js';
 import { GatewayHostError } from '../errors/gateway-host-error.js';
+import { NativePlumbingUnavailableError } from '../errors/native-plumbing-unavailable-error.js';
+import { hasNftables } from '../host-guard/netlink-seal.js';
+import { gatewayTableDigest, hasTableDigest } from './netlink-digest.js';
 import { deleteScript, gatewayRuleset, gatewayTableName, parseGatewayCounters, parseGatewayTable, replaceScript, withCanon, type GatewayCounterName, type GatewayRules, type GatewayRuleset, type ListedGatewayTable } from './gateway-nft-text.js';
 
 /** Time limit of one ip, nft, sysctl or conntrack process, ms. */
@@ -55,6 +61,16 @@ export interface NftGatewayHostOptions {
   readonly hostNetns?: string;
   readonly logger?: Logger;
   readonly onSpawn?: (program: string) => void;
+  /** Test seam: the addon, or null to force the process path. Default: loadNative(). */
+  readonly native?: NativeAddon | null;
+  /**
+   * How the full sync checks the table for edits (the agent's `plumbing` mode): `auto` in-process (a
+   * digest of nf_tables dumps) when the addon has it, else `nft -s list`; `native` refuses to run
+   * without nf_tables in the addon, and a digest that cannot be read is an error; `process` always
+   * `nft`. Writing the table (`nft -f -`) and the listing that decides once something changed stay
+   * processes in every mode. Default: auto.
+   */
+  readonly nftables?: PlumbingMode;
 }
 
 /**
@@ -124,7 +140,9 @@ export function addressLines(gws: readonly GatewayHostSpec[], links: ReadonlyMap
 /**
  * GatewayHost on nftables (one table, replaced whole and atomically when it
  * differs), `ip -batch` for addresses, `sysctl -w` and `conntrack -D`. All
- * in the host namespace, argv only.
+ * in the host namespace, argv only. The full sync finds an untouched table
+ * in-process (a digest of nf_tables dumps from the addon), so a periodic
+ * resync that changes nothing runs no `nft`; see replaceIfDifferent.
  */
 export class NftGatewayHost implements GatewayHost {
   readonly table: string;
@@ -135,9 +153,25 @@ export class NftGatewayHost implements GatewayHost {
   /** Gateway interfaces whose address, state and sysctls were last found or made right. */
   private readonly configured = new Set<string>();
   private forwardingKnownOn = false;
+  /** Whether the full sync checks an unchanged table in-process (nftTableDigest) rather than with `nft -s list`. */
+  readonly checkInProcess: boolean;
+  private readonly native: NativeAddon | undefined;
+  /**
+   * The table's digest when an `nft -s` listing last found it intact (read before and after that
+   * listing, and equal), with the ruleset it held. Unset after a start, a change or an edit: then
+   * the listing decides, and records it again.
+   */
+  private intact: { readonly fingerprint: string; readonly digest: string } | undefined;
+  private fellBack = false;
 
   constructor(private readonly opts: NftGatewayHostOptions) {
     this.table = gatewayTableName(opts.bridge);
+    this.native = opts.native === null ? undefined : (opts.native ?? loadNative().addon);
+    const mode = opts.nftables ?? 'auto';
+    this.checkInProcess = mode !== 'process' && hasTableDigest(this.native);
+    if (mode === 'native' && !hasNftables(this.native)) {
+      throw new NativePlumbingUnavailableError(this.native ? 'native addon built without nf_tables (rebuild it: npm run build:native)' : `native addon not used (${loadNative().reason})`);
+    }
   }
 
   async sync(gws: readonly GatewayHostSpec[], verify: boolean): Promise<GatewaySyncResult> {
@@ -152,6 +186,7 @@ export class NftGatewayHost implements GatewayHost {
     if (gws.length === 0) {
       if (this.applied !== 'absent' && (await this.deleteTable())) changed.push('table');
       this.applied = 'absent';
+      this.intact = undefined;
       this.configured.clear();
       return { changed, missing: [], forwardingTurnedOn: false };
     }
@@ -207,6 +242,7 @@ export class NftGatewayHost implements GatewayHost {
   async removeAll(): Promise<void> {
     await this.deleteTable();
     this.applied = 'absent';
+    this.intact = undefined;
     this.configured.clear();
   }
 
@@ -227,10 +263,29 @@ export class NftGatewayHost implements GatewayHost {
    * hashes to what the comment recorded). An edit in place (a rule replaced,
    * deleted or added, a chain's policy, a counter, the table made dormant)
    * is found here and undone by the rewrite.
+   *
+   * In-process first: a digest of the table (nftTableDigest; counter values,
+   * quota used, reference counts, handles and the ruleset generation left
+   * out) equal to the one recorded when a listing last found this ruleset
+   * intact means nobody edited it since: no process. Otherwise the `nft -s`
+   * listing decides, exactly as without the addon, and finding the table
+   * intact records its digest. After a start there is no digest yet (it is
+   * in memory only, keyed per process): the listing decides once (the
+   * comment's fingerprint and hash), then the digest is recorded. A digest
+   * alone does not decide a rewrite: it says "changed", not whose the table
+   * is, and one that changed for a reason the listing does not show (state
+   * the digest does not know to leave out) must cost a listing, never a
+   * rewrite (a rewrite zeroes the counters the metrics read).
    */
   private async replaceIfDifferent(wanted: GatewayRuleset): Promise<boolean> {
+    const before = this.digest();
+    if (before !== undefined && this.intact?.fingerprint === wanted.fingerprint && this.intact.digest === before) return false;
+    this.intact = undefined;
     const current = await this.listTable();
-    if (current && current.fingerprint === wanted.fingerprint && current.recordedCanon === current.canon) return false;
+    if (current && current.fingerprint === wanted.fingerprint && current.recordedCanon === current.canon) {
+      this.recordIntact(wanted.fingerprint, before);
+      return false;
+    }
     const known = this.listedCanon.get(wanted.fingerprint);
     const r = known !== undefined ? withCanon(wanted, known) : wanted;
     await this.nft(replaceScript(r), 'nft replace table');
@@ -238,13 +293,47 @@ export class NftGatewayHost implements GatewayHost {
     this.opts.logger?.[edited ? 'warn' : 'info']({ table: `inet ${this.table}`, fingerprint: r.fingerprint, chains: r.chains, rules: r.rules, was: current ? `${current.fingerprint ?? 'no fingerprint'}${edited ? ' (edited in place)' : ''}` : 'absent' },
       edited ? 'gateway nftables table edited by someone else: rewritten' : 'gateway nftables table written');
     // This nft may list the table otherwise than predicted: record how it does, so the next look finds it intact.
+    const written = this.digest();
     const after = await this.listTable();
     if (after && after.fingerprint === r.fingerprint && after.canon !== r.canon) {
       this.listedCanon.set(r.fingerprint, after.canon);
       await this.nft(replaceScript(withCanon(r, after.canon)), 'nft replace table');
       this.opts.logger?.debug({ table: `inet ${this.table}`, predicted: r.canon, listed: after.canon }, 'gateway nftables table: listing differs from the text written; recorded as listed');
-    }
+      // Rewritten after the listing: the next full sync lists it and records its digest then.
+    } else if (after && after.fingerprint === r.fingerprint && after.recordedCanon === after.canon) this.recordIntact(r.fingerprint, written);
     return true;
+  }
+
+  /**
+   * Records `before` (read just before a listing that found the table intact) as the intact table's
+   * digest when the table still has it: the listing vouched for exactly that state, no edit slipped in
+   * between unseen.
+   */
+  private recordIntact(fingerprint: string, before: string | undefined): void {
+    if (before !== undefined && this.digest() === before) this.intact = { fingerprint, digest: before };
+  }
+
+  /**
+   * The table's digest, read in-process (undefined: process mode, an addon without it, no table, or a
+   * read that failed). A failure is an error in `native`; in `auto` it is said once and the listing
+   * decides instead.
+   */
+  private digest(): string | undefined {
+    if (!this.checkInProcess || !hasTableDigest(this.native)) return undefined;
+    let fd = -1;
+    try {
+      // Opened and closed synchronously: microseconds, as the host guard does.
+      if (this.opts.hostNetns !== undefined) fd = openSync(this.opts.hostNetns, 'r');
+      return gatewayTableDigest(this.native, fd, this.table);
+    } catch (err) {
+      const wrapped = new GatewayHostError(this.table, [], 'nf_tables table digest', (err as Error).message, { cause: err });
+      if ((this.opts.nftables ?? 'auto') === 'native') throw wrapped;
+      if (!this.fellBack) this.opts.logger?.warn({ table: `inet ${this.table}`, err: wrapped.message }, 'in-process nf_tables failed: nft process used for this call');
+      this.fellBack = true;
+      return undefined;
+    } finally {
+      if (fd >= 0) closeSync(fd);
+    }
   }
 
   private async deleteTable(): Promise<boolean> {
