@@ -56,9 +56,7 @@
 #include "nft.h"
 #include "op-error.h"
 
-#define DIGEST_MAX_BYTES (64u << 20)
 #define DIGEST_MAX_SETS 65536
-#define DIGEST_ATTEMPTS 4
 /* Expressions inside expressions (dynset, set templates) deeper than this are hashed as they are. */
 #define DIGEST_MAX_DEPTH 4
 
@@ -231,12 +229,8 @@ struct digest {
   uint32_t chains, rules, objects, flowtables;
   uint64_t elements;
   int found;
-  int torn;
-  int gen_set;
-  uint16_t gen;
-  size_t bytes;
   int err; /* set by a reader: ENOMEM, E2BIG */
-  char reason[NSVS_NFT_REASON_CAP];
+  struct nsvs_nft_listing l;
 };
 
 typedef void (*digest_reader)(struct digest *d, const char *attrs, size_t len);
@@ -301,7 +295,7 @@ static void read_set(struct digest *d, const char *attrs, size_t len) {
   if (!name) return;
   if (d->nsets == DIGEST_MAX_SETS) {
     d->err = E2BIG;
-    snprintf(d->reason, sizeof d->reason, "more than %d sets", DIGEST_MAX_SETS);
+    snprintf(d->l.reason, sizeof d->l.reason, "more than %d sets", DIGEST_MAX_SETS);
     return;
   }
   if (d->nsets == d->setcap) {
@@ -389,52 +383,22 @@ static void read_flowtable(struct digest *d, const char *attrs, size_t len) {
   feed_object(d, 'F', attrs, len, skip);
 }
 
-/*
- * One NLM_F_DUMP of `get` (filtered by the string attributes given), every `reply` message to `read`.
- * Each message carries the ruleset generation (nfgenmsg res_id): a different one, or a dump the kernel
- * marks interrupted, tears the listing. 0, or an errno (reason: the kernel's, or the bound that was hit).
- */
+/* digest_dump's bridge from the shared dump loop to a digest reader. */
+struct digest_call {
+  struct digest *d;
+  digest_reader reader;
+};
+
+static int digest_msg(void *ctx, const char *attrs, size_t len) {
+  struct digest_call *c = ctx;
+  c->reader(c->d, attrs, len);
+  return c->d->err;
+}
+
+/* One dump of `get` (filtered by the string attributes given), every `reply` message to `reader`. */
 static int digest_dump(int sock, char *rx, struct digest *d, uint8_t get, uint8_t reply, const uint16_t *types, const char *const *values, size_t n, digest_reader reader) {
-  uint32_t seq;
-  int err = nsvs_nft_dump_request(sock, d->family, get, types, values, n, &seq);
-  for (int done = 0; !err && !done;) {
-    int len;
-    if ((err = nsvs_nft_recv(sock, rx, &len))) break;
-    d->bytes += (size_t)len;
-    if (d->bytes > DIGEST_MAX_BYTES) {
-      snprintf(d->reason, sizeof d->reason, "listing larger than %u MiB", DIGEST_MAX_BYTES >> 20);
-      return EFBIG;
-    }
-    for (struct nlmsghdr *h = (struct nlmsghdr *)rx; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-      if (h->nlmsg_seq != seq) continue;
-      if (h->nlmsg_flags & NLM_F_DUMP_INTR) d->torn = 1;
-      if (h->nlmsg_type == NLMSG_DONE) {
-        /* The dump's own failure, if any, is the int after the header. */
-        int status = 0;
-        if (h->nlmsg_len >= NLMSG_LENGTH(sizeof status)) memcpy(&status, NLMSG_DATA(h), sizeof status);
-        if (status < 0) err = -status;
-        done = 1;
-        break;
-      }
-      if (h->nlmsg_type == NLMSG_ERROR) {
-        const struct nlmsgerr *e = NLMSG_DATA(h);
-        if (h->nlmsg_len < NLMSG_LENGTH(sizeof *e)) err = EIO;
-        else if (e->error) { err = -e->error; nsvs_ext_ack_reason(h, d->reason, sizeof d->reason); }
-        done = 1;
-        break;
-      }
-      if (h->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | reply) || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nfgenmsg))) continue;
-      const struct nfgenmsg *nfg = NLMSG_DATA(h);
-      uint16_t gen = ntohs(nfg->res_id);
-      if (d->gen_set && gen != d->gen) d->torn = 1;
-      d->gen = gen;
-      d->gen_set = 1;
-      size_t off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct nfgenmsg)));
-      reader(d, (const char *)h + off, h->nlmsg_len - off);
-      if (d->err) return d->err;
-    }
-  }
-  return err;
+  struct digest_call c = { d, reader };
+  return nsvs_nft_dump(sock, rx, &d->l, d->family, get, reply, types, values, n, digest_msg, &c);
 }
 
 static void digest_reset(struct digest *d) {
@@ -474,11 +438,14 @@ static int digest_attempt(int netns, char *rx, struct digest *d, const char **op
     if (!err) { *op = "list objects of"; err = digest_dump(sock, rx, d, NFT_MSG_GETOBJ, NFT_MSG_NEWOBJ, obj_attr, t, 1, read_object); }
     if (!err) { *op = "list flowtables of"; err = digest_dump(sock, rx, d, NFT_MSG_GETFLOWTABLE, NFT_MSG_NEWFLOWTABLE, ft_attr, t, 1, read_flowtable); }
     /* The table or a set went away between the dumps (the lookup says so): list again. */
-    if (err == ENOENT) { err = 0; d->torn = 1; }
+    if (err == ENOENT) { err = 0; d->l.torn = 1; }
   }
   close(sock);
   return err;
 }
+
+static void digest_reset_any(void *d) { digest_reset(d); }
+static int digest_attempt_any(int netns, char *rx, void *d, const char **op) { return digest_attempt(netns, rx, d, op); }
 
 static void set_number(napi_env env, napi_value o, const char *name, double v) {
   napi_value n;
@@ -487,37 +454,17 @@ static void set_number(napi_env env, napi_value o, const char *name, double v) {
 }
 
 static napi_value js_table_digest(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
   int netns;
-  char family_text[16], table[NSVS_NFT_TABLE_CAP];
-  if (nsvs_args(env, info, 3, argv) || nsvs_int_arg(env, argv[0], &netns, "expected an integer file descriptor")) return NULL;
-  if (nsvs_str_arg(env, argv[1], family_text, sizeof family_text, "expected a family") || nsvs_nft_table_arg(env, argv[2], table)) return NULL;
   uint8_t family;
-  if (strcmp(family_text, "inet") == 0) family = NFPROTO_INET;
-  else if (strcmp(family_text, "netdev") == 0) family = NFPROTO_NETDEV;
-  else {
-    napi_throw_type_error(env, "EINVAL", "family must be inet or netdev");
-    return NULL;
-  }
+  char table[NSVS_NFT_TABLE_CAP];
+  if (nsvs_nft_family_table_args(env, info, &netns, &family, table)) return NULL;
   struct digest d = { .table = table, .family = family };
   const char *op = "list nftables table";
-  char *rx = malloc(NSVS_NFT_RECV_CAP);
-  int err = rx ? 0 : ENOMEM, attempt;
-  for (attempt = 0; !err; attempt++) {
-    if (attempt == DIGEST_ATTEMPTS) {
-      err = EAGAIN;
-      op = "list nftables table";
-      snprintf(d.reason, sizeof d.reason, "the ruleset changed during each of %d listings", DIGEST_ATTEMPTS);
-      break;
-    }
-    digest_reset(&d);
-    err = digest_attempt(netns, rx, &d, &op);
-    if (!err && !d.torn) break;
-  }
-  free(rx);
+  int listings;
+  int err = nsvs_nft_list_untorn(netns, &d.l, digest_reset_any, digest_attempt_any, &d, &op, &listings);
   napi_value out = NULL;
   if (err) {
-    napi_throw(env, nsvs_op_error(env, op, table, err, d.reason));
+    napi_throw(env, nsvs_op_error(env, op, table, err, d.l.reason));
   } else if (!d.found) {
     napi_get_null(env, &out);
   } else {
@@ -534,7 +481,7 @@ static napi_value js_table_digest(napi_env env, napi_callback_info info) {
     set_number(env, out, "objects", d.objects);
     set_number(env, out, "flowtables", d.flowtables);
     /* How many listings it took (more than one: the ruleset changed under the first). */
-    set_number(env, out, "listings", attempt + 1);
+    set_number(env, out, "listings", listings);
   }
   digest_reset(&d);
   return out;

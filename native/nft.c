@@ -420,19 +420,25 @@ static void counter_object(struct counters_ctx *c, const struct nlmsghdr *h) {
   napi_set_element(c->env, c->array, c->count++, o);
 }
 
-static napi_value js_counters(napi_env env, napi_callback_info info) {
+int nsvs_nft_family_table_args(napi_env env, napi_callback_info info, int *netns, uint8_t *family, char *table) {
   napi_value argv[3];
-  int netns;
-  char family_text[16], table[TABLE_CAP];
-  if (nsvs_args(env, info, 3, argv) || nsvs_int_arg(env, argv[0], &netns, "expected an integer file descriptor")) return NULL;
-  if (nsvs_str_arg(env, argv[1], family_text, sizeof family_text, "expected a family") || table_arg(env, argv[2], table)) return NULL;
-  uint8_t family;
-  if (strcmp(family_text, "inet") == 0) family = NFPROTO_INET;
-  else if (strcmp(family_text, "netdev") == 0) family = NFPROTO_NETDEV;
+  char family_text[16];
+  if (nsvs_args(env, info, 3, argv) || nsvs_int_arg(env, argv[0], netns, "expected an integer file descriptor")) return -1;
+  if (nsvs_str_arg(env, argv[1], family_text, sizeof family_text, "expected a family") || table_arg(env, argv[2], table)) return -1;
+  if (strcmp(family_text, "inet") == 0) *family = NFPROTO_INET;
+  else if (strcmp(family_text, "netdev") == 0) *family = NFPROTO_NETDEV;
   else {
     napi_throw_type_error(env, "EINVAL", "family must be inet or netdev");
-    return NULL;
+    return -1;
   }
+  return 0;
+}
+
+static napi_value js_counters(napi_env env, napi_callback_info info) {
+  int netns;
+  uint8_t family;
+  char table[TABLE_CAP];
+  if (nsvs_nft_family_table_args(env, info, &netns, &family, table)) return NULL;
   struct buf b = { 0 };
   uint32_t seq = __atomic_fetch_add(&next_seq, 1, __ATOMIC_RELAXED);
   size_t m = msg_begin(&b, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETOBJ, NLM_F_DUMP, family, 0, seq);
@@ -484,9 +490,7 @@ static napi_value js_counters(napi_env env, napi_callback_info info) {
 
 /* Bounds of one listing: beyond them it is an error, never unbounded memory. */
 #define GUARD_MAX_CHAINS 65536
-#define GUARD_MAX_BYTES (64u << 20)
 /* Listings tried while the ruleset changes under them (five dumps are not one snapshot). */
-#define GUARD_ATTEMPTS 4
 /* Room for the attribute types of any of the five objects (the largest, sets, has about 20). */
 #define GUARD_ATTR_CAP 32
 
@@ -504,12 +508,8 @@ struct guard_list {
   size_t count, cap;
   int found;   /* the table exists */
   int changed; /* tableChanged */
-  int torn;    /* the ruleset changed between or during the dumps: list again */
-  int gen_set;
-  uint16_t gen;
-  size_t bytes;
   int err;     /* set by a reader: ENOMEM, E2BIG */
-  char reason[REASON_CAP];
+  struct nsvs_nft_listing l;
 };
 
 typedef void (*guard_reader)(struct guard_list *g, const struct nlattr *const *tb);
@@ -583,7 +583,7 @@ static void guard_chain(struct guard_list *g, const struct nlattr *const *tb) {
   if (!of_table(g, tb[NFTA_CHAIN_TABLE]) || !name) return;
   if (g->count == GUARD_MAX_CHAINS) {
     g->err = E2BIG;
-    snprintf(g->reason, sizeof g->reason, "more than %d chains", GUARD_MAX_CHAINS);
+    snprintf(g->l.reason, sizeof g->l.reason, "more than %d chains", GUARD_MAX_CHAINS);
     return;
   }
   if (g->count == g->cap) {
@@ -621,7 +621,7 @@ static void guard_rule(struct guard_list *g, const struct nlattr *const *tb) {
   struct guard_chain key = { .name = (char *)chain };
   struct guard_chain *c = bsearch(&key, g->chains, g->count, sizeof key, chain_cmp);
   if (c) c->has_rule = 1;
-  else g->torn = 1; /* a chain added after the chain dump */
+  else g->l.torn = 1; /* a chain added after the chain dump */
 }
 
 static void guard_set(struct guard_list *g, const struct nlattr *const *tb) {
@@ -637,61 +637,28 @@ static void guard_flowtable(struct guard_list *g, const struct nlattr *const *tb
   if (of_table(g, tb[NFTA_FLOWTABLE_TABLE])) g->changed = 1;
 }
 
-/*
- * One NLM_F_DUMP of `get` in the netdev family (the table as attribute `table_attr` when not 0, for the
- * kernel to filter by), every `reply` message to `read`. Each message carries the ruleset generation
- * (nfgenmsg res_id): a different one, or a dump the kernel marks interrupted, tears the listing.
- * 0, or an errno (reason: the kernel's, or the bound that was hit).
- */
+/* guard_dump's bridge from the shared dump loop to a guard reader: the message's attributes parsed into tb. */
+struct guard_call {
+  struct guard_list *g;
+  int max;
+  guard_reader reader;
+};
+
+static int guard_msg(void *ctx, const char *attrs, size_t len) {
+  struct guard_call *c = ctx;
+  const struct nlattr *tb[GUARD_ATTR_CAP];
+  attrs_parse(attrs, len, tb, c->max);
+  c->reader(c->g, tb);
+  return c->g->err;
+}
+
+/* One dump of `get` in the netdev family (filtered by the table as attribute `table_attr`, when not 0), every `reply` to `reader`. */
 static int guard_dump(int sock, char *rx, struct guard_list *g, uint8_t get, uint8_t reply, uint16_t table_attr, int max, guard_reader reader) {
   if (max >= GUARD_ATTR_CAP) return EINVAL;
-  struct buf b = { 0 };
-  uint32_t seq = __atomic_fetch_add(&next_seq, 1, __ATOMIC_RELAXED);
-  size_t m = msg_begin(&b, (NFNL_SUBSYS_NFTABLES << 8) | get, NLM_F_DUMP, NFPROTO_NETDEV, 0, seq);
-  if (m == (size_t)-1 || (table_attr && !attr_str(&b, table_attr, g->table))) { free(b.p); return ENOMEM; }
-  msg_end(&b, m);
-  int err = send_all(sock, &b);
-  free(b.p);
-  const struct nlattr *tb[GUARD_ATTR_CAP];
-  for (int done = 0; !err && !done;) {
-    int len;
-    if ((err = recv_one(sock, rx, &len))) break;
-    g->bytes += (size_t)len;
-    if (g->bytes > GUARD_MAX_BYTES) {
-      snprintf(g->reason, sizeof g->reason, "listing larger than %u MiB", GUARD_MAX_BYTES >> 20);
-      return EFBIG;
-    }
-    for (struct nlmsghdr *h = (struct nlmsghdr *)rx; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-      if (h->nlmsg_seq != seq) continue;
-      if (h->nlmsg_flags & NLM_F_DUMP_INTR) g->torn = 1;
-      if (h->nlmsg_type == NLMSG_DONE) {
-        /* The dump's own failure, if any, is the int after the header. */
-        int status = 0;
-        if (h->nlmsg_len >= NLMSG_LENGTH(sizeof status)) memcpy(&status, NLMSG_DATA(h), sizeof status);
-        if (status < 0) err = -status;
-        done = 1;
-        break;
-      }
-      if (h->nlmsg_type == NLMSG_ERROR) {
-        const struct nlmsgerr *e = NLMSG_DATA(h);
-        if (h->nlmsg_len < NLMSG_LENGTH(sizeof *e)) err = EIO;
-        else if (e->error) { err = -e->error; nsvs_ext_ack_reason(h, g->reason, sizeof g->reason); }
-        done = 1;
-        break;
-      }
-      if (h->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | reply) || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nfgenmsg))) continue;
-      const struct nfgenmsg *nfg = NLMSG_DATA(h);
-      uint16_t gen = ntohs(nfg->res_id);
-      if (g->gen_set && gen != g->gen) g->torn = 1;
-      g->gen = gen;
-      g->gen_set = 1;
-      size_t off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct nfgenmsg)));
-      attrs_parse((const char *)h + off, h->nlmsg_len - off, tb, max);
-      reader(g, tb);
-      if (g->err) return g->err;
-    }
-  }
-  return err;
+  struct guard_call c = { g, max, reader };
+  const uint16_t types[] = { table_attr };
+  const char *const values[] = { g->table };
+  return nsvs_nft_dump(sock, rx, &g->l, NFPROTO_NETDEV, get, reply, types, values, table_attr ? 1 : 0, guard_msg, &c);
 }
 
 static void guard_reset(struct guard_list *g) {
@@ -721,11 +688,14 @@ static int guard_attempt(int netns, char *rx, struct guard_list *g, const char *
       err = guard_dump(sock, rx, g, NFT_MSG_GETFLOWTABLE, NFT_MSG_NEWFLOWTABLE, NFTA_FLOWTABLE_TABLE, NFTA_FLOWTABLE_MAX, guard_flowtable);
     }
     /* The table went away between the dumps (the set dump's lookup says so): list again. */
-    if (err == ENOENT) { err = 0; g->torn = 1; }
+    if (err == ENOENT) { err = 0; g->l.torn = 1; }
   }
   close(sock);
   return err;
 }
+
+static void guard_reset_any(void *g) { guard_reset(g); }
+static int guard_attempt_any(int netns, char *rx, void *g, const char **op) { return guard_attempt(netns, rx, g, op); }
 
 static napi_value string_array(napi_env env, const struct guard_list *g, int sealed) {
   napi_value arr, v;
@@ -748,23 +718,11 @@ static napi_value js_guard_table(napi_env env, napi_callback_info info) {
   if (table_arg(env, argv[1], table) || nsvs_int_arg(env, argv[2], &priority, "expected a hook priority")) return NULL;
   struct guard_list g = { .table = table, .priority = priority };
   const char *op = "list nftables table";
-  char *rx = malloc(RECV_CAP);
-  int err = rx ? 0 : ENOMEM;
-  for (int attempt = 0; !err; attempt++) {
-    if (attempt == GUARD_ATTEMPTS) {
-      err = EAGAIN;
-      op = "list nftables table";
-      snprintf(g.reason, sizeof g.reason, "the ruleset changed during each of %d listings", GUARD_ATTEMPTS);
-      break;
-    }
-    guard_reset(&g);
-    err = guard_attempt(netns, rx, &g, &op);
-    if (!err && !g.torn) break;
-  }
-  free(rx);
+  int listings;
+  int err = nsvs_nft_list_untorn(netns, &g.l, guard_reset_any, guard_attempt_any, &g, &op, &listings);
   napi_value out = NULL;
   if (err) {
-    napi_throw(env, nsvs_op_error(env, op, table, err, g.reason));
+    napi_throw(env, nsvs_op_error(env, op, table, err, g.l.reason));
   } else {
     napi_value v;
     napi_create_object(env, &out);
@@ -783,7 +741,8 @@ _Static_assert(RECV_CAP == NSVS_NFT_RECV_CAP && TABLE_CAP == NSVS_NFT_TABLE_CAP 
 
 int nsvs_nft_socket(int netns, int *sock) { return open_nft_socket(netns, 4096, 1, sock); }
 
-int nsvs_nft_dump_request(int sock, uint8_t family, uint8_t get, const uint16_t *types, const char *const *values, size_t n, uint32_t *seq) {
+/* Sends one NLM_F_DUMP request `get` in `family` with `n` string attributes (types[i] = values[i]); *seq gets its sequence. */
+static int dump_request(int sock, uint8_t family, uint8_t get, const uint16_t *types, const char *const *values, size_t n, uint32_t *seq) {
   struct buf b = { 0 };
   *seq = __atomic_fetch_add(&next_seq, 1, __ATOMIC_RELAXED);
   size_t m = msg_begin(&b, (NFNL_SUBSYS_NFTABLES << 8) | get, NLM_F_DUMP, family, 0, *seq);
@@ -796,9 +755,71 @@ int nsvs_nft_dump_request(int sock, uint8_t family, uint8_t get, const uint16_t 
   return err;
 }
 
-int nsvs_nft_recv(int sock, char *rx, int *len) { return recv_one(sock, rx, len); }
+int nsvs_nft_dump(int sock, char *rx, struct nsvs_nft_listing *l, uint8_t family, uint8_t get, uint8_t reply,
+                  const uint16_t *types, const char *const *values, size_t n, nsvs_nft_msg_fn fn, void *ctx) {
+  uint32_t seq;
+  int err = dump_request(sock, family, get, types, values, n, &seq);
+  for (int done = 0; !err && !done;) {
+    int len;
+    if ((err = recv_one(sock, rx, &len))) break;
+    l->bytes += (size_t)len;
+    if (l->bytes > NSVS_NFT_LISTING_MAX_BYTES) {
+      snprintf(l->reason, sizeof l->reason, "listing larger than %u MiB", NSVS_NFT_LISTING_MAX_BYTES >> 20);
+      return EFBIG;
+    }
+    for (struct nlmsghdr *h = (struct nlmsghdr *)rx; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+      if (h->nlmsg_seq != seq) continue;
+      if (h->nlmsg_flags & NLM_F_DUMP_INTR) l->torn = 1;
+      if (h->nlmsg_type == NLMSG_DONE) {
+        /* The dump's own failure, if any, is the int after the header. */
+        int status = 0;
+        if (h->nlmsg_len >= NLMSG_LENGTH(sizeof status)) memcpy(&status, NLMSG_DATA(h), sizeof status);
+        if (status < 0) err = -status;
+        done = 1;
+        break;
+      }
+      if (h->nlmsg_type == NLMSG_ERROR) {
+        const struct nlmsgerr *e = NLMSG_DATA(h);
+        if (h->nlmsg_len < NLMSG_LENGTH(sizeof *e)) err = EIO;
+        else if (e->error) { err = -e->error; nsvs_ext_ack_reason(h, l->reason, sizeof l->reason); }
+        done = 1;
+        break;
+      }
+      if (h->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | reply) || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nfgenmsg))) continue;
+      const struct nfgenmsg *nfg = NLMSG_DATA(h);
+      uint16_t gen = ntohs(nfg->res_id);
+      if (l->gen_set && gen != l->gen) l->torn = 1;
+      l->gen = gen;
+      l->gen_set = 1;
+      size_t off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct nfgenmsg)));
+      int stop = fn(ctx, (const char *)h + off, h->nlmsg_len - off);
+      if (stop) return stop;
+    }
+  }
+  return err;
+}
 
-int nsvs_nft_table_arg(napi_env env, napi_value v, char *table) { return table_arg(env, v, table); }
+int nsvs_nft_list_untorn(int netns, struct nsvs_nft_listing *l, void (*reset)(void *ctx),
+                         int (*attempt)(int netns, char *rx, void *ctx, const char **op), void *ctx, const char **op, int *listings) {
+  char *rx = malloc(NSVS_NFT_RECV_CAP);
+  int err = rx ? 0 : ENOMEM;
+  *listings = 0;
+  while (!err) {
+    if (*listings == NSVS_NFT_LISTING_ATTEMPTS) {
+      err = EAGAIN;
+      *op = "list nftables table";
+      snprintf(l->reason, sizeof l->reason, "the ruleset changed during each of %d listings", NSVS_NFT_LISTING_ATTEMPTS);
+      break;
+    }
+    reset(ctx);
+    ++*listings;
+    err = attempt(netns, rx, ctx, op);
+    if (!err && !l->torn) break;
+  }
+  free(rx);
+  return err;
+}
+
 
 void nsvs_nft_define(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
