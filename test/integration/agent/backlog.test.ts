@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../../src/agent/agent.js';
 import { silentLogger } from '../../../src/observe/logger.js';
+import { OvsdbClient, VswitchReplica } from '../../../src/ovsdb/index.js';
 import { AgentEnv, eventually, tenantYaml } from '../../helpers/agent-env.js';
 import { trafficProblems } from '../../helpers/traffic.js';
 
@@ -26,19 +27,22 @@ describe('agent: a backlog of namespaces is plugged chunk by chunk', () => {
   });
 
   it(`plugs ${NAMES.length} namespaces in passes of at most ${CHUNK}, and is ready only when all are`, async () => {
-    // Ready markers as the monitor of OVSDB shows them, sampled while the agent starts.
+    // Ready markers in every update OVSDB sends (a monitor of our own: no update is missed, however fast the passes).
+    const client = await OvsdbClient.connect(env.sb.dbEndpoint);
+    const replica = await VswitchReplica.start(client);
     const readyCounts: number[] = [];
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        readyCounts.push((await env.ownedInterfaces()).filter((i) => i.ids['nsvswitch-installed'] === 'true').length);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    })();
-    agent = await Agent.start(env.config(), { logger: silentLogger(), http: false, maxPlugsPerPass: CHUNK });
-    const atReady = (await env.ownedInterfaces()).filter((i) => i.ids['nsvswitch-installed'] === 'true').length;
-    sampling = false;
-    await sampler;
+    const sub = replica.changes$.subscribe((snap) => {
+      readyCounts.push([...snap.interfaces.values()].filter((i) => i.external_ids['nsvswitch-owner'] === 'nsvswitch' && i.external_ids['nsvswitch-installed'] === 'true').length);
+    });
+    let atReady: number;
+    try {
+      agent = await Agent.start(env.config(), { logger: silentLogger(), http: false, maxPlugsPerPass: CHUNK });
+      atReady = (await env.ownedInterfaces()).filter((i) => i.ids['nsvswitch-installed'] === 'true').length;
+    } finally {
+      sub.unsubscribe();
+      await replica.stop();
+      await client.close();
+    }
     expect(atReady).toBe(NAMES.length);
     // Three chunks, each recorded and passed: OVSDB saw ready ports before the last chunk was done.
     const passes = (await agent.metrics.reconcileDuration.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
