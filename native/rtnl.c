@@ -11,6 +11,9 @@
  *   rtnlHostUp(sock, name) -> err|null              addrgenmode none + up (like `ip link set NAME addrgenmode none up`)
  *   rtnlDeleteLink(sock, name) -> err|null
  *   rtnlListLinks(sock, prefix) -> [{name, ifindex, mtu, up}]
+ *   rtnlLinkAddrs(sock, names) -> [{name, ifindex, up, addrs4}]
+ *                                                   those of the named links that exist, with their IPv4
+ *                                                   addresses (what `ip -j addr show` lists for them)
  *   rtnlConfigure(netnsFd, tmpName, ifName, ip, prefixLen, gateway|null) -> err|null
  *                                                   inside the namespace: rename, address, lo up, link up, default route
  *   rtnlConfigure6(netnsFd, tmpName, ifName, ip|null, prefixLen, gateway|null, ip6, prefixLen6, gateway6|null) -> err|null
@@ -21,7 +24,7 @@
  *
  * Per-item operations return null or an error object {op, errno, code,
  * message} (a failed item is routine: the caller attributes it to its
- * namespace); rtnlOpen and rtnlListLinks throw errors with the same fields.
+ * namespace); rtnlOpen, rtnlListLinks and rtnlLinkAddrs throw errors with the same fields.
  */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
@@ -176,9 +179,10 @@ static int socket_in_netns(int fd, int *sock) {
 
 /* ---- requests ---- */
 
-/* What a link lookup learns: its index and, when it has a 6-byte one, its MAC address. */
+/* What a link lookup learns: its index, its flags (IFF_*) and, when it has a 6-byte one, its MAC address. */
 struct link_info {
   int index;
+  unsigned flags;
   int has_mac;
   unsigned char mac[6];
 };
@@ -188,6 +192,7 @@ static void link_lookup_cb(struct nlmsghdr *h, void *ctx) {
   if (h->nlmsg_type != RTM_NEWLINK) return;
   struct ifinfomsg *ifi = NLMSG_DATA(h);
   li->index = ifi->ifi_index;
+  li->flags = ifi->ifi_flags;
   int len = (int)IFLA_PAYLOAD(h);
   for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
     if (a->rta_type == IFLA_ADDRESS && RTA_PAYLOAD(a) == 6) { memcpy(li->mac, RTA_DATA(a), 6); li->has_mac = 1; }
@@ -450,6 +455,123 @@ static napi_value js_list_links(napi_env env, napi_callback_info info) {
   return c.array;
 }
 
+#define LINK_ADDRS_MAX 1024
+
+/* One link rtnlLinkAddrs answers for: looked up by name, then given the IPv4 addresses of its index. */
+struct link_addrs {
+  char name[IFNAMSIZ + 1];
+  struct link_info li;
+  napi_value addrs;
+  uint32_t count;
+};
+
+struct addrs_ctx {
+  napi_env env;
+  struct link_addrs *links;
+  uint32_t n;
+};
+
+/*
+ * An RTM_NEWADDR of the IPv4 dump, added to its link as "local/prefix": IFA_LOCAL, else IFA_ADDRESS, as
+ * `ip -j addr show` fills its `local` field (the two differ only on a point-to-point address).
+ */
+static void addrs_cb(struct nlmsghdr *h, void *ctx) {
+  struct addrs_ctx *c = ctx;
+  if (h->nlmsg_type != RTM_NEWADDR || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifaddrmsg))) return;
+  struct ifaddrmsg *ifa = NLMSG_DATA(h);
+  if (ifa->ifa_family != AF_INET) return;
+  const void *local = NULL, *address = NULL;
+  int len = (int)IFA_PAYLOAD(h);
+  for (struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+    if (a->rta_type == IFA_LOCAL && RTA_PAYLOAD(a) == 4) local = RTA_DATA(a);
+    else if (a->rta_type == IFA_ADDRESS && RTA_PAYLOAD(a) == 4) address = RTA_DATA(a);
+  }
+  const void *ip = local ? local : address;
+  if (!ip) return;
+  char text[INET_ADDRSTRLEN + 4];
+  if (!inet_ntop(AF_INET, ip, text, INET_ADDRSTRLEN)) return;
+  snprintf(text + strlen(text), sizeof text - strlen(text), "/%u", ifa->ifa_prefixlen);
+  for (uint32_t i = 0; i < c->n; i++) {
+    struct link_addrs *l = &c->links[i];
+    if (l->li.index != (int)ifa->ifa_index) continue;
+    napi_value v;
+    napi_create_string_utf8(c->env, text, NAPI_AUTO_LENGTH, &v);
+    napi_set_element(c->env, l->addrs, l->count++, v);
+  }
+}
+
+/*
+ * rtnlLinkAddrs(sock, names): of the links named (at most 1024), those that exist, in the order named, as
+ * {name, ifindex, up, addrs4}: `up` the admin state (IFF_UP, the "UP" of `ip`'s flags), `addrs4` their IPv4
+ * addresses in the kernel's order (as `ip -j addr show` lists them). One RTM_GETLINK per name (not a dump of
+ * every link: a host namespace holds a veth end per workload) and one IPv4 RTM_GETADDR dump. Throws.
+ */
+static napi_value js_link_addrs(napi_env env, napi_callback_info info) {
+  napi_value argv[2], out;
+  int sock;
+  bool is_array = false;
+  uint32_t n = 0;
+  if (nsvs_args(env, info, 2, argv) || nsvs_int_arg(env, argv[0], &sock, "expected a socket")) return NULL;
+  if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[1], &n) != napi_ok || n > LINK_ADDRS_MAX) {
+    napi_throw_type_error(env, "EINVAL", "expected an array of at most 1024 interface names");
+    return NULL;
+  }
+  struct link_addrs *links = calloc(n ? n : 1, sizeof *links);
+  if (!links) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    if (napi_get_element(env, argv[1], i, &e) != napi_ok || IFNAME_ARG(env, e, links[i].name)) {
+      free(links);
+      return NULL;
+    }
+  }
+  struct outcome o = { .err = 0 };
+  o.reason[0] = '\0';
+  uint32_t found = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    link_lookup(sock, links[i].name, &links[i].li, &o);
+    if (o.err == ENODEV) { links[i].li.index = 0; o.err = 0; continue; }
+    if (o.err) {
+      napi_value e = make_error(env, "look up link", links[i].name, &o);
+      free(links);
+      napi_throw(env, e);
+      return NULL;
+    }
+    napi_create_array(env, &links[i].addrs);
+    found++;
+  }
+  if (found > 0) {
+    struct addrs_ctx c = { .env = env, .links = links, .n = n };
+    struct req r;
+    struct ifaddrmsg ifa = { .ifa_family = AF_INET };
+    req_init(&r, RTM_GETADDR, NLM_F_DUMP, &ifa, sizeof ifa);
+    talk(sock, &r, addrs_cb, &c, &o);
+    if (o.err) {
+      free(links);
+      return throw_outcome(env, "list addresses", "of the host", &o);
+    }
+  }
+  napi_create_array_with_length(env, found, &out);
+  for (uint32_t i = 0, at = 0; i < n; i++) {
+    if (links[i].li.index <= 0) continue;
+    napi_value obj, v;
+    napi_create_object(env, &obj);
+    napi_create_string_utf8(env, links[i].name, NAPI_AUTO_LENGTH, &v);
+    napi_set_named_property(env, obj, "name", v);
+    napi_create_int32(env, links[i].li.index, &v);
+    napi_set_named_property(env, obj, "ifindex", v);
+    napi_get_boolean(env, (links[i].li.flags & IFF_UP) != 0, &v);
+    napi_set_named_property(env, obj, "up", v);
+    napi_set_named_property(env, obj, "addrs4", links[i].addrs);
+    napi_set_element(env, out, at++, obj);
+  }
+  free(links);
+  return out;
+}
+
 /* The IPv6 half of a dual-stack port's configuration (rtnlConfigure6). */
 struct v6_conf {
   struct in6_addr ip, gw;
@@ -545,6 +667,7 @@ void nsvs_rtnl_define(napi_env env, napi_value exports) {
     { "rtnlHostUp", NULL, js_host_up, NULL, NULL, NULL, napi_default, NULL },
     { "rtnlDeleteLink", NULL, js_delete_link, NULL, NULL, NULL, napi_default, NULL },
     { "rtnlListLinks", NULL, js_list_links, NULL, NULL, NULL, napi_default, NULL },
+    { "rtnlLinkAddrs", NULL, js_link_addrs, NULL, NULL, NULL, napi_default, NULL },
     { "rtnlConfigure", NULL, js_configure, NULL, NULL, NULL, napi_default, NULL },
     { "rtnlConfigure6", NULL, js_configure6, NULL, NULL, NULL, napi_default, NULL },
   };

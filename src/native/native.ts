@@ -33,6 +33,16 @@ export interface NativeNftFailure extends NativeOpError {
   readonly ifname: string | null;
 }
 
+/** A link as rtnlLinkAddrs reads it: its admin state and IPv4 addresses. */
+export interface NativeLinkAddrs {
+  readonly name: string;
+  readonly ifindex: number;
+  /** IFF_UP: the `UP` in `ip`'s flags. */
+  readonly up: boolean;
+  /** IPv4 addresses as `local/prefix`, in the kernel's order (what `ip -j addr show` lists as addr_info `local`, `prefixlen`). */
+  readonly addrs4: string[];
+}
+
 /** A named counter of an nftables table (nftCounters). */
 export interface NativeNftCounter {
   readonly name: string;
@@ -73,6 +83,13 @@ export interface NativeAddon {
    * Absent in addons built before it (see writeNetnsFilesOf).
    */
   writeNetnsFiles?(netnsFd: number, paths: readonly string[], texts: readonly string[]): NativeFileError | null;
+  /**
+   * The texts of /proc/sys/net files as seen from that namespace (newline included), entering it once: one
+   * entry per path, in order, its text or its error (as writeNetnsFile throws it, with the file's `index`;
+   * EFBIG for a file of 256 bytes or more). A failed file stops none of the others; a namespace that cannot be
+   * entered is thrown. At most 64 files. Absent in addons built before it.
+   */
+  readNetnsFiles?(netnsFd: number, paths: readonly string[]): (string | NativeFileError)[];
   /** A NETLINK_ROUTE socket bound to that namespace; close it with rtnlClose. Throws a NativeOpError. */
   rtnlOpen(netnsFd: number): number;
   rtnlClose(sock: number): void;
@@ -83,6 +100,11 @@ export interface NativeAddon {
   rtnlDeleteLink(sock: number, name: string): NativeOpError | null;
   /** Links whose names start with prefix. Throws a NativeOpError. */
   rtnlListLinks(sock: number, prefix: string): NativeLink[];
+  /**
+   * Of the links named (at most 1024), those that exist, in the order named, with their admin state and IPv4
+   * addresses: one lookup per name and one IPv4 address dump. Throws a NativeOpError. Absent in addons built before it.
+   */
+  rtnlLinkAddrs?(sock: number, names: readonly string[]): NativeLinkAddrs[];
   /** Inside the namespace: rename tmp to ifName, address ip/prefixLen, lo up, link up, default route via gateway (when given). */
   rtnlConfigure(netnsFd: number, tmp: string, ifName: string, ip: string, prefixLen: number, gateway: string | null): NativeOpError | null;
   /**

@@ -2,15 +2,18 @@ import { closeSync, openSync } from 'node:fs';
 import { run } from '../../exec/run.js';
 import type { PlumbingMode } from '../../config/types.js';
 import { CommandError } from '../../errors/command-error.js';
-import { loadNative, type NativeAddon } from '../../native/native.js';
+import { loadNative, type NativeAddon, type NativeFileError } from '../../native/native.js';
 import type { Logger } from '../../observe/logger.js';
 import { batchText, type BatchLine } from '../batch-text.js';
+import { writeSysctls, type InterfaceSysctl } from '../sysctl-table.js';
 import { parseBatchErrors, plainReason } from '../batch-errors.js';
 import { isSafeIfName } from '../../net/index.js';
 import { GatewayHostError } from '../errors/gateway-host-error.js';
 import { NativePlumbingUnavailableError } from '../errors/native-plumbing-unavailable-error.js';
 import { hasNftables } from '../host-guard/netlink-seal.js';
 import { gatewayTableDigest, hasTableDigest } from './netlink-digest.js';
+import { hasInterfaceReads, readLinks, readSysctls, type InterfaceAddon } from './netlink-interfaces.js';
+import { gatewayInterfaceSysctls, IP_FORWARD_ON } from './sysctls.js';
 import { deleteScript, gatewayRuleset, gatewayTableName, parseGatewayCounters, parseGatewayTable, replaceScript, withCanon, type GatewayCounterName, type GatewayRules, type GatewayRuleset, type ListedGatewayTable } from './gateway-nft-text.js';
 
 /** Time limit of one ip, nft, sysctl or conntrack process, ms. */
@@ -71,26 +74,30 @@ export interface NftGatewayHostOptions {
    * processes in every mode. Default: auto.
    */
   readonly nftables?: PlumbingMode;
+  /**
+   * How the full sync reads IPv4 forwarding and the gateway interfaces' sysctls, addresses and admin state,
+   * and writes the sysctls: `auto` in-process (the /proc/sys/net files of the host namespace read and written
+   * through the addon, only the sysctls that differ written; links and addresses read over rtnetlink) when
+   * the addon has it, else `sysctl` and `ip -j addr show`; `native`: an in-process step that cannot run is an
+   * error (an addon built before these reads runs the processes); `process` always the processes (every sysctl
+   * written each time). Adding and deleting addresses and setting a link up (only when something differs)
+   * stay one `ip -batch` in every mode. Default: the `nftables` mode (the agent's `plumbing` rules both).
+   */
+  readonly interfaces?: PlumbingMode;
 }
 
-/**
- * sysctls of a gateway interface: it routes (forwarding on), answers ARP
- * only for its own address and announces only it, filters reverse paths,
- * sends and takes no redirects and no source routes, and has no IPv6.
- */
+/** The `sysctl -w` assignments of a gateway interface's sysctls (GATEWAY_SYSCTLS), for the process path. */
 export function gatewaySysctls(ifName: string): string[] {
-  if (!isSafeIfName(ifName) || ifName.includes('.')) throw new TypeError(`unsafe interface name for sysctl: ${JSON.stringify(ifName)}`);
-  const v4 = (k: string, v: string) => `net.ipv4.conf.${ifName}.${k}=${v}`;
-  return [
-    `net.ipv6.conf.${ifName}.disable_ipv6=1`,
-    v4('forwarding', '1'), v4('rp_filter', '1'), v4('arp_ignore', '1'), v4('arp_announce', '2'),
-    v4('accept_redirects', '0'), v4('send_redirects', '0'), v4('accept_source_route', '0'),
-  ];
+  return gatewayInterfaceSysctls(ifName).map((s) => `${s.key}=${s.value}`);
 }
 
 const NO_SUCH = /No such file or directory|does not exist/;
 
-interface LinkState {
+/** A host without IPv6 has no ipv6 directory: not a failure (as `sysctl`'s "No such file" for an ipv6 key is not). */
+const ipv6Missing = (s: InterfaceSysctl, err: Error): boolean => (err as NativeFileError).code === 'ENOENT' && s.path.includes('/ipv6/');
+
+/** A gateway interface as the full sync reads it: admin state and IPv4 addresses (`address/prefix`). */
+export interface LinkState {
   readonly up: boolean;
   readonly addrs: readonly string[];
 }
@@ -139,10 +146,13 @@ export function addressLines(gws: readonly GatewayHostSpec[], links: ReadonlyMap
 
 /**
  * GatewayHost on nftables (one table, replaced whole and atomically when it
- * differs), `ip -batch` for addresses, `sysctl -w` and `conntrack -D`. All
- * in the host namespace, argv only. The full sync finds an untouched table
- * in-process (a digest of nf_tables dumps from the addon), so a periodic
- * resync that changes nothing runs no `nft`; see replaceIfDifferent.
+ * differs), `ip -batch` for addresses, sysctls and `conntrack -D`. All in
+ * the host namespace, argv only. The full sync finds an untouched table
+ * in-process (a digest of nf_tables dumps from the addon; see
+ * replaceIfDifferent), and reads forwarding, the interfaces' sysctls,
+ * addresses and state in-process too (sysctl files through the addon,
+ * rtnetlink), writing only sysctls that differ: a periodic resync that
+ * changes nothing starts no process. Without the addon, `sysctl` and `ip`.
  */
 export class NftGatewayHost implements GatewayHost {
   readonly table: string;
@@ -163,6 +173,10 @@ export class NftGatewayHost implements GatewayHost {
    */
   private intact: { readonly fingerprint: string; readonly digest: string } | undefined;
   private fellBack = false;
+  /** Whether the full sync reads forwarding and the interfaces' sysctls, addresses and state in-process rather than with `sysctl` and `ip`. */
+  readonly interfacesInProcess: boolean;
+  private readonly interfacesMode: PlumbingMode;
+  private interfacesFellBack = false;
 
   constructor(private readonly opts: NftGatewayHostOptions) {
     this.table = gatewayTableName(opts.bridge);
@@ -172,6 +186,10 @@ export class NftGatewayHost implements GatewayHost {
     if (mode === 'native' && !hasNftables(this.native)) {
       throw new NativePlumbingUnavailableError(this.native ? 'native addon built without nf_tables (rebuild it: npm run build:native)' : `native addon not used (${loadNative().reason})`);
     }
+    this.interfacesMode = opts.interfaces ?? mode;
+    // An addon built before the interface reads runs the processes, as one built before the digest lists with nft.
+    this.interfacesInProcess = this.interfacesMode !== 'process' && hasInterfaceReads(this.native);
+    if (this.interfacesMode === 'native' && !this.native) throw new NativePlumbingUnavailableError(`native addon not used (${loadNative().reason})`);
   }
 
   async sync(gws: readonly GatewayHostSpec[], verify: boolean): Promise<GatewaySyncResult> {
@@ -201,10 +219,12 @@ export class NftGatewayHost implements GatewayHost {
     for (const name of this.configured) if (!gws.some((g) => g.ifName === name)) this.configured.delete(name);
     const todo = gws.filter((g) => !this.configured.has(g.ifName));
     if (todo.length === 0) return { changed, missing: [], forwardingTurnedOn };
-    const links = parseAddrs((await this.ip(['-j', 'addr', 'show'])).stdout);
+    const names = todo.map((g) => g.ifName);
+    const links = this.viaAddon('rtnetlink links and addresses', names, (addon, fd) => readLinks(addon, fd, names)) ?? parseAddrs((await this.ip(['-j', 'addr', 'show'])).stdout);
     const present = todo.filter((g) => links.has(g.ifName));
-    if (present.length > 0) await this.sysctl(present.flatMap((g) => gatewaySysctls(g.ifName)), present.map((g) => g.ifName));
+    if (present.length > 0) await this.applySysctls(present.map((g) => g.ifName));
     const plan = addressLines(present, links);
+    // Only when an address or the state differs (a new gateway, an edit by hand): rare, so one `ip -batch` on every path.
     if (plan.lines.length > 0) {
       const res = await this.ip(['-force', '-batch', '-'], batchText(plan.lines), [1, 255]);
       const errs = parseBatchErrors(res.stderr);
@@ -360,16 +380,79 @@ export class NftGatewayHost implements GatewayHost {
 
   private async ensureForwarding(): Promise<boolean> {
     if (this.forwardingKnownOn) return false;
-    this.opts.onSpawn?.('sysctl');
-    const res = await run('sysctl', ['-n', 'net.ipv4.ip_forward'], this.runOpts());
-    if (res.stdout.trim() === '1') {
+    let on = this.viaAddon(`read ${IP_FORWARD_ON.key}`, [], (addon, fd) => {
+      const [now] = readSysctls(addon, fd, [IP_FORWARD_ON]);
+      if (typeof now !== 'string') throw now ?? new Error(`no text for ${IP_FORWARD_ON.path}`);
+      return now === IP_FORWARD_ON.value;
+    });
+    if (on === undefined) {
+      this.opts.onSpawn?.('sysctl');
+      on = (await run('sysctl', ['-n', 'net.ipv4.ip_forward'], this.runOpts())).stdout.trim() === '1';
+    }
+    if (on) {
       this.forwardingKnownOn = true;
       return false;
     }
-    await this.sysctl(['net.ipv4.ip_forward=1'], []);
+    const written = this.viaAddon(`write ${IP_FORWARD_ON.key}`, [], (addon, fd) => this.writeInProcess(addon, fd, [{ sysctl: IP_FORWARD_ON }]));
+    if (written === undefined) await this.sysctl(['net.ipv4.ip_forward=1'], []);
     this.forwardingKnownOn = true;
     this.opts.logger?.warn({ table: this.table }, 'IPv4 forwarding was off on the host: turned on for the tenant gateways (sealed host ends keep forwarding=0)');
     return true;
+  }
+
+  /**
+   * The sysctls of these gateway interfaces. In-process: read first, and only those that differ written (a
+   * full sync that finds them right writes nothing); a file that cannot be read is written all the same, so
+   * its failure is the one the process path would report. Otherwise one `sysctl -w` of all of them.
+   */
+  private async applySysctls(ifNames: readonly string[]): Promise<void> {
+    const done = this.viaAddon('sysctls', ifNames, (addon, fd) => {
+      const all = ifNames.flatMap((ifName) => gatewayInterfaceSysctls(ifName).map((sysctl) => ({ sysctl, ifName })));
+      const now = readSysctls(addon, fd, all.map((a) => a.sysctl));
+      const differ = all.filter(({ sysctl }, i) => {
+        const v = now[i]!;
+        return typeof v === 'string' ? v !== sysctl.value : !ipv6Missing(sysctl, v);
+      });
+      if (differ.length === 0) return true;
+      this.writeInProcess(addon, fd, differ);
+      this.opts.logger?.debug({ table: this.table, sysctls: differ.map((d) => d.sysctl.key) }, 'gateway interface sysctls set');
+      return true;
+    });
+    if (!done) await this.sysctl(ifNames.flatMap((n) => gatewaySysctls(n)), ifNames);
+  }
+
+  /** Writes sysctls through the addon; one the kernel refuses is a GatewayHostError naming its interface (a missing ipv6 directory is skipped). */
+  private writeInProcess(addon: InterfaceAddon, fd: number, list: readonly { sysctl: InterfaceSysctl; ifName?: string }[]): true {
+    const f = writeSysctls(addon, fd, list.map((l) => l.sysctl), ipv6Missing);
+    if (!f) return true;
+    const owner = list.find((l) => l.sysctl === f.sysctl)?.ifName;
+    throw new GatewayHostError(this.table, owner !== undefined ? [owner] : [], `sysctl ${f.sysctl.key}`, f.error.message, { cause: f.error });
+  }
+
+  /**
+   * Runs an in-process step of the interface side with a descriptor of the host namespace (-1: the agent's
+   * own), opened and closed synchronously. A GatewayHostError (a sysctl write the kernel refused, as it would
+   * the process's) is thrown as is. Any other failure (the namespace, the socket, the addon) is an error in
+   * `native`; in `auto` it is said once and answers undefined, and the caller runs the process instead.
+   * Undefined too when this host does not run the interface side in-process.
+   */
+  private viaAddon<T>(step: string, ifNames: readonly string[], fn: (addon: InterfaceAddon, fd: number) => T): T | undefined {
+    if (!this.interfacesInProcess || !hasInterfaceReads(this.native)) return undefined;
+    const addon = this.native;
+    let fd = -1;
+    try {
+      if (this.opts.hostNetns !== undefined) fd = openSync(this.opts.hostNetns, 'r');
+      return fn(addon, fd);
+    } catch (err) {
+      if (err instanceof GatewayHostError) throw err;
+      const wrapped = new GatewayHostError(this.table, ifNames, step, (err as Error).message, { cause: err });
+      if (this.interfacesMode === 'native') throw wrapped;
+      if (!this.interfacesFellBack) this.opts.logger?.warn({ table: `inet ${this.table}`, step, err: wrapped.message }, 'in-process sysctls or rtnetlink failed: sysctl and ip processes used for this call');
+      this.interfacesFellBack = true;
+      return undefined;
+    } finally {
+      if (fd >= 0) closeSync(fd);
+    }
   }
 
   private async sysctl(assignments: readonly string[], ifNames: readonly string[]): Promise<void> {
