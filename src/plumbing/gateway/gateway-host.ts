@@ -202,7 +202,8 @@ export class NftGatewayHost implements GatewayHost {
     // 1. The filter first: a gateway interface is never up and addressed without it.
     const ruleset = gatewayRuleset(this.table, gws);
     if (gws.length === 0) {
-      if (this.applied !== 'absent' && (await this.deleteTable())) changed.push('table');
+      // Known absent (in-process): no `nft delete table` on every full sync of a host without gateways.
+      if (this.applied !== 'absent' && this.digest() !== null && (await this.deleteTable())) changed.push('table');
       this.applied = 'absent';
       this.intact = undefined;
       this.configured.clear();
@@ -299,7 +300,7 @@ export class NftGatewayHost implements GatewayHost {
    */
   private async replaceIfDifferent(wanted: GatewayRuleset): Promise<boolean> {
     const before = this.digest();
-    if (before !== undefined && this.intact?.fingerprint === wanted.fingerprint && this.intact.digest === before) return false;
+    if (typeof before === 'string' && this.intact?.fingerprint === wanted.fingerprint && this.intact.digest === before) return false;
     this.intact = undefined;
     const current = await this.listTable();
     if (current && current.fingerprint === wanted.fingerprint && current.recordedCanon === current.canon) {
@@ -329,16 +330,16 @@ export class NftGatewayHost implements GatewayHost {
    * digest when the table still has it: the listing vouched for exactly that state, no edit slipped in
    * between unseen.
    */
-  private recordIntact(fingerprint: string, before: string | undefined): void {
-    if (before !== undefined && this.digest() === before) this.intact = { fingerprint, digest: before };
+  private recordIntact(fingerprint: string, before: string | null | undefined): void {
+    if (typeof before === 'string' && this.digest() === before) this.intact = { fingerprint, digest: before };
   }
 
   /**
-   * The table's digest, read in-process (undefined: process mode, an addon without it, no table, or a
-   * read that failed). A failure is an error in `native`; in `auto` it is said once and the listing
-   * decides instead.
+   * The table's digest, read in-process: null when there is no table; undefined when not known
+   * (process mode, an addon without it, or a read that failed). A failure is an error in `native`; in
+   * `auto` it is said once and the listing decides instead.
    */
-  private digest(): string | undefined {
+  private digest(): string | null | undefined {
     if (!this.checkInProcess || !hasTableDigest(this.native)) return undefined;
     let fd = -1;
     try {

@@ -15,7 +15,7 @@ export function hasTableDigest(addon: NativeAddon | undefined): addon is DigestA
   return hasNftables(addon) && typeof addon.nftTableDigest === 'function';
 }
 
-/** The digest of `inet table` in the namespace of fd (-1: the agent's own); undefined when there is no such table. Throws a NativeOpError. */
-export function gatewayTableDigest(addon: DigestAddon, netnsFd: number, table: string): string | undefined {
-  return addon.nftTableDigest(netnsFd, 'inet', table)?.digest;
+/** The digest of `inet table` in the namespace of fd (-1: the agent's own); null when there is no such table. Throws a NativeOpError. */
+export function gatewayTableDigest(addon: DigestAddon, netnsFd: number, table: string): string | null {
+  return addon.nftTableDigest(netnsFd, 'inet', table)?.digest ?? null;
 }

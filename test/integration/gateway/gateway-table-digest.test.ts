@@ -100,6 +100,22 @@ describe('the gateway table checked in-process (nftTableDigest) against the nft 
     expect(spawns).toEqual(['nft', ...NOT_NFT_PROCESS]);
   });
 
+  it('a host without gateways: full syncs find the table absent in-process and run nothing; the process path deletes with nft each time; a table left over is deleted', async () => {
+    const native = new NftGatewayHost({ bridge: 'br-dig-none', hostNetns: ns, nftables: 'native', onSpawn });
+    spawns.length = 0;
+    for (let i = 0; i < 3; i++) await native.sync([], true);
+    expect(spawns).toEqual([]);
+    const proc = new NftGatewayHost({ bridge: 'br-dig-none', hostNetns: ns, nftables: 'process', onSpawn });
+    for (let i = 0; i < 3; i++) await proc.sync([], true);
+    expect(spawns).toEqual(['nft', 'nft', 'nft']);
+    // A table some earlier life of the agent left: found in-process, deleted with one nft.
+    await run('nft', ['-f', '-'], { netns: ns, input: `add table inet ${native.table}\n` });
+    spawns.length = 0;
+    expect((await native.sync([], true)).changed).toEqual(['table']);
+    expect(spawns).toEqual(['nft']);
+    expect((await nft('list', 'tables')).stdout).not.toContain(native.table);
+  });
+
   it('after a restart the listing decides once (the comment\'s fingerprint), then the digest does', async () => {
     const first = new NftGatewayHost({ bridge: 'br-dig-b', hostNetns: ns, nftables: 'native', onSpawn });
     expect((await first.sync(GWS, true)).changed).toContain('table');
