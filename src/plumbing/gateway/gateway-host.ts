@@ -1,4 +1,3 @@
-import { closeSync, openSync } from 'node:fs';
 import { run } from '../../exec/run.js';
 import type { PlumbingMode } from '../../config/types.js';
 import { CommandError } from '../../errors/command-error.js';
@@ -10,6 +9,7 @@ import { parseBatchErrors, plainReason } from '../batch-errors.js';
 import { isSafeIfName } from '../../net/index.js';
 import { GatewayHostError } from '../errors/gateway-host-error.js';
 import { NativePlumbingUnavailableError } from '../errors/native-plumbing-unavailable-error.js';
+import { InProcessFallback, withNetnsFdSync } from '../in-process-step.js';
 import { hasNftables } from '../host-guard/netlink-seal.js';
 import { gatewayTableDigest, hasTableDigest } from './netlink-digest.js';
 import { hasInterfaceReads, readLinks, readSysctls, type InterfaceAddon } from './netlink-interfaces.js';
@@ -172,11 +172,11 @@ export class NftGatewayHost implements GatewayHost {
    * the listing decides, and records it again.
    */
   private intact: { readonly fingerprint: string; readonly digest: string } | undefined;
-  private fellBack = false;
   /** Whether the full sync reads forwarding and the interfaces' sysctls, addresses and state in-process rather than with `sysctl` and `ip`. */
   readonly interfacesInProcess: boolean;
-  private readonly interfacesMode: PlumbingMode;
-  private interfacesFellBack = false;
+  /** The table check's fallback to `nft`, and the interface side's to `sysctl` and `ip`: each said once. */
+  private readonly tableFallback: InProcessFallback<GatewayHostError>;
+  private readonly interfacesFallback: InProcessFallback<GatewayHostError>;
 
   constructor(private readonly opts: NftGatewayHostOptions) {
     this.table = gatewayTableName(opts.bridge);
@@ -186,10 +186,18 @@ export class NftGatewayHost implements GatewayHost {
     if (mode === 'native' && !hasNftables(this.native)) {
       throw new NativePlumbingUnavailableError(this.native ? 'native addon built without nf_tables (rebuild it: npm run build:native)' : `native addon not used (${loadNative().reason})`);
     }
-    this.interfacesMode = opts.interfaces ?? mode;
+    const interfacesMode = opts.interfaces ?? mode;
     // An addon built before the interface reads runs the processes, as one built before the digest lists with nft.
-    this.interfacesInProcess = this.interfacesMode !== 'process' && hasInterfaceReads(this.native);
-    if (this.interfacesMode === 'native' && !this.native) throw new NativePlumbingUnavailableError(`native addon not used (${loadNative().reason})`);
+    this.interfacesInProcess = interfacesMode !== 'process' && hasInterfaceReads(this.native);
+    if (interfacesMode === 'native' && !this.native) throw new NativePlumbingUnavailableError(`native addon not used (${loadNative().reason})`);
+    const fallback = (m: PlumbingMode, message: string) => new InProcessFallback({
+      mode: m, logger: opts.logger, fields: { table: `inet ${this.table}` }, message,
+      wrap: (step, names, err) => new GatewayHostError(this.table, names, step, err.message, { cause: err }),
+      // A sysctl write the kernel refused is refused to the process as well.
+      passThrough: (err) => err instanceof GatewayHostError,
+    });
+    this.tableFallback = fallback(mode, 'in-process nf_tables failed: nft process used for this call');
+    this.interfacesFallback = fallback(interfacesMode, 'in-process sysctls or rtnetlink failed: sysctl and ip processes used for this call');
   }
 
   async sync(gws: readonly GatewayHostSpec[], verify: boolean): Promise<GatewaySyncResult> {
@@ -341,21 +349,10 @@ export class NftGatewayHost implements GatewayHost {
    */
   private digest(): string | null | undefined {
     if (!this.checkInProcess || !hasTableDigest(this.native)) return undefined;
-    let fd = -1;
-    try {
-      // Opened and closed synchronously: microseconds, as the host guard does.
-      if (this.opts.hostNetns !== undefined) fd = openSync(this.opts.hostNetns, 'r');
-      return gatewayTableDigest(this.native, fd, this.table);
-    } catch (err) {
-      const wrapped = new GatewayHostError(this.table, [], 'nf_tables table digest', (err as Error).message, { cause: err });
-      if ((this.opts.nftables ?? 'auto') === 'native') throw wrapped;
-      if (!this.fellBack) this.opts.logger?.warn({ table: `inet ${this.table}`, err: wrapped.message }, 'in-process nf_tables failed: nft process used for this call');
-      this.fellBack = true;
-      return undefined;
-    } finally {
-      if (fd >= 0) closeSync(fd);
-    }
+    const addon = this.native;
+    return this.tableFallback.run('nf_tables table digest', [], () => withNetnsFdSync(this.opts.hostNetns, (fd) => gatewayTableDigest(addon, fd, this.table)));
   }
+
 
   private async deleteTable(): Promise<boolean> {
     try {
@@ -440,21 +437,9 @@ export class NftGatewayHost implements GatewayHost {
   private viaAddon<T>(step: string, ifNames: readonly string[], fn: (addon: InterfaceAddon, fd: number) => T): T | undefined {
     if (!this.interfacesInProcess || !hasInterfaceReads(this.native)) return undefined;
     const addon = this.native;
-    let fd = -1;
-    try {
-      if (this.opts.hostNetns !== undefined) fd = openSync(this.opts.hostNetns, 'r');
-      return fn(addon, fd);
-    } catch (err) {
-      if (err instanceof GatewayHostError) throw err;
-      const wrapped = new GatewayHostError(this.table, ifNames, step, (err as Error).message, { cause: err });
-      if (this.interfacesMode === 'native') throw wrapped;
-      if (!this.interfacesFellBack) this.opts.logger?.warn({ table: `inet ${this.table}`, step, err: wrapped.message }, 'in-process sysctls or rtnetlink failed: sysctl and ip processes used for this call');
-      this.interfacesFellBack = true;
-      return undefined;
-    } finally {
-      if (fd >= 0) closeSync(fd);
-    }
+    return this.interfacesFallback.run(step, ifNames, () => withNetnsFdSync(this.opts.hostNetns, (fd) => fn(addon, fd)));
   }
+
 
   private async sysctl(assignments: readonly string[], ifNames: readonly string[]): Promise<void> {
     if (assignments.length === 0) return;

@@ -7,6 +7,7 @@ import type { Logger } from '../../observe/logger.js';
 import { HostGuardError } from '../errors/host-guard-error.js';
 import { NativePlumbingUnavailableError } from '../errors/native-plumbing-unavailable-error.js';
 import { mapLimit } from '../map-limit.js';
+import { InProcessFallback } from '../in-process-step.js';
 import { addSealChains, deleteSealChains, hasGuardListing, hasNftables, listSealChains, replaceSealChains } from './netlink-seal.js';
 import { dropTableScript, guardScript, guardTableName, parseGuardTable, rebuildScript, type ListedGuardTable } from './nft-text.js';
 import { hostEndSysctls } from './sysctls.js';
@@ -63,12 +64,17 @@ export class NftHostGuard implements HostGuard {
   /** Whether seals and releases run in-process (nf_tables netlink) rather than as `nft` processes. */
   readonly nftInProcess: boolean;
   private readonly native: NativeAddon | undefined;
-  private fellBack = false;
+  private readonly fallback: InProcessFallback<HostGuardError>;
 
   constructor(private readonly opts: NftHostGuardOptions) {
     this.table = guardTableName(opts.bridge);
     this.native = opts.native === null ? undefined : (opts.native ?? loadNative().addon);
     const mode = opts.nftables ?? 'auto';
+    this.fallback = new InProcessFallback({
+      mode, logger: opts.logger, fields: { table: `netdev ${this.table}` }, message: 'in-process nf_tables failed: nft process used for this call',
+      wrap: (step, names, err) => new HostGuardError(this.table, names, `nf_tables ${step}`, err.message, { cause: err }),
+      passThrough: (err) => err instanceof HostGuardError,
+    });
     this.nftInProcess = mode !== 'process' && hasNftables(this.native);
     if (mode === 'native' && opts.ingressDrop && !this.nftInProcess) {
       throw new NativePlumbingUnavailableError(this.native ? 'native addon built without nf_tables (rebuild it: npm run build:native)' : `native addon not used (${loadNative().reason})`);
@@ -206,17 +212,9 @@ export class NftHostGuard implements HostGuard {
    * `native` throws it as a HostGuardError.
    */
   private inProcess<T>(step: string, hostIfs: readonly string[], fn: () => T): T | undefined {
-    try {
-      return fn();
-    } catch (err) {
-      if (err instanceof HostGuardError) throw err;
-      const wrapped = new HostGuardError(this.table, hostIfs, `nf_tables ${step}`, (err as Error).message, { cause: err });
-      if ((this.opts.nftables ?? 'auto') === 'native') throw wrapped;
-      if (!this.fellBack) this.opts.logger?.warn({ table: `netdev ${this.table}`, err: wrapped.message }, 'in-process nf_tables failed: nft process used for this call');
-      this.fellBack = true;
-      return undefined;
-    }
+    return this.fallback.run(step, hostIfs, fn);
   }
+
 
   /**
    * `fn` with a descriptor of the host ends' namespace (-1: the agent's own), opened once for a whole call.
