@@ -1,8 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeSync, openSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { run } from '../../../src/exec/run.js';
 import { loadNative, type NativeAddon } from '../../../src/native/native.js';
 import type { Logger } from '../../../src/observe/logger.js';
@@ -10,7 +6,7 @@ import { NftGatewayHost, type GatewayHostSpec } from '../../../src/plumbing/inde
 import { parseAddrs, type LinkState } from '../../../src/plumbing/gateway/gateway-host.js';
 import { hasInterfaceReads, readLinks, readSysctls, type InterfaceAddon } from '../../../src/plumbing/gateway/netlink-interfaces.js';
 import { gatewayInterfaceSysctls, IP_FORWARD_ON } from '../../../src/plumbing/gateway/sysctls.js';
-import { PrivateNetnsDir } from '../../../src/sandbox/private-netns-dir.js';
+import { PrivateNamespaces } from '../../helpers/private-namespaces.js';
 
 /**
  * The gateway interfaces' side of the full sync in-process (forwarding and per-interface sysctls read
@@ -36,8 +32,7 @@ const PROCESS_STEADY = ['nft', 'sysctl', 'ip', 'sysctl'];
 describe('the gateway interfaces read and written in-process against sysctl and ip -j addr show', () => {
   const { addon: loaded, reason } = loadNative();
   const addon = loaded as InterfaceAddon;
-  let base: string;
-  let dir: PrivateNetnsDir;
+  let spaces: PrivateNamespaces | undefined;
   let ns: string;
   let fd = -1;
   const spawns: string[] = [];
@@ -58,17 +53,14 @@ describe('the gateway interfaces read and written in-process against sysctl and 
   const state = async () => ({ sysctls: await bySysctl(), links: await byIp([GW1, GW2, GONE]) });
 
   beforeAll(async () => {
-    base = await mkdtemp(join(process.env.NSVS_TEST_ROOT ?? tmpdir(), 'gw-ifs-'));
-    dir = await PrivateNetnsDir.create(join(base, 'netns'));
-    const [host, tenant] = (await dir.add('host', 'tenant')) as [string, string];
+    spaces = await PrivateNamespaces.create('gw-ifs-', 'host', 'tenant');
+    const [host, tenant] = spaces.paths as [string, string];
     ns = host;
     await ip(`link add ${GW1} type veth peer name wl-if01 netns ${tenant}\nlink add ${GW2} type veth peer name nsgif02p\nlink add nsvifup type veth peer name nsvifdn\naddr add 192.0.2.1/24 dev nsvifup\nlink set nsvifup up\nlink set lo up\n`);
-    fd = openSync(ns, 'r');
+    fd = spaces.fd(ns);
   });
   afterAll(async () => {
-    if (fd >= 0) closeSync(fd);
-    await dir?.destroy();
-    if (base) await rm(base, { recursive: true, force: true });
+    await spaces?.destroy();
   });
 
   it('the addon can read sysctls and links with their addresses', () => {

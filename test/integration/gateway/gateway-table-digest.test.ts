@@ -1,14 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeSync, openSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { run } from '../../../src/exec/run.js';
 import { loadNative, type NativeAddon } from '../../../src/native/native.js';
 import type { Logger } from '../../../src/observe/logger.js';
 import { NftGatewayHost, type GatewayHostSpec } from '../../../src/plumbing/index.js';
 import { hasTableDigest } from '../../../src/plumbing/gateway/netlink-digest.js';
-import { PrivateNetnsDir } from '../../../src/sandbox/private-netns-dir.js';
+import { PrivateNamespaces } from '../../helpers/private-namespaces.js';
 
 /**
  * The full sync's check of the gateway table in-process (nftTableDigest: nf_tables dumps hashed
@@ -36,8 +32,7 @@ const NOT_NFT_PROCESS = ['sysctl', 'ip', 'sysctl'];
 
 describe('the gateway table checked in-process (nftTableDigest) against the nft -s listing', () => {
   const { addon, reason } = loadNative();
-  let base: string;
-  let dir: PrivateNetnsDir;
+  let spaces: PrivateNamespaces | undefined;
   let ns: string;
   let tenant: string;
   let fd = -1;
@@ -57,21 +52,18 @@ describe('the gateway table checked in-process (nftTableDigest) against the nft 
     new Map((addon as NativeAddon).nftCounters(fd, 'inet', table).map((c) => [c.name, c.packets]));
 
   beforeAll(async () => {
-    base = await mkdtemp(join(process.env.NSVS_TEST_ROOT ?? tmpdir(), 'gw-digest-'));
-    dir = await PrivateNetnsDir.create(join(base, 'netns'));
-    [ns, tenant] = (await dir.add('host', 'tenant')) as [string, string];
+    spaces = await PrivateNamespaces.create('gw-digest-', 'host', 'tenant');
+    [ns, tenant] = spaces.paths as [string, string];
     // The gateway interface, its tenant end (with a default route through it), and an address of the host's own.
     await run('ip', ['-batch', '-'], {
       netns: ns,
       input: `link add ${GW} type veth peer name wl-dig01 netns ${tenant}\nlink add nsvdigup type veth peer name nsvdigdown\naddr add 192.0.2.1/24 dev nsvdigup\nlink set nsvdigup up\nlink set nsvdigdown up\nlink set lo up\n`,
     });
     await run('ip', ['-batch', '-'], { netns: tenant, input: 'link set lo up\nlink set wl-dig01 up\naddr add 10.77.0.2/24 dev wl-dig01\nroute add default via 10.77.0.1\n' });
-    fd = openSync(ns, 'r');
+    fd = spaces.fd(ns);
   });
   afterAll(async () => {
-    if (fd >= 0) closeSync(fd);
-    await dir?.destroy();
-    if (base) await rm(base, { recursive: true, force: true });
+    await spaces?.destroy();
   });
 
   it('the addon can digest a table', () => {
@@ -217,24 +209,20 @@ describe('the gateway table checked in-process (nftTableDigest) against the nft 
 describe('nftTableDigest (addon) on tables built with nft', () => {
   const { addon: loaded } = loadNative();
   const addon = loaded as NativeAddon;
-  let base: string;
-  let dir: PrivateNetnsDir;
+  let spaces: PrivateNamespaces | undefined;
   let ns: string;
   let fd = -1;
   const script = (input: string) => run('nft', ['-f', '-'], { netns: ns, input });
   const digest = (table: string) => addon.nftTableDigest!(fd, 'inet', table);
 
   beforeAll(async () => {
-    base = await mkdtemp(join(process.env.NSVS_TEST_ROOT ?? tmpdir(), 'nft-digest-'));
-    dir = await PrivateNetnsDir.create(join(base, 'netns'));
-    [ns] = (await dir.add('n1')) as [string];
+    spaces = await PrivateNamespaces.create('nft-digest-', 'n1');
+    [ns] = spaces.paths as [string];
     await run('ip', ['link', 'set', 'lo', 'up'], { netns: ns });
-    fd = openSync(ns, 'r');
+    fd = spaces.fd(ns);
   });
   afterAll(async () => {
-    if (fd >= 0) closeSync(fd);
-    await dir?.destroy();
-    if (base) await rm(base, { recursive: true, force: true });
+    await spaces?.destroy();
   });
 
   it('a missing table is null; bad arguments are TypeErrors', () => {

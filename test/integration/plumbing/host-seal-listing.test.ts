@@ -1,14 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeSync, openSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadNative, type NativeAddon } from '../../../src/native/native.js';
 import type { Logger } from '../../../src/observe/logger.js';
 import { NftHostGuard } from '../../../src/plumbing/index.js';
 import { hasGuardListing, listSealChains } from '../../../src/plumbing/host-guard/netlink-seal.js';
 import { guardScript, INGRESS_PRIORITY, parseGuardTable, type ListedGuardTable } from '../../../src/plumbing/host-guard/nft-text.js';
-import { PrivateNetnsDir } from '../../../src/sandbox/private-netns-dir.js';
+import { PrivateNamespaces } from '../../helpers/private-namespaces.js';
 import { run } from '../../../src/exec/run.js';
 
 /**
@@ -50,8 +46,7 @@ const CASES: { name: string; script: string; want?: { sealed: string[]; other: s
 
 describe('the seal table listed in-process (nf_tables dumps) against parseGuardTable of `nft -s list`', () => {
   const { addon, reason } = loadNative();
-  let base: string;
-  let dir: PrivateNetnsDir;
+  let spaces: PrivateNamespaces | undefined;
   let ns: string;
   let fd = -1;
   let n = 0;
@@ -74,16 +69,13 @@ describe('the seal table listed in-process (nf_tables dumps) against parseGuardT
     ({ sealed: new Set(w.sealed), other: new Set(w.other), tableChanged: w.tableChanged });
 
   beforeAll(async () => {
-    base = await mkdtemp(join(process.env.NSVS_TEST_ROOT ?? tmpdir(), 'seal-list-'));
-    dir = await PrivateNetnsDir.create(join(base, 'netns'));
-    [ns] = (await dir.add('host')) as [string];
+    spaces = await PrivateNamespaces.create('seal-list-', 'host');
+    [ns] = spaces.paths as [string];
     await run('ip', ['-batch', '-'], { netns: ns, input: [A, B, C].map((x) => `link add ${x} type veth peer name ${x.replace(/^nsv/, 'wl-')}\n`).join('') });
-    fd = openSync(ns, 'r');
+    fd = spaces.fd(ns);
   });
   afterAll(async () => {
-    if (fd >= 0) closeSync(fd);
-    await dir?.destroy();
-    if (base) await rm(base, { recursive: true, force: true });
+    await spaces?.destroy();
   });
 
   it('the addon can list the table', () => {
@@ -164,8 +156,7 @@ describe('the seal table listed in-process (nf_tables dumps) against parseGuardT
 
 describe('NftHostGuard.sync lists and repairs in-process', () => {
   const { addon } = loadNative();
-  let base: string;
-  let dir: PrivateNetnsDir;
+  let spaces: PrivateNamespaces | undefined;
   let ns: string;
   const spawns: string[] = [];
   const onSpawn = (p: string): void => void spawns.push(p);
@@ -176,14 +167,12 @@ describe('NftHostGuard.sync lists and repairs in-process', () => {
   }
 
   beforeAll(async () => {
-    base = await mkdtemp(join(process.env.NSVS_TEST_ROOT ?? tmpdir(), 'seal-sync-'));
-    dir = await PrivateNetnsDir.create(join(base, 'netns'));
-    [ns] = (await dir.add('host')) as [string];
+    spaces = await PrivateNamespaces.create('seal-sync-', 'host');
+    [ns] = spaces.paths as [string];
     await run('ip', ['-batch', '-'], { netns: ns, input: ENDS.map((x) => `link add ${x} type veth peer name ${x.replace(/^nsv/, 'wl-')}\n`).join('') });
   });
   afterAll(async () => {
-    await dir?.destroy();
-    if (base) await rm(base, { recursive: true, force: true });
+    await spaces?.destroy();
   });
 
   it('native: a resync with nothing to change spawns no process; a tampered table is repaired without one', async () => {
