@@ -177,6 +177,17 @@ static napi_value file_error(napi_env env, int err, const char *what, const char
   return e;
 }
 
+/* Element i of array `arr` into path[PATH_MAX_LEN], a /proc/sys/net/ file ("may be <verb>" in the TypeError otherwise); -1 with the error thrown. */
+static int net_sysctl_path_at(napi_env env, napi_value arr, uint32_t i, char *path, const char *verb) {
+  napi_value p;
+  if (napi_get_element(env, arr, i, &p) != napi_ok || nsvs_str_arg(env, p, path, PATH_MAX_LEN, "path too long or empty")) return -1;
+  if (is_net_sysctl(path)) return 0;
+  char msg[64];
+  snprintf(msg, sizeof msg, "only /proc/sys/net/ files may be %s", verb);
+  napi_throw_type_error(env, "EINVAL", msg);
+  return -1;
+}
+
 /*
  * writeNetnsFiles(netnsFd, paths, texts): writes texts[i] to paths[i] (/proc/sys/net files) in order, as
  * writeNetnsFile would one by one, but enters the namespace once: the files are opened there in one stretch
@@ -204,15 +215,10 @@ static napi_value write_netns_files(napi_env env, napi_callback_info info) {
     return NULL;
   }
   for (uint32_t i = 0; i < n; i++) {
-    napi_value p, t;
-    if (napi_get_element(env, argv[1], i, &p) != napi_ok || nsvs_str_arg(env, p, f[i].path, sizeof f[i].path, "path too long or empty") ||
+    napi_value t;
+    if (net_sysctl_path_at(env, argv[1], i, f[i].path, "written") ||
         napi_get_element(env, argv[2], i, &t) != napi_ok || nsvs_str_arg(env, t, f[i].text, sizeof f[i].text, "text too long or empty")) {
       free(f);
-      return NULL;
-    }
-    if (!is_net_sysctl(f[i].path)) {
-      free(f);
-      napi_throw_type_error(env, "EINVAL", "only /proc/sys/net/ files may be written");
       return NULL;
     }
   }
@@ -274,14 +280,8 @@ static napi_value read_netns_files(napi_env env, napi_callback_info info) {
     return NULL;
   }
   for (uint32_t i = 0; i < n; i++) {
-    napi_value p;
-    if (napi_get_element(env, argv[1], i, &p) != napi_ok || nsvs_str_arg(env, p, f[i].path, sizeof f[i].path, "path too long or empty")) {
+    if (net_sysctl_path_at(env, argv[1], i, f[i].path, "read")) {
       free(f);
-      return NULL;
-    }
-    if (!is_net_sysctl(f[i].path)) {
-      free(f);
-      napi_throw_type_error(env, "EINVAL", "only /proc/sys/net/ files may be read");
       return NULL;
     }
   }
