@@ -68,7 +68,7 @@ export class ExpectedFlows {
     this.prune(this.now());
     const key = watchKey(ev.table, ev.match);
     const explained = this.sent.some((s) => {
-      const k = (s.keyed ??= { add: expectedByWatchKey(s.add), del: new Set(s.del.map((f) => watchKey(f.table, f.match))) });
+      const k = (s.keyed ??= { add: expectedByWatchKey(s.add), del: new Set(expectedByWatchKey(s.del).keys()) });
       if (ev.kind === 'DELETED') return k.del.has(key);
       const f = k.add.get(key);
       return f !== undefined && f.cookie === ev.cookie && f.actions.trim() === ev.actions;

@@ -1,6 +1,7 @@
 import { canonicalMatch, splitTopLevel } from './canonical-match.js';
 import { cookieMatches, type CookieFilter } from './cookie-filter.js';
 import type { Flow } from './flow.js';
+import { flowKey } from './flow-diff.js';
 
 /**
  * One change to a bridge's flow table as `ovs-ofctl monitor BRIDGE watch:`
@@ -55,11 +56,23 @@ export function watchKey(table: number, match: string): string {
   return `${table}|${canonicalMatch(match)}`;
 }
 
+/**
+ * watchKey of a flow we hold, cut out of its flowKey (`table|priority|canonical match`): the flow
+ * diff keys the same flows every pass and remembers their keys for as many flows as it works on, where
+ * working the canonical match out again (its memo is smaller than a 1000-port pipeline) would cost every
+ * pass as much as the diff itself.
+ */
+function watchKeyOf(f: Flow): string {
+  const k = flowKey(f);
+  const table = k.indexOf('|');
+  return k.slice(0, table) + k.slice(k.indexOf('|', table + 1));
+}
+
 /** The flows we want on the switch, keyed as monitor updates can be matched against. */
 export function expectedByWatchKey(flows: readonly Flow[]): Map<string, Flow> {
   const m = new Map<string, Flow>();
   for (const f of flows) {
-    const k = watchKey(f.table, f.match);
+    const k = watchKeyOf(f);
     if (!m.has(k)) m.set(k, f);
   }
   return m;

@@ -35,6 +35,17 @@ describe('foreignChange', () => {
     expect(watchKey(20, 'dl_dst=02:15:81:f7:5c:7b,metadata=0x21c')).toBe(watchKey(20, unicast.match));
   });
 
+  it('keys the flows it expects exactly as watchKey keys an update, for any table, priority and spelling', () => {
+    const flows: Flow[] = [
+      unicast,
+      { table: 0, priority: 0, match: '', actions: 'drop', cookie: ours },
+      { table: 0, priority: 110, match: 'icmp6,icmp_type=134', actions: 'drop', cookie: ours },
+      { table: 0, priority: 100, match: 'ip,in_port=7,vlan_tci=0x0000/0x1fff,dl_src=02:00:00:00:00:07,nw_src=10.0.0.7', actions: 'goto_table:10', cookie: ours },
+      { table: 254, priority: 65535, match: 'tcp,tp_dst=0x50,metadata=033', actions: 'drop', cookie: ours },
+    ];
+    expect([...expectedByWatchKey(flows).keys()]).toEqual(flows.map((f) => watchKey(f.table, f.match)));
+  });
+
   it('sees our own changes as ours: a wanted flow added or rewritten to what we want, an unwanted one deleted', () => {
     expect(foreignChange(ev('ADDED'), expected, OWNER_COOKIE)).toBeUndefined();
     expect(foreignChange(ev('MODIFIED'), expected, OWNER_COOKIE)).toBeUndefined();
