@@ -139,27 +139,43 @@ export function interfaceRecord(d: {
 }
 
 /**
- * A cheap fingerprint of what the reconciler reads from OVSDB for `bridge`:
- * its ports, and each owned interface's name, ofport and records. Interface
- * statistics and other columns ovs-vswitchd rewrites every few seconds are
- * left out, so only changes that matter to a pass change it.
+ * What the reconciler reads from OVSDB for `bridge`, flat: its ports, and each owned interface's uuid,
+ * name, ofport and records (the external_ids map itself). Interface statistics and the other columns
+ * ovs-vswitchd rewrites every few seconds are left out, so only changes that matter to a pass change it.
+ * Compare two with sameOwnedState. Built on every replica change: at 1000 ports a list of references,
+ * where the text fingerprint it replaces was some 400 kB of new string each time.
  */
-export function ownedStateSignature(db: PortRecordSource, bridge: string): string {
+export type OwnedState = readonly (string | number | undefined | Readonly<Record<string, string>>)[];
+
+export function ownedState(db: PortRecordSource, bridge: string): OwnedState {
   const br = [...db.bridges.values()].find((b) => b.name === bridge);
-  if (!br) return '';
-  const parts: string[] = [];
+  if (!br) return [];
+  const out: (string | number | undefined | Readonly<Record<string, string>>)[] = [];
   for (const portUuid of br.ports) {
     const port = db.ports.get(portUuid);
     if (!port) continue;
-    parts.push(portUuid);
+    out.push(portUuid);
     if (port.external_ids[OWNER_KEY] !== OWNER_VALUE) continue;
     for (const i of port.interfaces) {
       const iface = db.interfaces.get(i);
       if (!iface) continue;
-      parts.push(i, iface.name, String(iface.ofport), idsText(iface.external_ids));
+      out.push(i, iface.name, iface.ofport, iface.external_ids);
     }
   }
-  return parts.join('\u0000');
+  return out;
+}
+
+/** Whether two ownedState lists are the same state (records compared by content when they are not the same map). */
+export function sameOwnedState(a: OwnedState, b: OwnedState): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (typeof x !== 'object' || typeof y !== 'object' || idsText(x) !== idsText(y)) return false;
+  }
+  return true;
 }
 
 // external_ids maps keep their identity while a row's other columns (statistics) change.

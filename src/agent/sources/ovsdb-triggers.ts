@@ -1,5 +1,5 @@
 import { auditTime, filter, map, type Observable } from 'rxjs';
-import { ownedStateSignature } from '../../core/owned-ports.js';
+import { ownedState, sameOwnedState, type OwnedState } from '../../core/owned-ports.js';
 import type { VswitchSnapshot } from '../../ovsdb/index.js';
 import type { AgentEvent } from '../pass-input.js';
 
@@ -15,7 +15,7 @@ export const OVSDB_CHANGE_AUDIT_MS = 10;
  * that pass did not leave the state settled (see Reconciler.settledOn).
  */
 export class OwnedStateGate {
-  private last = '';
+  private last: OwnedState = [];
   private inPass = false;
   /** Some change was seen during the pass in flight. */
   private held = false;
@@ -24,9 +24,9 @@ export class OwnedStateGate {
 
   /** True (and remembered) when the snapshot differs from the last one seen, and no pass is running to judge it. */
   changed(snap: VswitchSnapshot): boolean {
-    const sig = ownedStateSignature(snap, this.bridge);
-    if (sig === this.last) return false;
-    this.last = sig;
+    const state = ownedState(snap, this.bridge);
+    if (sameOwnedState(state, this.last)) return false;
+    this.last = state;
     if (this.inPass) {
       this.held = true;
       return false;
@@ -45,7 +45,7 @@ export class OwnedStateGate {
    * nothing). True when changes were seen during the pass and it did not: they need a pass of their own.
    */
   settle(snap: VswitchSnapshot, settled = false): boolean {
-    this.last = ownedStateSignature(snap, this.bridge);
+    this.last = ownedState(snap, this.bridge);
     const held = this.held;
     this.inPass = false;
     this.held = false;
