@@ -75,6 +75,11 @@ export function agentBreakdown(before: PromSamples, after: PromSamples): Record<
     ['reconcile errors', sumDelta(before, after, 'nsvswitch_reconcile_errors_total')],
     ['agent CPU (s)', d('nsvswitch_process_cpu_seconds_total')],
     ['agent RSS after (MiB)', mib(after.get('nsvswitch_process_resident_memory_bytes'))],
+    // Where the passes' time went, stage by stage (plan, plug, record, flows, ready, ...).
+    ...[...after.keys()].flatMap((k): [string, number | undefined][] => {
+      const m = /^nsvswitch_reconcile_stage_seconds_sum\{stage="([^"]*)"\}$/.exec(k);
+      return m?.[1] !== undefined ? [[`pass stage ${m[1]} (s)`, d(k)]] : [];
+    }),
   ];
   return Object.fromEntries(entries.filter((e): e is [string, number] => e[1] !== undefined && Number.isFinite(e[1])));
 }

@@ -34,6 +34,7 @@ describe('agentBreakdown', () => {
       'nsvswitch_attach_latency_seconds_sum 50',
       'nsvswitch_attach_latency_seconds_count 100',
       'nsvswitch_process_resident_memory_bytes 104857600',
+      'nsvswitch_reconcile_stage_seconds_sum{stage="record"} 0.25',
     ].join('\n'));
     expect(agentBreakdown(before, after)).toEqual({
       'reconcile passes': 3,
@@ -43,6 +44,7 @@ describe('agentBreakdown', () => {
       'spawns: nsenter': 100,
       'attach latency mean (s)': 0.5,
       'agent RSS after (MiB)': 100,
+      'pass stage record (s)': 0.25,
     });
   });
 });
