@@ -54,7 +54,12 @@ export type FoundEvent =
   | { readonly type: 'added' | 'removed'; readonly found: Found }
   | { readonly type: 'looked'; readonly dir: string };
 
-/** A request to look at a directory: all of it, or only some names. */
-export type ScanRequest = { readonly kind: 'full' } | { readonly kind: 'names'; readonly names: Iterable<string> };
+/**
+ * A request to look at a directory: all of it (list it, probe every file), its listing (list it, probe
+ * only the names the looks so far do not account for: appeared, vanished, or last probed with an
+ * error), or only some names.
+ */
+export type ScanRequest = { readonly kind: 'full' } | { readonly kind: 'listing' } | { readonly kind: 'names'; readonly names: Iterable<string> };
 
 export const FULL_SCAN: ScanRequest = { kind: 'full' };
+export const LISTING_SCAN: ScanRequest = { kind: 'listing' };

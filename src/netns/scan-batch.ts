@@ -10,6 +10,8 @@ import type { ScanRequest } from './observation.js';
 export interface ScanBatch {
   /** A full scan covers every name: `names` is then empty and stays so. */
   full: boolean;
+  /** List the directory too, and probe what the listing shows changed (besides `names`). */
+  listing: boolean;
   readonly names: Set<string>;
 }
 
@@ -18,11 +20,16 @@ export interface ScanBatch {
  * and returns it. Costs O(names in `req`); never mutates `req`.
  */
 export function foldRequest(batch: ScanBatch | undefined, req: ScanRequest): ScanBatch {
-  const b = batch ?? { full: false, names: new Set<string>() };
+  const b = batch ?? { full: false, listing: false, names: new Set<string>() };
   if (b.full) return b;
   if (req.kind === 'full') {
     b.full = true;
+    b.listing = false;
     b.names.clear();
+    return b;
+  }
+  if (req.kind === 'listing') {
+    b.listing = true;
     return b;
   }
   for (const name of req.names) b.names.add(name);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { map, Observable, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { foldRequest, type ScanBatch } from '../../../src/netns/scan-batch.js';
-import { FULL_SCAN, type ScanRequest } from '../../../src/netns/observation.js';
+import { FULL_SCAN, LISTING_SCAN, type ScanRequest } from '../../../src/netns/observation.js';
 import { coalesceRequests } from '../../../src/reconcile/coalesce-requests.js';
 
 const names = (...n: string[]): ScanRequest => ({ kind: 'names', names: new Set(n) });
@@ -30,12 +30,22 @@ describe('foldRequest', () => {
   it('merges names, and a full scan covers everything (names asked later are dropped)', () => {
     let b = foldRequest(undefined, names('a', 'b'));
     b = foldRequest(b, names('b', 'c'));
-    expect(b).toEqual({ full: false, names: new Set(['a', 'b', 'c']) });
+    expect(b).toEqual({ full: false, listing: false, names: new Set(['a', 'b', 'c']) });
     b = foldRequest(b, FULL_SCAN);
     expect(b.full).toBe(true);
     expect(b.names.size).toBe(0);
     b = foldRequest(b, names('d'));
-    expect(b).toEqual({ full: true, names: new Set() });
+    expect(b).toEqual({ full: true, listing: false, names: new Set() });
+  });
+
+  it('keeps the names asked beside a listing look, and a full scan covers a listing look', () => {
+    let b = foldRequest(undefined, names('a'));
+    b = foldRequest(b, LISTING_SCAN);
+    b = foldRequest(b, names('b'));
+    expect(b).toEqual({ full: false, listing: true, names: new Set(['a', 'b']) });
+    b = foldRequest(b, FULL_SCAN);
+    expect(b).toEqual({ full: true, listing: false, names: new Set() });
+    expect(foldRequest(b, LISTING_SCAN)).toEqual({ full: true, listing: false, names: new Set() });
   });
 
   it('never mutates a request: the first one is copied into a batch of its own', () => {

@@ -208,6 +208,41 @@ describe('watchNamespaces$ (fake fs, virtual time)', () => {
     expect(fs.listCalls).toBeLessThan(10);
   });
 
+  it('after a burst of events lists the directory and probes only what changed, not every file again', () => {
+    const n = 1000;
+    const { seen, fs } = simulate(['/d'], 900, (fs, at) => {
+      fs.mkdir('/d');
+      for (let i = 0; i < n; i++) fs.add('/d', `ns-${i}`, 1000 + i);
+      at(100, () => fs.add('/d', 'new', 7));
+    });
+    expect(seen.filter((e) => e.path === '/d/new').map((e) => e.type)).toEqual(['added']);
+    // The initial scans (start and watch armed: 2 listings of n), the hinted probe, then one listing look
+    // that probes nothing: every name it lists is known. Before, that look probed all n + 1 files again.
+    expect(fs.listCalls).toBe(3);
+    expect(fs.probeCalls).toBeLessThanOrEqual(2 * n + 1);
+  });
+
+  it('repairs a lost creation and a lost deletion with the listing look after the next burst, well before the periodic rescan', () => {
+    const { seen } = simulate(['/d'], 900, (fs, at) => {
+      fs.mkdir('/d');
+      fs.add('/d', 'gone', 5);
+      at(100, () => {
+        fs.inotify = false;
+        fs.add('/d', 'lost', 6);
+        fs.rm('/d', 'gone');
+      });
+      at(150, () => {
+        fs.inotify = true;
+        fs.add('/d', 'b', 7);
+      });
+    });
+    const after = seen.filter((e) => e.t >= 100).map((e) => [e.type, e.path]);
+    expect(after).toEqual(expect.arrayContaining([['added', '/d/b'], ['added', '/d/lost'], ['removed', '/d/gone']]));
+    expect(after).toHaveLength(3);
+    // 20 ms of quiet after the hint at 150, one listing and its probes: long before the periodic rescan at 1000.
+    expect(Math.max(...seen.filter((e) => e.t >= 100).map((e) => e.t))).toBeLessThan(250);
+  });
+
   it('with file hints off, still sees a burst through debounced full rescans', () => {
     const names = Array.from({ length: 100 }, (_, i) => `n${i}`);
     const { seen } = simulate(['/d'], 900, (fs, at) => {
