@@ -29,7 +29,18 @@ export function isGatewayPortRow(ids: Readonly<Record<string, string>>): boolean
  * whose record cannot be read is returned with tenantId NaN so the plan
  * removes it.
  */
-export function ownedGateways(db: PortRecordSource, bridge: string): OwnedGateway[] {
+export function ownedGateways(db: PortRecordSource, bridge: string): readonly OwnedGateway[] {
+  // Snapshots are immutable: read each one once per bridge (a pass asks up to four times, each a walk of every port).
+  let perBridge = gatewayCache.get(db);
+  if (!perBridge) gatewayCache.set(db, (perBridge = new Map()));
+  let hit = perBridge.get(bridge);
+  if (!hit) perBridge.set(bridge, (hit = readOwnedGateways(db, bridge)));
+  return hit;
+}
+
+const gatewayCache = new WeakMap<PortRecordSource, Map<string, readonly OwnedGateway[]>>();
+
+function readOwnedGateways(db: PortRecordSource, bridge: string): OwnedGateway[] {
   const out: OwnedGateway[] = [];
   const br = [...db.bridges.values()].find((b) => b.name === bridge);
   if (!br) return out;

@@ -50,6 +50,20 @@ describe('tenant gateways: desired state', () => {
     expect(planGateways([], owned)).toMatchObject({ remove: owned, add: [] });
     expect(subnetOfAddress('10.1.0.9/24')).toBe('10.1.0.0/24');
   });
+
+  it('reads a snapshot once per bridge (snapshots are immutable), and a new snapshot again', () => {
+    const [ga] = desiredGateways(set(tenant('a', 1, 1)), 'br');
+    const rec = gatewayRecord(ga!);
+    const snap = (ofport: number) => ({
+      bridges: new Map([['br', { name: 'br', ports: ['p1'] }]]),
+      ports: new Map([['p1', { _uuid: 'p1', name: ga!.name, interfaces: ['i1'], external_ids: rec.port }]]),
+      interfaces: new Map([['i1', { _uuid: 'i1', name: ga!.name, ofport, external_ids: rec.iface }]]),
+    });
+    const first = snap(7);
+    expect(ownedGateways(first, 'br')).toBe(ownedGateways(first, 'br'));
+    expect(ownedGateways(first, 'other')).toEqual([]);
+    expect(ownedGateways(snap(8), 'br')[0]!.ofport).toBe(8);
+  });
 });
 
 describe('tenant gateways: flows', () => {
