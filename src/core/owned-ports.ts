@@ -1,5 +1,6 @@
 import type { OwnedPort } from './model.js';
 import { ExternalIds, OWNER_KEY, OWNER_VALUE } from './ownership.js';
+import { perSnapshot } from './per-snapshot.js';
 
 /** The slice of the OVSDB replica the core reads (structurally typed, no I/O). */
 export interface PortRecordSource {
@@ -13,16 +14,8 @@ export interface PortRecordSource {
  * the database, not a file of ours, is the record of what was done.
  * Rows whose records are unreadable are returned as `broken` so they are removed.
  */
-export function ownedPorts(db: PortRecordSource, bridge: string): { readonly owned: readonly OwnedPort[]; readonly broken: readonly { portUuid: string; name: string }[] } {
-  // Snapshots are immutable: read each one once per bridge (a pass and its triggers ask several times).
-  let perBridge = ownedCache.get(db);
-  if (!perBridge) ownedCache.set(db, (perBridge = new Map()));
-  let hit = perBridge.get(bridge);
-  if (!hit) perBridge.set(bridge, (hit = readOwnedPorts(db, bridge)));
-  return hit;
-}
-
-const ownedCache = new WeakMap<PortRecordSource, Map<string, { owned: OwnedPort[]; broken: { portUuid: string; name: string }[] }>>();
+export const ownedPorts: (db: PortRecordSource, bridge: string) => { readonly owned: readonly OwnedPort[]; readonly broken: readonly { portUuid: string; name: string }[] } =
+  perSnapshot(readOwnedPorts);
 
 function readOwnedPorts(db: PortRecordSource, bridge: string): { owned: OwnedPort[]; broken: { portUuid: string; name: string }[] } {
   const owned: OwnedPort[] = [];

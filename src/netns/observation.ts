@@ -56,8 +56,8 @@ export type FoundEvent =
 
 /**
  * A request to look at a directory: all of it (list it, probe every file), its listing (list it, probe
- * only the names the looks so far do not account for: appeared, vanished, or last probed with an
- * error), or only some names.
+ * every file but the namespaces already found: names appeared or vanished, plain files, links, failed
+ * probes), or only some names.
  */
 export type ScanRequest = { readonly kind: 'full' } | { readonly kind: 'listing' } | { readonly kind: 'names'; readonly names: Iterable<string> };
 

@@ -1,6 +1,7 @@
 import { formatIpv4, networkOf, parseCidr } from '../../net/ipv4.js';
 import { ExternalIds, OWNER_KEY, OWNER_VALUE } from '../ownership.js';
 import type { PortRecordSource } from '../owned-ports.js';
+import { perSnapshot } from '../per-snapshot.js';
 import type { DesiredGateway } from './desired-gateways.js';
 
 /** Port/Interface external_ids value of nsvswitch-role on a tenant gateway port. */
@@ -29,16 +30,7 @@ export function isGatewayPortRow(ids: Readonly<Record<string, string>>): boolean
  * whose record cannot be read is returned with tenantId NaN so the plan
  * removes it.
  */
-export function ownedGateways(db: PortRecordSource, bridge: string): readonly OwnedGateway[] {
-  // Snapshots are immutable: read each one once per bridge (a pass asks up to four times, each a walk of every port).
-  let perBridge = gatewayCache.get(db);
-  if (!perBridge) gatewayCache.set(db, (perBridge = new Map()));
-  let hit = perBridge.get(bridge);
-  if (!hit) perBridge.set(bridge, (hit = readOwnedGateways(db, bridge)));
-  return hit;
-}
-
-const gatewayCache = new WeakMap<PortRecordSource, Map<string, readonly OwnedGateway[]>>();
+export const ownedGateways: (db: PortRecordSource, bridge: string) => readonly OwnedGateway[] = perSnapshot(readOwnedGateways);
 
 function readOwnedGateways(db: PortRecordSource, bridge: string): OwnedGateway[] {
   const out: OwnedGateway[] = [];
